@@ -1,0 +1,50 @@
+# MyOS build: `make` builds everything, `make run` boots it, `make test` runs every
+# test, `make bench` measures. Each part keeps its rules in its own fragment
+# (boot/boot.mk, kernel/kernel.mk, llm/llm.mk, tests/tests.mk); this file holds
+# what they share. Every rule that needs a tool depends on $(SETUP) (order-only),
+# which installs apt packages and the Python venv on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+BUILD := build
+PY := .venv/bin/python
+SETUP := .venv/.requirements-installed
+
+# Freestanding 32-bit code: the kernel and the engine as built into it.
+# SSE2 is the floor (core2duo and newer); wider kernels are chosen at run time.
+KERNEL_CC := gcc
+KERNEL_CFLAGS := -m32 -march=i686 -msse -msse2 -mfpmath=sse -ffreestanding -fno-pic -fno-pie \
+	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-std=gnu11 -O2 -g -Wall -Wextra -Werror
+# The engine and unit-test harnesses built as Linux programs.
+HOST_CC := gcc
+HOST_CFLAGS := -std=gnu11 -O2 -g -march=native -Wall -Wextra -Werror
+
+.PHONY: all setup image host run test bench clean
+all: image host
+
+setup: $(SETUP)
+$(SETUP): requirements.txt myos/bootstrap.py
+	python3 -m myos.bootstrap
+
+include boot/boot.mk
+include kernel/kernel.mk
+include llm/llm.mk
+include tests/tests.mk
+
+image: $(BUILD)/myos.img
+$(BUILD)/myos.img: $(BOOT_BINS) $(KERNEL_BIN) $(wildcard myos/*.py) | $(SETUP)
+	$(PY) -m myos image -o $@
+
+host: $(HOST_PROGRAMS)
+
+run: all
+	$(PY) -m myos run
+
+test: all $(TEST_PROGRAMS)
+	$(PY) -m pytest -q tests
+
+bench: all
+	$(PY) -m myos bench
+
+clean:
+	rm -rf $(BUILD)

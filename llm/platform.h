@@ -1,0 +1,45 @@
+/* platform.h: everything the inference engine needs from the world around it.
+ *
+ * The engine (llm/) is freestanding C99 and never includes a kernel or libc
+ * header. The Linux host program (llm/host/) implements this with glibc; MyOS
+ * implements it with kernel/lib. Models arrive as bytes already in memory: the
+ * engine never opens files itself.
+ */
+#ifndef LLM_PLATFORM_H
+#define LLM_PLATFORM_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Memory: NULL when out of memory; align is a power of two <= 4096. */
+void *llm_alloc(size_t size, size_t align);
+void llm_free(void *ptr);
+
+/* Monotonic time in nanoseconds (the calibrated TSC in MyOS). */
+uint64_t llm_time_ns(void);
+
+/* One diagnostic line (no trailing newline needed). */
+void llm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The C library subset the engine uses, with the standard signatures. */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+float expf(float x);
+float logf(float x);
+float sqrtf(float x);
+float powf(float x, float y);
+float sinf(float x);
+float cosf(float x);
+float tanhf(float x);
+float floorf(float x);
+float fabsf(float x);
+
+#endif
