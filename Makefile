@@ -26,7 +26,13 @@ setup: $(SETUP)
 $(SETUP): requirements.txt myos/bootstrap.py
 	python3 -m myos.bootstrap
 
+HOST_PROGRAMS :=
+TEST_PROGRAMS :=
+KERNEL_OBJS :=
+
 include boot/boot.mk
+include kernel/lib/lib.mk
+include kernel/fs/fs.mk
 include kernel/kernel.mk
 include llm/llm.mk
 include tests/tests.mk
