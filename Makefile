@@ -11,13 +11,15 @@ SETUP := .venv/.requirements-installed
 
 # Freestanding 32-bit code: the kernel and the engine as built into it.
 # SSE2 is the floor (core2duo and newer); wider kernels are chosen at run time.
+# -ffp-contract=off in both builds: no fused multiply-adds, so the kernel and the
+# host program round every float operation the same way and generate the same tokens.
 KERNEL_CC := gcc
 KERNEL_CFLAGS := -m32 -march=i686 -msse -msse2 -mfpmath=sse -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
-	-std=gnu11 -O2 -g -Wall -Wextra -Werror
+	-ffp-contract=off -std=gnu11 -O2 -g -Wall -Wextra -Werror
 # The engine and unit-test harnesses built as Linux programs.
 HOST_CC := gcc
-HOST_CFLAGS := -std=gnu11 -O2 -g -march=native -Wall -Wextra -Werror
+HOST_CFLAGS := -std=gnu11 -O2 -g -march=native -ffp-contract=off -Wall -Wextra -Werror
 
 .PHONY: all setup image host run test bench clean
 all: image host
