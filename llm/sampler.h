@@ -1,0 +1,62 @@
+/* sampler.h: choosing the next token from the model's logits.
+ *
+ * The chain follows llama.cpp's default order, each stage optional:
+ *
+ *   repetition penalty -> top-k -> top-p -> min-p -> temperature -> draw
+ *
+ * - repetition penalty: every distinct id among the last `repeat_last_n` tokens
+ *   has its logit divided by `repeat_penalty` when positive, multiplied when
+ *   negative or zero (1.0 = off).
+ * - top-k: keep the k largest logits (0 = off). Ties rank the lower id first.
+ * - top-p: softmax over what is left (temperature 1); keep the smallest prefix of
+ *   the sorted candidates whose probability mass reaches `top_p` (>= 1 = off).
+ * - min-p: keep candidates whose probability is at least `min_p` times the
+ *   largest one, i.e. logit >= max_logit + log(min_p) (0 = off).
+ * - temperature: logits divided by `temperature`, then softmax and one draw.
+ *   `temperature` <= 0 is greedy: the argmax after the penalty (lowest id on
+ *   ties), no random number is consumed.
+ *
+ * The draw uses the sampler's own RNG so that the same seed gives the same
+ * tokens on every build: splitmix64 turns the seed into the state of an
+ * xorshift64* generator; a draw takes the top 24 bits of its output as
+ * u = bits / 2^24 in [0,1) and picks the first candidate (in sorted order)
+ * whose cumulative probability exceeds u * total. myos/reference_samplers.py
+ * reproduces all of this in numpy.
+ */
+#ifndef LLM_SAMPLER_H
+#define LLM_SAMPLER_H
+
+#include <stdint.h>
+
+typedef struct {
+    float temperature;     /* <= 0: greedy */
+    int32_t top_k;         /* <= 0: off */
+    float top_p;           /* >= 1: off */
+    float min_p;           /* <= 0: off */
+    float repeat_penalty;  /* 1: off */
+    int32_t repeat_last_n; /* how many recent tokens the penalty looks at */
+    uint64_t seed;
+} sampler_params;
+
+typedef struct sampler sampler;
+
+/* llama.cpp's defaults: temperature 0.8, top-k 40, top-p 0.95, min-p 0.05,
+ * no repetition penalty (1.0) over the last 64 tokens, seed 0. */
+void sampler_params_default(sampler_params *p);
+
+/* A sampler for a vocabulary of n_vocab ids (its work buffers are allocated
+ * once here). NULL when out of memory or n_vocab <= 0. */
+sampler *sampler_create(const sampler_params *p, int n_vocab);
+
+/* Restart the random stream from the seed (same seed -> same draws again). */
+void sampler_reset(sampler *s);
+
+void sampler_free(sampler *s);
+
+/* Pick the next token id. `logits` (n_vocab entries, n_vocab <= the size given
+ * to sampler_create) are modified in place by the penalty. `recent` holds the
+ * ids generated or fed so far, oldest first; only the last repeat_last_n are
+ * considered. Returns the id, or -1 if n_vocab is out of range. */
+int sampler_sample(sampler *s, float *logits, int n_vocab, const int32_t *recent, int n_recent);
+
+#endif
