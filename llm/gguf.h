@@ -1,0 +1,80 @@
+/* gguf.h: a validating reader for GGUF v2/v3 files held in memory.
+ *
+ * gguf_open checks the whole header up front: every string length, array
+ * count, tensor dimension and data offset is bounded by the file size before
+ * anything is used, so later lookups cannot read outside the buffer. Nothing
+ * is copied: keys, strings and tensor data point into the file bytes.
+ */
+#ifndef LLM_GGUF_H
+#define LLM_GGUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum gguf_vtype {
+    GGUF_UINT8 = 0, GGUF_INT8 = 1, GGUF_UINT16 = 2, GGUF_INT16 = 3,
+    GGUF_UINT32 = 4, GGUF_INT32 = 5, GGUF_FLOAT32 = 6, GGUF_BOOL = 7,
+    GGUF_STRING = 8, GGUF_ARRAY = 9, GGUF_UINT64 = 10, GGUF_INT64 = 11,
+    GGUF_FLOAT64 = 12, GGUF_VTYPE_COUNT
+};
+
+/* A string inside the file: not NUL-terminated. */
+struct gguf_str {
+    const char *ptr;
+    uint32_t len;
+};
+
+struct gguf_kv {
+    struct gguf_str key;
+    uint32_t type;          /* enum gguf_vtype */
+    uint32_t arr_type;      /* element type when type == GGUF_ARRAY */
+    uint32_t arr_count;     /* element count when type == GGUF_ARRAY */
+    const uint8_t *value;   /* the value's bytes (for arrays: the first element) */
+};
+
+#define GGUF_MAX_DIMS 4
+
+struct gguf_tensor {
+    struct gguf_str name;
+    uint32_t type;                    /* ggml type id (quant.h) */
+    uint32_t n_dims;
+    uint64_t ne[GGUF_MAX_DIMS];       /* ne[0] = row length; unused dims are 1 */
+    uint64_t n_elements;
+    uint64_t n_bytes;
+    const uint8_t *data;              /* checked: data + n_bytes is inside the file */
+};
+
+struct gguf_file {
+    uint32_t version;
+    uint32_t alignment;
+    uint32_t n_kv;
+    uint32_t n_tensors;
+    struct gguf_kv *kv;               /* llm_alloc'd */
+    struct gguf_tensor *tensors;      /* llm_alloc'd */
+};
+
+/* Parses and validates; 0 on success, -1 with `err` set. Tensor types must
+ * be ones quant.h knows (others are named in the error). */
+int gguf_open(struct gguf_file *f, const void *data, size_t size, char *err, size_t errlen);
+void gguf_close(struct gguf_file *f);
+
+const struct gguf_kv *gguf_find(const struct gguf_file *f, const char *key);
+const struct gguf_tensor *gguf_find_tensor(const struct gguf_file *f, const char *name);
+
+/* Typed getters: 0 and *out set when the key exists with a compatible scalar
+ * type (any integer type in range for u32, float32/float64 for f32), -1
+ * otherwise. */
+int gguf_get_u32(const struct gguf_file *f, const char *key, uint32_t *out);
+int gguf_get_f32(const struct gguf_file *f, const char *key, float *out);
+int gguf_get_str(const struct gguf_file *f, const char *key, struct gguf_str *out);
+/* Array of `type` elements: 0 with *kv set when present and of that type. */
+int gguf_get_array(const struct gguf_file *f, const char *key, uint32_t type,
+                   const struct gguf_kv **kv);
+
+/* Reads the strings of a (validated) string array into out[0..count). */
+void gguf_array_strings(const struct gguf_kv *kv, struct gguf_str *out);
+
+/* Equality of a file string with a C string. */
+int gguf_str_eq(struct gguf_str s, const char *c);
+
+#endif

@@ -1,0 +1,128 @@
+/* llm.h: the inference engine's public API.
+ *
+ * The kernel's `ai` command and the host program build/host/myos-llm use only
+ * this header. A model is loaded from bytes already in memory (a GGUF file, or
+ * a llama2.c .bin plus an optional tokenizer.bin); the engine uses the weights
+ * in place, so those bytes must stay alive, unchanged, until llm_model_free.
+ * They should be 32-byte aligned (faster kernels may rely on it).
+ *
+ * A session holds the KV cache and the conversation; it generates text through
+ * a streaming callback and reports timing. Every function that can fail takes
+ * an error buffer and writes one clear line into it.
+ */
+#ifndef LLM_LLM_H
+#define LLM_LLM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct llm_model llm_model;
+typedef struct llm_session llm_session;
+
+struct llm_model_info {
+    char format[8];       /* "gguf" or "llama2c" */
+    char arch[24];        /* "llama" */
+    char name[64];        /* general.name, or "" */
+    char quant[16];       /* tensor type holding most weight bytes, e.g. "Q4_1" */
+    uint32_t n_layers, dim, hidden_dim, n_heads, n_kv_heads, head_dim, rope_dim;
+    uint32_t n_vocab;     /* rows of the output matrix */
+    uint32_t ctx_train;   /* context length the model was trained with */
+    float rope_base, rms_eps;
+    uint64_t n_params;
+    uint64_t weight_bytes;
+    int tied_output;      /* the output matrix is the token embedding */
+    int has_tokenizer;    /* text in/out possible (else token ids only) */
+    int has_chat_template;
+};
+
+/* Loads a model. tok_data/tok_size: llama2.c tokenizer.bin bytes, or NULL/0
+ * (ignored for GGUF, which carries its tokenizer). NULL on error. */
+llm_model *llm_load(const void *data, size_t size, const void *tok_data, size_t tok_size,
+                    char *err, size_t errlen);
+void llm_model_free(llm_model *m);
+void llm_model_get_info(const llm_model *m, struct llm_model_info *out);
+
+/* Sampler settings, llama.cpp's meaning. temperature 0 = greedy (lowest id on
+ * ties); top_k 0, top_p 1, min_p 0, repeat_penalty 1 disable those stages. */
+struct llm_sampling {
+    float temperature;
+    int32_t top_k;
+    float top_p;
+    float min_p;
+    float repeat_penalty;
+    int32_t repeat_last_n;
+    uint64_t seed;
+};
+
+struct llm_settings {
+    struct llm_sampling sampling;
+    int32_t max_tokens;        /* new tokens per llm_generate call */
+    int32_t ctx;               /* context length; KV cache sized for it up front */
+    int chat;                  /* 1: wrap prompts in the model's chat template */
+    const char *system_prompt; /* chat only; NULL = the template's default */
+};
+
+/* llama.cpp's defaults: temp 0.8, top-k 40, top-p 0.95, min-p 0.05, repeat
+ * penalty 1.0 over 64 tokens, seed 0; 256 tokens; ctx 2048; raw completion. */
+void llm_settings_default(struct llm_settings *s);
+
+/* The context is min(settings->ctx, what fits in 32-bit positions); the KV
+ * cache is allocated here: a clear error if memory does not suffice. */
+llm_session *llm_session_create(llm_model *m, const struct llm_settings *s,
+                                char *err, size_t errlen);
+void llm_session_free(llm_session *s);
+/* Forgets the conversation and empties the KV cache. */
+void llm_session_reset(llm_session *s);
+
+/* Receives each decoded piece of text (complete UTF-8 sequences). Returning
+ * nonzero asks generation to stop (Ctrl+C). */
+typedef int (*llm_emit_fn)(void *user, const char *text, size_t len);
+
+enum llm_stop_reason {
+    LLM_STOP_EOS = 1,   /* end-of-sequence / end-of-turn token generated */
+    LLM_STOP_LIMIT,     /* max_tokens reached */
+    LLM_STOP_CALLBACK,  /* the emit callback asked to stop */
+    LLM_STOP_CONTEXT,   /* the context is full and cannot be shifted further */
+    LLM_STOP_ERROR
+};
+
+struct llm_result {
+    enum llm_stop_reason stop;
+    uint32_t prompt_tokens;    /* tokens evaluated for this call's prompt */
+    uint64_t prompt_ns;
+    uint32_t gen_tokens;       /* tokens sampled (incl. a final end-of-turn) */
+    uint64_t gen_ns;
+    /* Ids of this call, valid until the next call on the session. */
+    const int32_t *prompt_ids;
+    uint32_t n_prompt_ids;
+    const int32_t *gen_ids;
+    uint32_t n_gen_ids;
+};
+
+/* Generates a reply. Raw mode: the session is reset and `prompt` is completed
+ * (BOS first when the model wants it). Chat mode: `prompt` is one new user
+ * turn appended to the conversation (the system prompt first time), the KV
+ * cache is reused; when the context fills, the oldest turns are dropped and
+ * the system prompt kept. Returns 0, or -1 with `err` set. */
+int llm_generate(llm_session *s, const char *prompt, size_t len, llm_emit_fn emit, void *user,
+                 struct llm_result *res, char *err, size_t errlen);
+
+/* Same for a raw prompt given as token ids (models without a tokenizer emit
+ * nothing as text; the ids are in the result). */
+int llm_generate_ids(llm_session *s, const int32_t *ids, uint32_t n, llm_emit_fn emit, void *user,
+                     struct llm_result *res, char *err, size_t errlen);
+
+/* Plain-text tokenization with the model's tokenizer (never control tokens).
+ * Returns the count, or -1 with `err` set (no tokenizer, does not fit). */
+int llm_tokenize(const llm_model *m, const char *text, size_t len, int add_bos, int32_t *ids,
+                 uint32_t max_ids, char *err, size_t errlen);
+
+/* Low level, for tests and tools: appends `n` tokens at the session's current
+ * position and returns the logits after the last one (n_vocab floats, valid
+ * until the next call), or NULL with `err` set (bad id, context full). */
+const float *llm_eval(llm_session *s, const int32_t *ids, uint32_t n, char *err, size_t errlen);
+/* Number of positions in the KV cache now, and its capacity. */
+uint32_t llm_session_pos(const llm_session *s);
+uint32_t llm_session_ctx(const llm_session *s);
+
+#endif
