@@ -16,12 +16,21 @@
  *   `temperature` <= 0 is greedy: the argmax after the penalty (lowest id on
  *   ties), no random number is consumed.
  *
+ * Candidate order: ascending id until a stage sorts (top-k, top-p), then
+ * descending logit (lower id first on ties). Softmax sums run sequentially in
+ * candidate order in float, so the results are reproducible bit for bit.
+ *
  * The draw uses the sampler's own RNG so that the same seed gives the same
  * tokens on every build: splitmix64 turns the seed into the state of an
  * xorshift64* generator; a draw takes the top 24 bits of its output as
- * u = bits / 2^24 in [0,1) and picks the first candidate (in sorted order)
- * whose cumulative probability exceeds u * total. myos/reference_samplers.py
- * reproduces all of this in numpy.
+ * u = bits / 2^24 in [0,1) and picks the first candidate (in candidate order)
+ * whose running sum of exp(l - max) exceeds u * total (the last one if
+ * rounding leaves none). myos/reference_samplers.py reproduces all of this in
+ * numpy, draw for draw.
+ *
+ * Speed: top-k is a heap selection (no sort of the vocabulary); top-p without
+ * top-k selects a growing sorted prefix (64, 128, ... ids) until its mass
+ * reaches p; min-p alone is a linear filter.
  */
 #ifndef LLM_SAMPLER_H
 #define LLM_SAMPLER_H
@@ -58,5 +67,12 @@ void sampler_free(sampler *s);
  * ids generated or fed so far, oldest first; only the last repeat_last_n are
  * considered. Returns the id, or -1 if n_vocab is out of range. */
 int sampler_sample(sampler *s, float *logits, int n_vocab, const int32_t *recent, int n_recent);
+
+/* The distribution the draw would use, without drawing: runs the chain up to
+ * the final softmax and points *ids / *probs at the surviving candidates (in
+ * candidate order) inside the sampler, valid until its next call. Greedy gives
+ * the argmax with probability 1. Returns the count, or -1 as above. */
+int sampler_candidates(sampler *s, float *logits, int n_vocab, const int32_t *recent, int n_recent,
+                       const int32_t **ids, const float **probs);
 
 #endif

@@ -1,1 +1,2 @@
 # placeholder: owned by its part
+include tests/llm/sampler.mk

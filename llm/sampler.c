@@ -1,0 +1,329 @@
+/* sampler.c: the sampling chain of sampler.h (penalty, top-k, top-p, min-p,
+ * temperature, seeded draw). Every floating-point step is written in a fixed
+ * order so myos/reference_samplers.py can reproduce it bit for bit.
+ */
+#include "sampler.h"
+
+#include "platform.h"
+
+typedef struct {
+    float logit;
+    int32_t id;
+} cand;
+
+struct sampler {
+    sampler_params p;
+    int cap;          /* vocabulary size the buffers hold */
+    uint64_t rng;     /* xorshift64* state, never 0 */
+    cand *c;          /* current candidates */
+    cand *tmp;        /* selection output */
+    int32_t *out_ids; /* sampler_candidates results */
+    float *out_p;
+    uint32_t *mark;   /* per-id stamp: already penalised in this call */
+    uint32_t stamp;
+};
+
+void sampler_params_default(sampler_params *p)
+{
+    p->temperature = 0.8f;
+    p->top_k = 40;
+    p->top_p = 0.95f;
+    p->min_p = 0.05f;
+    p->repeat_penalty = 1.0f;
+    p->repeat_last_n = 64;
+    p->seed = 0;
+}
+
+/* ---- random numbers ---------------------------------------------------- */
+
+static uint64_t splitmix64(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+void sampler_reset(sampler *s)
+{
+    s->rng = splitmix64(s->p.seed);
+    if (s->rng == 0) /* xorshift's one fixed point */
+        s->rng = 0x9E3779B97F4A7C15ull;
+}
+
+/* xorshift64*; the top 24 bits give a float in [0,1) that is exact. */
+static float rng_uniform(sampler *s)
+{
+    uint64_t x = s->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    s->rng = x;
+    uint64_t out = x * 0x2545F4914F6CDD1Dull;
+    return (float)(uint32_t)(out >> 40) * (1.0f / 16777216.0f);
+}
+
+/* ---- lifetime ---------------------------------------------------------- */
+
+sampler *sampler_create(const sampler_params *p, int n_vocab)
+{
+    if (n_vocab <= 0)
+        return NULL;
+    sampler *s = llm_alloc(sizeof *s, 16);
+    if (!s)
+        return NULL;
+    memset(s, 0, sizeof *s);
+    s->p = *p;
+    /* min-p above 1 would keep nothing; 1 keeps the ties of the maximum. */
+    if (s->p.min_p > 1.0f)
+        s->p.min_p = 1.0f;
+    s->cap = n_vocab;
+    size_t n = (size_t)n_vocab;
+    s->c = llm_alloc(n * sizeof(cand), 16);
+    s->tmp = llm_alloc(n * sizeof(cand), 16);
+    s->out_ids = llm_alloc(n * sizeof(int32_t), 16);
+    s->out_p = llm_alloc(n * sizeof(float), 16);
+    s->mark = llm_alloc(n * sizeof(uint32_t), 16);
+    if (!s->c || !s->tmp || !s->out_ids || !s->out_p || !s->mark) {
+        sampler_free(s);
+        return NULL;
+    }
+    memset(s->mark, 0, n * sizeof(uint32_t));
+    sampler_reset(s);
+    return s;
+}
+
+void sampler_free(sampler *s)
+{
+    if (!s)
+        return;
+    llm_free(s->c);
+    llm_free(s->tmp);
+    llm_free(s->out_ids);
+    llm_free(s->out_p);
+    llm_free(s->mark);
+    llm_free(s);
+}
+
+/* ---- stages ------------------------------------------------------------ */
+
+/* The ranking every stage uses: larger logit first, lower id on ties. */
+static int better(cand a, cand b)
+{
+    return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
+}
+
+static void apply_penalty(sampler *s, float *logits, int n, const int32_t *recent, int n_recent)
+{
+    float pen = s->p.repeat_penalty;
+    if (pen == 1.0f || s->p.repeat_last_n <= 0 || !recent || n_recent <= 0)
+        return;
+    if (++s->stamp == 0) { /* stamp wrapped: forget every old mark */
+        memset(s->mark, 0, (size_t)s->cap * sizeof(uint32_t));
+        s->stamp = 1;
+    }
+    int from = n_recent > s->p.repeat_last_n ? n_recent - s->p.repeat_last_n : 0;
+    for (int i = from; i < n_recent; i++) {
+        int32_t id = recent[i];
+        if (id < 0 || id >= n || s->mark[id] == s->stamp)
+            continue; /* out of range, or already penalised once */
+        s->mark[id] = s->stamp;
+        if (logits[id] <= 0.0f)
+            logits[id] *= pen;
+        else
+            logits[id] /= pen;
+    }
+}
+
+/* Sift the heap element at i down; the heap's root is its worst element. */
+static void sift_down(cand *h, int n, int i)
+{
+    for (;;) {
+        int l = 2 * i + 1, worst = i;
+        if (l < n && better(h[worst], h[l]))
+            worst = l;
+        if (l + 1 < n && better(h[worst], h[l + 1]))
+            worst = l + 1;
+        if (worst == i)
+            return;
+        cand t = h[i];
+        h[i] = h[worst];
+        h[worst] = t;
+        i = worst;
+    }
+}
+
+/* The m best of c[0..n) into out[0..m), best first: a bounded min-heap, so
+ * O(n log m) instead of sorting the whole vocabulary. */
+static void select_top(const cand *c, int n, int m, cand *out)
+{
+    for (int i = 0; i < m; i++) { /* heapify the first m by sifting up */
+        int j = i;
+        out[j] = c[i];
+        while (j > 0 && better(out[(j - 1) / 2], out[j])) {
+            cand t = out[j];
+            out[j] = out[(j - 1) / 2];
+            out[(j - 1) / 2] = t;
+            j = (j - 1) / 2;
+        }
+    }
+    for (int i = m; i < n; i++) {
+        if (better(c[i], out[0])) {
+            out[0] = c[i];
+            sift_down(out, m, 0);
+        }
+    }
+    for (int end = m - 1; end > 0; end--) { /* worst goes last: best-first order */
+        cand t = out[0];
+        out[0] = out[end];
+        out[end] = t;
+        sift_down(out, end, 0);
+    }
+}
+
+static float max_logit(const cand *c, int n)
+{
+    float m = c[0].logit;
+    for (int i = 1; i < n; i++)
+        if (c[i].logit > m)
+            m = c[i].logit;
+    return m;
+}
+
+/* Length of the shortest prefix of the sorted c[] whose mass reaches p, or -1
+ * if the whole of c[0..m) does not reach it. Probabilities are exp(l - max)/z. */
+static int mass_prefix(const cand *c, int m, float max, float z, float p)
+{
+    float cum = 0.0f;
+    for (int i = 0; i < m; i++) {
+        cum += expf(c[i].logit - max) / z;
+        if (cum >= p)
+            return i + 1;
+    }
+    return -1;
+}
+
+static int apply_top_p(sampler *s, int n, int *sorted)
+{
+    cand *c = s->c;
+    float max = *sorted ? c[0].logit : max_logit(c, n);
+    float z = 0.0f;
+    for (int i = 0; i < n; i++)
+        z += expf(c[i].logit - max);
+    if (*sorted) {
+        int k = mass_prefix(c, n, max, z, s->p.top_p);
+        return k > 0 ? k : n;
+    }
+    /* Unsorted: sort only a prefix, doubling it until its mass reaches p. */
+    for (int m = 64;; m *= 2) {
+        if (m > n)
+            m = n;
+        select_top(c, n, m, s->tmp);
+        int k = mass_prefix(s->tmp, m, max, z, s->p.top_p);
+        if (k > 0 || m == n) {
+            if (k < 0)
+                k = m; /* rounding kept the total just under p: keep all */
+            memcpy(c, s->tmp, (size_t)k * sizeof(cand));
+            *sorted = 1;
+            return k;
+        }
+    }
+}
+
+static int apply_min_p(sampler *s, int n, int sorted)
+{
+    cand *c = s->c;
+    float thr = (sorted ? c[0].logit : max_logit(c, n)) + logf(s->p.min_p);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (c[i].logit >= thr)
+            c[k++] = c[i];
+        else if (sorted)
+            break;
+    }
+    return k > 0 ? k : 1; /* only NaN logits can fail every test: keep one */
+}
+
+/* Penalty, greedy or top-k/top-p/min-p; leaves the survivors in s->c and
+ * returns how many there are (0 for greedy, whose pick is in s->c[0]). */
+static int filter(sampler *s, float *logits, int n, const int32_t *recent, int n_recent)
+{
+    apply_penalty(s, logits, n, recent, n_recent);
+    cand *c = s->c;
+    if (s->p.temperature <= 0.0f) {
+        int best = 0;
+        for (int i = 1; i < n; i++)
+            if (logits[i] > logits[best])
+                best = i;
+        c[0].logit = logits[best];
+        c[0].id = best;
+        return 0;
+    }
+    for (int i = 0; i < n; i++) {
+        c[i].logit = logits[i];
+        c[i].id = i;
+    }
+    int sorted = 0;
+    if (s->p.top_k > 0 && s->p.top_k < n) {
+        select_top(c, n, s->p.top_k, s->tmp);
+        n = s->p.top_k;
+        memcpy(c, s->tmp, (size_t)n * sizeof(cand));
+        sorted = 1;
+    }
+    if (s->p.top_p < 1.0f)
+        n = apply_top_p(s, n, &sorted);
+    if (s->p.min_p > 0.0f)
+        n = apply_min_p(s, n, sorted);
+    return n;
+}
+
+/* exp((l - max) / T) of each survivor into s->out_p; returns their sum.
+ * Subtracting before dividing keeps a tiny T from overflowing to inf - inf. */
+static float weights(sampler *s, int n)
+{
+    float max = max_logit(s->c, n), z = 0.0f;
+    for (int i = 0; i < n; i++) {
+        s->out_p[i] = expf((s->c[i].logit - max) / s->p.temperature);
+        z += s->out_p[i];
+    }
+    return z;
+}
+
+int sampler_sample(sampler *s, float *logits, int n_vocab, const int32_t *recent, int n_recent)
+{
+    if (!s || n_vocab <= 0 || n_vocab > s->cap)
+        return -1;
+    int n = filter(s, logits, n_vocab, recent, n_recent);
+    if (n == 0)
+        return s->c[0].id;
+    float z = weights(s, n);
+    float target = rng_uniform(s) * z, cum = 0.0f;
+    for (int i = 0; i < n; i++) {
+        cum += s->out_p[i];
+        if (cum > target)
+            return s->c[i].id;
+    }
+    return s->c[n - 1].id;
+}
+
+int sampler_candidates(sampler *s, float *logits, int n_vocab, const int32_t *recent, int n_recent,
+                       const int32_t **ids, const float **probs)
+{
+    if (!s || n_vocab <= 0 || n_vocab > s->cap)
+        return -1;
+    int n = filter(s, logits, n_vocab, recent, n_recent);
+    if (n == 0) {
+        s->out_ids[0] = s->c[0].id;
+        s->out_p[0] = 1.0f;
+        n = 1;
+    } else {
+        float z = weights(s, n);
+        for (int i = 0; i < n; i++) {
+            s->out_ids[i] = s->c[i].id;
+            s->out_p[i] /= z;
+        }
+    }
+    *ids = s->out_ids;
+    *probs = s->out_p;
+    return n;
+}
