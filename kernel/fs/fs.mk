@@ -1,1 +1,20 @@
-# placeholder: owned by its part
+# Storage: FAT32 filesystem (kernel/fs), ATA and PCI drivers, the fs shell
+# commands. The filesystem core is portable C and is also built into a host
+# harness (build/tests/fat_host) that tests it against disk images made by mtools.
+FS_CORE_SRCS := kernel/fs/fs.c kernel/fs/fs_error.c kernel/fs/fs_whole.c kernel/fs/mbr.c \
+	kernel/fs/fat32_mount.c kernel/fs/fat32_table.c kernel/fs/fat32_name.c \
+	kernel/fs/fat32_dir.c kernel/fs/fat32_file.c
+FS_HEADERS := $(wildcard kernel/fs/*.h) kernel/drivers/blockdev.h
+
+FS_KERNEL_OBJS := $(patsubst kernel/%.c,$(BUILD)/kernel/%.o,$(FS_CORE_SRCS))
+KERNEL_OBJS += $(FS_KERNEL_OBJS)
+
+$(FS_KERNEL_OBJS): $(BUILD)/kernel/%.o: kernel/%.c $(FS_HEADERS) | $(SETUP)
+	@mkdir -p $(@D)
+	$(KERNEL_CC) $(KERNEL_CFLAGS) -Ikernel -c $< -o $@
+
+# Host harness: tests/fs/host/lib maps the kernel's lib headers onto libc.
+$(BUILD)/tests/fat_host: tests/fs/fat_host.c $(FS_CORE_SRCS) $(FS_HEADERS) $(wildcard tests/fs/host/lib/*.h) | $(SETUP)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -Itests/fs/host -Ikernel tests/fs/fat_host.c $(FS_CORE_SRCS) -o $@
+TEST_PROGRAMS += $(BUILD)/tests/fat_host

@@ -1,0 +1,355 @@
+/* FAT32 directories: walking entries (joining VFAT long-name slots to their
+ * short entry), finding a name, adding an entry with its long name and a
+ * unique 8.3 alias, removing one, and the date/time fields. */
+#include "fs/fat32.h"
+#include "lib/string.h"
+
+#define SLOT_BYTES 32u
+#define LFN_CHARS 13
+
+/* Character positions of the 13 UTF-16 units inside a long-name slot. */
+static const uint8_t lfn_pos[LFN_CHARS] = { 1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30 };
+
+uint32_t fat_entry_cluster(const struct fat_dirent *de)
+{
+    return (uint32_t)de->cluster_hi << 16 | de->cluster_lo;
+}
+
+void fat_entry_set_cluster(struct fat_dirent *de, uint32_t c)
+{
+    de->cluster_hi = (uint16_t)(c >> 16);
+    de->cluster_lo = (uint16_t)c;
+}
+
+void fat_entry_stamp(struct fat_dirent *de, int created)
+{
+    struct fs_time t;
+    fs_clock_now(&t);
+    uint16_t y = t.year < 1980 ? 0 : (uint16_t)(t.year - 1980);
+    de->mdate = (uint16_t)(y << 9 | t.month << 5 | t.day);
+    de->mtime = (uint16_t)(t.hour << 11 | t.minute << 5 | t.second / 2);
+    de->adate = de->mdate;
+    if (created) {
+        de->cdate = de->mdate;
+        de->ctime = de->mtime;
+    }
+}
+
+void fat_time_decode(uint16_t date, uint16_t time, struct fs_time *t)
+{
+    t->year = (uint16_t)(1980 + (date >> 9));
+    t->month = (uint8_t)(date >> 5 & 15);
+    t->day = (uint8_t)(date & 31);
+    t->hour = (uint8_t)(time >> 11);
+    t->minute = (uint8_t)(time >> 5 & 63);
+    t->second = (uint8_t)((time & 31) * 2);
+}
+
+void fat_dir_begin(struct fat_dir_iter *it, struct fat32 *v, uint32_t first)
+{
+    it->v = v;
+    it->first = first;
+    it->cluster = first;
+    it->slot = 0;
+    it->sector = UINT32_MAX;
+}
+
+/* Point *e at the raw slot it->slot; 1 ok, 0 past the end of the chain. */
+static int iter_slot(struct fat_dir_iter *it, uint8_t **e)
+{
+    struct fat32 *v = it->v;
+    uint32_t per_cluster = v->cluster_bytes / SLOT_BYTES;
+    if (it->slot >= DIR_MAX_ENTRIES)
+        return 0;
+    if (it->slot && it->slot % per_cluster == 0) {
+        uint32_t next;
+        int r = fat_next(v, it->cluster, &next);
+        if (r != 0)
+            return r;
+        if (next == 0)
+            return 0;
+        it->cluster = next;
+    }
+    uint32_t in_cluster = it->slot % per_cluster;
+    uint32_t sector = fat32_cluster_sector(v, it->cluster) + in_cluster / (SECTOR / SLOT_BYTES);
+    if (sector != it->sector) {
+        it->sector = UINT32_MAX;
+        int r = fat32_io(v, 0, sector, 1, it->buf);
+        if (r != 0)
+            return r;
+        it->sector = sector;
+    }
+    *e = it->buf + (in_cluster % (SECTOR / SLOT_BYTES)) * SLOT_BYTES;
+    return 1;
+}
+
+int fat_dir_next(struct fat_dir_iter *it, struct fat_found *f)
+{
+    uint16_t lfn[LFN_CHARS * 20 + 1];
+    int lfn_expect = 0;          /* next sequence number wanted; 0 = none pending */
+    uint8_t lfn_sum = 0;
+    uint32_t lfn_first = 0;
+    for (;; it->slot++) {
+        uint8_t *e;
+        int r = iter_slot(it, &e);
+        if (r <= 0)
+            return r;
+        if (e[0] == 0)
+            return 0;
+        if (e[0] == 0xE5) {
+            lfn_expect = 0;
+            continue;
+        }
+        if ((e[11] & 0x3F) == ATTR_LFN) {
+            int seq = e[0] & 0x1F;
+            if (e[0] & 0x40) {
+                lfn_expect = seq;
+                lfn_sum = e[13];
+                lfn_first = it->slot;
+                memset(lfn, 0, sizeof lfn);
+            }
+            if (seq == 0 || seq > 20 || seq != lfn_expect || e[13] != lfn_sum) {
+                lfn_expect = 0;
+                continue;
+            }
+            for (int i = 0; i < LFN_CHARS; i++)
+                lfn[(seq - 1) * LFN_CHARS + i] = (uint16_t)(e[lfn_pos[i]] | e[lfn_pos[i] + 1] << 8);
+            lfn_expect = seq - 1;
+            if (lfn_expect == 0)
+                lfn_expect = -1;     /* complete: the short entry must follow */
+            continue;
+        }
+        if (e[11] & ATTR_VOLUME) {
+            lfn_expect = 0;
+            continue;
+        }
+        memcpy(&f->de, e, sizeof f->de);
+        f->short_slot = it->slot;
+        f->sector = it->sector;
+        f->offset = (uint32_t)(e - it->buf);
+        if (lfn_expect == -1 && lfn_sum == fat_lfn_checksum(f->de.name)) {
+            int n = 0;
+            for (; n < 255 && lfn[n] && lfn[n] != 0xFFFF; n++)
+                f->name[n] = lfn[n] < 0x80 ? (char)lfn[n] : '?';
+            f->name[n] = 0;
+            f->first_slot = lfn_first;
+        } else {
+            fat_short_to_text(&f->de, f->name);
+            f->first_slot = it->slot;
+        }
+        it->slot++;
+        return 1;
+    }
+}
+
+int fat_dir_find(struct fat32 *v, uint32_t dir, const char *name, struct fat_found *f)
+{
+    struct fat_dir_iter it;
+    fat_dir_begin(&it, v, dir);
+    int r;
+    while ((r = fat_dir_next(&it, f)) == 1) {
+        char alias[13];
+        fat_short_to_text(&f->de, alias);
+        if (fat_name_equal(f->name, name) || fat_name_equal(alias, name))
+            return 0;
+    }
+    return r < 0 ? r : FS_ENOENT;
+}
+
+/* Is `s` already used as a short name in the directory? 1 yes, 0 no, <0 error */
+static int short_taken(struct fat32 *v, uint32_t dir, const uint8_t s[11])
+{
+    struct fat_dir_iter it;
+    struct fat_found f;
+    fat_dir_begin(&it, v, dir);
+    int r;
+    while ((r = fat_dir_next(&it, &f)) == 1)
+        if (memcmp(f.de.name, s, 11) == 0)
+            return 1;
+    return r;
+}
+
+static int pick_alias(struct fat32 *v, uint32_t dir, const char *name, uint8_t out[11])
+{
+    uint8_t basis[11];
+    int r;
+    if (!fat_short_basis(name, basis)) {
+        memcpy(out, basis, 11);
+        r = short_taken(v, dir, out);
+        if (r <= 0)
+            return r;
+    }
+    for (uint32_t n = 1; n < 1000000; n++) {
+        fat_short_with_tail(basis, n, out);
+        r = short_taken(v, dir, out);
+        if (r <= 0)
+            return r;
+    }
+    return fs_fail(FS_ENOSPC, "no unique short name left for \"%s\"", name);
+}
+
+/* Sector and byte offset of directory slot `slot`. */
+static int slot_location(struct fat32 *v, uint32_t dir, uint32_t slot, uint32_t *sector, uint32_t *offset)
+{
+    uint32_t per_cluster = v->cluster_bytes / SLOT_BYTES;
+    uint32_t c = dir;
+    for (uint32_t i = slot / per_cluster; i > 0; i--) {
+        int r = fat_next(v, c, &c);
+        if (r != 0)
+            return r;
+        if (c == 0)
+            return fs_fail(FS_ECORRUPT, "directory chain shorter than its entries");
+    }
+    uint32_t in_cluster = slot % per_cluster;
+    *sector = fat32_cluster_sector(v, c) + in_cluster / (SECTOR / SLOT_BYTES);
+    *offset = (in_cluster % (SECTOR / SLOT_BYTES)) * SLOT_BYTES;
+    return 0;
+}
+
+static int write_slot(struct fat32 *v, uint32_t dir, uint32_t slot, const void *entry)
+{
+    uint8_t buf[SECTOR];
+    uint32_t sector, offset;
+    int r = slot_location(v, dir, slot, &sector, &offset);
+    if (r == 0)
+        r = fat32_io(v, 0, sector, 1, buf);
+    if (r != 0)
+        return r;
+    memcpy(buf + offset, entry, SLOT_BYTES);
+    return fat32_io(v, 1, sector, 1, buf);
+}
+
+static int zero_cluster(struct fat32 *v, uint32_t c)
+{
+    memset(v->scratch, 0, v->cluster_bytes);
+    return fat32_io(v, 1, fat32_cluster_sector(v, c), v->spc, v->scratch);
+}
+
+/* Find `n` consecutive free slots, growing the directory if needed. */
+static int find_free_run(struct fat32 *v, uint32_t dir, uint32_t n, uint32_t *start)
+{
+    struct fat_dir_iter it;
+    fat_dir_begin(&it, v, dir);
+    uint32_t run = 0;
+    uint32_t last_cluster = dir;
+    for (;; it.slot++) {
+        uint8_t *e;
+        int r = iter_slot(&it, &e);
+        if (r < 0)
+            return r;
+        if (r == 0)
+            break;
+        last_cluster = it.cluster;
+        run = (e[0] == 0 || e[0] == 0xE5) ? run + 1 : 0;
+        if (run == n) {
+            *start = it.slot + 1 - n;
+            return 0;
+        }
+    }
+    uint32_t per_cluster = v->cluster_bytes / SLOT_BYTES;
+    uint32_t need = (n - run + per_cluster - 1) / per_cluster;
+    if (it.slot + need * per_cluster > DIR_MAX_ENTRIES)
+        return fs_fail(FS_ENOSPC, "directory is full (%u entries)", (unsigned)DIR_MAX_ENTRIES);
+    if (need > v->free_clusters)
+        return fs_fail(FS_ENOSPC, "no free cluster to grow the directory");
+    for (uint32_t i = 0; i < need; i++) {
+        uint32_t c;
+        int r = fat_alloc(v, last_cluster, &c);
+        if (r == 0)
+            r = zero_cluster(v, c);
+        if (r != 0)
+            return r;
+        last_cluster = c;
+    }
+    *start = it.slot - run;
+    return 0;
+}
+
+int fat_dir_add(struct fat32 *v, uint32_t dir, const char *name, uint8_t attr,
+                uint32_t first_cluster, struct fat_found *out)
+{
+    if (!fat_name_valid(name))
+        return fs_fail(FS_EINVAL, "invalid file name \"%s\"", name);
+    uint8_t s[11];
+    int r = pick_alias(v, dir, name, s);
+    if (r != 0)
+        return r;
+    size_t len = strlen(name);
+    uint32_t lfn_slots = fat_needs_lfn(name, s) ? (uint32_t)((len + LFN_CHARS - 1) / LFN_CHARS) : 0;
+    uint32_t start = 0;
+    r = find_free_run(v, dir, lfn_slots + 1, &start);
+    if (r != 0)
+        return r;
+    uint8_t sum = fat_lfn_checksum(s);
+    /* Long-name slots go in reverse order: the last piece comes first. */
+    for (uint32_t k = 0; k < lfn_slots; k++) {
+        uint32_t seq = lfn_slots - k;
+        uint8_t e[SLOT_BYTES];
+        memset(e, 0, sizeof e);
+        e[0] = (uint8_t)(seq | (k == 0 ? 0x40 : 0));
+        e[11] = ATTR_LFN;
+        e[13] = sum;
+        for (int i = 0; i < LFN_CHARS; i++) {
+            size_t at = (seq - 1) * LFN_CHARS + (size_t)i;
+            uint16_t ch = at < len ? (uint8_t)name[at] : at == len ? 0 : 0xFFFF;
+            e[lfn_pos[i]] = (uint8_t)ch;
+            e[lfn_pos[i] + 1] = (uint8_t)(ch >> 8);
+        }
+        r = write_slot(v, dir, start + k, e);
+        if (r != 0)
+            return r;
+    }
+    struct fat_dirent *de = &out->de;
+    memset(de, 0, sizeof *de);
+    memcpy(de->name, s, 11);
+    de->attr = attr;
+    fat_entry_stamp(de, 1);
+    fat_entry_set_cluster(de, first_cluster);
+    out->first_slot = start;
+    out->short_slot = start + lfn_slots;
+    memcpy(out->name, name, len + 1);
+    r = slot_location(v, dir, out->short_slot, &out->sector, &out->offset);
+    if (r == 0)
+        r = write_slot(v, dir, out->short_slot, de);
+    return r;
+}
+
+int fat_dir_update(struct fat32 *v, const struct fat_found *f)
+{
+    uint8_t buf[SECTOR];
+    int r = fat32_io(v, 0, f->sector, 1, buf);
+    if (r != 0)
+        return r;
+    memcpy(buf + f->offset, &f->de, SLOT_BYTES);
+    return fat32_io(v, 1, f->sector, 1, buf);
+}
+
+int fat_dir_remove(struct fat32 *v, uint32_t dir, const struct fat_found *f)
+{
+    for (uint32_t slot = f->first_slot; slot <= f->short_slot; slot++) {
+        uint8_t buf[SECTOR];
+        uint32_t sector, offset;
+        int r = slot_location(v, dir, slot, &sector, &offset);
+        if (r == 0)
+            r = fat32_io(v, 0, sector, 1, buf);
+        if (r != 0)
+            return r;
+        buf[offset] = 0xE5;
+        r = fat32_io(v, 1, sector, 1, buf);
+        if (r != 0)
+            return r;
+    }
+    return 0;
+}
+
+int fat_dir_is_empty(struct fat32 *v, uint32_t dir)
+{
+    struct fat_dir_iter it;
+    struct fat_found f;
+    fat_dir_begin(&it, v, dir);
+    int r;
+    while ((r = fat_dir_next(&it, &f)) == 1)
+        if (strcmp(f.name, ".") != 0 && strcmp(f.name, "..") != 0)
+            return 0;
+    return r < 0 ? r : 1;
+}

@@ -1,0 +1,168 @@
+/* File data on FAT32: reading, writing and truncating a cluster chain. Reads of
+ * whole clusters go straight into the caller's buffer, merging consecutive
+ * clusters into one device request (this is what makes loading a model fast). */
+#include "fs/fat32.h"
+#include "lib/string.h"
+
+/* Find the cluster with index `idx` in the chain, walking on from the last
+ * position used. With `grow`, missing clusters are allocated. */
+static int seek_cluster(struct fat32 *v, struct fat_chain_pos *c, uint32_t idx, int grow, uint32_t *out)
+{
+    int r;
+    if (c->first == 0) {
+        if (!grow)
+            return fs_fail(FS_ECORRUPT, "file has a size but no clusters");
+        r = fat_alloc(v, 0, &c->first);
+        if (r != 0)
+            return r;
+    }
+    if (!fat_cluster_valid(v, c->first))
+        return fs_fail(FS_ECORRUPT, "bad cluster chain: first cluster %u out of range", (unsigned)c->first);
+    if (c->cur == 0 || c->cur_index > idx) {
+        c->cur = c->first;
+        c->cur_index = 0;
+    }
+    while (c->cur_index < idx) {
+        uint32_t next;
+        r = fat_next(v, c->cur, &next);
+        if (r != 0)
+            return r;
+        if (next == 0) {
+            if (!grow)
+                return fs_fail(FS_ECORRUPT, "bad cluster chain: ends after %u clusters, file needs more",
+                               (unsigned)c->cur_index + 1);
+            r = fat_alloc(v, c->cur, &next);
+            if (r != 0)
+                return r;
+        }
+        c->cur = next;
+        c->cur_index++;
+    }
+    *out = c->cur;
+    return 0;
+}
+
+/* Move a part of one cluster through the scratch buffer, whole sectors at a time. */
+static int partial_io(struct fat32 *v, int write, uint32_t cluster, uint32_t off, void *data, uint32_t len)
+{
+    uint32_t s0 = off / SECTOR, s1 = (off + len - 1) / SECTOR;
+    uint32_t sector = fat32_cluster_sector(v, cluster) + s0;
+    uint8_t *at = v->scratch + off % SECTOR;
+    int r = fat32_io(v, 0, sector, s1 - s0 + 1, v->scratch);
+    if (r != 0)
+        return r;
+    if (!write) {
+        memcpy(data, at, len);
+        return 0;
+    }
+    memcpy(at, data, len);
+    return fat32_io(v, 1, sector, s1 - s0 + 1, v->scratch);
+}
+
+long fat_chain_read(struct fat32 *v, struct fat_chain_pos *c, uint32_t pos, void *buf, size_t n)
+{
+    if (pos >= c->size)
+        return 0;
+    if (n > c->size - pos)
+        n = c->size - pos;
+    uint8_t *out = buf;
+    size_t done = 0;
+    uint32_t cb = v->cluster_bytes;
+    while (done < n) {
+        uint32_t cluster, off = pos % cb;
+        int r = seek_cluster(v, c, pos / cb, 0, &cluster);
+        if (r != 0)
+            return r;
+        size_t left = n - done;
+        if (off == 0 && left >= cb) {
+            /* Extend over physically consecutive clusters. */
+            uint32_t run = 1, last = cluster;
+            while ((size_t)(run + 1) * cb <= left) {
+                uint32_t next;
+                r = fat_next(v, last, &next);
+                if (r != 0)
+                    return r;
+                if (next != last + 1)
+                    break;
+                last = next;
+                run++;
+            }
+            r = fat32_io(v, 0, fat32_cluster_sector(v, cluster), run * v->spc, out + done);
+            if (r != 0)
+                return r;
+            c->cur = last;
+            c->cur_index += run - 1;
+            done += (size_t)run * cb;
+            pos += run * cb;
+        } else {
+            uint32_t len = left < cb - off ? (uint32_t)left : cb - off;
+            r = partial_io(v, 0, cluster, off, out + done, len);
+            if (r != 0)
+                return r;
+            done += len;
+            pos += len;
+        }
+    }
+    return (long)done;
+}
+
+long fat_chain_write(struct fat32 *v, struct fat_chain_pos *c, uint32_t pos, const void *buf, size_t n)
+{
+    uint32_t cb = v->cluster_bytes;
+    if (pos > c->size)
+        return fs_fail(FS_EINVAL, "write position beyond the end of the file");
+    if ((uint64_t)pos + n > 0xFFFFFFFFu)
+        return fs_fail(FS_EFBIG, "a FAT32 file cannot reach %llu bytes", (unsigned long long)pos + n);
+    /* Refuse up front rather than leave a half-written file behind. */
+    uint64_t have = ((uint64_t)c->size + cb - 1) / cb;
+    uint64_t want = ((uint64_t)pos + n + cb - 1) / cb;
+    if (want > have && want - have > v->free_clusters)
+        return fs_fail(FS_ENOSPC, "needs %llu more clusters, %u free",
+                       (unsigned long long)(want - have), (unsigned)v->free_clusters);
+    const uint8_t *in = buf;
+    size_t done = 0;
+    while (done < n) {
+        uint32_t cluster, off = pos % cb;
+        int r = seek_cluster(v, c, pos / cb, 1, &cluster);
+        if (r != 0)
+            return r;
+        uint32_t len = n - done < cb - off ? (uint32_t)(n - done) : cb - off;
+        if (off % SECTOR == 0 && len % SECTOR == 0)
+            r = fat32_io(v, 1, fat32_cluster_sector(v, cluster) + off / SECTOR, len / SECTOR, (void *)(in + done));
+        else
+            r = partial_io(v, 1, cluster, off, (void *)(in + done), len);
+        if (r != 0)
+            return r;
+        done += len;
+        pos += len;
+        if (pos > c->size)
+            c->size = pos;
+    }
+    return (long)done;
+}
+
+int fat_chain_truncate(struct fat32 *v, struct fat_chain_pos *c, uint32_t size)
+{
+    if (size > c->size)
+        return fs_fail(FS_EINVAL, "truncate can only shrink a file");
+    uint32_t keep = (uint32_t)(((uint64_t)size + v->cluster_bytes - 1) / v->cluster_bytes);
+    int r = 0;
+    if (keep == 0) {
+        if (c->first)
+            r = fat_free_chain(v, c->first);
+        c->first = 0;
+    } else {
+        uint32_t last, rest;
+        r = seek_cluster(v, c, keep - 1, 0, &last);
+        if (r == 0)
+            r = fat_next(v, last, &rest);
+        if (r == 0)
+            r = fat_set(v, last, FAT_EOC);
+        if (r == 0 && rest)
+            r = fat_free_chain(v, rest);
+    }
+    c->cur = 0;
+    if (r == 0)
+        c->size = size;
+    return r;
+}

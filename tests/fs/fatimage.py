@@ -1,0 +1,143 @@
+"""Host-side helpers for the storage tests: build a partitioned FAT32 image with
+mtools, look inside it with mtools, check it with fsck.fat, and inspect or damage
+its on-disk structures (boot sector, FSInfo, FAT copies)."""
+import os
+import struct
+import subprocess
+from pathlib import Path
+
+PART_LBA = 2048            # where myos/image.py puts the FAT32 partition too
+SECTOR = 512
+ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+
+
+def mtools(cmd, image, *args, check=True):
+    """Run an mtools command on the partition of `image`; returns stdout bytes."""
+    p = subprocess.run([cmd, "-i", f"{image}@@{PART_LBA * SECTOR}", *args],
+                       env=ENV, capture_output=True)
+    if check and p.returncode != 0:
+        raise AssertionError(f"{cmd} {args}: {p.stderr.decode()}")
+    return p.stdout
+
+
+def make_image(path, size_mb=64, dirs=(), files=None, label="MYOS"):
+    """An MBR disk with one FAT32 partition (type 0x0C) at PART_LBA."""
+    path = Path(path)
+    total = size_mb * 1024 * 1024 // SECTOR
+    mbr = bytearray(SECTOR)
+    mbr[446 + 4] = 0x0C
+    mbr[446 + 8:446 + 16] = struct.pack("<II", PART_LBA, total - PART_LBA)
+    mbr[510:512] = b"\x55\xaa"
+    with open(path, "wb") as f:
+        f.write(mbr)
+        f.truncate(total * SECTOR)
+    mtools("mformat", path, "-F", "-v", label, "::")
+    for d in dirs:
+        mtools("mmd", path, f"::{d}")
+    for name, data in (files or {}).items():
+        src = path.with_name(path.name + ".src")
+        src.write_bytes(data)
+        mtools("mcopy", path, str(src), f"::{name}")
+        src.unlink()
+    return path
+
+
+def mread(image, name):
+    """A file's bytes as mtools sees them."""
+    return mtools("mtype", image, f"::{name}")
+
+
+def mlist(image, directory="/"):
+    """Long names (or 8.3 names) in a directory, via mdir -b."""
+    out = mtools("mdir", image, "-b", f"::{directory}").decode()
+    prefix = "::" + directory.rstrip("/") + "/"
+    return sorted(line[len(prefix):] if line.startswith(prefix) else line
+                  for line in out.splitlines() if line.strip())
+
+
+def partition_bytes(image):
+    with open(image, "rb") as f:
+        f.seek(PART_LBA * SECTOR)
+        return f.read()
+
+
+def fsck(image, tmp_path):
+    """fsck.fat -n on a copy of the partition; returns its output. Fails the
+    test if fsck finds anything to fix."""
+    part = Path(tmp_path) / "fsck-partition.img"
+    part.write_bytes(partition_bytes(image))
+    p = subprocess.run(["fsck.fat", "-n", str(part)], capture_output=True, text=True)
+    part.unlink()
+    out = p.stdout + p.stderr
+    assert p.returncode == 0, out
+    lines = out.strip().splitlines()
+    # A clean run prints the version line and one summary line.
+    assert len(lines) == 2 and "clusters" in lines[1], out
+    return out
+
+
+def geometry(image):
+    """Boot sector fields: (bytes offset of partition, spc, reserved, nfats, fat_sectors, fsinfo)."""
+    bs = partition_bytes(image)[:SECTOR]
+    spc = bs[13]
+    reserved, = struct.unpack_from("<H", bs, 14)
+    nfats = bs[16]
+    fat_sectors, = struct.unpack_from("<I", bs, 36)
+    fsinfo, = struct.unpack_from("<H", bs, 48)
+    return dict(spc=spc, reserved=reserved, nfats=nfats, fat_sectors=fat_sectors, fsinfo=fsinfo)
+
+
+def fat_copies(image):
+    g = geometry(image)
+    part = partition_bytes(image)
+    size = g["fat_sectors"] * SECTOR
+    first = g["reserved"] * SECTOR
+    return [part[first + i * size:first + (i + 1) * size] for i in range(g["nfats"])]
+
+
+def fsinfo_free(image):
+    g = geometry(image)
+    off = g["fsinfo"] * SECTOR
+    return struct.unpack_from("<I", partition_bytes(image), off + 488)[0]
+
+
+def count_free(image):
+    """Free clusters counted in the first FAT."""
+    g = geometry(image)
+    part = partition_bytes(image)
+    total, = struct.unpack_from("<I", part, 32)
+    clusters = (total - g["reserved"] - g["nfats"] * g["fat_sectors"]) // g["spc"]
+    fat = fat_copies(image)[0]
+    entries = struct.unpack_from(f"<{clusters + 2}I", fat)
+    return sum(1 for e in entries[2:] if e & 0x0FFFFFFF == 0)
+
+
+def patch(image, offset, data):
+    """Overwrite bytes at a byte offset inside the partition."""
+    with open(image, "r+b") as f:
+        f.seek(PART_LBA * SECTOR + offset)
+        f.write(data)
+
+
+def root_entry_cluster(image, short_name):
+    """First cluster of an 8.3 entry (e.g. b"BIG     BIN") in the root directory."""
+    g = geometry(image)
+    part = partition_bytes(image)
+    root, = struct.unpack_from("<I", part, 44)
+    data = (g["reserved"] + g["nfats"] * g["fat_sectors"]) * SECTOR
+    cluster_bytes = g["spc"] * SECTOR
+    start = data + (root - 2) * cluster_bytes
+    for off in range(start, start + cluster_bytes, 32):
+        if part[off:off + 11] == short_name:
+            hi, = struct.unpack_from("<H", part, off + 20)
+            lo, = struct.unpack_from("<H", part, off + 26)
+            return hi << 16 | lo
+    raise KeyError(short_name)
+
+
+def set_fat_entry(image, cluster, value):
+    """Write one FAT entry in every FAT copy (a consistent but wrong chain)."""
+    g = geometry(image)
+    for i in range(g["nfats"]):
+        patch(image, (g["reserved"] + i * g["fat_sectors"]) * SECTOR + cluster * 4,
+              struct.pack("<I", value))
