@@ -1,0 +1,28 @@
+/* interrupts.h: the IDT, the register frame the assembly stubs build, and IRQ
+ * handler registration. Vectors 0-31 are CPU exceptions (they panic), 32-47
+ * the remapped PIC IRQs 0-15. */
+#ifndef ARCH_X86_INTERRUPTS_H
+#define ARCH_X86_INTERRUPTS_H
+#include <stdint.h>
+
+#define IRQ_BASE 32
+
+/* Pushed by isr.asm, lowest address first. */
+struct int_frame {
+    uint32_t gs, fs, es, ds;
+    uint32_t edi, esi, ebp, esp_pusha, ebx, edx, ecx, eax;
+    uint32_t vector, error_code;
+    uint32_t eip, cs, eflags; /* pushed by the CPU (ring 0: no ss/esp) */
+};
+
+typedef void (*irq_handler_t)(struct int_frame *frame);
+
+void idt_init(void);
+/* Install the handler of a PIC line (0-15) and unmask it. */
+void irq_install(int irq, irq_handler_t handler);
+
+/* Called from isr.asm. */
+void exception_dispatch(struct int_frame *frame) __attribute__((noreturn));
+void irq_dispatch(struct int_frame *frame);
+
+#endif

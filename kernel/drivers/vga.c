@@ -1,0 +1,98 @@
+/* vga.c: text-mode console: colours, scrolling, and the hardware cursor
+ * (CRT controller registers 0x0e/0x0f) kept on the write position. */
+#include <stdint.h>
+#include "drivers/vga.h"
+#include "arch/x86/io.h"
+#include "lib/string.h"
+
+#define VGA_MEMORY ((volatile uint16_t *)0xb8000)
+#define CRTC_INDEX 0x3d4
+#define CRTC_DATA 0x3d5
+
+static int row, col;
+static uint8_t attr = VGA_LIGHT_GREY | (VGA_BLACK << 4);
+
+static void move_cursor(void)
+{
+    uint16_t pos = (uint16_t)(row * VGA_COLS + col);
+    outb(CRTC_INDEX, 0x0f);
+    outb(CRTC_DATA, pos & 0xff);
+    outb(CRTC_INDEX, 0x0e);
+    outb(CRTC_DATA, pos >> 8);
+}
+
+static void clear_row(int r)
+{
+    for (int c = 0; c < VGA_COLS; c++)
+        VGA_MEMORY[r * VGA_COLS + c] = (uint16_t)(attr << 8 | ' ');
+}
+
+static void scroll(void)
+{
+    for (int i = 0; i < (VGA_ROWS - 1) * VGA_COLS; i++)
+        VGA_MEMORY[i] = VGA_MEMORY[i + VGA_COLS];
+    clear_row(VGA_ROWS - 1);
+    row = VGA_ROWS - 1;
+}
+
+void vga_init(void)
+{
+    outb(CRTC_INDEX, 0x0a); /* cursor start scanline 13, cursor enabled */
+    outb(CRTC_DATA, 13);
+    outb(CRTC_INDEX, 0x0b); /* cursor end scanline 14 */
+    outb(CRTC_DATA, 14);
+    vga_clear();
+}
+
+void vga_set_color(enum vga_color fg, enum vga_color bg)
+{
+    attr = (uint8_t)(fg | bg << 4);
+}
+
+void vga_clear(void)
+{
+    for (int r = 0; r < VGA_ROWS; r++)
+        clear_row(r);
+    row = col = 0;
+    move_cursor();
+}
+
+static void put(char ch)
+{
+    switch (ch) {
+    case '\n':
+        col = 0;
+        row++;
+        break;
+    case '\r':
+        col = 0;
+        break;
+    case '\t':
+        col = (col + 8) & ~7;
+        break;
+    case '\b':
+        if (col > 0) {
+            col--;
+        } else if (row > 0) {
+            row--;
+            col = VGA_COLS - 1;
+        }
+        break;
+    default:
+        VGA_MEMORY[row * VGA_COLS + col] = (uint16_t)(attr << 8 | (uint8_t)ch);
+        col++;
+    }
+    if (col >= VGA_COLS) {
+        col = 0;
+        row++;
+    }
+    if (row >= VGA_ROWS)
+        scroll();
+}
+
+void vga_write(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        put(s[i]);
+    move_cursor();
+}

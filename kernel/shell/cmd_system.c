@@ -1,0 +1,140 @@
+/* cmd_system.c: the basic shell commands: help, clear, echo, mem, cpu,
+ * uptime, reboot, poweroff. */
+#include <stdint.h>
+#include "shell/command.h"
+#include "boot_info.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/timer.h"
+#include "drivers/console.h"
+#include "drivers/power.h"
+#include "lib/memory.h"
+#include "lib/string.h"
+
+extern char __kernel_start[], __kernel_end[];
+
+static int cmd_help(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    for (const struct shell_command *c = __shell_commands_start; c < __shell_commands_end; c++)
+        kprintf("  %-10s %s\n", c->name, c->help);
+    return 0;
+}
+SHELL_COMMAND(help, "list the commands", cmd_help);
+
+static int cmd_clear(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    console_clear();
+    return 0;
+}
+SHELL_COMMAND(clear, "clear the screen", cmd_clear);
+
+static int cmd_echo(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        kprintf("%s%s", i > 1 ? " " : "", argv[i]);
+    kprintf("\n");
+    return 0;
+}
+SHELL_COMMAND(echo, "print the arguments", cmd_echo);
+
+static const char *e820_type_name(uint32_t type)
+{
+    switch (type) {
+    case E820_USABLE: return "usable";
+    case E820_RESERVED: return "reserved";
+    case E820_ACPI_RECLAIM: return "ACPI data";
+    case E820_ACPI_NVS: return "ACPI NVS";
+    case E820_BAD: return "bad";
+    default: return "unknown";
+    }
+}
+
+static int cmd_mem(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    uint64_t usable = 0;
+    kprintf("BIOS memory map (E820):\n");
+    for (uint32_t i = 0; i < boot_info.e820_count; i++) {
+        const struct e820_entry *e = &boot_info.e820[i];
+        kprintf("  0x%09llx - 0x%09llx  %8llu KiB  %s\n", (unsigned long long)e->base,
+                (unsigned long long)(e->base + e->length - 1),
+                (unsigned long long)(e->length / 1024), e820_type_name(e->type));
+        if (e->type == E820_USABLE)
+            usable += e->length;
+    }
+    struct heap_stats hs;
+    heap_get_stats(&hs);
+    kprintf("usable RAM: %llu MiB\n", (unsigned long long)(usable >> 20));
+    kprintf("kernel:     0x%08x - 0x%08x (%u KiB)\n", (unsigned)(uintptr_t)__kernel_start,
+            (unsigned)(uintptr_t)__kernel_end,
+            (unsigned)((__kernel_end - __kernel_start) / 1024));
+    kprintf("heap:       %u KiB total, %u KiB used, %u KiB free, largest free block %u KiB\n",
+            (unsigned)(hs.total / 1024), (unsigned)(hs.used / 1024), (unsigned)(hs.free / 1024),
+            (unsigned)(hs.largest_free / 1024));
+    return 0;
+}
+SHELL_COMMAND(mem, "show the memory map and heap usage", cmd_mem);
+
+static int cmd_cpu(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    char features[512];
+    cpu_feature_string(features, sizeof(features));
+    uint64_t hz = tsc_hz();
+    kprintf("vendor:   %s\n", cpu_info.vendor);
+    kprintf("model:    %s\n", cpu_info.brand);
+    kprintf("family %u, model %u, stepping %u\n", (unsigned)cpu_info.family,
+            (unsigned)cpu_info.model, (unsigned)cpu_info.stepping);
+    kprintf("features: %s\n", features);
+    kprintf("AVX:      %s\n", cpu_info.avx_enabled ? "enabled" : "not available");
+    kprintf("TSC:      %u.%03u MHz\n", (unsigned)(hz / 1000000), (unsigned)(hz / 1000 % 1000));
+    return 0;
+}
+SHELL_COMMAND(cpu, "show the processor and its features", cmd_cpu);
+
+static int cmd_uptime(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    uint64_t ms = uptime_ms();
+    kprintf("up %llu.%03llu s (%llu timer ticks)\n", (unsigned long long)(ms / 1000),
+            (unsigned long long)(ms % 1000), (unsigned long long)timer_ticks());
+    return 0;
+}
+SHELL_COMMAND(uptime, "time since boot", cmd_uptime);
+
+static int cmd_reboot(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    kprintf("rebooting...\n");
+    reboot();
+}
+SHELL_COMMAND(reboot, "restart the machine", cmd_reboot);
+
+static int cmd_poweroff(int argc, char **argv)
+{
+    long code = 0;
+    if (argc > 2) {
+        kprintf("error: usage: poweroff [exit-code 0-127]\n");
+        return 1;
+    }
+    if (argc == 2) {
+        char *end;
+        code = strtol(argv[1], &end, 10);
+        if (*end || end == argv[1] || code < 0 || code > 127) {
+            kprintf("error: poweroff: exit code must be a number from 0 to 127\n");
+            return 1;
+        }
+    }
+    kprintf("powering off\n");
+    poweroff((uint8_t)code);
+    kprintf("error: poweroff failed (no debug-exit device and no ACPI S5)\n");
+    return 1;
+}
+SHELL_COMMAND(poweroff, "turn the machine off [exit code for QEMU]", cmd_poweroff);
