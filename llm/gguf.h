@@ -66,6 +66,7 @@ const struct gguf_tensor *gguf_find_tensor(const struct gguf_file *f, const char
  * otherwise. */
 int gguf_get_u32(const struct gguf_file *f, const char *key, uint32_t *out);
 int gguf_get_f32(const struct gguf_file *f, const char *key, float *out);
+int gguf_get_bool(const struct gguf_file *f, const char *key, int *out);
 int gguf_get_str(const struct gguf_file *f, const char *key, struct gguf_str *out);
 /* Array of `type` elements: 0 with *kv set when present and of that type. */
 int gguf_get_array(const struct gguf_file *f, const char *key, uint32_t type,

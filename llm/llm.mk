@@ -14,6 +14,7 @@ $(BUILD)/host/llm/%.o: llm/%.c | $(SETUP)
 MYOS_LLM := $(BUILD)/host/myos-llm
 $(MYOS_LLM): $(LLM_HOST_OBJS) $(LLM_HOST_PLATFORM) $(BUILD)/host/llm/host/main.o
 	$(HOST_CC) $(HOST_CFLAGS) $^ -o $@ -lm
+HOST_PROGRAMS += $(MYOS_LLM)
 
 # Freestanding check: every engine file compiles with the kernel's flags and
 # no libc headers, and the linked objects need nothing beyond llm/platform.h
@@ -33,5 +34,6 @@ $(BUILD)/kcheck/llm.ok: $(LLM_KCHECK_OBJS)
 
 .PHONY: llm-kernel-check
 llm-kernel-check: $(BUILD)/kcheck/llm.ok
+TEST_PROGRAMS += $(BUILD)/kcheck/llm.ok
 
 -include $(LLM_HOST_OBJS:.o=.d) $(LLM_KCHECK_OBJS:.o=.d) $(LLM_HOST_PLATFORM:.o=.d)

@@ -1,0 +1,409 @@
+/* generate.c: sessions of llm.h — prompt evaluation, the sampling loop, stop
+ * conditions, streaming text, timing, and multi-turn KV reuse with context
+ * shift.
+ *
+ * The session keeps every token that is in the KV cache (hist), so the cache
+ * can be rebuilt after a context shift: the conversation prefix (BOS and the
+ * system prompt, n_keep tokens) stays, the oldest turns are dropped, and the
+ * kept turns are evaluated again at their new positions. The last sampled
+ * token is not evaluated right away (it is often the final one): it stays
+ * `pending` and goes first into the next evaluation.
+ */
+#include "chat.h"
+#include "llm.h"
+#include "model.h"
+#include "platform.h"
+#include "sampler.h"
+#include "tokenizer.h"
+
+#define MAX_TURNS 1024
+
+struct llm_session {
+    struct llm_model *m;
+    struct llm_settings set;
+    struct model_state st;
+    sampler *smp;
+    chat_template chat;
+    int32_t *hist;               /* the tokens in the KV cache, position order */
+    uint32_t n_hist;
+    uint32_t n_keep;             /* prefix kept by a context shift */
+    uint32_t turn[MAX_TURNS];    /* hist index where each turn starts */
+    uint32_t n_turns;
+    int32_t pending;             /* sampled, not yet evaluated; -1 none */
+    int last_eot;                /* the last reply ended with an end-of-turn id */
+    int32_t *prompt_ids, *gen_ids;
+    uint32_t n_prompt, n_gen;
+    const float *logits;
+    char *text;                  /* streaming decode buffer */
+    uint32_t text_cap;
+};
+
+void llm_settings_default(struct llm_settings *s)
+{
+    sampler_params p;
+    sampler_params_default(&p);
+    s->sampling.temperature = p.temperature;
+    s->sampling.top_k = p.top_k;
+    s->sampling.top_p = p.top_p;
+    s->sampling.min_p = p.min_p;
+    s->sampling.repeat_penalty = p.repeat_penalty;
+    s->sampling.repeat_last_n = p.repeat_last_n;
+    s->sampling.seed = p.seed;
+    s->max_tokens = 256;
+    s->ctx = 2048;
+    s->chat = 0;
+    s->system_prompt = NULL;
+}
+
+llm_session *llm_session_create(llm_model *m, const struct llm_settings *set, char *err, size_t errlen)
+{
+    if (set->ctx <= 0 || set->ctx > (1 << 20) || set->max_tokens < 0) {
+        snprintf(err, errlen, "context must be 1..%d and the token limit >= 0", 1 << 20);
+        return NULL;
+    }
+    if (set->chat && !m->tok) {
+        snprintf(err, errlen, "chat needs a model with a tokenizer");
+        return NULL;
+    }
+    struct llm_session *s = llm_alloc(sizeof *s, 8);
+    if (!s) {
+        snprintf(err, errlen, "out of memory for the session");
+        return NULL;
+    }
+    memset(s, 0, sizeof *s);
+    s->m = m;
+    s->set = *set;
+    uint32_t ctx = (uint32_t)set->ctx, maxgen = (uint32_t)set->max_tokens + 1;
+    if (model_state_init(&s->st, m, ctx, err, errlen) != 0) {
+        llm_free(s);
+        return NULL;
+    }
+    sampler_params p = { set->sampling.temperature, set->sampling.top_k, set->sampling.top_p, set->sampling.min_p,
+                         set->sampling.repeat_penalty, set->sampling.repeat_last_n, set->sampling.seed };
+    s->smp = sampler_create(&p, (int)m->cfg.n_vocab);
+    s->hist = llm_alloc(sizeof(int32_t) * ctx, 8);
+    s->prompt_ids = llm_alloc(sizeof(int32_t) * (ctx + 1), 8);
+    s->gen_ids = llm_alloc(sizeof(int32_t) * maxgen, 8);
+    s->text_cap = (m->tok ? tok_max_piece_bytes(m->tok) : 0) + 8;
+    s->text = llm_alloc(s->text_cap, 8);
+    if (!s->smp || !s->hist || !s->prompt_ids || !s->gen_ids || !s->text) {
+        llm_session_free(s);
+        snprintf(err, errlen, "out of memory for the session");
+        return NULL;
+    }
+    if (set->chat && chat_init(&s->chat, m->tok, m->chat_template, m->chat_template_len, m->add_bos, err, errlen)) {
+        llm_session_free(s);
+        return NULL;
+    }
+    llm_session_reset(s);
+    return s;
+}
+
+void llm_session_free(llm_session *s)
+{
+    if (!s)
+        return;
+    model_state_free(&s->st);
+    if (s->smp)
+        sampler_free(s->smp);
+    llm_free(s->hist);
+    llm_free(s->prompt_ids);
+    llm_free(s->gen_ids);
+    llm_free(s->text);
+    llm_free(s);
+}
+
+void llm_session_reset(llm_session *s)
+{
+    s->n_hist = s->n_keep = s->n_turns = 0;
+    s->pending = -1;
+    s->last_eot = 0;
+    s->logits = NULL;
+    sampler_reset(s->smp);
+}
+
+uint32_t llm_session_pos(const llm_session *s)
+{
+    return s->n_hist;
+}
+
+uint32_t llm_session_ctx(const llm_session *s)
+{
+    return s->st.ctx;
+}
+
+/* ---- evaluation and context shift -------------------------------------- */
+
+static int eval_tokens(llm_session *s, const int32_t *ids, uint32_t n, char *err, size_t errlen)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (ids[i] < 0 || (uint32_t)ids[i] >= s->m->tok_embd.rows) {
+            snprintf(err, errlen, "token id %ld out of range (vocabulary %lu)", (long)ids[i],
+                     (unsigned long)s->m->tok_embd.rows);
+            return -1;
+        }
+        if (s->n_hist >= s->st.ctx) {
+            snprintf(err, errlen, "context full (%lu tokens)", (unsigned long)s->st.ctx);
+            return -1;
+        }
+        s->logits = model_forward(s->m, &s->st, ids[i], s->n_hist);
+        s->hist[s->n_hist++] = ids[i];
+    }
+    return 0;
+}
+
+const float *llm_eval(llm_session *s, const int32_t *ids, uint32_t n, char *err, size_t errlen)
+{
+    if (n == 0 && !s->logits) {
+        snprintf(err, errlen, "nothing evaluated yet");
+        return NULL;
+    }
+    return eval_tokens(s, ids, n, err, errlen) == 0 ? s->logits : NULL;
+}
+
+/* Makes room for `need` more tokens by dropping the oldest turns after the
+ * kept prefix and evaluating the kept turns again at their new positions.
+ * A shift leaves a quarter of the context free when it can, so shifts stay
+ * rare. -1 when even dropping every older turn is not enough. */
+static int make_room(llm_session *s, uint32_t need)
+{
+    uint32_t ctx = s->st.ctx, k;
+    if (s->n_hist + need <= ctx)
+        return 0;
+    uint32_t goals[2] = { ctx - ctx / 4, ctx };
+    for (int g = 0; g < 2; g++) {
+        for (k = 0; k < s->n_turns; k++)
+            if (s->turn[k] > s->n_keep && s->n_keep + (s->n_hist - s->turn[k]) + need <= goals[g])
+                goto found;
+    }
+    return -1;
+found:;
+    uint32_t from = s->turn[k], n = s->n_hist - from;
+    memmove(s->hist + s->n_keep, s->hist + from, sizeof(int32_t) * n);
+    for (uint32_t i = k; i < s->n_turns; i++)
+        s->turn[i - k] = s->turn[i] - from + s->n_keep;
+    s->n_turns -= k;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t pos = s->n_keep + i;
+        s->logits = model_forward(s->m, &s->st, s->hist[pos], pos);
+    }
+    s->n_hist = s->n_keep + n;
+    return 0;
+}
+
+/* ---- generation -------------------------------------------------------- */
+
+struct run {
+    llm_session *s;
+    llm_emit_fn emit;
+    void *user;
+    tok_stream stream;
+    int stopped;         /* the callback asked to stop */
+};
+
+static void emit_token(struct run *r, int32_t id)
+{
+    if (!r->s->m->tok || r->stopped)
+        return;
+    int32_t n = tok_stream_push(&r->stream, id, r->s->text, r->s->text_cap);
+    if (n > 0 && r->emit && r->emit(r->user, r->s->text, (size_t)n))
+        r->stopped = 1;
+}
+
+static int is_eot(const llm_session *s, int32_t id)
+{
+    if (s->set.chat)
+        return chat_is_eot(&s->chat, id);
+    return s->m->tok && id == tok_eos(s->m->tok);
+}
+
+/* Evaluates s->prompt_ids (after a pending token), then samples until a stop
+ * condition. The prompt starts a new turn when `turn` is set. */
+static int run_prompt(llm_session *s, int turn, llm_emit_fn emit, void *user, struct llm_result *res, char *err,
+                      size_t errlen)
+{
+    memset(res, 0, sizeof *res);
+    res->prompt_ids = s->prompt_ids;
+    res->n_prompt_ids = s->n_prompt;
+    res->gen_ids = s->gen_ids;
+    s->n_gen = 0;
+    uint32_t extra = s->pending >= 0 ? 1 : 0;
+    if (s->n_prompt + extra == 0) {
+        snprintf(err, errlen, "empty prompt");
+        return -1;
+    }
+    if (make_room(s, s->n_prompt + extra + 1) != 0) {
+        snprintf(err, errlen, "prompt too long: %lu tokens for a context of %lu",
+                 (unsigned long)(s->n_prompt + s->n_keep), (unsigned long)s->st.ctx);
+        return -1;
+    }
+    uint64_t t0 = llm_time_ns();
+    if (extra) {
+        if (eval_tokens(s, &s->pending, 1, err, errlen) != 0)
+            return -1;
+        s->pending = -1;
+    }
+    if (turn && s->n_turns < MAX_TURNS)
+        s->turn[s->n_turns++] = s->n_hist;
+    else if (turn) { /* turn table full: forget the oldest boundary */
+        memmove(s->turn, s->turn + 1, sizeof(uint32_t) * (MAX_TURNS - 1));
+        s->turn[MAX_TURNS - 1] = s->n_hist;
+    }
+    if (eval_tokens(s, s->prompt_ids, s->n_prompt, err, errlen) != 0)
+        return -1;
+    uint64_t t1 = llm_time_ns();
+    res->prompt_tokens = s->n_prompt + extra;
+    res->prompt_ns = t1 - t0;
+
+    struct run r = { s, emit, user, { 0 }, 0 };
+    if (s->m->tok) {
+        tok_stream_init(&r.stream, s->m->tok);
+        r.stream.prev = s->hist[s->n_hist - 1];
+    }
+    uint32_t n_vocab = s->m->cfg.n_vocab;
+    s->last_eot = 0;
+    res->stop = LLM_STOP_LIMIT;
+    while (s->n_gen < (uint32_t)s->set.max_tokens) {
+        /* The sampler's penalty edits the logits: they are recomputed next. */
+        int32_t id = sampler_sample(s->smp, (float *)s->logits, (int)n_vocab, s->hist, (int)s->n_hist);
+        if (id < 0) {
+            snprintf(err, errlen, "sampling failed");
+            return -1;
+        }
+        s->gen_ids[s->n_gen++] = id;
+        if (is_eot(s, id)) {
+            s->pending = id;
+            s->last_eot = 1;
+            res->stop = LLM_STOP_EOS;
+            break;
+        }
+        emit_token(&r, id);
+        if (r.stopped) {
+            s->pending = id;
+            res->stop = LLM_STOP_CALLBACK;
+            break;
+        }
+        if (s->n_gen == (uint32_t)s->set.max_tokens) {
+            s->pending = id;
+            break;
+        }
+        if (make_room(s, 1) != 0) {
+            s->pending = id;
+            res->stop = LLM_STOP_CONTEXT;
+            break;
+        }
+        if (eval_tokens(s, &id, 1, err, errlen) != 0)
+            return -1;
+    }
+    if (s->m->tok && !r.stopped) {
+        int32_t n = tok_stream_flush(&r.stream, s->text, s->text_cap);
+        if (n > 0 && emit)
+            emit(user, s->text, (size_t)n);
+    }
+    res->gen_tokens = s->n_gen;
+    res->gen_ns = llm_time_ns() - t1;
+    res->n_gen_ids = s->n_gen;
+    return 0;
+}
+
+int llm_generate_ids(llm_session *s, const int32_t *ids, uint32_t n, llm_emit_fn emit, void *user,
+                     struct llm_result *res, char *err, size_t errlen)
+{
+    if (n > s->st.ctx) {
+        snprintf(err, errlen, "prompt too long: %lu tokens for a context of %lu", (unsigned long)n,
+                 (unsigned long)s->st.ctx);
+        return -1;
+    }
+    llm_session_reset(s);
+    memcpy(s->prompt_ids, ids, sizeof(int32_t) * n);
+    s->n_prompt = n;
+    return run_prompt(s, 0, emit, user, res, err, errlen);
+}
+
+int llm_tokenize(const llm_model *m, const char *text, size_t len, int add_bos, int32_t *ids, uint32_t max_ids,
+                 char *err, size_t errlen)
+{
+    if (!m->tok) {
+        snprintf(err, errlen, "this model has no tokenizer: give token ids");
+        return -1;
+    }
+    uint32_t at = 0;
+    if (add_bos && tok_bos(m->tok) >= 0) {
+        if (max_ids == 0)
+            goto too_long;
+        ids[at++] = tok_bos(m->tok);
+    }
+    if (len > 0x7fffffffu)
+        goto too_long;
+    int32_t n = tok_encode(m->tok, text, (uint32_t)len, ids + at, max_ids - at);
+    if (n == TOK_ERR_TOO_MANY)
+        goto too_long;
+    if (n < 0) {
+        snprintf(err, errlen, "tokenizer failed (%s)", n == TOK_ERR_NOMEM ? "out of memory" : "invalid input");
+        return -1;
+    }
+    return (int)(at + (uint32_t)n);
+too_long:
+    snprintf(err, errlen, "prompt too long: more than %lu tokens", (unsigned long)max_ids);
+    return -1;
+}
+
+/* Formats one chat turn into s->prompt_ids: the whole conversation start the
+ * first time (and records the kept prefix), one more user turn afterwards. */
+static int format_turn(llm_session *s, const char *text, size_t len, char *err, size_t errlen)
+{
+    chat_message msgs[2];
+    int n_msgs = 0, n;
+    const char *sys = s->set.system_prompt;
+    uint32_t sys_len = sys ? (uint32_t)strlen(sys) : s->chat.default_system_len;
+    if (!sys)
+        sys = s->chat.default_system;
+    if (len > 0x7fffffffu)
+        len = 0x7fffffffu;
+    chat_message user = { CHAT_USER, text, (uint32_t)len };
+    uint32_t cap = s->st.ctx + 1;
+    if (s->n_hist == 0 && s->pending < 0) {
+        int k = s->chat.add_bos && s->chat.bos >= 0 ? 1 : 0;
+        if (sys_len) {
+            chat_message m0 = { CHAT_SYSTEM, sys, sys_len };
+            msgs[n_msgs++] = m0;
+            /* The empty history is scratch space for the system part alone. */
+            k = chat_format(&s->chat, msgs, 1, 0, s->hist, (int)s->st.ctx);
+        }
+        msgs[n_msgs++] = user;
+        n = chat_format(&s->chat, msgs, n_msgs, 1, s->prompt_ids, (int)cap);
+        /* Context shifts keep the system part when the template puts it in
+         * front of the first turn (ChatML, Llama-3, ...), else just BOS. */
+        if (k > 0 && n >= k && sys_len && memcmp(s->hist, s->prompt_ids, sizeof(int32_t) * (size_t)k) != 0)
+            k = s->chat.add_bos && s->chat.bos >= 0 ? 1 : 0;
+        s->n_keep = k > 0 && n >= k ? (uint32_t)k : 0;
+    } else {
+        n = chat_format_next(&s->chat, &user, s->last_eot, s->prompt_ids, (int)cap);
+    }
+    if (n < 0) {
+        snprintf(err, errlen, "prompt too long for a context of %lu tokens", (unsigned long)s->st.ctx);
+        return -1;
+    }
+    s->n_prompt = (uint32_t)n;
+    return 0;
+}
+
+int llm_generate(llm_session *s, const char *prompt, size_t len, llm_emit_fn emit, void *user,
+                 struct llm_result *res, char *err, size_t errlen)
+{
+    if (!s->m->tok) {
+        snprintf(err, errlen, "this model has no tokenizer: give token ids");
+        return -1;
+    }
+    if (!s->set.chat) {
+        int n = llm_tokenize(s->m, prompt, len, s->m->add_bos, s->prompt_ids, s->st.ctx, err, errlen);
+        if (n < 0)
+            return -1;
+        llm_session_reset(s);
+        s->n_prompt = (uint32_t)n;
+        return run_prompt(s, 0, emit, user, res, err, errlen);
+    }
+    if (format_turn(s, prompt, len, err, errlen) != 0)
+        return -1;
+    return run_prompt(s, 1, emit, user, res, err, errlen);
+}

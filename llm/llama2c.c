@@ -1,0 +1,161 @@
+/* llama2c.c: llama2.c's legacy model format and its tokenizer.bin.
+ *
+ * model.bin: 7 little-endian int32 (dim, hidden_dim, n_layers, n_heads,
+ * n_kv_heads, vocab_size, seq_len), then fp32 tensors in this order:
+ * token embedding [vocab][dim], attention norms [L][dim], wq [L][dim][dim],
+ * wk [L][kv_dim][dim], wv [L][kv_dim][dim], wo [L][dim][dim], ffn norms
+ * [L][dim], w1 [L][hidden][dim], w2 [L][dim][hidden], w3 [L][hidden][dim],
+ * final norm [dim], the unused RoPE tables [seq_len][head_dim/2] x 2, and the
+ * classifier [vocab][dim] only when vocab_size is negative (positive: shared
+ * with the embedding).
+ *
+ * tokenizer.bin: int32 max_token_length, then per token: f32 score, int32
+ * length, the bytes.
+ */
+#include "loaders.h"
+#include "platform.h"
+#include "tokenizer.h"
+
+#define HEADER_BYTES 28u
+
+static int32_t rd_i32(const uint8_t *p)
+{
+    uint32_t v = (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+    return (int32_t)v;
+}
+
+/* Reads the header into cfg; the sizes are bounded (model_alloc checks the
+ * rest) so the byte count below cannot overflow 64 bits. */
+static int read_header(const uint8_t *p, size_t size, struct model_config *c, int *shared, char *err, size_t errlen)
+{
+    if (size < HEADER_BYTES) {
+        snprintf(err, errlen, "llama2.c: file too short for the header");
+        return -1;
+    }
+    int32_t h[7];
+    for (int i = 0; i < 7; i++)
+        h[i] = rd_i32(p + 4 * i);
+    *shared = h[5] > 0;
+    if (h[5] < 0)
+        h[5] = h[5] == INT32_MIN ? 0 : -h[5];
+    for (int i = 0; i < 7; i++) {
+        if (h[i] <= 0 || h[i] > (1 << 20)) {
+            snprintf(err, errlen, "llama2.c: header value %d out of range (not a llama2.c model?)", (int)h[i]);
+            return -1;
+        }
+    }
+    c->dim = (uint32_t)h[0];
+    c->hidden_dim = (uint32_t)h[1];
+    c->n_layers = (uint32_t)h[2];
+    c->n_heads = (uint32_t)h[3];
+    c->n_kv_heads = (uint32_t)h[4];
+    c->n_vocab = (uint32_t)h[5];
+    c->ctx_train = (uint32_t)h[6];
+    if (c->dim % c->n_heads != 0) {
+        snprintf(err, errlen, "llama2.c: dim is not a multiple of the head count");
+        return -1;
+    }
+    c->head_dim = c->dim / c->n_heads;
+    c->rope_dim = c->head_dim;
+    c->rope_base = 10000.0f;
+    c->rms_eps = 1e-5f;
+    return 0;
+}
+
+static struct qtensor f32_matrix(const uint8_t *data, uint32_t rows, uint32_t cols)
+{
+    struct qtensor t = { QT_F32, rows, cols, cols * 4u, data };
+    return t;
+}
+
+static int load_tokenizer(struct llm_model *m, const uint8_t *p, size_t size, char *err, size_t errlen)
+{
+    uint32_t n = m->cfg.n_vocab;
+    llm_str *tokens = llm_alloc(sizeof(llm_str) * n, 8);
+    float *scores = llm_alloc(sizeof(float) * n, 8);
+    int rc = -1;
+    if (!tokens || !scores) {
+        snprintf(err, errlen, "llama2.c: out of memory for the tokenizer");
+        goto out;
+    }
+    size_t pos = 4; /* max_token_length: not needed */
+    for (uint32_t i = 0; i < n; i++) {
+        if (size < 8 || pos > size - 8) {
+            snprintf(err, errlen, "tokenizer.bin: truncated at token %lu of %lu", (unsigned long)i, (unsigned long)n);
+            goto out;
+        }
+        memcpy(&scores[i], p + pos, 4);
+        int32_t len = rd_i32(p + pos + 4);
+        pos += 8;
+        if (len < 0 || (size_t)len > size - pos) {
+            snprintf(err, errlen, "tokenizer.bin: token %lu has a bad length", (unsigned long)i);
+            goto out;
+        }
+        tokens[i].ptr = (const char *)p + pos;
+        tokens[i].len = (uint32_t)len;
+        pos += (size_t)len;
+    }
+    m->tok = tok_create_spm(tokens, scores, NULL, n, 1, err, errlen);
+    if (m->tok)
+        rc = 0;
+out:
+    llm_free(tokens);
+    llm_free(scores);
+    return rc;
+}
+
+int load_llama2c_model(struct llm_model *m, const void *data, size_t size, const void *tok, size_t tok_size,
+                       char *err, size_t errlen)
+{
+    const uint8_t *p = data;
+    struct model_config *c = &m->cfg;
+    int shared;
+    if (read_header(p, size, c, &shared, err, errlen) != 0)
+        return -1;
+    uint64_t dim = c->dim, hid = c->hidden_dim, L = c->n_layers, kv = (uint64_t)c->n_kv_heads * c->head_dim;
+    uint64_t floats = c->n_vocab * dim + L * (2 * dim + 2 * dim * dim + 2 * kv * dim + 3 * dim * hid) + dim +
+                      (uint64_t)c->ctx_train * c->head_dim + (shared ? 0 : c->n_vocab * dim);
+    if (floats > (uint64_t)((size - HEADER_BYTES) / 4)) {
+        snprintf(err, errlen, "llama2.c: file is shorter than its header says (truncated?)");
+        return -1;
+    }
+    if (model_alloc(m, err, errlen) != 0)
+        return -1;
+    snprintf(m->format, sizeof m->format, "llama2c");
+    snprintf(m->arch, sizeof m->arch, "llama");
+    uint32_t d = c->dim, h = c->hidden_dim, k = (uint32_t)kv;
+    const uint8_t *at = p + HEADER_BYTES;
+    m->tok_embd = f32_matrix(at, c->n_vocab, d);
+    at += (size_t)c->n_vocab * d * 4;
+    /* Layer-major tensors: each kind is stacked over the layers. */
+    const uint8_t *att_norm = at, *wq = att_norm + (size_t)c->n_layers * d * 4;
+    const uint8_t *wk = wq + (size_t)c->n_layers * d * d * 4, *wv = wk + (size_t)c->n_layers * k * d * 4;
+    const uint8_t *wo = wv + (size_t)c->n_layers * k * d * 4, *ffn_norm = wo + (size_t)c->n_layers * d * d * 4;
+    const uint8_t *w1 = ffn_norm + (size_t)c->n_layers * d * 4, *w2 = w1 + (size_t)c->n_layers * h * d * 4;
+    const uint8_t *w3 = w2 + (size_t)c->n_layers * d * h * 4, *final_norm = w3 + (size_t)c->n_layers * h * d * 4;
+    for (uint32_t l = 0; l < c->n_layers; l++) {
+        struct model_layer *Ly = &m->layers[l];
+        Ly->wq = f32_matrix(wq + (size_t)l * d * d * 4, d, d);
+        Ly->wk = f32_matrix(wk + (size_t)l * k * d * 4, k, d);
+        Ly->wv = f32_matrix(wv + (size_t)l * k * d * 4, k, d);
+        Ly->wo = f32_matrix(wo + (size_t)l * d * d * 4, d, d);
+        Ly->w_gate = f32_matrix(w1 + (size_t)l * h * d * 4, h, d);
+        Ly->w_down = f32_matrix(w2 + (size_t)l * d * h * 4, d, h);
+        Ly->w_up = f32_matrix(w3 + (size_t)l * h * d * 4, h, d);
+        memcpy(model_norm(m, 2 * l), att_norm + (size_t)l * d * 4, (size_t)d * 4);
+        memcpy(model_norm(m, 2 * l + 1), ffn_norm + (size_t)l * d * 4, (size_t)d * 4);
+        Ly->attn_norm = model_norm(m, 2 * l);
+        Ly->ffn_norm = model_norm(m, 2 * l + 1);
+    }
+    memcpy(model_norm(m, 2 * c->n_layers), final_norm, (size_t)d * 4);
+    m->output_norm = model_norm(m, 2 * c->n_layers);
+    m->tied_output = shared;
+    m->output = shared ? m->tok_embd
+                       : f32_matrix(final_norm + (size_t)d * 4 + (size_t)c->ctx_train * c->head_dim * 4, c->n_vocab, d);
+    m->add_bos = 1;
+    if (tok && tok_size < 4) {
+        snprintf(err, errlen, "tokenizer.bin: file too short");
+        return -1;
+    }
+    return tok ? load_tokenizer(m, tok, tok_size, err, errlen) : 0;
+}

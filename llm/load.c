@@ -1,0 +1,80 @@
+/* load.c: llm_load (format detection), llm_model_free and the model summary
+ * of llm.h. */
+#include "llm.h"
+#include "loaders.h"
+#include "platform.h"
+
+llm_model *llm_load(const void *data, size_t size, const void *tok_data, size_t tok_size, char *err, size_t errlen)
+{
+    struct llm_model *m = llm_alloc(sizeof *m, 8);
+    if (!m) {
+        snprintf(err, errlen, "out of memory loading the model");
+        return NULL;
+    }
+    memset(m, 0, sizeof *m);
+    int rc;
+    if (size >= 4 && memcmp(data, "GGUF", 4) == 0)
+        rc = load_gguf_model(m, data, size, err, errlen);
+    else
+        rc = load_llama2c_model(m, data, size, tok_data, tok_size, err, errlen);
+    if (rc != 0) {
+        llm_model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void llm_model_free(llm_model *m)
+{
+    if (!m)
+        return;
+    model_release(m);
+    llm_free(m);
+}
+
+/* Adds one matrix to the totals; bytes_by_type picks the dominant type. */
+static void count(const struct qtensor *t, struct llm_model_info *info, uint64_t *bytes_by_type)
+{
+    info->n_params += (uint64_t)t->rows * t->cols;
+    info->weight_bytes += (uint64_t)t->rows * t->row_bytes;
+    bytes_by_type[t->type] += (uint64_t)t->rows * t->row_bytes;
+}
+
+void llm_model_get_info(const llm_model *m, struct llm_model_info *info)
+{
+    const struct model_config *c = &m->cfg;
+    memset(info, 0, sizeof *info);
+    snprintf(info->format, sizeof info->format, "%s", m->format);
+    snprintf(info->arch, sizeof info->arch, "%s", m->arch);
+    snprintf(info->name, sizeof info->name, "%s", m->name);
+    info->n_layers = c->n_layers;
+    info->dim = c->dim;
+    info->hidden_dim = c->hidden_dim;
+    info->n_heads = c->n_heads;
+    info->n_kv_heads = c->n_kv_heads;
+    info->head_dim = c->head_dim;
+    info->rope_dim = c->rope_dim;
+    info->n_vocab = c->n_vocab;
+    info->ctx_train = c->ctx_train;
+    info->rope_base = c->rope_base;
+    info->rms_eps = c->rms_eps;
+    info->tied_output = m->tied_output;
+    info->has_tokenizer = m->tok != NULL;
+    info->has_chat_template = m->chat_template != NULL;
+    uint64_t by_type[QT_COUNT] = { 0 };
+    count(&m->tok_embd, info, by_type);
+    if (!m->tied_output)
+        count(&m->output, info, by_type);
+    for (uint32_t l = 0; l < c->n_layers; l++) {
+        const struct model_layer *L = &m->layers[l];
+        const struct qtensor *mats[] = { &L->wq, &L->wk, &L->wv, &L->wo, &L->w_gate, &L->w_down, &L->w_up };
+        for (size_t i = 0; i < sizeof mats / sizeof mats[0]; i++)
+            count(mats[i], info, by_type);
+    }
+    info->n_params += (uint64_t)c->dim * (2 * c->n_layers + 1); /* the norms */
+    uint32_t best = 0;
+    for (uint32_t t = 1; t < QT_COUNT; t++)
+        if (by_type[t] > by_type[best])
+            best = t;
+    snprintf(info->quant, sizeof info->quant, "%s", quant_type_name(best));
+}

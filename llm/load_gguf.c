@@ -1,0 +1,258 @@
+/* load_gguf.c: a llama-architecture model from a validated GGUF file.
+ *
+ * Hyperparameters come from the `llama.*` metadata, the weights are used in
+ * place (their shapes checked against the hyperparameters), the norms are
+ * converted to floats, and the tokenizer (gpt2 byte-level BPE or llama
+ * SentencePiece) is built from the tokenizer.ggml.* arrays.
+ */
+#include "gguf.h"
+#include "loaders.h"
+#include "platform.h"
+#include "tokenizer.h"
+
+static int errf(char *err, size_t errlen, const char *what, struct gguf_str name)
+{
+    snprintf(err, errlen, "gguf: %s '%.*s'", what, (int)(name.len > 64 ? 64 : name.len), name.ptr);
+    return -1;
+}
+
+static struct gguf_str cstr(const char *s)
+{
+    struct gguf_str g = { s, (uint32_t)strlen(s) };
+    return g;
+}
+
+/* The tensor `name` as a rows x cols matrix (ggml: ne[0] = cols). */
+static int map_matrix(const struct gguf_file *f, const char *name, uint32_t rows, uint32_t cols,
+                      struct qtensor *t, char *err, size_t errlen)
+{
+    const struct gguf_tensor *g = gguf_find_tensor(f, name);
+    if (!g)
+        return errf(err, errlen, "missing tensor", cstr(name));
+    if (g->ne[0] != cols || g->ne[1] != rows || g->ne[2] != 1 || g->ne[3] != 1)
+        return errf(err, errlen, "tensor has the wrong shape for the model's hyperparameters:", cstr(name));
+    t->type = g->type;
+    t->rows = rows;
+    t->cols = cols;
+    t->row_bytes = (uint32_t)quant_row_bytes(g->type, cols);
+    t->data = g->data;
+    return 0;
+}
+
+static int map_norm(const struct gguf_file *f, const char *name, float *dst, uint32_t dim, char *err,
+                    size_t errlen)
+{
+    struct qtensor t;
+    if (map_matrix(f, name, 1, dim, &t, err, errlen) != 0)
+        return -1;
+    quant_kernels[t.type].dequant(t.data, dst, dim);
+    return 0;
+}
+
+static int read_config(const struct gguf_file *f, struct model_config *c, char *err, size_t errlen)
+{
+    if (gguf_get_u32(f, "llama.block_count", &c->n_layers) || gguf_get_u32(f, "llama.embedding_length", &c->dim) ||
+        gguf_get_u32(f, "llama.feed_forward_length", &c->hidden_dim) ||
+        gguf_get_u32(f, "llama.attention.head_count", &c->n_heads)) {
+        snprintf(err, errlen, "gguf: llama hyperparameters missing (block_count, embedding_length, "
+                              "feed_forward_length, attention.head_count)");
+        return -1;
+    }
+    if (gguf_get_u32(f, "llama.attention.head_count_kv", &c->n_kv_heads))
+        c->n_kv_heads = c->n_heads;
+    if (c->n_heads == 0 || c->dim % c->n_heads != 0) {
+        snprintf(err, errlen, "gguf: embedding size is not a multiple of the head count");
+        return -1;
+    }
+    c->head_dim = c->dim / c->n_heads;
+    if (gguf_get_u32(f, "llama.rope.dimension_count", &c->rope_dim))
+        c->rope_dim = c->head_dim;
+    if (gguf_get_f32(f, "llama.rope.freq_base", &c->rope_base))
+        c->rope_base = 10000.0f;
+    if (gguf_get_f32(f, "llama.attention.layer_norm_rms_epsilon", &c->rms_eps))
+        c->rms_eps = 1e-5f;
+    if (gguf_get_u32(f, "llama.context_length", &c->ctx_train))
+        c->ctx_train = 2048;
+    return 0;
+}
+
+static int map_weights(const struct gguf_file *f, struct llm_model *m, char *err, size_t errlen)
+{
+    struct model_config *c = &m->cfg;
+    uint32_t q_dim = c->n_heads * c->head_dim, kv_dim = c->n_kv_heads * c->head_dim;
+    const struct gguf_tensor *emb = gguf_find_tensor(f, "token_embd.weight");
+    if (!emb || emb->ne[1] > 0xffffffffu)
+        return errf(err, errlen, "missing tensor", cstr("token_embd.weight"));
+    c->n_vocab = (uint32_t)emb->ne[1];
+    if (model_alloc(m, err, errlen) != 0)
+        return -1;
+    if (map_matrix(f, "token_embd.weight", c->n_vocab, c->dim, &m->tok_embd, err, errlen))
+        return -1;
+    m->tied_output = gguf_find_tensor(f, "output.weight") == NULL;
+    if (m->tied_output)
+        m->output = m->tok_embd;
+    else if (map_matrix(f, "output.weight", c->n_vocab, c->dim, &m->output, err, errlen))
+        return -1;
+    m->output_norm = model_norm(m, 2 * c->n_layers);
+    if (map_norm(f, "output_norm.weight", model_norm(m, 2 * c->n_layers), c->dim, err, errlen))
+        return -1;
+    for (uint32_t l = 0; l < c->n_layers; l++) {
+        struct model_layer *L = &m->layers[l];
+        struct { const char *suffix; struct qtensor *t; uint32_t rows, cols; } mats[] = {
+            { "attn_q", &L->wq, q_dim, c->dim },        { "attn_k", &L->wk, kv_dim, c->dim },
+            { "attn_v", &L->wv, kv_dim, c->dim },       { "attn_output", &L->wo, c->dim, q_dim },
+            { "ffn_gate", &L->w_gate, c->hidden_dim, c->dim }, { "ffn_down", &L->w_down, c->dim, c->hidden_dim },
+            { "ffn_up", &L->w_up, c->hidden_dim, c->dim },
+        };
+        char name[64];
+        for (size_t i = 0; i < sizeof mats / sizeof mats[0]; i++) {
+            snprintf(name, sizeof name, "blk.%lu.%s.weight", (unsigned long)l, mats[i].suffix);
+            if (map_matrix(f, name, mats[i].rows, mats[i].cols, mats[i].t, err, errlen))
+                return -1;
+        }
+        float *an = model_norm(m, 2 * l), *fn = model_norm(m, 2 * l + 1);
+        snprintf(name, sizeof name, "blk.%lu.attn_norm.weight", (unsigned long)l);
+        if (map_norm(f, name, an, c->dim, err, errlen))
+            return -1;
+        snprintf(name, sizeof name, "blk.%lu.ffn_norm.weight", (unsigned long)l);
+        if (map_norm(f, name, fn, c->dim, err, errlen))
+            return -1;
+        L->attn_norm = an;
+        L->ffn_norm = fn;
+    }
+    return 0;
+}
+
+/* A fixed-size-element array `key` of `type` with exactly n elements, copied
+ * to aligned memory (file arrays have no alignment). NULL + err when wrong. */
+static void *array_copy(const struct gguf_file *f, const char *key, uint32_t type, uint32_t n, char *err,
+                        size_t errlen)
+{
+    const struct gguf_kv *kv;
+    if (gguf_get_array(f, key, type, &kv) != 0 || kv->arr_count != n) {
+        errf(err, errlen, "missing or malformed array", cstr(key));
+        return NULL;
+    }
+    void *p = llm_alloc((size_t)n * 4 + 4, 8);
+    if (!p)
+        snprintf(err, errlen, "gguf: out of memory for %s", key);
+    else
+        memcpy(p, kv->value, (size_t)n * 4);
+    return p;
+}
+
+static llm_str *string_array(const struct gguf_kv *kv)
+{
+    uint32_t n = kv->arr_count;
+    struct gguf_str *g = llm_alloc(sizeof(struct gguf_str) * (n + 1u), 8);
+    llm_str *s = llm_alloc(sizeof(llm_str) * (n + 1u), 8);
+    if (g && s) {
+        gguf_array_strings(kv, g);
+        for (uint32_t i = 0; i < n; i++) {
+            s[i].ptr = g[i].ptr;
+            s[i].len = g[i].len;
+        }
+    } else {
+        llm_free(s);
+        s = NULL;
+    }
+    llm_free(g);
+    return s;
+}
+
+static int load_tokenizer(const struct gguf_file *f, struct llm_model *m, char *err, size_t errlen)
+{
+    struct gguf_str model, pre = { "", 0 };
+    if (gguf_get_str(f, "tokenizer.ggml.model", &model) != 0)
+        return 0; /* no tokenizer: the model runs on token ids */
+    int is_gpt2 = gguf_str_eq(model, "gpt2"), is_spm = gguf_str_eq(model, "llama");
+    if (!is_gpt2 && !is_spm)
+        return errf(err, errlen, "unsupported tokenizer model", model);
+    const struct gguf_kv *tokens_kv, *merges_kv = NULL;
+    if (gguf_get_array(f, "tokenizer.ggml.tokens", GGUF_STRING, &tokens_kv) != 0)
+        return errf(err, errlen, "missing or malformed array", cstr("tokenizer.ggml.tokens"));
+    uint32_t n = tokens_kv->arr_count;
+    if (n != m->cfg.n_vocab) {
+        snprintf(err, errlen, "gguf: tokenizer has %lu tokens but the embedding %lu rows", (unsigned long)n,
+                 (unsigned long)m->cfg.n_vocab);
+        return -1;
+    }
+    if (is_gpt2 && gguf_get_array(f, "tokenizer.ggml.merges", GGUF_STRING, &merges_kv) != 0)
+        return errf(err, errlen, "missing or malformed array", cstr("tokenizer.ggml.merges"));
+    int32_t *types = NULL;
+    float *scores = NULL;
+    llm_str *tokens = string_array(tokens_kv), *merges = merges_kv ? string_array(merges_kv) : NULL;
+    int rc = -1;
+    if (!tokens || (merges_kv && !merges)) {
+        snprintf(err, errlen, "gguf: out of memory for the vocabulary");
+        goto out;
+    }
+    if (gguf_find(f, "tokenizer.ggml.token_type") &&
+        !(types = array_copy(f, "tokenizer.ggml.token_type", GGUF_INT32, n, err, errlen)))
+        goto out;
+    if (is_gpt2) {
+        char pre_name[64] = "";
+        if (gguf_get_str(f, "tokenizer.ggml.pre", &pre) == 0)
+            snprintf(pre_name, sizeof pre_name, "%.*s", (int)(pre.len > 63 ? 63 : pre.len), pre.ptr);
+        m->tok = tok_create_bpe(tokens, types, n, merges, merges_kv->arr_count, pre_name, err, errlen);
+    } else {
+        int space_prefix = 1;
+        gguf_get_bool(f, "tokenizer.ggml.add_space_prefix", &space_prefix);
+        if (!(scores = array_copy(f, "tokenizer.ggml.scores", GGUF_FLOAT32, n, err, errlen)))
+            goto out;
+        m->tok = tok_create_spm(tokens, scores, types, n, space_prefix, err, errlen);
+    }
+    if (!m->tok)
+        goto out;
+    uint32_t bos, eos;
+    int32_t b = tok_bos(m->tok), e = tok_eos(m->tok);
+    if (gguf_get_u32(f, "tokenizer.ggml.bos_token_id", &bos) == 0)
+        b = bos < n ? (int32_t)bos : -2;
+    if (gguf_get_u32(f, "tokenizer.ggml.eos_token_id", &eos) == 0)
+        e = eos < n ? (int32_t)eos : -2;
+    if (b == -2 || e == -2 || tok_set_special(m->tok, b, e) != 0) {
+        snprintf(err, errlen, "gguf: BOS or EOS token id out of range");
+        goto out;
+    }
+    m->add_bos = is_spm;
+    gguf_get_bool(f, "tokenizer.ggml.add_bos_token", &m->add_bos);
+    struct gguf_str tmpl;
+    if (gguf_get_str(f, "tokenizer.chat_template", &tmpl) == 0) {
+        m->chat_template = tmpl.ptr;
+        m->chat_template_len = tmpl.len;
+    }
+    rc = 0;
+out:
+    llm_free(tokens);
+    llm_free(merges);
+    llm_free(types);
+    llm_free(scores);
+    return rc;
+}
+
+int load_gguf_model(struct llm_model *m, const void *data, size_t size, char *err, size_t errlen)
+{
+    struct gguf_file f;
+    if (gguf_open(&f, data, size, err, errlen) != 0)
+        return -1;
+    int rc = -1;
+    struct gguf_str arch, name;
+    if (gguf_get_str(&f, "general.architecture", &arch) != 0) {
+        snprintf(err, errlen, "gguf: general.architecture missing");
+        goto out;
+    }
+    if (!gguf_str_eq(arch, "llama")) {
+        errf(err, errlen, "unsupported architecture", arch);
+        goto out;
+    }
+    snprintf(m->format, sizeof m->format, "gguf");
+    snprintf(m->arch, sizeof m->arch, "llama");
+    if (gguf_get_str(&f, "general.name", &name) == 0)
+        snprintf(m->name, sizeof m->name, "%.*s", (int)(name.len > 63 ? 63 : name.len), name.ptr);
+    if (read_config(&f, &m->cfg, err, errlen) == 0 && map_weights(&f, m, err, errlen) == 0 &&
+        load_tokenizer(&f, m, err, errlen) == 0)
+        rc = 0;
+out:
+    gguf_close(&f);
+    return rc;
+}

@@ -1,0 +1,248 @@
+/* model.c: the llama forward pass for one token, its buffers and KV cache.
+ *
+ * Per layer: x += Wo . attention(rope(Wq . n), rope(Wk . n), Wv . n) with
+ * n = rmsnorm(x); then x += Wdown . (silu(Wgate . n') * (Wup . n')) with
+ * n' = rmsnorm(x). RoPE rotates adjacent pairs (2i, 2i+1) of each head by
+ * pos * base^(-2i / rope_dim): GGUF's llama conversions permute Wq/Wk rows so
+ * that this is the model's rotation, and llama2.c does the same.
+ */
+#include "model.h"
+
+#include "platform.h"
+#include "tokenizer.h"
+
+/* Generous limits that keep every size below 2^31 elements. */
+#define MAX_DIM 16384u
+#define MAX_HIDDEN 65536u
+#define MAX_LAYERS 256u
+#define MAX_HEADS 256u
+#define MAX_VOCAB (1u << 20)
+
+static int bad_config(char *err, size_t errlen, const char *what)
+{
+    snprintf(err, errlen, "model: %s", what);
+    return -1;
+}
+
+int model_alloc(struct llm_model *m, char *err, size_t errlen)
+{
+    const struct model_config *c = &m->cfg;
+    if (c->n_layers == 0 || c->n_layers > MAX_LAYERS)
+        return bad_config(err, errlen, "layer count out of range");
+    if (c->dim == 0 || c->dim > MAX_DIM || c->hidden_dim == 0 || c->hidden_dim > MAX_HIDDEN)
+        return bad_config(err, errlen, "embedding or feed-forward size out of range");
+    if (c->n_heads == 0 || c->n_heads > MAX_HEADS || c->n_kv_heads == 0 || c->n_heads % c->n_kv_heads != 0)
+        return bad_config(err, errlen, "head counts inconsistent");
+    if (c->head_dim == 0 || c->head_dim % 2 != 0 || c->head_dim * c->n_heads > MAX_DIM)
+        return bad_config(err, errlen, "head size must be even and fit the embedding");
+    if (c->rope_dim == 0 || c->rope_dim % 2 != 0 || c->rope_dim > c->head_dim)
+        return bad_config(err, errlen, "rope dimension out of range");
+    if (c->n_vocab == 0 || c->n_vocab > MAX_VOCAB)
+        return bad_config(err, errlen, "vocabulary size out of range");
+    if (!(c->rms_eps > 0.0f && c->rms_eps < 1.0f) || !(c->rope_base > 1.0f && c->rope_base < 1e12f))
+        return bad_config(err, errlen, "rms epsilon or rope base out of range");
+    m->layers = llm_alloc(sizeof(struct model_layer) * c->n_layers, 8);
+    m->norm_store = llm_alloc(sizeof(float) * c->dim * (2 * c->n_layers + 1), 32);
+    if (!m->layers || !m->norm_store)
+        return bad_config(err, errlen, "out of memory for the layer table");
+    memset(m->layers, 0, sizeof(struct model_layer) * c->n_layers);
+    return 0;
+}
+
+float *model_norm(struct llm_model *m, uint32_t i)
+{
+    return m->norm_store + (size_t)i * m->cfg.dim;
+}
+
+void model_release(struct llm_model *m)
+{
+    if (m->tok)
+        tok_free(m->tok);
+    llm_free(m->layers);
+    llm_free(m->norm_store);
+    m->tok = NULL;
+    m->layers = NULL;
+    m->norm_store = NULL;
+}
+
+/* ---- state ------------------------------------------------------------- */
+
+int model_state_init(struct model_state *s, const struct llm_model *m, uint32_t ctx, char *err, size_t errlen)
+{
+    const struct model_config *c = &m->cfg;
+    uint32_t q_dim = c->n_heads * c->head_dim, kv_dim = c->n_kv_heads * c->head_dim;
+    uint32_t wide = c->dim > q_dim ? c->dim : q_dim;
+    if (c->hidden_dim > wide)
+        wide = c->hidden_dim;
+    memset(s, 0, sizeof *s);
+    s->ctx = ctx;
+    /* KV cache bytes = 2 * layers * ctx * kv_dim * 2, computed in 64 bits. */
+    uint64_t kv_elems = (uint64_t)c->n_layers * ctx * kv_dim;
+    if (ctx == 0 || kv_elems * 2 > 0x7fffffffu) {
+        snprintf(err, errlen, "context %lu needs a KV cache larger than 2 GiB", (unsigned long)ctx);
+        return -1;
+    }
+    s->x = llm_alloc(sizeof(float) * c->dim, 32);
+    s->xb = llm_alloc(sizeof(float) * wide, 32);
+    s->xb2 = llm_alloc(sizeof(float) * c->dim, 32);
+    s->hb = llm_alloc(sizeof(float) * c->hidden_dim, 32);
+    s->hb2 = llm_alloc(sizeof(float) * c->hidden_dim, 32);
+    s->q = llm_alloc(sizeof(float) * q_dim, 32);
+    s->k = llm_alloc(sizeof(float) * kv_dim, 32);
+    s->v = llm_alloc(sizeof(float) * kv_dim, 32);
+    s->att = llm_alloc(sizeof(float) * ctx, 32);
+    s->logits = llm_alloc(sizeof(float) * c->n_vocab, 32);
+    s->rope_cos = llm_alloc(sizeof(float) * c->rope_dim / 2, 32);
+    s->rope_sin = llm_alloc(sizeof(float) * c->rope_dim / 2, 32);
+    s->inv_freq = llm_alloc(sizeof(float) * c->rope_dim / 2, 32);
+    s->f16 = llm_alloc(sizeof(float) * 65536, 32);
+    s->qa = llm_alloc(sizeof(struct q8_block) * (wide / QK + 1), 32);
+    if (!s->x || !s->xb || !s->xb2 || !s->hb || !s->hb2 || !s->q || !s->k || !s->v || !s->att || !s->logits ||
+        !s->rope_cos || !s->rope_sin || !s->inv_freq || !s->f16 || !s->qa) {
+        model_state_free(s);
+        snprintf(err, errlen, "out of memory for the inference buffers");
+        return -1;
+    }
+    s->k_cache = llm_alloc((size_t)kv_elems * 2, 64);
+    s->v_cache = llm_alloc((size_t)kv_elems * 2, 64);
+    if (!s->k_cache || !s->v_cache) {
+        model_state_free(s);
+        snprintf(err, errlen, "out of memory for the KV cache (%lu MiB for context %lu)",
+                 (unsigned long)(kv_elems * 4 >> 20), (unsigned long)ctx);
+        return -1;
+    }
+    for (uint32_t i = 0; i < c->rope_dim / 2; i++)
+        s->inv_freq[i] = 1.0f / powf(c->rope_base, (float)(2 * i) / (float)c->rope_dim);
+    for (uint32_t h = 0; h < 65536; h++)
+        s->f16[h] = quant_f16_to_f32((uint16_t)h);
+    return 0;
+}
+
+void model_state_free(struct model_state *s)
+{
+    float *bufs[] = { s->x, s->xb, s->xb2, s->hb, s->hb2, s->q, s->k, s->v, s->att, s->logits,
+                      s->rope_cos, s->rope_sin, s->inv_freq, s->f16 };
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        llm_free(bufs[i]);
+    llm_free(s->qa);
+    llm_free(s->k_cache);
+    llm_free(s->v_cache);
+    memset(s, 0, sizeof *s);
+}
+
+/* ---- the pieces of a layer --------------------------------------------- */
+
+static void rmsnorm(float *out, const float *x, const float *w, uint32_t n, float eps)
+{
+    float ss = 0.0f;
+    for (uint32_t i = 0; i < n; i++)
+        ss += x[i] * x[i];
+    float scale = 1.0f / sqrtf(ss / (float)n + eps);
+    for (uint32_t i = 0; i < n; i++)
+        out[i] = x[i] * scale * w[i];
+}
+
+/* Rotates the first rope_dim values of each head of v by this position. */
+static void rope(const struct model_state *s, float *v, uint32_t n_heads, uint32_t head_dim, uint32_t rope_dim)
+{
+    for (uint32_t h = 0; h < n_heads; h++) {
+        float *p = v + h * head_dim;
+        for (uint32_t i = 0; i < rope_dim / 2; i++) {
+            float c = s->rope_cos[i], sn = s->rope_sin[i];
+            float a = p[2 * i], b = p[2 * i + 1];
+            p[2 * i] = a * c - b * sn;
+            p[2 * i + 1] = a * sn + b * c;
+        }
+    }
+}
+
+static void matvec(const struct qtensor *w, struct model_state *s, const float *x, float *out)
+{
+    struct quant_act a = { 0, s->qa, 0 };
+    quant_act_prepare(&a, x, w->cols);
+    quant_matvec(w, &a, out);
+}
+
+/* Attention of every query head over positions 0..pos; result in s->xb. */
+static void attention(const struct llm_model *m, struct model_state *s, uint32_t layer, uint32_t pos)
+{
+    const struct model_config *c = &m->cfg;
+    uint32_t hd = c->head_dim, kv_dim = c->n_kv_heads * hd, group = c->n_heads / c->n_kv_heads;
+    const uint16_t *kc = s->k_cache + (size_t)layer * s->ctx * kv_dim;
+    const uint16_t *vc = s->v_cache + (size_t)layer * s->ctx * kv_dim;
+    float scale = 1.0f / sqrtf((float)hd);
+    for (uint32_t h = 0; h < c->n_heads; h++) {
+        const float *q = s->q + h * hd;
+        uint32_t off = (h / group) * hd;
+        float max = -3.4e38f;
+        for (uint32_t t = 0; t <= pos; t++) {
+            const uint16_t *k = kc + (size_t)t * kv_dim + off;
+            float dot = 0.0f;
+            for (uint32_t i = 0; i < hd; i++)
+                dot += q[i] * s->f16[k[i]];
+            s->att[t] = dot * scale;
+            if (s->att[t] > max)
+                max = s->att[t];
+        }
+        float sum = 0.0f;
+        for (uint32_t t = 0; t <= pos; t++) {
+            s->att[t] = expf(s->att[t] - max);
+            sum += s->att[t];
+        }
+        float *out = s->xb + h * hd;
+        memset(out, 0, sizeof(float) * hd);
+        for (uint32_t t = 0; t <= pos; t++) {
+            const uint16_t *v = vc + (size_t)t * kv_dim + off;
+            float a = s->att[t] / sum;
+            for (uint32_t i = 0; i < hd; i++)
+                out[i] += a * s->f16[v[i]];
+        }
+    }
+}
+
+float *model_forward(const struct llm_model *m, struct model_state *s, int32_t token, uint32_t pos)
+{
+    const struct model_config *c = &m->cfg;
+    uint32_t kv_dim = c->n_kv_heads * c->head_dim;
+    quant_dequant_row(&m->tok_embd, (uint32_t)token, s->x);
+    for (uint32_t i = 0; i < c->rope_dim / 2; i++) {
+        float angle = (float)pos * s->inv_freq[i];
+        s->rope_cos[i] = cosf(angle);
+        s->rope_sin[i] = sinf(angle);
+    }
+    for (uint32_t l = 0; l < c->n_layers; l++) {
+        const struct model_layer *L = &m->layers[l];
+        rmsnorm(s->xb, s->x, L->attn_norm, c->dim, c->rms_eps);
+        struct quant_act a = { 0, s->qa, 0 };
+        quant_act_prepare(&a, s->xb, c->dim); /* shared by Q, K and V */
+        quant_matvec(&L->wq, &a, s->q);
+        quant_matvec(&L->wk, &a, s->k);
+        quant_matvec(&L->wv, &a, s->v);
+        rope(s, s->q, c->n_heads, c->head_dim, c->rope_dim);
+        rope(s, s->k, c->n_kv_heads, c->head_dim, c->rope_dim);
+        size_t at = ((size_t)l * s->ctx + pos) * kv_dim;
+        for (uint32_t i = 0; i < kv_dim; i++) {
+            s->k_cache[at + i] = quant_f32_to_f16(s->k[i]);
+            s->v_cache[at + i] = quant_f32_to_f16(s->v[i]);
+        }
+        attention(m, s, l, pos);
+        matvec(&L->wo, s, s->xb, s->xb2);
+        for (uint32_t i = 0; i < c->dim; i++)
+            s->x[i] += s->xb2[i];
+
+        rmsnorm(s->xb, s->x, L->ffn_norm, c->dim, c->rms_eps);
+        quant_act_prepare(&a, s->xb, c->dim); /* shared by gate and up */
+        quant_matvec(&L->w_gate, &a, s->hb);
+        quant_matvec(&L->w_up, &a, s->hb2);
+        for (uint32_t i = 0; i < c->hidden_dim; i++) {
+            float g = s->hb[i];
+            s->hb[i] = g / (1.0f + expf(-g)) * s->hb2[i];
+        }
+        matvec(&L->w_down, s, s->hb, s->xb2);
+        for (uint32_t i = 0; i < c->dim; i++)
+            s->x[i] += s->xb2[i];
+    }
+    rmsnorm(s->xb, s->x, m->output_norm, c->dim, c->rms_eps);
+    matvec(&m->output, s, s->xb, s->logits);
+    return s->logits;
+}

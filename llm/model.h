@@ -1,0 +1,74 @@
+/* model.h: a llama-architecture transformer (weights in place) and its
+ * forward pass over one token with a KV cache.
+ *
+ * The loaders (load_gguf.c, llama2c.c) fill struct llm_model; model.c runs it:
+ * RMSNorm, RoPE on adjacent pairs, grouped-query attention over an F16 KV
+ * cache (as llama.cpp keeps it), SwiGLU feed-forward, tied or own output.
+ */
+#ifndef LLM_MODEL_H
+#define LLM_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "quant.h"
+
+struct tokenizer;
+
+struct model_config {
+    uint32_t n_layers, dim, hidden_dim, n_heads, n_kv_heads, head_dim, rope_dim;
+    uint32_t n_vocab;   /* output rows */
+    uint32_t ctx_train;
+    float rope_base, rms_eps;
+};
+
+struct model_layer {
+    const float *attn_norm, *ffn_norm;
+    struct qtensor wq, wk, wv, wo;
+    struct qtensor w_gate, w_down, w_up;
+};
+
+struct llm_model {
+    char format[8], arch[24], name[64];
+    struct model_config cfg;
+    struct qtensor tok_embd, output;
+    const float *output_norm;
+    int tied_output;
+    struct model_layer *layers;
+    float *norm_store;            /* owned: the norm vectors as floats */
+    struct tokenizer *tok;        /* NULL: ids only */
+    int add_bos;
+    const char *chat_template;    /* inside the file bytes, or NULL */
+    uint32_t chat_template_len;
+};
+
+/* Checks that m->cfg is consistent and within the engine's limits, then
+ * allocates m->layers and the norm storage (2 * n_layers + 1 vectors of dim
+ * floats) that the loader fills with model_norm(). 0, or -1 with err set. */
+int model_alloc(struct llm_model *m, char *err, size_t errlen);
+/* The i-th norm vector of the storage (0 .. 2 * n_layers). */
+float *model_norm(struct llm_model *m, uint32_t i);
+/* Frees what model_alloc and the loader attached (tokenizer included). */
+void model_release(struct llm_model *m);
+
+struct model_state {
+    uint32_t ctx;
+    float *x, *xb, *xb2, *hb, *hb2, *q, *k, *v, *att, *logits;
+    float *rope_cos, *rope_sin;  /* this position's rotation, rope_dim / 2 */
+    float *inv_freq;             /* per pair */
+    float *f16;                  /* f16 -> f32 table for reading the cache */
+    struct q8_block *qa;         /* the prepared activation's blocks */
+    uint16_t *k_cache, *v_cache; /* F16, [layer][pos][n_kv_heads * head_dim] */
+};
+
+/* Sizes everything for `ctx` positions; a clear error when memory does not
+ * suffice. */
+int model_state_init(struct model_state *s, const struct llm_model *m, uint32_t ctx, char *err,
+                     size_t errlen);
+void model_state_free(struct model_state *s);
+
+/* Runs `token` at position `pos` (< s->ctx, token < cfg.n_vocab rows of the
+ * embedding: the caller checks) and returns the logits (cfg.n_vocab). */
+float *model_forward(const struct llm_model *m, struct model_state *s, int32_t token, uint32_t pos);
+
+#endif

@@ -1,0 +1,312 @@
+/* quant.c: ggml block formats (F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0),
+ * activation quantization to 8-bit blocks and portable scalar kernels.
+ *
+ * Block layouts (little-endian, packed, 32 elements each):
+ *   Q4_0  f16 d, u8 qs[16]            x = (q - 8) * d
+ *   Q4_1  f16 d, f16 m, u8 qs[16]     x = q * d + m
+ *   Q5_0  f16 d, u32 qh, u8 qs[16]    x = (q - 16) * d, q = nibble | bit j of qh << 4
+ *   Q5_1  f16 d, f16 m, u32 qh, qs[16] x = q * d + m
+ *   Q8_0  f16 d, i8 qs[32]            x = q * d
+ * In every 4/5-bit block element j < 16 is the low nibble of qs[j] and
+ * element j + 16 its high nibble.
+ *
+ * The dot products run in integers per block and touch floats once per block:
+ * sum(w * x) = dw * dx * sum(qw * qx) (+ m * sx, where sx = dx * sum(qx), for
+ * the types with a minimum).
+ */
+#include "quant.h"
+
+#include "platform.h"
+
+static uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+float quant_f16_to_f32(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    uint32_t exp = (h >> 10) & 0x1fu;
+    uint32_t man = h & 0x3ffu;
+    uint32_t bits;
+    if (exp == 0x1f) {
+        bits = sign | 0x7f800000u | (man << 13); /* inf / nan */
+    } else if (exp == 0) {
+        if (man == 0) {
+            bits = sign;
+        } else { /* subnormal: normalise the mantissa */
+            uint32_t e = 0;
+            while (!(man & 0x400u)) {
+                man <<= 1;
+                e++;
+            }
+            bits = sign | ((113u - e) << 23) | ((man & 0x3ffu) << 13);
+        }
+    } else {
+        bits = sign | ((exp + 112u) << 23) | (man << 13);
+    }
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+uint16_t quant_f32_to_f16(float f)
+{
+    uint32_t x;
+    memcpy(&x, &f, sizeof x);
+    uint32_t sign = (x >> 16) & 0x8000u;
+    uint32_t exp = (x >> 23) & 0xffu;
+    uint32_t man = x & 0x7fffffu;
+    if (exp == 0xff)
+        return (uint16_t)(sign | 0x7c00u | (man ? 0x200u : 0));
+    int e = (int)exp - 112; /* rebias 127 -> 15 */
+    if (e >= 31)
+        return (uint16_t)(sign | 0x7c00u);
+    uint32_t shift = 13, h;
+    if (e <= 0) { /* subnormal half: value / 2^-24 = (1.man) >> (14 - e) */
+        if (e < -10)
+            return (uint16_t)sign;
+        man |= 0x800000u;
+        shift = (uint32_t)(14 - e);
+        h = man >> shift;
+    } else {
+        h = ((uint32_t)e << 10) | (man >> 13);
+    }
+    uint32_t rem = man & ((1u << shift) - 1), half = 1u << (shift - 1);
+    if (rem > half || (rem == half && (h & 1u)))
+        h++; /* a carry into the exponent is the correct rounding */
+    return (uint16_t)(sign | h);
+}
+
+/* ---- dequantization ---------------------------------------------------- */
+
+static void dequant_f32(const void *blocks, float *out, uint32_t n)
+{
+    memcpy(out, blocks, (size_t)n * sizeof(float));
+}
+
+static void dequant_f16(const void *blocks, float *out, uint32_t n)
+{
+    const uint8_t *p = blocks;
+    for (uint32_t i = 0; i < n; i++)
+        out[i] = quant_f16_to_f32(rd16(p + 2 * i));
+}
+
+/* The 32 integer values of a 4/5-bit block's quants (without offset). */
+static void unpack_nibbles(const uint8_t *qs, uint32_t qh, int q[QK])
+{
+    for (int j = 0; j < 16; j++) {
+        q[j] = (qs[j] & 0x0f) | (int)(((qh >> j) & 1u) << 4);
+        q[j + 16] = (qs[j] >> 4) | (int)(((qh >> (j + 16)) & 1u) << 4);
+    }
+}
+
+/* Shared by the four 4/5-bit types: header layout and offset differ. */
+static void dequant_nibble_blocks(const uint8_t *p, float *out, uint32_t n, uint32_t block_bytes,
+                                  int has_min, int has_qh, int offset)
+{
+    for (uint32_t b = 0; b < n / QK; b++, p += block_bytes, out += QK) {
+        float d = quant_f16_to_f32(rd16(p));
+        float m = has_min ? quant_f16_to_f32(rd16(p + 2)) : 0.0f;
+        const uint8_t *h = p + 2 + (has_min ? 2 : 0);
+        uint32_t qh = has_qh ? rd32(h) : 0;
+        int q[QK];
+        unpack_nibbles(h + (has_qh ? 4 : 0), qh, q);
+        for (int j = 0; j < QK; j++)
+            out[j] = has_min ? (float)q[j] * d + m : (float)(q[j] - offset) * d;
+    }
+}
+
+static void dequant_q4_0(const void *b, float *out, uint32_t n) { dequant_nibble_blocks(b, out, n, 18, 0, 0, 8); }
+static void dequant_q4_1(const void *b, float *out, uint32_t n) { dequant_nibble_blocks(b, out, n, 20, 1, 0, 0); }
+static void dequant_q5_0(const void *b, float *out, uint32_t n) { dequant_nibble_blocks(b, out, n, 22, 0, 1, 16); }
+static void dequant_q5_1(const void *b, float *out, uint32_t n) { dequant_nibble_blocks(b, out, n, 24, 1, 1, 0); }
+
+static void dequant_q8_0(const void *blocks, float *out, uint32_t n)
+{
+    const uint8_t *p = blocks;
+    for (uint32_t b = 0; b < n / QK; b++, p += 34, out += QK) {
+        float d = quant_f16_to_f32(rd16(p));
+        for (int j = 0; j < QK; j++)
+            out[j] = (float)(int8_t)p[2 + j] * d;
+    }
+}
+
+/* ---- activation quantization ------------------------------------------- */
+
+void quant_act_prepare(struct quant_act *a, const float *x, uint32_t n)
+{
+    a->f = x;
+    a->n = n;
+    for (uint32_t b = 0; b < n / QK; b++) {
+        const float *xb = x + b * QK;
+        struct q8_block *qb = &a->q[b];
+        float amax = 0.0f;
+        for (int j = 0; j < QK; j++) {
+            float v = fabsf(xb[j]);
+            if (v > amax)
+                amax = v;
+        }
+        float d = amax / 127.0f;
+        float id = d != 0.0f ? 1.0f / d : 0.0f;
+        int sum = 0;
+        for (int j = 0; j < QK; j++) {
+            float v = xb[j] * id; /* |v| <= 127 */
+            int q = (int)(v >= 0.0f ? v + 0.5f : v - 0.5f);
+            qb->qs[j] = (int8_t)q;
+            sum += q;
+        }
+        qb->d = d;
+        qb->s = d * (float)sum;
+    }
+}
+
+/* ---- dot products ------------------------------------------------------ */
+
+static float dot_f32(const void *row, const struct quant_act *a)
+{
+    const float *w = row;
+    float sum = 0.0f;
+    for (uint32_t i = 0; i < a->n; i++)
+        sum += w[i] * a->f[i];
+    return sum;
+}
+
+static float dot_f16(const void *row, const struct quant_act *a)
+{
+    const uint8_t *p = row;
+    float sum = 0.0f;
+    for (uint32_t i = 0; i < a->n; i++)
+        sum += quant_f16_to_f32(rd16(p + 2 * i)) * a->f[i];
+    return sum;
+}
+
+static float dot_q4_0(const void *row, const struct quant_act *a)
+{
+    const uint8_t *p = row;
+    float sum = 0.0f;
+    for (uint32_t b = 0; b < a->n / QK; b++, p += 18) {
+        const int8_t *x = a->q[b].qs;
+        const uint8_t *qs = p + 2;
+        int isum = 0;
+        for (int j = 0; j < 16; j++)
+            isum += ((qs[j] & 0x0f) - 8) * x[j] + ((qs[j] >> 4) - 8) * x[j + 16];
+        sum += quant_f16_to_f32(rd16(p)) * a->q[b].d * (float)isum;
+    }
+    return sum;
+}
+
+static float dot_q4_1(const void *row, const struct quant_act *a)
+{
+    const uint8_t *p = row;
+    float sum = 0.0f;
+    for (uint32_t b = 0; b < a->n / QK; b++, p += 20) {
+        const int8_t *x = a->q[b].qs;
+        const uint8_t *qs = p + 4;
+        int isum = 0;
+        for (int j = 0; j < 16; j++)
+            isum += (qs[j] & 0x0f) * x[j] + (qs[j] >> 4) * x[j + 16];
+        sum += quant_f16_to_f32(rd16(p)) * a->q[b].d * (float)isum
+             + quant_f16_to_f32(rd16(p + 2)) * a->q[b].s;
+    }
+    return sum;
+}
+
+static float dot_q5(const uint8_t *p, const struct quant_act *a, uint32_t block_bytes, int has_min)
+{
+    float sum = 0.0f;
+    for (uint32_t b = 0; b < a->n / QK; b++, p += block_bytes) {
+        const uint8_t *h = p + (has_min ? 4 : 2);
+        int q[QK];
+        unpack_nibbles(h + 4, rd32(h), q);
+        const int8_t *x = a->q[b].qs;
+        int isum = 0;
+        for (int j = 0; j < QK; j++)
+            isum += (q[j] - (has_min ? 0 : 16)) * x[j];
+        sum += quant_f16_to_f32(rd16(p)) * a->q[b].d * (float)isum;
+        if (has_min)
+            sum += quant_f16_to_f32(rd16(p + 2)) * a->q[b].s;
+    }
+    return sum;
+}
+
+static float dot_q5_0(const void *row, const struct quant_act *a) { return dot_q5(row, a, 22, 0); }
+static float dot_q5_1(const void *row, const struct quant_act *a) { return dot_q5(row, a, 24, 1); }
+
+static float dot_q8_0(const void *row, const struct quant_act *a)
+{
+    const uint8_t *p = row;
+    float sum = 0.0f;
+    for (uint32_t b = 0; b < a->n / QK; b++, p += 34) {
+        const int8_t *w = (const int8_t *)(p + 2);
+        const int8_t *x = a->q[b].qs;
+        int isum = 0;
+        for (int j = 0; j < QK; j++)
+            isum += w[j] * x[j];
+        sum += quant_f16_to_f32(rd16(p)) * a->q[b].d * (float)isum;
+    }
+    return sum;
+}
+
+/* The portable matrix-vector product: one dot per row through the table. */
+static void matvec_rows(const struct qtensor *w, const struct quant_act *a, float *out)
+{
+    quant_dot_fn dot = quant_kernels[w->type].dot;
+    const uint8_t *row = w->data;
+    for (uint32_t r = 0; r < w->rows; r++, row += w->row_bytes)
+        out[r] = dot(row, a);
+}
+
+struct quant_kernel quant_kernels[QT_COUNT] = {
+    [QT_F32] = { "F32", 1, 4, dequant_f32, dot_f32, matvec_rows },
+    [QT_F16] = { "F16", 1, 2, dequant_f16, dot_f16, matvec_rows },
+    [QT_Q4_0] = { "Q4_0", QK, 18, dequant_q4_0, dot_q4_0, matvec_rows },
+    [QT_Q4_1] = { "Q4_1", QK, 20, dequant_q4_1, dot_q4_1, matvec_rows },
+    [QT_Q5_0] = { "Q5_0", QK, 22, dequant_q5_0, dot_q5_0, matvec_rows },
+    [QT_Q5_1] = { "Q5_1", QK, 24, dequant_q5_1, dot_q5_1, matvec_rows },
+    [QT_Q8_0] = { "Q8_0", QK, 34, dequant_q8_0, dot_q8_0, matvec_rows },
+};
+
+const struct quant_kernel *quant_kernel_for(uint32_t type)
+{
+    if (type >= QT_COUNT || !quant_kernels[type].name)
+        return NULL;
+    return &quant_kernels[type];
+}
+
+const char *quant_type_name(uint32_t type)
+{
+    /* ggml's ids, so an unsupported file type is named in the error. */
+    static const char *const names[] = {
+        "F32", "F16", "Q4_0", "Q4_1", "Q4_2", "Q4_3", "Q5_0", "Q5_1", "Q8_0", "Q8_1",
+        "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "Q8_K", "IQ2_XXS", "IQ2_XS", "IQ3_XXS",
+        "IQ1_S", "IQ4_NL", "IQ3_S", "IQ2_S", "IQ4_XS", "I8", "I16", "I32", "I64", "F64",
+        "IQ1_M", "BF16", "Q4_0_4_4", "Q4_0_4_8", "Q4_0_8_8", "TQ1_0", "TQ2_0",
+    };
+    if (type < sizeof names / sizeof names[0])
+        return names[type];
+    return "unknown";
+}
+
+uint64_t quant_row_bytes(uint32_t type, uint32_t elems)
+{
+    const struct quant_kernel *k = quant_kernel_for(type);
+    if (!k || elems % k->block_elems != 0)
+        return 0;
+    return (uint64_t)(elems / k->block_elems) * k->block_bytes;
+}
+
+void quant_matvec(const struct qtensor *w, const struct quant_act *a, float *out)
+{
+    quant_kernels[w->type].matvec(w, a, out);
+}
+
+void quant_dequant_row(const struct qtensor *w, uint32_t r, float *out)
+{
+    quant_kernels[w->type].dequant(w->data + (size_t)r * w->row_bytes, out, w->cols);
+}

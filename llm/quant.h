@@ -1,0 +1,87 @@
+/* quant.h: weight block formats, activation quantization and the dot-product
+ * kernels, behind one dispatch table.
+ *
+ * Weights stay in their file format (ggml's block layouts). A matrix-vector
+ * product first prepares the activation vector once (quant_act_prepare: it is
+ * quantized to 8-bit blocks of 32 with a float scale and the scaled block sum,
+ * like llama.cpp's Q8_0/Q8_1) and then runs integer dot products per row.
+ * Faster kernels (SIMD, repacked layouts) replace entries of quant_kernels[]
+ * at start-up; callers only ever go through quant_matvec.
+ */
+#ifndef LLM_QUANT_H
+#define LLM_QUANT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ggml tensor type ids, as stored in GGUF. */
+enum quant_type {
+    QT_F32 = 0, QT_F16 = 1, QT_Q4_0 = 2, QT_Q4_1 = 3,
+    QT_Q5_0 = 6, QT_Q5_1 = 7, QT_Q8_0 = 8,
+    QT_COUNT = 9
+};
+
+#define QK 32 /* elements per block for every quantized type here */
+
+/* The activation vector's 8-bit blocks: x[i] ~= d * qs[i]; s = d * sum(qs). */
+struct q8_block {
+    float d;
+    float s;
+    int8_t qs[QK];
+};
+
+/* A prepared activation vector: the floats (for F32/F16 weights) and their
+ * 8-bit blocks (for quantized weights, whose rows are whole blocks). */
+struct quant_act {
+    const float *f;
+    struct q8_block *q;
+    uint32_t n;
+};
+
+/* A 2-D weight matrix used in place: rows of `cols` elements, row_bytes apart. */
+struct qtensor {
+    uint32_t type;
+    uint32_t rows, cols;
+    uint32_t row_bytes;
+    const uint8_t *data;
+};
+
+typedef void (*quant_dequant_fn)(const void *blocks, float *out, uint32_t n);
+typedef float (*quant_dot_fn)(const void *row, const struct quant_act *a);
+typedef void (*quant_matvec_fn)(const struct qtensor *w, const struct quant_act *a, float *out);
+
+struct quant_kernel {
+    const char *name;        /* "Q4_1" ... ; NULL: type not supported */
+    uint32_t block_elems;
+    uint32_t block_bytes;
+    quant_dequant_fn dequant; /* n elements (a multiple of block_elems) */
+    quant_dot_fn dot;         /* one row against a->n activation values */
+    quant_matvec_fn matvec;   /* all rows */
+};
+
+extern struct quant_kernel quant_kernels[QT_COUNT];
+
+/* The kernel for `type`, or NULL when unsupported. */
+const struct quant_kernel *quant_kernel_for(uint32_t type);
+
+/* Name of any ggml type id (also unsupported ones, for error messages). */
+const char *quant_type_name(uint32_t type);
+
+/* Bytes of a row of `elems` elements of `type`; 0 when the type is unsupported
+ * or elems is not a whole number of blocks. */
+uint64_t quant_row_bytes(uint32_t type, uint32_t elems);
+
+/* Points a at x and fills a->q (n/QK blocks) with its whole blocks. */
+void quant_act_prepare(struct quant_act *a, const float *x, uint32_t n);
+
+/* out[r] = row r of w . activation, for every row. */
+void quant_matvec(const struct qtensor *w, const struct quant_act *a, float *out);
+
+/* Dequantizes row `r` of w into out (w->cols floats). */
+void quant_dequant_row(const struct qtensor *w, uint32_t r, float *out);
+
+float quant_f16_to_f32(uint16_t h);
+/* Round to nearest even, overflow to infinity. */
+uint16_t quant_f32_to_f16(float f);
+
+#endif
