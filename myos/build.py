@@ -1,0 +1,14 @@
+"""Building through the Makefile, so `python -m myos` and `make` agree on
+what is up to date."""
+import subprocess
+import sys
+
+from . import ROOT
+
+
+def make(*targets: str, quiet: bool = False) -> None:
+    """Runs make in the project root; exits with make's status on failure."""
+    cmd = ["make", "-C", str(ROOT)] + (["-s"] if quiet else []) + list(targets)
+    r = subprocess.run(cmd)
+    if r.returncode != 0:
+        sys.exit(f"myos: `{' '.join(cmd)}` failed")

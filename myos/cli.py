@@ -1,0 +1,125 @@
+"""The host tool, `python -m myos`:
+
+  build                       build everything (make all)
+  image -o OUT [--add FILE[=/DIR/NAME] ...] [--size-mb N]
+                              write a disk image (default model + added files)
+  run                         boot interactively: serial console in this
+                              terminal, a VGA window when DISPLAY is set
+  exec "CMD" ["CMD" ...]      boot headless, run the commands, print their
+                              output, power off
+
+`exec` exits 0 when every command succeeded, 1 when a command failed (its
+output has a line starting with "error:", or the kernel panicked), 2 on a
+timeout or a boot failure.
+"""
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from . import BUILD
+from .build import make
+from .image import ImageError, default_image
+from .qemu import (POWEROFF_STATUS, KernelPanic, Machine, QemuError, kvm_usable,
+                   qemu_command)
+
+DEFAULT_IMAGE = BUILD / "myos.img"
+
+
+def cmd_build(args) -> int:
+    make("all")
+    return 0
+
+
+def cmd_image(args) -> int:
+    try:
+        out = default_image(Path(args.output), args.add, args.size_mb)
+    except (ImageError, FileNotFoundError) as e:
+        print(f"myos image: {e}", file=sys.stderr)
+        return 1
+    print(f"wrote {out} ({out.stat().st_size >> 20} MiB)")
+    return 0
+
+
+def _image(args) -> Path:
+    if args.image:
+        return Path(args.image)
+    make("image", quiet=True)
+    return DEFAULT_IMAGE
+
+
+def cmd_run(args) -> int:
+    image = _image(args)
+    accel = "tcg"
+    if not args.no_kvm and kvm_usable(image):
+        accel = "kvm"
+    cpu = "host" if accel == "kvm" else "max"
+    display = bool(os.environ.get("DISPLAY"))
+    print(f"MyOS in QEMU ({'KVM' if accel == 'kvm' else 'TCG software emulation'}, "
+          f"{'VGA window + ' if display else ''}serial console here; Ctrl-A X quits)",
+          flush=True)
+    cmd = qemu_command(image, args.memory, cpu, accel, snapshot=not args.write, display=display)
+    cmd += ["-serial", "mon:stdio"]
+    return subprocess.run(cmd).returncode
+
+
+def cmd_exec(args) -> int:
+    image = _image(args)
+    status = 0
+    try:
+        with Machine(memory_mb=args.memory, snapshot=not args.write).boot(
+                image, timeout=args.boot_timeout) as m:
+            for command in args.commands:
+                print(f"myos> {command}", flush=True)
+                try:
+                    output = m.run(command, args.timeout)
+                except KernelPanic as e:
+                    print(str(e), end="")
+                    return 1
+                print(output, end="", flush=True)
+                if any(line.startswith("error:") for line in output.splitlines()):
+                    status = 1
+            code = m.poweroff()
+            if code != POWEROFF_STATUS:
+                print(f"myos exec: QEMU exit status {code}, expected {POWEROFF_STATUS}",
+                      file=sys.stderr)
+                return 2
+    except QemuError as e:
+        print(f"myos exec: {e}", file=sys.stderr)
+        return 2
+    return status
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="myos", description="MyOS host tool")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("build", help="build everything").set_defaults(fn=cmd_build)
+
+    s = sub.add_parser("image", help="write a disk image")
+    s.add_argument("-o", "--output", default=str(DEFAULT_IMAGE))
+    s.add_argument("--add", action="append", default=[], metavar="FILE[=/DIR/NAME]",
+                   help="also copy FILE into the FAT32 partition (default /MODELS/)")
+    s.add_argument("--size-mb", type=int, help="partition size (default: contents + 64 MiB)")
+    s.set_defaults(fn=cmd_image)
+
+    for name, fn, help_text in (("run", cmd_run, "boot interactively"),
+                                ("exec", cmd_exec, "run shell commands headless")):
+        s = sub.add_parser(name, help=help_text)
+        s.add_argument("--image", help=f"disk image (default {DEFAULT_IMAGE}, built if needed)")
+        s.add_argument("--memory", type=int, default=512, help="RAM in MiB (default 512)")
+        s.add_argument("--write", action="store_true",
+                       help="let the guest write to the image (default: snapshot)")
+        s.set_defaults(fn=fn)
+    run_p, exec_p = sub.choices["run"], sub.choices["exec"]
+    run_p.add_argument("--no-kvm", action="store_true", help="always use software emulation")
+    exec_p.add_argument("commands", nargs="+", metavar="CMD")
+    exec_p.add_argument("--timeout", type=float, default=120, help="seconds per command")
+    exec_p.add_argument("--boot-timeout", type=float, default=60)
+    return p
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    return args.fn(args)

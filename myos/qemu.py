@@ -1,0 +1,314 @@
+"""QEMU driver: boot a MyOS image and talk to it.
+
+The serial console (COM1) is connected to QEMU's stdin/stdout pipes; a reader
+thread collects everything the guest prints. The QEMU monitor is reached over
+QMP on a unix socket that this module listens on (QEMU connects to it), which
+gives `sendkey` (typing on the emulated PS/2 keyboard), `pmemsave` (reading
+the VGA text buffer at 0xb8000) and `screendump` (PNG).
+
+    with Machine().boot("build/myos.img") as m:
+        print(m.run("mem"))
+        print(m.vga_text())
+        m.poweroff()
+"""
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from . import BUILD
+
+PROMPT = "myos> "
+PANIC_END = "System halted."
+DEBUG_EXIT_PORT = 0xF4
+VGA_TEXT = 0xB8000
+VGA_COLS, VGA_ROWS = 80, 25
+
+
+def debug_exit_status(code: int) -> int:
+    """QEMU's exit status when the guest writes `code` to isa-debug-exit."""
+    return (code << 1) | 1
+
+
+# `poweroff` writes 0 to the debug-exit port.
+POWEROFF_STATUS = debug_exit_status(0)
+
+
+class QemuError(Exception):
+    pass
+
+
+class BootTimeout(QemuError):
+    pass
+
+
+class CommandTimeout(QemuError):
+    pass
+
+
+class KernelPanic(QemuError):
+    """The guest printed its panic screen; the message holds the serial text."""
+
+
+# Characters to QEMU key names (qcodes); the shifted ones add "shift".
+_PLAIN = {" ": "spc", "\n": "ret", "\t": "tab", "\b": "backspace", "-": "minus",
+          "=": "equal", "[": "bracket_left", "]": "bracket_right", ";": "semicolon",
+          "'": "apostrophe", "`": "grave_accent", "\\": "backslash", ",": "comma",
+          ".": "dot", "/": "slash"}
+_SHIFTED = {"!": "1", "@": "2", "#": "3", "$": "4", "%": "5", "^": "6", "&": "7", "*": "8",
+            "(": "9", ")": "0", "_": "minus", "+": "equal", "{": "bracket_left",
+            "}": "bracket_right", ":": "semicolon", '"': "apostrophe", "~": "grave_accent",
+            "|": "backslash", "<": "comma", ">": "dot", "?": "slash"}
+
+
+def char_to_keys(ch: str) -> list[str]:
+    if ch.isascii() and (ch.islower() or ch.isdigit()):
+        return [ch]
+    if ch.isascii() and ch.isupper():
+        return ["shift", ch.lower()]
+    if ch in _PLAIN:
+        return [_PLAIN[ch]]
+    if ch in _SHIFTED:
+        return ["shift", _SHIFTED[ch]]
+    raise ValueError(f"no key for {ch!r}")
+
+
+def qemu_command(image: Path, memory_mb: int = 512, cpu: str = "max", accel: str = "tcg",
+                 snapshot: bool = True, debug_exit: bool = True,
+                 display: bool = False) -> list[str]:
+    """The QEMU command line shared by tests, `exec` and `run` (minus the
+    serial and monitor wiring, which the caller adds)."""
+    cmd = ["qemu-system-i386", "-accel", accel, "-cpu", cpu, "-m", str(memory_mb),
+           "-drive", f"file={image},format=raw,if=ide,index=0,media=disk"
+           + (",snapshot=on" if snapshot else "")]
+    if debug_exit:
+        cmd += ["-device", f"isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04"]
+    if not display:
+        cmd += ["-display", "none"]
+    return cmd
+
+
+class Machine:
+    """One QEMU process running MyOS, driven over serial and QMP."""
+
+    def __init__(self, memory_mb: int = 512, cpu: str = "max", accel: str = "tcg",
+                 snapshot: bool = True, debug_exit: bool = True, extra_args: tuple = ()):
+        self.memory_mb = memory_mb
+        self.cpu = cpu
+        self.accel = accel
+        self.snapshot = snapshot
+        self.debug_exit = debug_exit
+        self.extra_args = list(extra_args)
+        self.proc: subprocess.Popen | None = None
+        self.boot_seconds: float | None = None
+        self._out = bytearray()
+        self._pos = 0  # how far wait_for has consumed the serial output
+        self._eof = False  # QEMU closed the serial pipe (it has exited)
+        self._cond = threading.Condition()
+        self._tmp = None
+        self._qmp = None
+        self._qmp_file = None
+
+    # ------------------------------------------------------------ lifecycle
+    def boot(self, image: str | Path | None = None, wait_prompt: bool = True,
+             timeout: float = 60) -> "Machine":
+        image = Path(image or BUILD / "myos.img")
+        if not image.exists():
+            raise QemuError(f"{image}: no such image (run `make image`)")
+        self._tmp = tempfile.TemporaryDirectory(prefix="myos-qemu-")
+        qmp_path = os.path.join(self._tmp.name, "qmp.sock")
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(qmp_path)
+        listener.listen(1)
+        cmd = qemu_command(image, self.memory_mb, self.cpu, self.accel, self.snapshot,
+                           self.debug_exit)
+        cmd += ["-chardev", "stdio,id=serial0,signal=off", "-serial", "chardev:serial0",
+                "-chardev", f"socket,id=qmp,path={qmp_path}", "-mon", "chardev=qmp,mode=control",
+                "-monitor", "none"] + self.extra_args
+        start = time.monotonic()
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        threading.Thread(target=self._reader, daemon=True).start()
+        listener.settimeout(15)
+        try:
+            self._qmp, _ = listener.accept()
+        except socket.timeout:
+            self.kill()
+            raise QemuError("QEMU did not connect to the QMP socket: "
+                            + self._stderr_text()) from None
+        finally:
+            listener.close()
+        self._qmp_file = self._qmp.makefile("rw", encoding="utf-8")
+        self._qmp_file.readline()  # greeting
+        self.qmp("qmp_capabilities")
+        if wait_prompt:
+            try:
+                self.wait_for(re.escape(PROMPT), timeout)
+            except CommandTimeout:
+                raise BootTimeout(f"no prompt within {timeout} s; serial output:\n"
+                                  + self.transcript) from None
+            self.boot_seconds = time.monotonic() - start
+        return self
+
+    def __enter__(self) -> "Machine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.kill()
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for f in (self._qmp_file, self._qmp):
+            if f:
+                f.close()
+        self._qmp_file = self._qmp = None
+        if self._tmp:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def wait_exit(self, timeout: float = 30) -> int:
+        """QEMU's exit status once it has ended."""
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise QemuError(f"QEMU still running after {timeout} s") from None
+
+    def poweroff(self, timeout: float = 30) -> int:
+        """Runs `poweroff` in the shell; returns QEMU's exit status."""
+        self.write("poweroff\r")
+        return self.wait_exit(timeout)
+
+    def _stderr_text(self) -> str:
+        if self.proc and self.proc.poll() is not None:
+            return self.proc.stderr.read().decode(errors="replace").strip()
+        return "(QEMU still running)"
+
+    # ------------------------------------------------------------ serial
+    def _reader(self) -> None:
+        out = self.proc.stdout
+        while True:
+            data = out.read1(65536)
+            with self._cond:
+                self._out += data
+                self._eof = not data
+                self._cond.notify_all()
+            if not data:
+                return
+
+    @property
+    def transcript(self) -> str:
+        """Everything the guest sent on the serial line, \\r\\n as \\n."""
+        with self._cond:
+            return self._out.decode(errors="replace").replace("\r\n", "\n")
+
+    def write(self, text: str) -> None:
+        self.proc.stdin.write(text.encode())
+        self.proc.stdin.flush()
+
+    def wait_for(self, pattern: str, timeout: float = 30) -> re.Match:
+        """Waits until the serial output after the last match contains the
+        regex; consumes up to the end of the match."""
+        regex = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                m = regex.search(self._out, self._pos)
+                if m:
+                    self._pos = m.end()
+                    return m
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise CommandTimeout(f"no {pattern!r} on the serial console within {timeout} s")
+                if self._eof:
+                    self.proc.wait()
+                    raise QemuError(f"QEMU exited ({self.proc.returncode}) while waiting for "
+                                    f"{pattern!r}: {self._stderr_text()}")
+                self._cond.wait(min(left, 0.5))
+
+    def run(self, command: str, timeout: float = 30) -> str:
+        """Types a command line on the serial console and returns what it
+        printed up to the next prompt (without the echoed command)."""
+        self.write(command + "\r")
+        done = re.compile(re.escape(PROMPT.encode()) + b"|" + re.escape(PANIC_END.encode()))
+        start = self._pos
+        m = self.wait_for(done.pattern.decode(), timeout)
+        with self._cond:
+            text = self._out[start:m.start()].decode(errors="replace").replace("\r\n", "\n")
+        # The first line is the line editor's echo of the command.
+        _, _, output = text.partition("\n")
+        if m.group(0).decode() == PANIC_END:
+            raise KernelPanic(output + PANIC_END + "\n")
+        return output
+
+    # ------------------------------------------------------------ monitor
+    def qmp(self, command: str, **arguments) -> object:
+        msg = {"execute": command}
+        if arguments:
+            msg["arguments"] = arguments
+        self._qmp_file.write(json.dumps(msg) + "\n")
+        self._qmp_file.flush()
+        while True:
+            line = self._qmp_file.readline()
+            if not line:
+                raise QemuError(f"QMP connection closed during {command}")
+            reply = json.loads(line)
+            if "return" in reply:
+                return reply["return"]
+            if "error" in reply:
+                raise QemuError(f"QMP {command}: {reply['error'].get('desc')}")
+            # anything else is an asynchronous event: skip it
+
+    def hmp(self, command_line: str) -> str:
+        """A human-monitor command, e.g. `info registers`."""
+        return self.qmp("human-monitor-command", **{"command-line": command_line})
+
+    def sendkey(self, *keys: str, hold_ms: int = 30) -> None:
+        """Presses the keys together (QEMU key names: "a", "ret", "up", "ctrl", ...)."""
+        self.qmp("send-key", keys=[{"type": "qcode", "data": k} for k in keys],
+                 **{"hold-time": hold_ms})
+
+    def sendkeys(self, text: str, hold_ms: int = 30) -> None:
+        """Types text on the PS/2 keyboard, one key press per character."""
+        for ch in text:
+            self.sendkey(*char_to_keys(ch), hold_ms=hold_ms)
+
+    def vga_raw(self) -> bytes:
+        """The 80x25 text buffer: character and attribute bytes."""
+        path = os.path.join(self._tmp.name, "vga.bin")
+        self.qmp("pmemsave", val=VGA_TEXT, size=VGA_COLS * VGA_ROWS * 2, filename=path)
+        return Path(path).read_bytes()
+
+    def vga_text(self) -> list[str]:
+        """The screen's 25 lines, trailing blanks removed."""
+        chars = self.vga_raw()[0::2].decode("cp437")
+        return [chars[r * VGA_COLS:(r + 1) * VGA_COLS].rstrip() for r in range(VGA_ROWS)]
+
+    def vga_attributes(self) -> bytes:
+        return self.vga_raw()[1::2]
+
+    def screendump(self, path: str | Path) -> Path:
+        """A PNG picture of the screen."""
+        path = Path(path).resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.qmp("screendump", filename=str(path), format="png")
+        return path
+
+
+def kvm_usable(image: Path, timeout: float = 20) -> bool:
+    """KVM only counts when a guest really boots with it: on some hosts
+    /dev/kvm exists but the guest hangs."""
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK) or shutil.which("qemu-system-i386") is None:
+        return False
+    try:
+        with Machine(accel="kvm", cpu="host").boot(image, timeout=timeout):
+            return True
+    except QemuError:
+        return False
