@@ -1,2 +1,3 @@
 # placeholder: owned by its part
 include tests/llm/sampler.mk
+include tests/llm/chat.mk
