@@ -17,7 +17,7 @@ struct blockdev {
     int (*write)(struct blockdev *dev, uint64_t lba, uint32_t count, const void *buf);
     int (*flush)(struct blockdev *dev);
     void *priv;
-    char error[96];              /* last failure, one line, no trailing newline */
+    char error[160];             /* last failure, one line, no trailing newline */
 };
 
 #endif

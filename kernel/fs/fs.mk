@@ -6,12 +6,13 @@ FS_CORE_SRCS := kernel/fs/fs.c kernel/fs/fs_error.c kernel/fs/fs_whole.c kernel/
 	kernel/fs/fat32_dir.c kernel/fs/fat32_file.c
 FS_HEADERS := $(wildcard kernel/fs/*.h) kernel/drivers/blockdev.h
 
-FS_KERNEL_OBJS := $(patsubst kernel/%.c,$(BUILD)/kernel/%.o,$(FS_CORE_SRCS))
-KERNEL_OBJS += $(FS_KERNEL_OBJS)
-
-$(FS_KERNEL_OBJS): $(BUILD)/kernel/%.o: kernel/%.c $(FS_HEADERS) | $(SETUP)
-	@mkdir -p $(@D)
-	$(KERNEL_CC) $(KERNEL_CFLAGS) -Ikernel -c $< -o $@
+# Kernel-only parts: drivers, boot-time mount, progress bar, commands (the
+# kernel's drivers/rtc.c provides fs_clock_now).
+FS_KERNEL_SRCS := $(FS_CORE_SRCS) kernel/fs/storage.c kernel/fs/progress.c \
+	kernel/drivers/ata.c kernel/drivers/pci.c kernel/lib/hash_crc32.c kernel/lib/hash_sha256.c \
+	kernel/shell/cmd_fs.c
+# Compiled by kernel.mk's pattern rule for build/kernel/%.o.
+KERNEL_OBJS += $(patsubst kernel/%.c,$(BUILD)/kernel/%.o,$(FS_KERNEL_SRCS))
 
 # Host harness: tests/fs/host/lib maps the kernel's lib headers onto libc.
 $(BUILD)/tests/fat_host: tests/fs/fat_host.c $(FS_CORE_SRCS) $(FS_HEADERS) $(wildcard tests/fs/host/lib/*.h) | $(SETUP)

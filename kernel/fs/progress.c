@@ -1,0 +1,52 @@
+/* The load progress bar. It redraws at most ten times a second (drawing on
+ * the emulated VGA and serial port is not free) and always at 100%. */
+#include "fs/progress.h"
+#include "fs/fs.h"
+#include "arch/x86/timer.h"
+#include "drivers/console.h"
+#include "lib/printf.h"
+
+#define BAR 24
+#define REDRAW_NS 100000000ull
+
+void fs_progress_begin(struct fs_progress *p, const char *label)
+{
+    p->label = label;
+    p->start_ns = timer_ns();
+    p->last_draw_ns = 0;
+    p->end_ns = 0;
+}
+
+static uint32_t rate10(uint64_t bytes, uint64_t ns)
+{
+    /* bytes/ns * 1000 = MB/s; x10 for one decimal. */
+    return ns ? (uint32_t)(bytes * 10000 / ns) : 0;
+}
+
+uint32_t fs_progress_rate10(const struct fs_progress *p, uint64_t bytes)
+{
+    return rate10(bytes, (p->end_ns ? p->end_ns : timer_ns()) - p->start_ns);
+}
+
+int fs_progress_update(uint64_t done, uint64_t total, void *ctx)
+{
+    struct fs_progress *p = ctx;
+    uint64_t now = timer_ns();
+    if (done < total && now - p->last_draw_ns < REDRAW_NS)
+        return console_poll_cancel();
+    p->last_draw_ns = now;
+    unsigned pct = total ? (unsigned)(done * 100 / total) : 100;
+    char bar[BAR + 1];
+    for (int i = 0; i < BAR; i++)
+        bar[i] = (unsigned)i < pct * BAR / 100 ? '#' : '.';
+    bar[BAR] = 0;
+    uint32_t r = rate10(done, now - p->start_ns);
+    uint32_t d10 = (uint32_t)(done / 100000), t10 = (uint32_t)(total / 100000);
+    kprintf("\r%s [%s] %3u%%  %u.%u/%u.%u MB  %u.%u MB/s ", p->label, bar, pct, d10 / 10, d10 % 10,
+            t10 / 10, t10 % 10, r / 10, r % 10);
+    if (done == total) {
+        p->end_ns = now;
+        kprintf("\n");
+    }
+    return console_poll_cancel();
+}

@@ -1,0 +1,21 @@
+/* A progress bar for long file loads (a model): percentage, megabytes and
+ * throughput, redrawn in place on the console. Ctrl+C cancels the load. */
+#ifndef FS_PROGRESS_H
+#define FS_PROGRESS_H
+
+#include <stdint.h>
+
+struct fs_progress {
+    const char *label;
+    uint64_t start_ns;
+    uint64_t last_draw_ns;
+    uint64_t end_ns;             /* set when the load completes */
+};
+
+void fs_progress_begin(struct fs_progress *p, const char *label);
+/* An fs_progress_fn (ctx = struct fs_progress *): draws, returns 1 on Ctrl+C. */
+int fs_progress_update(uint64_t done, uint64_t total, void *ctx);
+/* Throughput figure of a finished load in MB/s x 10, for "%u.%u". */
+uint32_t fs_progress_rate10(const struct fs_progress *p, uint64_t bytes);
+
+#endif
