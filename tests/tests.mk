@@ -1,3 +1,4 @@
 # placeholder: owned by its part
 include tests/llm/sampler.mk
 include tests/llm/chat.mk
+include tests/llm/tokenizer.mk

@@ -1,0 +1,424 @@
+"""llm/tokenizer.c against two independent references.
+
+GPT-2 byte-level BPE: the SmolLM2 GGUF loaded through the engine (llm_load),
+compared with the HF `tokenizers` library built from the same GGUF's vocab and
+merges (pre-tokenizer configured like SmolLM2's tokenizer.json: isolated
+digits, then the byte-level GPT-2 regex) and with llama.cpp's tokenizer
+(llama-cpp-python, vocab only). Other pre-tokenizers (gpt2, llama3, qwen2,
+default) are checked on the same vocab written to a file, against `tokenizers`
+configured with the corresponding regexes.
+
+SentencePiece BPE: a vocab built from SmolLM2's pieces with scores and <0xNN>
+byte tokens, against a direct Python transcription of llama2.c's encoder.
+
+All through build/tests/tok_harness (tests/llm/tok_harness.c).
+"""
+import random
+import subprocess
+
+import llama_cpp
+import pytest
+from gguf import GGUFReader
+from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
+
+from tests.llm.tokenizer_cases import CASES
+
+CONTROL_IDS = range(0, 17)  # SmolLM2's control tokens: <|endoftext|> .. <empty_output>
+
+
+class Harness:
+    """One tok_harness process answering line requests."""
+
+    def __init__(self, path, *args):
+        self.proc = subprocess.Popen([str(path), *args], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def ask(self, line: str) -> str:
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline()
+        assert answer, f"tok_harness died: {self.proc.stderr.read().decode()}"
+        return answer.decode().rstrip("\n")
+
+    def encode(self, data: bytes) -> list[int]:
+        answer = self.ask("E " + data.hex())
+        assert not answer.startswith("ERR"), answer
+        return [int(x) for x in answer.split()]
+
+    def encode_into(self, data: bytes, max_ids: int) -> int:
+        return int(self.ask(f"M {max_ids} {data.hex()}"))
+
+    def decode(self, ids) -> bytes:
+        answer = self.ask("D " + " ".join(map(str, ids)))
+        assert not answer.startswith("ERR"), answer
+        return bytes.fromhex(answer.replace("-", ""))
+
+    def stream(self, ids) -> list[bytes]:
+        chunks = self.ask("S " + " ".join(map(str, ids))).split(" ")
+        assert not any(c.startswith("ERR") for c in chunks), chunks
+        return [bytes.fromhex(c.replace("-", "")) for c in chunks]
+
+    def lookup(self, piece: str) -> int:
+        return int(self.ask("L " + piece.encode().hex()))
+
+    def info(self) -> list[int]:
+        return [int(x) for x in self.ask("I").split()]
+
+    def bench(self, data: bytes, reps: int) -> tuple[int, int]:
+        n, ns = self.ask(f"B {reps} {data.hex()}").split()
+        return int(n), int(ns)
+
+    def close(self):
+        self.proc.stdin.close()
+        assert self.proc.wait(timeout=10) == 0
+
+
+@pytest.fixture(scope="module")
+def harness_path(build_dir):
+    path = build_dir / "tests" / "tok_harness"
+    assert path.exists(), f"{path} is missing: run `make test` (built by tests/llm/tokenizer.mk)"
+    return path
+
+
+@pytest.fixture(scope="module")
+def gguf_vocab(smollm2_path):
+    r = GGUFReader(smollm2_path)
+    f = r.fields
+    return {
+        "tokens": f["tokenizer.ggml.tokens"].contents(),
+        "types": f["tokenizer.ggml.token_type"].contents(),
+        "merges": f["tokenizer.ggml.merges"].contents(),
+        "pre": f["tokenizer.ggml.pre"].contents(),
+    }
+
+
+@pytest.fixture(scope="module")
+def smol(harness_path, smollm2_path):
+    h = Harness(harness_path, "gguf", str(smollm2_path))
+    yield h
+    h.close()
+
+
+def hf_tokenizer(vocab, pre_tokenizer):
+    """The HF reference: BPE over the GGUF's vocab and merges."""
+    model = models.BPE(vocab={t: i for i, t in reversed(list(enumerate(vocab["tokens"])))},
+                       merges=[tuple(m.split(" ", 1)) for m in vocab["merges"]])
+    tok = Tokenizer(model)
+    tok.pre_tokenizer = pre_tokenizer
+    tok.decoder = decoders.ByteLevel()
+    return tok
+
+
+def byte_level(use_regex):
+    return pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=use_regex)
+
+
+@pytest.fixture(scope="module")
+def hf_smollm(gguf_vocab):
+    # SmolLM2's tokenizer.json: Sequence[Digits(individual_digits), ByteLevel].
+    return hf_tokenizer(gguf_vocab, pre_tokenizers.Sequence(
+        [pre_tokenizers.Digits(individual_digits=True), byte_level(True)]))
+
+
+@pytest.fixture(scope="module")
+def llama(smollm2_path):
+    return llama_cpp.Llama(str(smollm2_path), vocab_only=True, verbose=False)
+
+
+def test_smollm_pre_tokenizer_name(gguf_vocab):
+    assert gguf_vocab["pre"] == "smollm"
+
+
+def test_cases_cover_the_required_kinds():
+    assert len(CASES) >= 200
+    joined = "".join(CASES)
+    for needle in ["", "\t", "\n", "'re", "http", "é", "日本", "🐧", "<|im_end|>", "  "]:
+        assert needle in CASES or needle in joined
+    assert max(map(len, CASES)) >= 1000
+
+
+def test_ids_match_hf_tokenizers(smol, hf_smollm):
+    bad = [(s, smol.encode(s.encode()), hf_smollm.encode(s).ids) for s in CASES
+           if smol.encode(s.encode()) != hf_smollm.encode(s).ids]
+    assert not bad, f"{len(bad)}/{len(CASES)} differ, first: {bad[0]!r}"
+
+
+def test_ids_match_llama_cpp(smol, llama):
+    bad = [s for s in CASES
+           if smol.encode(s.encode()) != llama.tokenize(s.encode(), add_bos=False, special=False)]
+    assert not bad, f"{len(bad)}/{len(CASES)} differ, first: {bad[0]!r}"
+
+
+@pytest.fixture(scope="module")
+def expressible(gguf_vocab):
+    """Drops the bytes whose GPT-2 character SmolLM2's vocab lacks (0x04,
+    0x1d, 0xc0, 0xff, ...): no tokenizer can encode them, HF and llama.cpp
+    drop them too."""
+    present = set(gguf_vocab["tokens"])
+    dec = gpt2_byte_decoder()
+    missing = bytes(b for c, b in dec.items() if c not in present)
+    assert len(missing) < 32
+    return lambda data: data.translate(None, missing)
+
+
+def test_round_trip(smol, expressible):
+    dropped = 0
+    for s in CASES:
+        data = s.encode()
+        assert smol.decode(smol.encode(data)) == expressible(data), s
+        dropped += expressible(data) != data
+    assert dropped < 3
+
+
+def test_invalid_utf8_round_trips(smol, expressible):
+    for data in [b"\xff", b"abc\xe2\x82", b"\xc0\xaf x \xed\xa0\x80", b"\x80\x80\x80 end",
+                 b"\xf4\x90\x80\x80", b"\xe6\x97\xa5\xe6"]:
+        ids = smol.encode(data)
+        assert smol.decode(ids) == expressible(data)
+
+
+def test_control_token_text_is_plain_text(smol, hf_smollm):
+    for s in ["<|im_end|>", "<|im_start|>user\nhi<|im_end|>", "<|endoftext|>", "<repo_name>x"]:
+        ids = smol.encode(s.encode())
+        assert not set(ids) & set(CONTROL_IDS), (s, ids)
+        assert ids == hf_smollm.encode(s).ids
+
+
+def test_lookup_and_specials(smol):
+    n_vocab, bos, eos, max_piece = smol.info()
+    assert (n_vocab, bos, eos) == (49152, 1, 2)
+    assert max_piece >= 10
+    assert smol.lookup("<|im_start|>") == 1
+    assert smol.lookup("<|im_end|>") == 2
+    assert smol.lookup("Hello") == 19556
+    assert smol.lookup("no such piece at all") == -1
+    # Control tokens decode to nothing.
+    assert smol.decode([1, 2, 0]) == b""
+
+
+def test_output_buffer_too_small(smol):
+    data = "Hello world, this is a test.".encode()
+    n = len(smol.encode(data))
+    assert smol.encode_into(data, n) == n
+    assert smol.encode_into(data, n - 1) == -1  # TOK_ERR_TOO_MANY
+    assert smol.encode_into(b"", 0) == 0
+    assert smol.encode_into(b"x", 0) == -1
+
+
+def test_streaming_holds_incomplete_utf8(smol, expressible):
+    held = 0
+    for s in CASES:
+        ids = smol.encode(s.encode())
+        chunks = smol.stream(ids)
+        assert len(chunks) == len(ids) + 1
+        assert b"".join(chunks) == expressible(s.encode())
+        for c in chunks:
+            c.decode("utf-8")  # every released chunk is complete UTF-8
+        whole = [smol.decode([i]) for i in ids]
+        held += sum(1 for c, w in zip(chunks, whole) if c != w)
+    assert held > 0, "no case split a character across tokens"
+
+
+def test_streaming_flush_releases_broken_sequences(smol):
+    ids = smol.encode(b"ok \xe6\x97")  # an unfinished CJK character at the end
+    chunks = smol.stream(ids)
+    assert b"".join(chunks[:-1]) == b"ok "
+    assert chunks[-1] == b"\xe6\x97"
+
+
+def test_encoding_speed(smol):
+    text = " ".join(CASES)
+    while len(smol.encode(text.encode())) < 2000:
+        text += " " + text
+    n, ns = smol.bench(text.encode(), 5)
+    print(f"\nencode: {n} tokens in {ns / 1e6:.2f} ms")
+    assert n >= 2000
+    assert ns < 100e6, f"encoding {n} tokens took {ns / 1e6:.1f} ms"
+
+
+def test_very_long_word(smol, hf_smollm):
+    for s in ["a" * 20000, "ab" * 5000, "日本" * 3000, "9" * 5000]:
+        assert smol.encode(s.encode()) == hf_smollm.encode(s).ids
+
+
+# --- other pre-tokenizers, same vocab, from a vocab file -------------------
+
+GPT2_RE = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
+LLAMA3_RE = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
+             r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+QWEN2_RE = LLAMA3_RE.replace(r"\p{N}{1,3}", r"\p{N}")
+
+
+def split(regex):
+    return pre_tokenizers.Split(Regex(regex), behavior="isolated")
+
+
+PRE_TOKENIZERS = {
+    "gpt2": lambda: byte_level(True),
+    "llama3": lambda: pre_tokenizers.Sequence([split(LLAMA3_RE), byte_level(False)]),
+    "qwen2": lambda: pre_tokenizers.Sequence([split(QWEN2_RE), byte_level(False)]),
+    # llama.cpp's default: four splits in a row.
+    "default": lambda: pre_tokenizers.Sequence([
+        split(r"[\p{P}\$\+<=>\^~\|]+"), split(GPT2_RE), split(r"\p{N}+"),
+        split(r"[0-9][0-9][0-9]"), byte_level(False)]),
+}
+
+
+def write_bpe_vocab(path, vocab, pre):
+    with open(path, "wb") as f:
+        f.write(f"bpe {pre} {len(vocab['tokens'])} {len(vocab['merges'])}\n".encode())
+        for t, ty in zip(vocab["tokens"], vocab["types"]):
+            b = t.encode()
+            f.write(f"{ty} 0 {len(b)}\n".encode() + b)
+        for m in vocab["merges"]:
+            b = m.encode()
+            f.write(f"{len(b)}\n".encode() + b)
+
+
+@pytest.mark.parametrize("pre", sorted(PRE_TOKENIZERS))
+def test_other_pre_tokenizers_match_hf(pre, gguf_vocab, harness_path, tmp_path):
+    path = tmp_path / "vocab.txt"
+    write_bpe_vocab(path, gguf_vocab, pre)
+    h = Harness(harness_path, "vocab", str(path))
+    ref = hf_tokenizer(gguf_vocab, PRE_TOKENIZERS[pre]())
+    try:
+        bad = [s for s in CASES if h.encode(s.encode()) != ref.encode(s).ids]
+        assert not bad, f"{pre}: {len(bad)}/{len(CASES)} differ, first: {bad[0]!r}"
+    finally:
+        h.close()
+
+
+def test_unknown_pre_tokenizer_is_an_error(gguf_vocab, harness_path, tmp_path):
+    path = tmp_path / "vocab.txt"
+    write_bpe_vocab(path, gguf_vocab, "nonesuch")
+    out = subprocess.run([harness_path, "vocab", path], capture_output=True, timeout=30)
+    assert out.returncode == 1
+    assert out.stdout.decode().strip() == "ERR tokenizer: unsupported pre-tokenizer 'nonesuch'"
+
+
+def test_malformed_merge_is_an_error(harness_path, tmp_path):
+    path = tmp_path / "vocab.txt"
+    path.write_bytes(b"bpe gpt2 2 1\n1 0 1\na1 0 1\nb2\nab")
+    out = subprocess.run([harness_path, "vocab", path], capture_output=True, timeout=30)
+    assert out.stdout.decode().strip() == "ERR tokenizer: malformed merge 0"
+
+
+# --- SentencePiece ----------------------------------------------------------
+
+SPM_SPACE = "\u2581"
+
+
+def gpt2_byte_decoder():
+    printable = [*range(33, 127), *range(161, 173), *range(174, 256)]
+    others = [b for b in range(256) if b not in printable]
+    table = {chr(b): b for b in printable}
+    table.update({chr(256 + i): b for i, b in enumerate(others)})
+    return table
+
+
+def spm_vocab(gguf_vocab, escape):
+    """A llama-style vocab: <unk> <s> </s>, 256 byte tokens, then SmolLM2's
+    pieces as text (in their merge order, score = minus that rank)."""
+    dec = gpt2_byte_decoder()
+    pieces = [("<unk>", 2, 0.0), ("<s>", 3, 0.0), ("</s>", 3, 0.0)]
+    pieces += [(f"<0x{b:02X}>", 6, 0.0) for b in range(256)]
+    seen = {p for p, _, _ in pieces}
+    for i, (t, ty) in enumerate(zip(gguf_vocab["tokens"], gguf_vocab["types"])):
+        if ty != 1:
+            continue
+        try:
+            text = bytes(dec[c] for c in t).decode("utf-8")
+        except (KeyError, UnicodeDecodeError):
+            continue
+        if escape:
+            text = text.replace(" ", SPM_SPACE)
+        if text not in seen:
+            seen.add(text)
+            pieces.append((text, 1, -float(i)))
+    # A piece that only merging could reach must stay out of plain text.
+    pieces.append(("<s>x", 3, 10.0))
+    return pieces
+
+
+def llama2c_encode(pieces, text, add_prefix, escape):
+    """llama2.c's encoder (run.c), written out directly: quadratic but plain."""
+    index = {}
+    for i, (p, _, _) in enumerate(pieces):
+        index.setdefault(p, i)
+    if add_prefix and text:
+        text = " " + text
+    if escape:
+        text = text.replace(" ", SPM_SPACE)
+    ids = []
+    for ch in text:
+        i = index.get(ch)
+        if i is not None and pieces[i][1] == 1:
+            ids.append(i)
+        else:
+            ids += [index[f"<0x{b:02X}>"] for b in ch.encode()]
+    while True:
+        best, at, best_id = None, -1, -1
+        for k in range(len(ids) - 1):
+            a, b = pieces[ids[k]], pieces[ids[k + 1]]
+            if a[1] != 1 or b[1] != 1:
+                continue
+            j = index.get(a[0] + b[0])
+            if j is not None and pieces[j][1] == 1 and (best is None or pieces[j][2] > best):
+                best, at, best_id = pieces[j][2], k, j
+        if at < 0:
+            return ids
+        ids[at:at + 2] = [best_id]
+
+
+def write_spm_vocab(path, pieces, add_prefix):
+    with open(path, "wb") as f:
+        f.write(f"spm {int(add_prefix)} {len(pieces)}\n".encode())
+        for p, ty, score in pieces:
+            b = p.encode()
+            f.write(f"{ty} {score!r} {len(b)}\n".encode() + b)
+
+
+@pytest.mark.parametrize("escape,add_prefix", [(True, True), (False, True), (True, False)])
+def test_sentencepiece_matches_llama2c(escape, add_prefix, gguf_vocab, harness_path, tmp_path):
+    pieces = spm_vocab(gguf_vocab, escape)
+    path = tmp_path / "spm.txt"
+    write_spm_vocab(path, pieces, add_prefix)
+    h = Harness(harness_path, "vocab", str(path))
+    try:
+        cases = [s for s in CASES if len(s) <= 300] + ["<s>x", "<s></s><unk>"]
+        assert len(cases) >= 200
+        for s in cases:
+            ids = h.encode(s.encode())
+            assert ids == llama2c_encode(pieces, s, add_prefix, escape), s
+            # As llama2.c prints it: after BOS the dummy prefix space goes.
+            start = [1] if add_prefix else []
+            assert h.decode(start + ids) == s.encode(), s
+            assert b"".join(h.stream(start + ids)) == s.encode(), s
+            assert not {0, 1, 2} & set(ids) and len(pieces) - 1 not in ids
+        assert h.info()[1:3] == [1, 2]
+    finally:
+        h.close()
+
+
+def test_sentencepiece_byte_fallback(gguf_vocab, harness_path, tmp_path):
+    pieces = spm_vocab(gguf_vocab, True)
+    path = tmp_path / "spm.txt"
+    write_spm_vocab(path, pieces, True)
+    h = Harness(harness_path, "vocab", str(path))
+    try:
+        rare = "\U0001F9EC\u2E80"  # characters no piece covers
+        ids = h.encode(rare.encode())
+        assert [pieces[i][0] for i in ids[1:]] == [f"<0x{b:02X}>" for b in rare.encode()]
+        chunks = h.stream(ids)
+        assert b"".join(chunks) == (" " + rare).encode()
+        assert b"" in chunks[:-1]  # bytes held until their character completes
+    finally:
+        h.close()
+
+
+def test_random_strings_match_hf(smol, hf_smollm):
+    rng = random.Random(5)
+    pool = "aAzZ09 \t\n\r'.,;:!?-_()[]{}<>/\\\"éßøДжλπ日本語한국어😀🐧\u00a0\u2003\u200b\u0301"
+    for _ in range(300):
+        s = "".join(rng.choice(pool) for _ in range(rng.randint(0, 40)))
+        assert smol.encode(s.encode()) == hf_smollm.encode(s).ids, repr(s)

@@ -1,0 +1,237 @@
+/* tok_harness.c: drives llm/tokenizer.c for tests/llm/test_tokenizer.py.
+ *
+ * usage: tok_harness gguf MODEL.gguf   tokenizer of a GGUF, loaded by llm_load
+ *        tok_harness vocab FILE        tokenizer from a vocab file the test wrote:
+ *   "bpe PRE N_VOCAB N_MERGES\n" or "spm ADD_SPACE_PREFIX N_VOCAB\n", then per
+ *   token "TYPE SCORE LEN\n" + LEN bytes, then per merge "LEN\n" + LEN bytes.
+ *
+ * stdin holds one request per line (bytes and pieces in hex); answers are one
+ * line each:
+ *   E HEX              encode          -> ids separated by spaces, or "ERR code"
+ *   M MAX HEX          encode into MAX ids -> the tok_encode result
+ *   D IDS...           tok_decode      -> HEX
+ *   S IDS...           streaming: one HEX chunk per push, then the flush chunk,
+ *                      separated by spaces ("-" for an empty chunk)
+ *   L HEX              tok_lookup      -> id
+ *   I                  -> "n_vocab bos eos max_piece_bytes"
+ *   B REPS HEX         -> "n_ids ns_per_encode" (best of REPS)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "llm.h"
+#include "model.h"
+#include "tokenizer.h"
+
+static void die(const char *what)
+{
+    fprintf(stderr, "tok_harness: %s\n", what);
+    exit(2);
+}
+
+static void *slurp(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        die("cannot open file");
+    fseek(f, 0, SEEK_END);
+    *size = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    void *data = aligned_alloc(64, (*size + 64) & ~(size_t)63);
+    if (!data || fread(data, 1, *size, f) != *size)
+        die("cannot read file");
+    fclose(f);
+    return data;
+}
+
+/* Parses the test's vocab file (see the top of this file). */
+static tokenizer *load_vocab_file(const char *path)
+{
+    size_t size;
+    char *p = slurp(path, &size), *end = p + size;
+    char kind[8], pre[64];
+    unsigned n_vocab = 0, n_merges = 0, add_prefix = 0;
+    int used = 0;
+    if (sscanf(p, "bpe %63s %u %u\n%n", pre, &n_vocab, &n_merges, &used) == 3)
+        strcpy(kind, "bpe");
+    else if (sscanf(p, "spm %u %u\n%n", &add_prefix, &n_vocab, &used) == 2)
+        strcpy(kind, "spm");
+    else
+        die("bad vocab file header");
+    p += used;
+    llm_str *tokens = calloc(n_vocab + 1, sizeof *tokens);
+    llm_str *merges = calloc(n_merges + 1, sizeof *merges);
+    int32_t *types = calloc(n_vocab + 1, sizeof *types);
+    float *scores = calloc(n_vocab + 1, sizeof *scores);
+    for (unsigned i = 0; i < n_vocab + n_merges; i++) {
+        int type = 0;
+        float score = 0;
+        unsigned len;
+        /* No "\n" in the formats: it would also skip a piece's leading whitespace. */
+        if (i < n_vocab ? sscanf(p, "%d %f %u%n", &type, &score, &len, &used) != 3
+                        : sscanf(p, "%u%n", &len, &used) != 1)
+            die("bad vocab file entry");
+        p += used;
+        if (p >= end || *p++ != '\n')
+            die("bad vocab file entry");
+        if (len > (size_t)(end - p))
+            die("truncated vocab file");
+        llm_str s = {p, len};
+        if (i < n_vocab) {
+            tokens[i] = s;
+            types[i] = type;
+            scores[i] = score;
+        } else {
+            merges[i - n_vocab] = s;
+        }
+        p += len;
+    }
+    char err[200];
+    tokenizer *tok = kind[0] == 'b'
+                         ? tok_create_bpe(tokens, types, n_vocab, merges, n_merges, pre, err, sizeof err)
+                         : tok_create_spm(tokens, scores, types, n_vocab, (int)add_prefix, err, sizeof err);
+    if (!tok) {
+        printf("ERR %s\n", err);
+        exit(1);
+    }
+    /* The tokenizer copied what it keeps: the file may go. */
+    free(tokens);
+    free(merges);
+    free(types);
+    free(scores);
+    return tok;
+}
+
+static size_t unhex(const char *h, char *out)
+{
+    size_t n = 0;
+    unsigned v;
+    while (h[0] && h[1] && sscanf(h, "%2x", &v) == 1) {
+        out[n++] = (char)v;
+        h += 2;
+    }
+    return n;
+}
+
+static void put_hex(const char *s, long n)
+{
+    if (n == 0)
+        fputc('-', stdout);
+    for (long i = 0; i < n; i++)
+        printf("%02x", (unsigned char)s[i]);
+}
+
+static uint32_t parse_ids(char *s, int32_t *ids)
+{
+    uint32_t n = 0;
+    for (char *t = strtok(s, " \n"); t; t = strtok(NULL, " \n"))
+        ids[n++] = (int32_t)strtol(t, NULL, 10);
+    return n;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3)
+        die("usage: tok_harness gguf MODEL | vocab FILE");
+    const tokenizer *tok;
+    if (strcmp(argv[1], "gguf") == 0) {
+        size_t size;
+        void *data = slurp(argv[2], &size);
+        char err[200];
+        llm_model *m = llm_load(data, size, NULL, 0, err, sizeof err);
+        if (!m || !m->tok) {
+            printf("ERR %s\n", m ? "no tokenizer" : err);
+            return 1;
+        }
+        tok = m->tok;
+    } else {
+        tok = load_vocab_file(argv[2]);
+    }
+
+    size_t cap = 1 << 20;
+    char *line = malloc(cap), *text = malloc(cap), *out = malloc(cap);
+    int32_t *ids = malloc(cap * sizeof *ids);
+    while (fgets(line, (int)cap, stdin)) {
+        char *arg = line + 2;
+        switch (line[0]) {
+        case 'E': {
+            int32_t n = tok_encode(tok, text, (uint32_t)unhex(arg, text), ids, (uint32_t)cap);
+            if (n < 0)
+                printf("ERR %d", n);
+            for (int32_t i = 0; i < n; i++)
+                printf(i ? " %d" : "%d", ids[i]);
+            break;
+        }
+        case 'M': {
+            char *hex;
+            uint32_t max = (uint32_t)strtoul(arg, &hex, 10);
+            printf("%d", tok_encode(tok, text, (uint32_t)unhex(hex + 1, text), ids, max));
+            break;
+        }
+        case 'D': {
+            uint32_t n = parse_ids(arg, ids);
+            int32_t r = tok_decode(tok, ids, n, out, (uint32_t)cap);
+            if (r < 0)
+                printf("ERR %d", r);
+            else
+                put_hex(out, r);
+            break;
+        }
+        case 'S': {
+            uint32_t n = parse_ids(arg, ids);
+            tok_stream s;
+            tok_stream_init(&s, tok);
+            uint32_t room = tok_max_piece_bytes(tok) + 4;
+            for (uint32_t i = 0; i <= n; i++) {
+                int32_t r = i < n ? tok_stream_push(&s, ids[i], out, room) : tok_stream_flush(&s, out, room);
+                if (i)
+                    fputc(' ', stdout);
+                if (r < 0)
+                    printf("ERR%d", r);
+                else
+                    put_hex(out, r);
+            }
+            break;
+        }
+        case 'L': {
+            size_t n = unhex(arg, text);
+            text[n] = 0;
+            printf("%d", tok_lookup(tok, text));
+            break;
+        }
+        case 'I':
+            printf("%u %d %d %u", tok_n_vocab(tok), tok_bos(tok), tok_eos(tok), tok_max_piece_bytes(tok));
+            break;
+        case 'B': {
+            char *hex;
+            long reps = strtol(arg, &hex, 10);
+            uint32_t len = (uint32_t)unhex(hex + 1, text);
+            uint64_t best = UINT64_MAX;
+            int32_t n = 0;
+            for (long r = 0; r < reps; r++) {
+                uint64_t t0 = now_ns();
+                n = tok_encode(tok, text, len, ids, (uint32_t)cap);
+                uint64_t dt = now_ns() - t0;
+                if (dt < best)
+                    best = dt;
+            }
+            printf("%d %llu", n, (unsigned long long)best);
+            break;
+        }
+        default:
+            die("unknown request");
+        }
+        fputc('\n', stdout);
+        fflush(stdout);
+    }
+    return 0;
+}
