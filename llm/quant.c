@@ -156,8 +156,8 @@ void quant_act_prepare(struct quant_act *a, const float *x, uint32_t n)
         float id = d != 0.0f ? 1.0f / d : 0.0f;
         int sum = 0;
         for (int j = 0; j < QK; j++) {
-            float v = xb[j] * id; /* |v| <= 127 */
-            int q = (int)(v >= 0.0f ? v + 0.5f : v - 0.5f);
+            float v = xb[j] * id; /* |v| <= 127, or NaN when the activations are not finite */
+            int q = v >= 0.0f ? (int)(v + 0.5f) : v < 0.0f ? (int)(v - 0.5f) : 0; /* (int)NaN is undefined */
             qb->qs[j] = (int8_t)q;
             sum += q;
         }
