@@ -1,5 +1,5 @@
-/* main.c: the boot sequence: CPU tables, console, memory, timers, then the
- * shell. Entered from arch/x86/entry.asm with the boot-info pointer from
+/* main.c: the boot sequence: CPU tables, console, memory, timers, storage,
+ * then the shell. Entered from arch/x86/entry.asm with the boot-info pointer from
  * stage 2. */
 #include <stdint.h>
 #include "boot_info.h"
@@ -13,6 +13,7 @@
 #include "arch/x86/timer.h"
 #include "drivers/console.h"
 #include "drivers/power.h"
+#include "fs/storage.h"
 #include "fs/storage.h"
 #include "lib/memory.h"
 #include "lib/string.h"
@@ -90,6 +91,7 @@ void kmain(uint32_t magic, const struct boot_info *info)
             cpu_info.avx_enabled ? "AVX on" : "SSE2", (unsigned)(hs.total >> 20),
             (unsigned)(tsc_hz() / 1000000), (unsigned)boot_info.boot_drive,
             (unsigned)uptime_ms());
+    storage_init();
     storage_init();
     kprintf("Type 'help' for the list of commands.\n");
     shell_run();

@@ -7,8 +7,10 @@
 static int cmd_crash(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "divide") == 0) {
-        volatile int zero = 0;
-        return 1 / zero;
+        /* In asm: C would let the compiler fold or reshape the division. */
+        unsigned lo = 1, hi = 0, zero = 0;
+        __asm__ volatile("divl %2" : "+a"(lo), "+d"(hi) : "r"(zero));
+        return (int)lo;
     }
     if (argc == 2 && strcmp(argv[1], "opcode") == 0) {
         __asm__ volatile("ud2");
