@@ -14,7 +14,6 @@
 #include "drivers/console.h"
 #include "drivers/power.h"
 #include "fs/storage.h"
-#include "fs/storage.h"
 #include "lib/memory.h"
 #include "lib/string.h"
 #include "shell/shell.h"
@@ -91,7 +90,6 @@ void kmain(uint32_t magic, const struct boot_info *info)
             cpu_info.avx_enabled ? "AVX on" : "SSE2", (unsigned)(hs.total >> 20),
             (unsigned)(tsc_hz() / 1000000), (unsigned)boot_info.boot_drive,
             (unsigned)uptime_ms());
-    storage_init();
     storage_init();
     kprintf("Type 'help' for the list of commands.\n");
     shell_run();
