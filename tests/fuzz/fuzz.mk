@@ -1,0 +1,28 @@
+# fuzz.mk: libFuzzer targets (clang, AddressSanitizer + UBSan) for the model
+# loaders and the tokenizer. Every tests/fuzz/fuzz_*.c becomes a target
+# build/fuzz/fuzz_* linked with the whole engine built with the sanitizers.
+# `make test` runs each briefly (tests/fuzz/test_fuzz.py); `make fuzz
+# FUZZ_SECONDS=600` runs each for longer.
+FUZZ_CC := clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+# No -Werror: clang warns about things gcc (which gates the build) does not.
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -march=native -Wall -Illm $(FUZZ_SAN)
+FUZZ_SECONDS ?= 25
+
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_ENGINE_OBJS := $(LLM_SRCS:%.c=$(BUILD)/fuzz/obj/%.o) $(BUILD)/fuzz/obj/llm/host/platform_host.o
+TEST_PROGRAMS += $(FUZZ_TARGETS)
+
+$(BUILD)/fuzz/obj/llm/%.o: llm/%.c | $(SETUP)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_ENGINE_OBJS) | $(SETUP)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@ -lm
+
+.PHONY: fuzz
+fuzz: $(FUZZ_TARGETS)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(PY) -m pytest -q -s tests/fuzz
+
+-include $(FUZZ_ENGINE_OBJS:.o=.d)

@@ -1,0 +1,114 @@
+/* fuzz_tokenizer.c: libFuzzer target for tok_encode with SmolLM2's byte-level
+ * BPE vocabulary (the GGUF named by the environment variable FUZZ_MODEL): any
+ * bytes must encode without a memory error, and valid UTF-8 must decode back
+ * to exactly the input when the vocabulary has a token for each of its bytes
+ * (SmolLM2's lacks a few control bytes, which are dropped, as llama.cpp and
+ * the HF tokenizer drop them). */
+#include <stdio.h>
+
+#include "common.h"
+#include "model.h"
+#include "tokenizer.h"
+
+static llm_model *model;
+static int has_byte[256]; /* the vocabulary has the byte-level token of this byte */
+
+/* GPT-2's byte-level alphabet: printable Latin-1 bytes stand for themselves,
+ * the others for U+0100 onwards in byte order. Writes the UTF-8 piece. */
+static void byte_piece(int b, char out[3])
+{
+    int cp = b, k = 0;
+    if (!((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174)) {
+        cp = 256;
+        for (int x = 0; x < b; x++)
+            cp += !((x >= 33 && x <= 126) || (x >= 161 && x <= 172) || x >= 174);
+    }
+    if (cp < 0x80) {
+        out[k++] = (char)cp;
+    } else {
+        out[k++] = (char)(0xc0 | cp >> 6);
+        out[k++] = (char)(0x80 | (cp & 0x3f));
+    }
+    out[k] = 0;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    const char *path = getenv("FUZZ_MODEL");
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    if (!f) {
+        fprintf(stderr, "fuzz_tokenizer: set FUZZ_MODEL to a GGUF file with a tokenizer\n");
+        exit(2);
+    }
+    fseek(f, 0, SEEK_END);
+    size_t size = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *data = aligned_alloc(32, (size + 31) / 32 * 32);
+    if (!data || fread(data, 1, size, f) != size)
+        exit(2);
+    fclose(f);
+    char err[256];
+    model = llm_load(data, size, NULL, 0, err, sizeof err);
+    if (!model || !model->tok) {
+        fprintf(stderr, "fuzz_tokenizer: %s: %s\n", path, model ? "no tokenizer" : err);
+        exit(2);
+    }
+    for (int b = 0; b < 256; b++) {
+        char piece[3];
+        byte_piece(b, piece);
+        has_byte[b] = tok_lookup(model->tok, piece) >= 0;
+    }
+    return 0;
+}
+
+/* Well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF) made
+ * of bytes the vocabulary has. */
+static int round_trips(const uint8_t *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!has_byte[s[i]])
+            return 0;
+    for (size_t i = 0; i < n;) {
+        uint8_t c = s[i];
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (!len || i + len > n)
+            return 0;
+        uint32_t cp = len == 1 ? c : (uint32_t)(c & (0x7f >> len));
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return 0;
+            cp = cp << 6 | (s[i + k] & 0x3f);
+        }
+        static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min_cp[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > 1 << 16)
+        return 0;
+    const tokenizer *tok = model->tok;
+    uint32_t max_ids = (uint32_t)size + 1; /* tokenizer.h: never more than len + 1 */
+    int32_t *ids = malloc(max_ids * sizeof *ids);
+    int32_t n = tok_encode(tok, (const char *)data, (uint32_t)size, ids, max_ids);
+    if (n < 0) {
+        fprintf(stderr, "tok_encode failed (%d) within its promised len + 1 ids\n", (int)n);
+        abort();
+    }
+    if (round_trips(data, size)) {
+        char *back = malloc((size_t)n * tok_max_piece_bytes(tok) + 8);
+        int32_t len = tok_decode(tok, ids, (uint32_t)n, back, (uint32_t)n * tok_max_piece_bytes(tok) + 8);
+        if (len != (int32_t)size || memcmp(back, data, size) != 0) {
+            fprintf(stderr, "decode(encode(s)) != s: %zu bytes in, %d out\n", size, (int)len);
+            abort();
+        }
+        free(back);
+    }
+    free(ids);
+    return 0;
+}

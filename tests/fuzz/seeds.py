@@ -1,0 +1,163 @@
+"""Seed corpora for the fuzz targets, made from real files: the SmolLM2 GGUF's
+header region (and truncations of it), stories260K.bin, a tiny but complete
+GGUF written with the gguf package (every metadata type, every supported
+tensor type), tiny llama2.c models and tokenizer.bin files."""
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import numpy as np
+
+TINY_DIM, TINY_HIDDEN, TINY_VOCAB = 32, 64, 40
+
+
+def _byte_level_vocab() -> tuple[list[str], list[str]]:
+    """A small GPT-2 style vocabulary: the printable byte-level alphabet
+    slice, a few merged pieces, control tokens, and matching merges."""
+    tokens = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    tokens += [chr(c) for c in range(ord("a"), ord("z") + 1)] + ["Ġ", "Ċ"]
+    merges = ["Ġ t", "h e", "Ġt he", "i n", "a n", "e r", "o n", "Ġ a"]
+    tokens += [m.replace(" ", "") for m in merges[:TINY_VOCAB - len(tokens)]]
+    return tokens[:TINY_VOCAB], merges
+
+
+def tiny_gguf(path: Path) -> None:
+    """A complete 1-layer llama GGUF with F32/F16/Q8_0/Q4_0/Q4_1 tensors."""
+    import gguf
+
+    rng = np.random.default_rng(0)
+    w = gguf.GGUFWriter(str(path), "llama")
+    w.add_name("tiny")
+    w.add_block_count(1)
+    w.add_context_length(64)
+    w.add_embedding_length(TINY_DIM)
+    w.add_feed_forward_length(TINY_HIDDEN)
+    w.add_head_count(4)
+    w.add_head_count_kv(2)
+    w.add_rope_dimension_count(TINY_DIM // 4)
+    w.add_rope_freq_base(10000.0)
+    w.add_layer_norm_rms_eps(1e-5)
+    tokens, merges = _byte_level_vocab()
+    w.add_tokenizer_model("gpt2")
+    w.add_tokenizer_pre("smollm")
+    w.add_token_list(tokens)
+    w.add_token_types([3, 3, 3] + [1] * (len(tokens) - 3))
+    w.add_token_merges(merges)
+    w.add_bos_token_id(1)
+    w.add_eos_token_id(2)
+    w.add_chat_template("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}")
+    # One key of every metadata value type.
+    w.add_uint8("seed.u8", 7)
+    w.add_int8("seed.i8", -7)
+    w.add_uint16("seed.u16", 700)
+    w.add_int16("seed.i16", -700)
+    w.add_uint32("seed.u32", 70000)
+    w.add_int32("seed.i32", -70000)
+    w.add_float32("seed.f32", 0.5)
+    w.add_bool("seed.bool", True)
+    w.add_uint64("seed.u64", 1 << 40)
+    w.add_int64("seed.i64", -(1 << 40))
+    w.add_float64("seed.f64", 0.25)
+    w.add_array("seed.arr_i32", [1, 2, 3])
+    w.add_array("seed.arr_str", ["x", "yz"])
+
+    def norm(name):
+        w.add_tensor(name, (1.0 + rng.normal(0, 0.1, TINY_DIM)).astype(np.float32))
+
+    def tensor(name, rows, cols, qtype):
+        data = rng.normal(0, 0.1, (rows, cols)).astype(np.float32)
+        if qtype == gguf.GGMLQuantizationType.F16:
+            w.add_tensor(name, data.astype(np.float16))
+        else:
+            q = gguf.quants.quantize(data, qtype)
+            w.add_tensor(name, q, raw_shape=q.shape, raw_dtype=qtype)
+
+    T = gguf.GGMLQuantizationType
+    d, h = TINY_DIM, TINY_HIDDEN
+    kv = d // 2
+    tensor("token_embd.weight", TINY_VOCAB, d, T.Q8_0)
+    norm("blk.0.attn_norm.weight")
+    tensor("blk.0.attn_q.weight", d, d, T.Q4_0)
+    tensor("blk.0.attn_k.weight", kv, d, T.Q4_1)
+    tensor("blk.0.attn_v.weight", kv, d, T.Q8_0)
+    tensor("blk.0.attn_output.weight", d, d, T.F16)
+    norm("blk.0.ffn_norm.weight")
+    tensor("blk.0.ffn_gate.weight", h, d, T.Q4_1)
+    tensor("blk.0.ffn_up.weight", h, d, T.Q4_0)
+    tensor("blk.0.ffn_down.weight", d, h, T.F32)
+    norm("output_norm.weight")
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+def tiny_llama2c(vocab: int, shared: bool = True) -> bytes:
+    """A llama2.c .bin with small random weights (dim 8, 1 layer)."""
+    dim, hidden, layers, heads, seq = 8, 16, 1, 2, 16
+    head = dim // heads
+    n = vocab * dim + layers * (2 * dim + 4 * dim * dim + 3 * dim * hidden) + dim + seq * head
+    n += 0 if shared else vocab * dim
+    hdr = struct.pack("<7i", dim, hidden, layers, heads, heads, vocab if shared else -vocab, seq)
+    return hdr + np.random.default_rng(vocab).normal(0, 0.2, n).astype("<f4").tobytes()
+
+
+def tokenizer_bin(vocab: int = 512) -> bytes:
+    """A llama2.c tokenizer.bin: <unk> <s> </s>, the 256 byte tokens, then
+    letters, spaced letters and common words with descending scores."""
+    pieces = ["<unk>", "\n<s>\n", "\n</s>\n"] + [f"<0x{b:02X}>" for b in range(256)]
+    words = "the and was he she it a to of in they said day one time upon once little big happy".split()
+    extra = [chr(c) for c in range(97, 123)] + [" " + chr(c) for c in range(97, 123)]
+    extra += [" " + w for w in words] + words
+    i = 0
+    while len(pieces) < vocab:
+        pieces.append(extra[i] if i < len(extra) else f"x{i}")
+        i += 1
+    out = struct.pack("<i", max(len(p.encode()) for p in pieces))
+    for k, p in enumerate(pieces[:vocab]):
+        data = p.encode()
+        out += struct.pack("<fi", -float(k), len(data)) + data
+    return out
+
+
+def write_corpora(root: Path, smollm2: Path, stories260k: Path) -> dict[str, Path]:
+    """Seed directories for every target, under root (rebuilt each time)."""
+    dirs = {name: root / name for name in ("fuzz_gguf", "fuzz_llama2c", "fuzz_tokenizer_bin", "fuzz_tokenizer")}
+    for d in dirs.values():
+        d.mkdir(parents=True, exist_ok=True)
+
+    g = dirs["fuzz_gguf"]
+    tiny = g / "tiny.gguf"
+    tiny_gguf(tiny)
+    data = tiny.read_bytes()
+    (g / "tiny_v2.gguf").write_bytes(data[:4] + struct.pack("<I", 2) + data[8:])
+    for cut in (8, 24, 100, len(data) // 2, len(data) - 1):
+        (g / f"tiny_cut{cut}.gguf").write_bytes(data[:cut])
+    with open(smollm2, "rb") as f:
+        header = f.read(1 << 21)  # the key/value and tensor-info region (~1.7 MB)
+    for cut in (4096, 65536, len(header)):
+        (g / f"smollm2_head{cut}.gguf").write_bytes(header[:cut])
+
+    b = dirs["fuzz_llama2c"]
+    stories = stories260k.read_bytes()
+    (b / "stories260K.bin").write_bytes(stories)
+    for cut in (27, 28, 1000):
+        (b / f"stories_cut{cut}.bin").write_bytes(stories[:cut])
+    (b / "tiny_shared.bin").write_bytes(tiny_llama2c(32))
+    (b / "tiny_unshared.bin").write_bytes(tiny_llama2c(32, shared=False))
+
+    t = dirs["fuzz_tokenizer_bin"]
+    tok = tokenizer_bin(512)
+    (t / "tokenizer512.bin").write_bytes(tok)
+    for cut in (3, 4, 100, len(tok) // 2):
+        (t / f"tokenizer_cut{cut}.bin").write_bytes(tok[:cut])
+
+    x = dirs["fuzz_tokenizer"]
+    texts = ["Hello world", "", "  \t\n\n  ", "don't we'll I'M", "def f(x):\n    return x**2\n",
+             "http://example.com/a?b=c", "Ünïcödé café naïve", "日本語のテキスト", "🐧🎉👍🏽",
+             "<|im_start|>user\nhi<|im_end|>", "1234567890 3.14", "a" * 300, "\xa0\u2028\u3000x"]
+    for k, s in enumerate(texts):
+        (x / f"text{k}.txt").write_bytes(s.encode())
+    (x / "invalid_utf8.bin").write_bytes(b"\xff\xfe\xc3(\xe2\x82 ok \xf0\x9f")
+    return dirs
