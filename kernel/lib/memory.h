@@ -30,6 +30,9 @@ void *kcalloc(size_t n, size_t size);               /* NULL if n * size overflow
 void *krealloc(void *ptr, size_t size);             /* grows in place when it can */
 void *kaligned_alloc(size_t align, size_t size);    /* align: power of two <= 4096 */
 void heap_get_stats(struct heap_stats *out);
+/* Walks every block and checks headers, links and merging (heap_fatal on a
+ * fault); returns the number of free blocks. For tests and `heaptest`. */
+size_t heap_check(void);
 
 /* Provided by the environment: the kernel panics, host tests record. */
 void heap_fatal(const char *what, const void *addr) __attribute__((noreturn));

@@ -107,7 +107,7 @@ static void floats(void)
                     }
     /* Random bit patterns: exact conversion of every exponent range. */
     uint64_t state = 0x9e3779b97f4a7c15ull;
-    for (int i = 0; i < 20000; i++) {
+    for (int i = 0; i < 5000; i++) {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
