@@ -2,6 +2,7 @@
 mtools, look inside it with mtools, check it with fsck.fat, and inspect or damage
 its on-disk structures (boot sector, FSInfo, FAT copies)."""
 import os
+import re
 import struct
 import subprocess
 from pathlib import Path
@@ -141,3 +142,12 @@ def set_fat_entry(image, cluster, value):
     for i in range(g["nfats"]):
         patch(image, (g["reserved"] + i * g["fat_sectors"]) * SECTOR + cluster * 4,
               struct.pack("<I", value))
+
+
+def clusters_of(image, name):
+    """The cluster numbers of a file, from mtools' mshowfat ("<5-48033> <9>")."""
+    out = mtools("mshowfat", image, f"::{name}").decode()
+    clusters = []
+    for a, b in re.findall(r"<(\d+)(?:-(\d+))?>", out):
+        clusters += range(int(a), int(b or a) + 1)
+    return clusters
