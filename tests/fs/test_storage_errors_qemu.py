@@ -8,7 +8,7 @@ import pytest
 from myos import BUILD
 from myos.image import build_image
 from myos.qemu import Machine
-from tests.fs.fatimage import (SECTOR, clusters_of, count_free, fsck, geometry, mread,
+from tests.fs.fatimage import (PART_LBA, SECTOR, clusters_of, count_free, fsck, geometry, mread,
                                mtools, patch, set_fat_entry)
 
 MODEL = "/MODELS/SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -63,3 +63,29 @@ def test_disk_full(tmp_path):
     assert mread(img, "/MYOS/small.txt") == b"fits\n"
     assert mread(img, "/MYOS/big.txt") == b""    # created, but no data written
     fsck(img, tmp_path)
+
+
+def test_disk_read_error_is_decoded(tmp_path, image_copy):
+    """A second disk whose reads fail at one sector (QEMU blkdebug): the boot
+    disk has no FAT32 partition, so the kernel mounts the second one; loading
+    the model then hits the bad sector over DMA, retries with PIO, and reports
+    the drive's error register."""
+    boot_only = build_image(tmp_path / "boot.img", BUILD / "boot" / "stage1.bin",
+                            BUILD / "boot" / "stage2.bin", BUILD / "kernel" / "kernel.bin", [], 64)
+    with open(boot_only, "r+b") as f:
+        f.seek(446 + 4)
+        f.write(b"\x83")                          # a Linux partition: nothing to mount
+    g = geometry(image_copy)
+    cluster = clusters_of(image_copy, MODEL)[2000]
+    bad_lba = PART_LBA + g["reserved"] + g["nfats"] * g["fat_sectors"] + (cluster - 2) * g["spc"]
+    cfg = tmp_path / "blkdebug.cfg"
+    cfg.write_text(f'[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "{bad_lba}"\n')
+    drive = f"file=blkdebug:{cfg}:{image_copy},format=raw,if=ide,index=1,snapshot=on"
+    with Machine(extra_args=("-drive", drive)).boot(boot_only) as m:
+        assert "storage: FAT32 volume MYOS on ata0-slave" in m.transcript
+        out = m.run(f"sum {MODEL}", timeout=60).strip().splitlines()[-1]
+        assert out.startswith("error: sum: disk I/O error (ata0-slave: DMA read of "), out
+        assert "failed: command aborted (status 0x" in out, out
+        # PIO hit the same sector, so DMA was not blamed and stays on.
+        assert "using PIO" not in m.transcript and ", DMA" in m.run("disk")
+        assert "SmolLM2-135M-Instruct.Q4_1.gguf" in m.run("ls /MODELS")
