@@ -24,7 +24,10 @@ $(KERNEL_DIR)/%.o: kernel/%.asm | $(SETUP)
 	@mkdir -p $(dir $@)
 	nasm -f elf32 -g -w+all -o $@ $<
 
-$(KERNEL_ELF): $(KERNEL_OBJS) kernel/linker.ld | $(SETUP)
+# Fragments included after this one append to KERNEL_OBJS too: expand the
+# list only when make needs it (second expansion), not while reading this file.
+.SECONDEXPANSION:
+$(KERNEL_ELF): $$(KERNEL_OBJS) kernel/linker.ld | $(SETUP)
 	$(KERNEL_CC) -m32 -nostdlib -static -no-pie -Wl,-T,kernel/linker.ld -Wl,--no-warn-rwx-segments \
 		-Wl,-Map,$(KERNEL_DIR)/kernel.map -o $@ $(KERNEL_OBJS) -lgcc
 
@@ -36,4 +39,5 @@ $(KERNEL_BIN): $(KERNEL_ELF)
 .PHONY: kernel
 kernel: $(KERNEL_BIN)
 
--include $(KERNEL_OBJS:.o=.d)
+# Header dependencies of every object compiled by the pattern rules above.
+-include $(wildcard $(KERNEL_DIR)/*.d $(KERNEL_DIR)/*/*.d $(KERNEL_DIR)/*/*/*.d)

@@ -1,7 +1,10 @@
 /* timer.c: PIT channel 0 as a 1000 Hz tick, and TSC calibration. Under
  * emulation, counting PIT interrupts can lose ticks while the guest is busy,
- * so fine time is the TSC, measured against PIT channel 2 (whose counter
- * follows the virtual clock exactly) with interrupts off. */
+ * so fine time is the TSC, measured against PIT channel 2, whose counter
+ * follows the virtual clock exactly. The host may deschedule the emulator at
+ * any moment, which only matters at the two ends of a measurement: each end
+ * is a counter read bracketed by two TSC reads, and of several tries the one
+ * with the tightest bracket is kept. */
 #include "arch/x86/timer.h"
 #include "arch/x86/interrupts.h"
 #include "arch/x86/io.h"
@@ -13,8 +16,9 @@
 #define PIT_CH2 0x42
 #define PIT_MODE 0x43
 #define PORT_B 0x61           /* bit 0: channel 2 gate, bit 1: speaker, bit 5: channel 2 out */
-#define CALIB_COUNT 59659u    /* 50 ms of PIT input clock */
-#define CALIB_ROUNDS 4
+#define CALIB_SPAN 53000u     /* PIT clocks between the two ends (~44 ms) */
+#define CALIB_TRIES 5         /* counter reads per end */
+#define CALIB_ROUNDS 3
 
 static volatile uint64_t ticks;
 static uint64_t tsc_start;
@@ -26,28 +30,67 @@ static void pit_tick(struct int_frame *frame)
     ticks++;
 }
 
-/* TSC cycles during one channel-2 one-shot of CALIB_COUNT PIT clocks. */
-static uint64_t tsc_cycles_one_shot(void)
+struct pit_sample {
+    uint32_t count;  /* channel 2 counter */
+    uint64_t tsc;    /* TSC at the middle of the bracket */
+    uint64_t width;  /* bracket width in TSC cycles */
+};
+
+static struct pit_sample pit_sample_best(void)
+{
+    struct pit_sample best = { 0, 0, ~0ull };
+    for (int i = 0; i < CALIB_TRIES; i++) {
+        uint64_t t0 = rdtsc();
+        outb(PIT_MODE, 0x80); /* latch channel 2 */
+        uint32_t count = inb(PIT_CH2);
+        count |= (uint32_t)inb(PIT_CH2) << 8;
+        uint64_t t1 = rdtsc();
+        if (t1 - t0 < best.width)
+            best = (struct pit_sample){ count, t0 + (t1 - t0) / 2, t1 - t0 };
+    }
+    return best;
+}
+
+/* One measurement of the TSC frequency; 0 if the counter ran out (the host
+ * stalled the emulator too long), so the caller retries. */
+static uint64_t tsc_measure(void)
 {
     outb(PORT_B, (inb(PORT_B) & ~0x02) | 0x01);
-    outb(PIT_MODE, 0xb0);     /* channel 2, lo/hi byte, mode 0 */
-    outb(PIT_CH2, CALIB_COUNT & 0xff);
-    outb(PIT_CH2, CALIB_COUNT >> 8);
-    uint64_t t0 = rdtsc();
-    for (uint32_t spins = 0; !(inb(PORT_B) & 0x20); spins++) {
-        if (spins > 100000000u)
-            panic("timer: PIT channel 2 never reached its terminal count");
+    outb(PIT_MODE, 0xb0);     /* channel 2, lo/hi byte, mode 0: count down once */
+    outb(PIT_CH2, 0xff);
+    outb(PIT_CH2, 0xff);
+    struct pit_sample a = pit_sample_best();
+    struct pit_sample b;
+    uint32_t spins = 0;
+    do {
+        b = pit_sample_best();
+        if (++spins > 10000000u)
+            panic("timer: PIT channel 2 does not count");
+    } while (a.count - b.count < CALIB_SPAN && !(inb(PORT_B) & 0x20));
+    if ((inb(PORT_B) & 0x20) || b.count > a.count)
+        return 0;             /* reached terminal count: the span is unknown */
+    return (b.tsc - a.tsc) * PIT_HZ / (a.count - b.count);
+}
+
+static uint64_t tsc_calibrate(void)
+{
+    uint64_t f[CALIB_ROUNDS];
+    for (int i = 0; i < CALIB_ROUNDS; i++) {
+        int tries = 0;
+        while ((f[i] = tsc_measure()) == 0) {
+            if (++tries == 20)
+                panic("timer: TSC calibration keeps being interrupted");
+        }
     }
-    return rdtsc() - t0;
+    /* median of three */
+    uint64_t lo = f[0] < f[1] ? f[0] : f[1], hi = f[0] < f[1] ? f[1] : f[0];
+    return f[2] < lo ? lo : f[2] > hi ? hi : f[2];
 }
 
 void timer_init(void)
 {
     uint32_t flags = cpu_save_flags_cli();
-    uint64_t cycles = 0;
-    for (int i = 0; i < CALIB_ROUNDS; i++)
-        cycles += tsc_cycles_one_shot();
-    tsc_freq = cycles * PIT_HZ / ((uint64_t)CALIB_COUNT * CALIB_ROUNDS);
+    tsc_freq = tsc_calibrate();
     if (tsc_freq == 0)
         panic("timer: the TSC does not advance");
 
