@@ -58,8 +58,8 @@
 #define BM_ERROR 0x02
 #define BM_IRQ 0x04
 
-#define TIMEOUT_NS 5000000000ull       /* a command that takes longer is hung */
-#define PROBE_TIMEOUT_NS 500000000ull
+#define TIMEOUT_MS 5000u               /* a command that takes longer is hung */
+#define PROBE_TIMEOUT_MS 500u
 #define PIO_MAX_SECTORS 256u           /* one command; 256 is LBA28's limit too */
 #define DMA_MAX_SECTORS 16384u         /* 8 MiB per command */
 #define LBA28_LIMIT 0x10000000ull
@@ -93,17 +93,24 @@ static void delay400(const struct ata_drive *d)
         inb(d->ctrl);
 }
 
-/* Wait until BSY clears; -1 on timeout. */
-static int wait_ready(const struct ata_drive *d, uint64_t timeout_ns, uint8_t *status)
+/* Deadlines in raw TSC ticks: polling loops compare rdtsc() against them,
+ * which is far cheaper than converting to nanoseconds on every pass. */
+static uint64_t deadline_after(uint32_t ms)
 {
-    uint64_t deadline = timer_ns() + timeout_ns;
+    return rdtsc() + tsc_hz() / 1000 * ms;
+}
+
+/* Wait until BSY clears; -1 on timeout. */
+static int wait_ready(const struct ata_drive *d, uint32_t timeout_ms, uint8_t *status)
+{
+    uint64_t deadline = deadline_after(timeout_ms);
     for (;;) {
         uint8_t s = inb(d->ctrl);
         if (!(s & ST_BSY)) {
             *status = s;
             return 0;
         }
-        if (timer_ns() > deadline) {
+        if (rdtsc() > deadline) {
             *status = s;
             return -1;
         }
@@ -150,7 +157,7 @@ static void channel_reset(const struct ata_drive *d)
     delay400(d);
     outb(d->ctrl, CTL_NIEN);
     delay400(d);
-    wait_ready(d, TIMEOUT_NS, &s);
+    wait_ready(d, TIMEOUT_MS, &s);
 }
 
 static int timeout(struct ata_drive *d, const char *op, uint64_t lba, uint32_t count, uint8_t status)
@@ -163,7 +170,7 @@ static int timeout(struct ata_drive *d, const char *op, uint64_t lba, uint32_t c
 static int issue(struct ata_drive *d, uint8_t cmd, int ext, uint64_t lba, uint32_t count, const char *op)
 {
     uint8_t s;
-    if (wait_ready(d, TIMEOUT_NS, &s) != 0)
+    if (wait_ready(d, TIMEOUT_MS, &s) != 0)
         return timeout(d, op, lba, count, s);
     if (ext) {
         outb(d->io + REG_DRIVE, (uint8_t)(0x40 | d->slave << 4));
@@ -199,7 +206,7 @@ static int pio_transfer(struct ata_drive *d, int write, uint64_t lba, uint32_t c
     uint32_t block = d->multiple ? d->multiple : 1;
     for (uint32_t done = 0; done < count;) {
         uint8_t s;
-        if (wait_ready(d, TIMEOUT_NS, &s) != 0)
+        if (wait_ready(d, TIMEOUT_MS, &s) != 0)
             return timeout(d, op, lba, count, s);
         if (s & (ST_ERR | ST_DF))
             return fail(d, op, lba, count, s, 0);
@@ -215,7 +222,7 @@ static int pio_transfer(struct ata_drive *d, int write, uint64_t lba, uint32_t c
         done += n;
     }
     uint8_t s;
-    if (wait_ready(d, TIMEOUT_NS, &s) != 0)
+    if (wait_ready(d, TIMEOUT_MS, &s) != 0)
         return timeout(d, op, lba, count, s);
     s = inb(d->io + REG_STATUS);
     return (s & (ST_ERR | ST_DF)) ? fail(d, op, lba, count, s, 0) : 0;
@@ -250,14 +257,14 @@ static int dma_transfer(struct ata_drive *d, int write, uint64_t lba, uint32_t c
     outb(d->bmide + BM_CMD, dir | BM_START);
     /* With nIEN set no interrupt is raised: the transfer is over when the
      * controller drops its active bit and the drive is no longer busy. */
-    uint64_t deadline = timer_ns() + TIMEOUT_NS;
+    uint64_t deadline = deadline_after(TIMEOUT_MS);
     uint8_t bs, s;
     for (;;) {
         bs = inb(d->bmide + BM_STATUS);
         s = inb(d->ctrl);
         if ((bs & BM_ERROR) || (!(bs & BM_ACTIVE) && !(s & ST_BSY)))
             break;
-        if (timer_ns() > deadline) {
+        if (rdtsc() > deadline) {
             outb(d->bmide + BM_CMD, 0);
             return timeout(d, op, lba, count, s);
         }
@@ -324,7 +331,7 @@ static int ata_flush(struct blockdev *bd)
     uint8_t s;
     if (issue(d, d->lba48 ? CMD_FLUSH_EXT : CMD_FLUSH, 0, 0, 0, "cache flush") != 0)
         return -1;
-    if (wait_ready(d, TIMEOUT_NS, &s) != 0)
+    if (wait_ready(d, TIMEOUT_MS, &s) != 0)
         return timeout(d, "cache flush", 0, 0, s);
     s = inb(d->io + REG_STATUS);
     return (s & (ST_ERR | ST_DF)) ? fail(d, "cache flush", 0, 0, s, 0) : 0;
@@ -360,14 +367,14 @@ static int identify(struct ata_drive *d, uint16_t id[256])
     delay400(d);
     if (inb(d->ctrl) == 0)
         return 0;                       /* no drive at this position */
-    if (wait_ready(d, PROBE_TIMEOUT_NS, &s) != 0)
+    if (wait_ready(d, PROBE_TIMEOUT_MS, &s) != 0)
         return 0;
     /* ATAPI and SATA devices abort IDENTIFY and leave a signature here. */
     if (inb(d->io + REG_LBA1) != 0 || inb(d->io + REG_LBA2) != 0)
         return 0;
-    uint64_t deadline = timer_ns() + PROBE_TIMEOUT_NS;
+    uint64_t deadline = deadline_after(PROBE_TIMEOUT_MS);
     while (!((s = inb(d->ctrl)) & (ST_DRQ | ST_ERR)))
-        if (timer_ns() > deadline)
+        if (rdtsc() > deadline)
             return 0;
     if (s & ST_ERR)
         return 0;
@@ -386,7 +393,7 @@ static uint8_t setup_multiple(struct ata_drive *d, const uint16_t *id)
     if (max == 0 || max > 128)
         return 0;
     if (issue(d, CMD_SET_MULTIPLE, 0, 0, max, "set multiple") != 0 ||
-        wait_ready(d, TIMEOUT_NS, &s) != 0 || (s & ST_ERR))
+        wait_ready(d, TIMEOUT_MS, &s) != 0 || (s & ST_ERR))
         return 0;
     return max;
 }
