@@ -165,6 +165,10 @@ tokenizer *tok_create_spm(const llm_str *tokens, const float *scores, const int3
     if (tok) {
         tok->bos = n_vocab > 1 ? 1 : -1;
         tok->eos = n_vocab > 2 ? 2 : -1;
+        /* Without types (llama2.c's tokenizer.bin), SentencePiece's fixed
+         * layout applies: 0 <unk>, 1 <s>, 2 </s>. */
+        for (uint32_t i = 0; !types && i < 3 && i < n_vocab; i++)
+            tok->types[i] = i == 0 ? TOK_TYPE_UNKNOWN : TOK_TYPE_CONTROL;
         if (tok_spm_init(tok, scores, add_space_prefix, err, errlen) != 0) {
             tok_free(tok);
             return NULL;

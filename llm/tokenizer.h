@@ -57,7 +57,9 @@ tokenizer *tok_create_bpe(const llm_str *tokens, const int32_t *types, uint32_t 
 
 /* SentencePiece BPE: pieces merge by best score (leftmost on ties), characters
  * missing from the vocab fall back to the <0xNN> byte tokens. types may be NULL
- * (all normal). add_space_prefix: prepend one space to non-empty text (the
+ * (llama2.c's tokenizer.bin): then 0 is <unk>, 1 and 2 are the control tokens
+ * <s> and </s>, pieces spelled <0xNN> are bytes and the rest normal.
+ * add_space_prefix: prepend one space to non-empty text (the
  * "dummy prefix"). Spaces are written as U+2581 when the vocab uses that
  * convention (GGUF llama vocabs) and as plain spaces otherwise (llama2.c). */
 tokenizer *tok_create_spm(const llm_str *tokens, const float *scores, const int32_t *types,

@@ -4,6 +4,7 @@
  *        tok_harness vocab FILE        tokenizer from a vocab file the test wrote:
  *   "bpe PRE N_VOCAB N_MERGES\n" or "spm ADD_SPACE_PREFIX N_VOCAB\n", then per
  *   token "TYPE SCORE LEN\n" + LEN bytes, then per merge "LEN\n" + LEN bytes.
+ *   All types 0 means no types (NULL), as with llama2.c's tokenizer.bin.
  *
  * stdin holds one request per line (bytes and pieces in hex); answers are one
  * line each:
@@ -13,7 +14,8 @@
  *   S IDS...           streaming: one HEX chunk per push, then the flush chunk,
  *                      separated by spaces ("-" for an empty chunk)
  *   L HEX              tok_lookup      -> id
- *   I                  -> "n_vocab bos eos max_piece_bytes"
+ *   I                  -> "n_vocab bos eos max_piece_bytes create_ns"
+ *                         (create_ns: tok_create_* time, vocab-file mode only)
  *   B REPS HEX         -> "n_ids ns_per_encode" (best of REPS)
  */
 #include <stdio.h>
@@ -42,11 +44,21 @@ static void *slurp(const char *path, size_t *size)
     void *data = aligned_alloc(64, (*size + 64) & ~(size_t)63);
     if (!data || fread(data, 1, *size, f) != *size)
         die("cannot read file");
+    ((char *)data)[*size] = 0; /* the vocab file is parsed as text */
     fclose(f);
     return data;
 }
 
 /* Parses the test's vocab file (see the top of this file). */
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t create_ns;
+
 static tokenizer *load_vocab_file(const char *path)
 {
     size_t size;
@@ -66,16 +78,15 @@ static tokenizer *load_vocab_file(const char *path)
     int32_t *types = calloc(n_vocab + 1, sizeof *types);
     float *scores = calloc(n_vocab + 1, sizeof *scores);
     for (unsigned i = 0; i < n_vocab + n_merges; i++) {
-        int type = 0;
-        float score = 0;
-        unsigned len;
-        /* No "\n" in the formats: it would also skip a piece's leading whitespace. */
-        if (i < n_vocab ? sscanf(p, "%d %f %u%n", &type, &score, &len, &used) != 3
-                        : sscanf(p, "%u%n", &len, &used) != 1)
+        /* strtol and friends, not sscanf: sscanf measures the whole rest
+         * of the buffer on every call. */
+        char *q;
+        int type = i < n_vocab ? (int)strtol(p, &q, 10) : 0;
+        float score = i < n_vocab ? strtof(q, &q) : 0;
+        unsigned long len = strtoul(i < n_vocab ? q : p, &q, 10);
+        if (q >= end || *q != '\n')
             die("bad vocab file entry");
-        p += used;
-        if (p >= end || *p++ != '\n')
-            die("bad vocab file entry");
+        p = q + 1;
         if (len > (size_t)(end - p))
             die("truncated vocab file");
         llm_str s = {p, len};
@@ -88,10 +99,17 @@ static tokenizer *load_vocab_file(const char *path)
         }
         p += len;
     }
+    /* All types 0: no types at all, as llama2.c's tokenizer.bin. */
+    int32_t *typed = NULL;
+    for (unsigned i = 0; i < n_vocab; i++)
+        if (types[i])
+            typed = types;
     char err[200];
+    uint64_t t0 = now_ns();
     tokenizer *tok = kind[0] == 'b'
-                         ? tok_create_bpe(tokens, types, n_vocab, merges, n_merges, pre, err, sizeof err)
-                         : tok_create_spm(tokens, scores, types, n_vocab, (int)add_prefix, err, sizeof err);
+                         ? tok_create_bpe(tokens, typed, n_vocab, merges, n_merges, pre, err, sizeof err)
+                         : tok_create_spm(tokens, scores, typed, n_vocab, (int)add_prefix, err, sizeof err);
+    create_ns = now_ns() - t0;
     if (!tok) {
         printf("ERR %s\n", err);
         exit(1);
@@ -129,13 +147,6 @@ static uint32_t parse_ids(char *s, int32_t *ids)
     for (char *t = strtok(s, " \n"); t; t = strtok(NULL, " \n"))
         ids[n++] = (int32_t)strtol(t, NULL, 10);
     return n;
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 int main(int argc, char **argv)
@@ -209,7 +220,8 @@ int main(int argc, char **argv)
             break;
         }
         case 'I':
-            printf("%u %d %d %u", tok_n_vocab(tok), tok_bos(tok), tok_eos(tok), tok_max_piece_bytes(tok));
+            printf("%u %d %d %u %llu", tok_n_vocab(tok), tok_bos(tok), tok_eos(tok), tok_max_piece_bytes(tok),
+                   (unsigned long long)create_ns);
             break;
         case 'B': {
             char *hex;
