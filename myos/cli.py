@@ -7,6 +7,9 @@
                               terminal, a VGA window when DISPLAY is set
   exec "CMD" ["CMD" ...]      boot headless, run the commands, print their
                               output, power off
+  screenshot [-o PNG] [CMD ...]
+                              boot headless, run the commands, save the VGA
+                              screen as a PNG (QEMU screendump)
 
 `exec` exits 0 when every command succeeded, 1 when a command failed (its
 output has a line starting with "error:", or the kernel panicked), 2 on a
@@ -91,6 +94,23 @@ def cmd_exec(args) -> int:
     return status
 
 
+SCREENSHOT_COMMANDS = ["echo Hello from MyOS", "cpu", "mem"]
+
+
+def cmd_screenshot(args) -> int:
+    image = _image(args)
+    try:
+        with Machine(memory_mb=args.memory).boot(image) as m:
+            for command in args.commands or SCREENSHOT_COMMANDS:
+                m.run(command)
+            out = m.screendump(args.output)
+    except QemuError as e:
+        print(f"myos screenshot: {e}", file=sys.stderr)
+        return 2
+    print(f"wrote {out}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="myos", description="MyOS host tool")
     sub = p.add_subparsers(dest="command", required=True)
@@ -112,6 +132,13 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--write", action="store_true",
                        help="let the guest write to the image (default: snapshot)")
         s.set_defaults(fn=fn)
+    s = sub.add_parser("screenshot", help="save a PNG of the VGA screen after some commands")
+    s.add_argument("-o", "--output", default="docs/screenshot-shell.png")
+    s.add_argument("--image", help=f"disk image (default {DEFAULT_IMAGE}, built if needed)")
+    s.add_argument("--memory", type=int, default=512)
+    s.add_argument("commands", nargs="*", metavar="CMD")
+    s.set_defaults(fn=cmd_screenshot)
+
     run_p, exec_p = sub.choices["run"], sub.choices["exec"]
     run_p.add_argument("--no-kvm", action="store_true", help="always use software emulation")
     exec_p.add_argument("commands", nargs="+", metavar="CMD")

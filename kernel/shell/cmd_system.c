@@ -72,12 +72,36 @@ static int cmd_mem(int argc, char **argv)
     kprintf("kernel:     0x%08x - 0x%08x (%u KiB)\n", (unsigned)(uintptr_t)__kernel_start,
             (unsigned)(uintptr_t)__kernel_end,
             (unsigned)((__kernel_end - __kernel_start) / 1024));
-    kprintf("heap:       %u KiB total, %u KiB used, %u KiB free, largest free block %u KiB\n",
-            (unsigned)(hs.total / 1024), (unsigned)(hs.used / 1024), (unsigned)(hs.free / 1024),
-            (unsigned)(hs.largest_free / 1024));
+    kprintf("heap:       %u KiB total, %u KiB used, %u KiB free\n", (unsigned)(hs.total / 1024),
+            (unsigned)(hs.used / 1024), (unsigned)(hs.free / 1024));
+    kprintf("            largest free block %u KiB, %u live allocations\n",
+            (unsigned)(hs.largest_free / 1024), (unsigned)hs.live_allocations);
     return 0;
 }
 SHELL_COMMAND(mem, "show the memory map and heap usage", cmd_mem);
+
+/* Prints words after a label, breaking lines before 80 columns and indenting
+ * continuation lines under the first word. */
+static void print_wrapped(const char *label, char *words)
+{
+    enum { WIDTH = 79 };
+    int indent = (int)strlen(label), col = indent;
+    kprintf("%s", label);
+    for (char *w = words; *w;) {
+        char *end = strchr(w, ' ');
+        int len = end ? (int)(end - w) : (int)strlen(w);
+        if (col > indent && col + 1 + len > WIDTH) {
+            kprintf("\n%*s", indent, "");
+            col = indent;
+        }
+        kprintf("%s%.*s", col > indent ? " " : "", len, w);
+        col += (col > indent ? 1 : 0) + len;
+        w += len;
+        while (*w == ' ')
+            w++;
+    }
+    kprintf("\n");
+}
 
 static int cmd_cpu(int argc, char **argv)
 {
@@ -90,7 +114,7 @@ static int cmd_cpu(int argc, char **argv)
     kprintf("model:    %s\n", cpu_info.brand);
     kprintf("family %u, model %u, stepping %u\n", (unsigned)cpu_info.family,
             (unsigned)cpu_info.model, (unsigned)cpu_info.stepping);
-    kprintf("features: %s\n", features);
+    print_wrapped("features: ", features);
     kprintf("AVX:      %s\n", cpu_info.avx_enabled ? "enabled" : "not available");
     kprintf("TSC:      %u.%03u MHz\n", (unsigned)(hz / 1000000), (unsigned)(hz / 1000 % 1000));
     return 0;

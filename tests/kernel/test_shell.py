@@ -42,15 +42,18 @@ def test_mem_shows_e820_map_and_totals(machine):
     heap_total = int(re.search(r"heap:\s+(\d+) KiB total", out).group(1))
     assert 480 * 1024 <= heap_total <= 512 * 1024
     assert re.search(r"kernel:\s+0x00100000 - 0x[0-9a-f]{8}", out)
+    assert re.search(r"largest free block \d+ KiB, \d+ live allocations", out)
+    assert max(len(line) for line in out.splitlines()) < 80
 
 
 def test_cpu_reports_features_and_tsc(machine):
     out = machine.run("cpu")
     assert re.search(r"vendor:\s+\S+", out)
-    features = re.search(r"features: (.*)", out).group(1).split()
+    features = re.search(r"features: ((?:.*\n)+?)AVX:", out).group(1).split()
     for f in ("fpu", "tsc", "sse", "sse2", "avx", "avx2", "osxsave"):  # -cpu max
         assert f in features, features
     assert "AVX:      enabled" in out
+    assert max(len(line) for line in out.splitlines()) < 80
     mhz = float(re.search(r"TSC:\s+([\d.]+) MHz", out).group(1))
     assert 100 < mhz < 10000
 
