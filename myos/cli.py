@@ -64,7 +64,8 @@ def cmd_run(args) -> int:
           flush=True)
     cmd = qemu_command(image, args.memory, cpu, accel, snapshot=not args.write, display=display)
     cmd += ["-serial", "mon:stdio"]
-    return subprocess.run(cmd).returncode
+    status = subprocess.run(cmd).returncode
+    return 0 if status == POWEROFF_STATUS else status
 
 
 def cmd_exec(args) -> int:

@@ -145,8 +145,14 @@ class Machine:
         finally:
             listener.close()
         self._qmp_file = self._qmp.makefile("rw", encoding="utf-8")
-        self._qmp_file.readline()  # greeting
-        self.qmp("qmp_capabilities")
+        try:
+            self._qmp_file.readline()  # greeting
+            self.qmp("qmp_capabilities")
+        except QemuError:
+            self.proc.wait(10)
+            message = self._stderr_text()
+            self.kill()
+            raise QemuError(f"QEMU failed to start: {message}") from None
         if wait_prompt:
             try:
                 self.wait_for(re.escape(PROMPT), timeout)
@@ -253,10 +259,16 @@ class Machine:
         msg = {"execute": command}
         if arguments:
             msg["arguments"] = arguments
-        self._qmp_file.write(json.dumps(msg) + "\n")
-        self._qmp_file.flush()
+        try:
+            self._qmp_file.write(json.dumps(msg) + "\n")
+            self._qmp_file.flush()
+        except OSError as e:
+            raise QemuError(f"QMP {command}: {e}") from None
         while True:
-            line = self._qmp_file.readline()
+            try:
+                line = self._qmp_file.readline()
+            except OSError:
+                line = ""
             if not line:
                 raise QemuError(f"QMP connection closed during {command}")
             reply = json.loads(line)
