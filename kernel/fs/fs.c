@@ -103,7 +103,10 @@ static int resolve_parent(const char *path, uint32_t *dir, char leaf[256])
         if (n == 1 && p[0] == '.') {
             /* stays here */
         } else if (n == 2 && p[0] == '.' && p[1] == '.') {
-            if (depth > 0)
+            /* Undo the pending component, or leave the current directory. */
+            if (leaf[0])
+                leaf[0] = 0;
+            else if (depth > 0)
                 depth--;
         } else {
             memcpy(leaf, p, n);

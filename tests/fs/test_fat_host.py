@@ -38,6 +38,11 @@ def test_files_of_many_sizes_read_back_by_mtools(tmp_path, fat):
         assert mread(img, path) == data, path
     names = mlist(img, "/Data Files/Second Level")
     assert len(names) == len(sizes)
+    # "." and ".." are understood, names match whatever their case.
+    out = fat(img).run(("stat", "/data files/../DATA FILES/./second level/../Second Level/"
+                        "a rather long file name number 9.BIN"), ("stat", "/Data Files/.."),
+                       ("stat", "/.."))
+    assert out.splitlines() == [f"file {sizes[9]}", "dir 0", "dir 0"]
     check_consistent(img, tmp_path)
 
 
