@@ -153,32 +153,37 @@ static void sift_down(cand *h, int n, int i)
     }
 }
 
-/* The m best of c[0..n) into out[0..m), best first: a bounded min-heap, so
+/* Turn h[0..m) into a heap whose root is its worst element. */
+static void heap_build(cand *h, int m)
+{
+    for (int i = m / 2 - 1; i >= 0; i--)
+        sift_down(h, m, i);
+}
+
+/* Sort a heap from heap_build best first: the worst goes last, repeatedly. */
+static void heap_sort(cand *h, int m)
+{
+    for (int end = m - 1; end > 0; end--) {
+        cand t = h[0];
+        h[0] = h[end];
+        h[end] = t;
+        sift_down(h, end, 0);
+    }
+}
+
+/* The m best of c[0..n) into out[0..m), best first: a bounded heap, so
  * O(n log m) instead of sorting the whole vocabulary. */
 static void select_top(const cand *c, int n, int m, cand *out)
 {
-    for (int i = 0; i < m; i++) { /* heapify the first m by sifting up */
-        int j = i;
-        out[j] = c[i];
-        while (j > 0 && better(out[(j - 1) / 2], out[j])) {
-            cand t = out[j];
-            out[j] = out[(j - 1) / 2];
-            out[(j - 1) / 2] = t;
-            j = (j - 1) / 2;
-        }
-    }
+    memcpy(out, c, (size_t)m * sizeof(cand));
+    heap_build(out, m);
     for (int i = m; i < n; i++) {
         if (better(c[i], out[0])) {
             out[0] = c[i];
             sift_down(out, m, 0);
         }
     }
-    for (int end = m - 1; end > 0; end--) { /* worst goes last: best-first order */
-        cand t = out[0];
-        out[0] = out[end];
-        out[end] = t;
-        sift_down(out, end, 0);
-    }
+    heap_sort(out, m);
 }
 
 static float max_logit(const cand *c, int n)
@@ -203,30 +208,55 @@ static int mass_prefix(const cand *c, int m, float max, float z, float p)
     return -1;
 }
 
+/* Top-p without a prior sort buckets the candidates by logit: bucket 0 holds
+ * the largest, each spans TOP_P_RANGE / TOP_P_BUCKETS logits, the last holds
+ * everything further down. Only the buckets up to the one where the mass
+ * reaches p are sorted: they are exactly the top of the full order. */
+#define TOP_P_BUCKETS 128
+#define TOP_P_RANGE 24.0f
+
+static int bucket_of(float logit, float max)
+{
+    float d = (max - logit) * (TOP_P_BUCKETS / TOP_P_RANGE);
+    return d < (float)(TOP_P_BUCKETS - 1) ? (int)d : TOP_P_BUCKETS - 1; /* NaN: last */
+}
+
 static int apply_top_p(sampler *s, int n, int *sorted)
 {
     cand *c = s->c;
+    float *e = s->out_p; /* scratch until the final softmax */
     float max = *sorted ? c[0].logit : max_logit(c, n);
     float z = 0.0f;
-    for (int i = 0; i < n; i++)
-        z += expf(c[i].logit - max);
+    for (int i = 0; i < n; i++) {
+        e[i] = expf(c[i].logit - max);
+        z += e[i];
+    }
     if (*sorted) {
         int k = mass_prefix(c, n, max, z, s->p.top_p);
         return k > 0 ? k : n;
     }
-    /* Unsorted: sort only a prefix, doubling it until its mass reaches p. */
-    for (int m = 64;; m *= 2) {
-        if (m > n)
-            m = n;
-        select_top(c, n, m, s->tmp);
+    float mass[TOP_P_BUCKETS] = {0};
+    for (int i = 0; i < n; i++)
+        mass[bucket_of(c[i].logit, max)] += e[i];
+    int last = 0;
+    for (float cum = mass[0] / z; cum < s->p.top_p && last < TOP_P_BUCKETS - 1;)
+        cum += mass[++last] / z;
+    for (;; last++) {
+        int m = 0;
+        for (int i = 0; i < n; i++)
+            if (bucket_of(c[i].logit, max) <= last)
+                s->tmp[m++] = c[i];
+        heap_build(s->tmp, m);
+        heap_sort(s->tmp, m);
         int k = mass_prefix(s->tmp, m, max, z, s->p.top_p);
-        if (k > 0 || m == n) {
+        if (k > 0 || last == TOP_P_BUCKETS - 1) {
             if (k < 0)
                 k = m; /* rounding kept the total just under p: keep all */
             memcpy(c, s->tmp, (size_t)k * sizeof(cand));
             *sorted = 1;
             return k;
         }
+        /* The bucket sums rounded differently from the exact walk: widen. */
     }
 }
 

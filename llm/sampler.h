@@ -29,8 +29,8 @@
  * numpy, draw for draw.
  *
  * Speed: top-k is a heap selection (no sort of the vocabulary); top-p without
- * top-k selects a growing sorted prefix (64, 128, ... ids) until its mass
- * reaches p; min-p alone is a linear filter.
+ * top-k buckets the logits and sorts only the buckets that hold the top p of
+ * the mass; min-p alone is a linear filter.
  */
 #ifndef LLM_SAMPLER_H
 #define LLM_SAMPLER_H

@@ -193,3 +193,21 @@ def test_same_seed_same_stream_other_seed_other_stream(harness):
     assert a == b
     assert a != c
     assert len(set(a)) > 50  # a flat distribution: the stream really varies
+
+
+@pytest.mark.parametrize("t,k,p,mp", [(0.0, 0, 1.0, 0.0), (0.8, 40, 0.95, 0.05), (1.0, 0, 0.9, 0.0),
+                                      (1.0, 0, 1.0, 0.1), (1e-30, 0, 1.0, 0.0), (1.0, 10**6, 1.0, 5.0)])
+def test_hostile_logits_and_parameters_still_give_a_valid_id(harness, t, k, p, mp):
+    """NaN and infinite logits, a temperature that overflows the division,
+    top-k beyond the vocabulary, min-p above 1: an id in range, never a crash."""
+    logits = np.array([np.nan, np.inf, -np.inf, 1.0, np.nan, 2.0, -np.inf, 0.0], dtype=np.float32)
+    flat = np.full(8, -np.inf, dtype=np.float32)
+    params = SamplerParams(t, k, p, mp, 1.5, 64, 1)
+    for draws in run(harness, [("s", logits, params, [0, 1, 2, 99], 20), ("s", flat, params, (), 20)]):
+        assert all(0 <= d < 8 for d in draws)
+
+
+def test_tiny_temperature_is_greedy(harness):
+    logits = np.array([0.5, 3.0, 2.9999, -1.0], dtype=np.float32)
+    draws, = run(harness, [("s", logits, SamplerParams(1e-30, 0, 1.0, 0.0, 1.0, 64, 5), (), 50)])
+    assert draws == [1] * 50
