@@ -11,7 +11,8 @@ configured with the corresponding regexes.
 SentencePiece BPE: a vocab built from SmolLM2's pieces with scores and <0xNN>
 byte tokens, against a direct Python transcription of llama2.c's encoder.
 
-All through build/tests/tok_harness (tests/llm/tok_harness.c).
+All through build/tests/tok_harness* (tests/llm/tok_harness.c): the normal
+build, a 32-bit build and an AddressSanitizer + UBSan build each run every test.
 """
 import random
 import subprocess
@@ -73,9 +74,10 @@ class Harness:
         assert self.proc.wait(timeout=10) == 0
 
 
-@pytest.fixture(scope="module")
-def harness_path(build_dir):
-    path = build_dir / "tests" / "tok_harness"
+# The normal build, a 32-bit one (as in the kernel) and one with ASan + UBSan.
+@pytest.fixture(scope="module", params=["tok_harness", "tok_harness32", "tok_harness_san"])
+def harness_path(build_dir, request):
+    path = build_dir / "tests" / request.param
     assert path.exists(), f"{path} is missing: run `make test` (built by tests/llm/tokenizer.mk)"
     return path
 
@@ -319,6 +321,22 @@ def gpt2_byte_decoder():
     return table
 
 
+@pytest.fixture(scope="module")
+def spm_pieces(gguf_vocab):
+    return {escape: spm_vocab(gguf_vocab, escape) for escape in (True, False)}
+
+
+_llama2c_memo = {}
+
+
+def llama2c_ids(pieces, text, add_prefix, escape):
+    """llama2c_encode, remembered across the harness builds."""
+    key = (id(pieces), text, add_prefix, escape)
+    if key not in _llama2c_memo:
+        _llama2c_memo[key] = llama2c_encode(pieces, text, add_prefix, escape)
+    return _llama2c_memo[key]
+
+
 def spm_vocab(gguf_vocab, escape):
     """A llama-style vocab: <unk> <s> </s>, 256 byte tokens, then SmolLM2's
     pieces as text (in their merge order, score = minus that rank)."""
@@ -382,8 +400,8 @@ def write_spm_vocab(path, pieces, add_prefix):
 
 
 @pytest.mark.parametrize("escape,add_prefix", [(True, True), (False, True), (True, False)])
-def test_sentencepiece_matches_llama2c(escape, add_prefix, gguf_vocab, harness_path, tmp_path):
-    pieces = spm_vocab(gguf_vocab, escape)
+def test_sentencepiece_matches_llama2c(escape, add_prefix, spm_pieces, harness_path, tmp_path):
+    pieces = spm_pieces[escape]
     path = tmp_path / "spm.txt"
     write_spm_vocab(path, pieces, add_prefix)
     h = Harness(harness_path, "vocab", str(path))
@@ -392,7 +410,7 @@ def test_sentencepiece_matches_llama2c(escape, add_prefix, gguf_vocab, harness_p
         assert len(cases) >= 200
         for s in cases:
             ids = h.encode(s.encode())
-            assert ids == llama2c_encode(pieces, s, add_prefix, escape), s
+            assert ids == llama2c_ids(pieces, s, add_prefix, escape), s
             # As llama2.c prints it: after BOS the dummy prefix space goes.
             start = [1] if add_prefix else []
             assert h.decode(start + ids) == s.encode(), s
@@ -403,18 +421,18 @@ def test_sentencepiece_matches_llama2c(escape, add_prefix, gguf_vocab, harness_p
         h.close()
 
 
-def test_sentencepiece_without_types(gguf_vocab, harness_path, tmp_path):
+def test_sentencepiece_without_types(spm_pieces, harness_path, tmp_path):
     """llama2.c's tokenizer.bin has no token types: <unk> <s> </s> come from
     SentencePiece's fixed layout and byte tokens from their <0xNN> spelling."""
-    pieces = spm_vocab(gguf_vocab, False)[:-1]
+    pieces = spm_pieces[False]
     path = tmp_path / "spm.txt"
-    write_spm_vocab(path, [(p, 0, score) for p, _, score in pieces], True)
+    write_spm_vocab(path, [(p, 0, score) for p, _, score in pieces[:-1]], True)
     h = Harness(harness_path, "vocab", str(path))
     try:
         for s in CASES[::3]:
             if len(s) <= 300:
                 ids = h.encode(s.encode())
-                assert ids == llama2c_encode(pieces, s, True, False), s
+                assert ids == llama2c_ids(pieces, s, True, False), s
                 assert h.decode([1] + ids + [2]) == s.encode(), s
         assert h.decode([0, 1, 2]) == b""
         assert h.lookup("<s>") == 1
@@ -422,8 +440,8 @@ def test_sentencepiece_without_types(gguf_vocab, harness_path, tmp_path):
         h.close()
 
 
-def test_sentencepiece_byte_fallback(gguf_vocab, harness_path, tmp_path):
-    pieces = spm_vocab(gguf_vocab, True)
+def test_sentencepiece_byte_fallback(spm_pieces, harness_path, tmp_path):
+    pieces = spm_pieces[True]
     path = tmp_path / "spm.txt"
     write_spm_vocab(path, pieces, True)
     h = Harness(harness_path, "vocab", str(path))

@@ -62,7 +62,7 @@ static uint64_t create_ns;
 static tokenizer *load_vocab_file(const char *path)
 {
     size_t size;
-    char *p = slurp(path, &size), *end = p + size;
+    char *file = slurp(path, &size), *p = file, *end = p + size;
     char kind[8], pre[64];
     unsigned n_vocab = 0, n_merges = 0, add_prefix = 0;
     int used = 0;
@@ -114,7 +114,8 @@ static tokenizer *load_vocab_file(const char *path)
         printf("ERR %s\n", err);
         exit(1);
     }
-    /* The tokenizer copied what it keeps: the file may go. */
+    /* The tokenizer copied what it keeps: the file may go (ASan checks it). */
+    free(file);
     free(tokens);
     free(merges);
     free(types);
@@ -153,12 +154,14 @@ int main(int argc, char **argv)
 {
     if (argc != 3)
         die("usage: tok_harness gguf MODEL | vocab FILE");
-    const tokenizer *tok;
+    tokenizer *tok;
+    llm_model *m = NULL;
+    void *data = NULL;
     if (strcmp(argv[1], "gguf") == 0) {
         size_t size;
-        void *data = slurp(argv[2], &size);
+        data = slurp(argv[2], &size);
         char err[200];
-        llm_model *m = llm_load(data, size, NULL, 0, err, sizeof err);
+        m = llm_load(data, size, NULL, 0, err, sizeof err);
         if (!m || !m->tok) {
             printf("ERR %s\n", m ? "no tokenizer" : err);
             return 1;
@@ -245,5 +248,15 @@ int main(int argc, char **argv)
         fputc('\n', stdout);
         fflush(stdout);
     }
+    /* Everything freed, so the sanitizer build also checks for leaks. */
+    if (m)
+        llm_model_free(m);
+    else
+        tok_free(tok);
+    free(data);
+    free(line);
+    free(text);
+    free(out);
+    free(ids);
     return 0;
 }

@@ -1,8 +1,18 @@
-# tokenizer.mk: host harness for tests/llm/test_tokenizer.py (the tokenizer
-# loaded through llm_load, or from a vocab file the test writes).
+# tokenizer.mk: host harnesses for tests/llm/test_tokenizer.py (the tokenizer
+# loaded through llm_load, or from a vocab file the test writes). Besides the
+# normal build, the same tests run on a 32-bit build (size_t is 32-bit in the
+# kernel too) and on one with AddressSanitizer and UBSan.
 TOK_HARNESS := $(BUILD)/tests/tok_harness
-TEST_PROGRAMS += $(TOK_HARNESS)
+TOK_HARNESS_VARIANTS := $(BUILD)/tests/tok_harness32 $(BUILD)/tests/tok_harness_san
+TEST_PROGRAMS += $(TOK_HARNESS) $(TOK_HARNESS_VARIANTS)
 
 $(TOK_HARNESS): tests/llm/tok_harness.c $(LLM_HOST_OBJS) $(LLM_HOST_PLATFORM) | $(SETUP)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -Illm $^ -o $@ -lm
+
+$(BUILD)/tests/tok_harness32: TOK_VARIANT_FLAGS := -m32
+$(BUILD)/tests/tok_harness_san: TOK_VARIANT_FLAGS := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
+$(TOK_HARNESS_VARIANTS): tests/llm/tok_harness.c $(LLM_SRCS) llm/host/platform_host.c $(wildcard llm/*.h) | $(SETUP)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $(TOK_VARIANT_FLAGS) -Illm tests/llm/tok_harness.c $(LLM_SRCS) \
+		llm/host/platform_host.c -o $@ -lm
