@@ -9,11 +9,6 @@ from tests.fs.fatimage import (count_free, fat_copies, fsck, fsinfo_free, make_i
                                mread, patch, root_entry_cluster, set_fat_entry)
 
 
-def payload(n, seed=0):
-    return bytes((i * 131 + seed * 7 + (i >> 9)) & 0xFF for i in range(n)) if n < 4096 \
-        else os.urandom(n)
-
-
 def check_consistent(image, tmp_path):
     fsck(image, tmp_path)
     copies = fat_copies(image)
@@ -24,14 +19,15 @@ def check_consistent(image, tmp_path):
 def test_files_of_many_sizes_read_back_by_mtools(tmp_path, fat):
     img = make_image(tmp_path / "d.img")
     sizes = [0, 1, 511, 512, 513, 4095, 4096, 4097, 70000, 300001]
+    # Different write sizes exercise partial-sector and partial-cluster paths.
+    chunks = [7, 1, 100, 512, 7, 1000, 4096, 513, 65536, 1 << 20]
     cmds, expect = [("mkdir", "/Data Files"), ("mkdir", "/Data Files/Second Level")], {}
     for i, n in enumerate(sizes):
-        data = payload(n, i)
+        data = os.urandom(n)
         src = tmp_path / f"src{i}"
         src.write_bytes(data)
         path = f"/Data Files/Second Level/A rather long file name number {i}.bin"
-        # Different write sizes exercise partial-sector and partial-cluster paths.
-        cmds.append(("put", src, path, [1000, 512, 4096, 65536, 7][i % 5]))
+        cmds.append(("put", src, path, chunks[i]))
         expect[path] = data
     fat(img).run(*cmds)
     for path, data in expect.items():
