@@ -19,3 +19,9 @@ $(BUILD)/tests/fat_host: tests/fs/fat_host.c $(FS_CORE_SRCS) $(FS_HEADERS) $(wil
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -Itests/fs/host -Ikernel tests/fs/fat_host.c $(FS_CORE_SRCS) -o $@
 TEST_PROGRAMS += $(BUILD)/tests/fat_host
+
+$(BUILD)/tests/hash_host: tests/fs/hash_host.c kernel/lib/hash_crc32.c kernel/lib/hash_sha256.c \
+		kernel/lib/hash_crc32.h kernel/lib/hash_sha256.h | $(SETUP)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -Itests/fs/host -Ikernel $(filter %.c,$^) -o $@
+TEST_PROGRAMS += $(BUILD)/tests/hash_host
