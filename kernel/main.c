@@ -11,6 +11,7 @@
 #include "arch/x86/panic.h"
 #include "arch/x86/pic.h"
 #include "arch/x86/timer.h"
+#include "arch/x86/tss.h"
 #include "drivers/console.h"
 #include "drivers/power.h"
 #include "fs/storage.h"
@@ -80,6 +81,7 @@ void kmain(uint32_t magic, const struct boot_info *info)
     cpu_init();
     power_init();
     paging_init(ram_top());
+    tss_init();
     heap_setup();
     timer_init();
     cpu_sti();

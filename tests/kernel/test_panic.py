@@ -1,7 +1,8 @@
 """CPU exceptions raised from the shell show the panic screen (white on red
 VGA, and the same report on serial) with the exception's name, the
-registers, and CR2 for a page fault. Each exception gets its own boot (the
-machine halts)."""
+registers, and CR2 for a page fault. A kernel stack overflow hits the guard
+page and ends as a double fault, handled on its own stack. Each exception gets
+its own boot (the machine halts)."""
 import re
 
 import pytest
@@ -14,6 +15,7 @@ CASES = {
     "divide": "Exception 0: Divide Error (#DE)",
     "opcode": "Exception 6: Invalid Opcode (#UD)",
     "null": "Exception 14: Page Fault (#PF)",
+    "stack": "Exception 8: Double Fault (#DF)",
 }
 
 
@@ -44,6 +46,11 @@ def test_page_fault_reports_cr2(panicked):
         assert "CR2" not in report
         return
     assert re.search(r"CR2: 0x00000000 \(page not present, read, data\)", report)
+
+
+def test_stack_overflow_is_diagnosed(panicked):
+    kind, report, _ = panicked
+    assert ("kernel stack overflow" in report) == (kind == "stack")
 
 
 def test_vga_panic_screen(panicked):

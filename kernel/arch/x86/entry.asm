@@ -59,10 +59,14 @@ _start:
 section .rodata
 msg_no_sse2: db "MyOS needs a CPU with SSE2", 0
 
-section .bss
-align 16
+; Placed first in .bss by the linker script, page aligned: the guard page
+; stays unmapped (paging.c), so running off the stack faults.
+section .bss.stack nobits alloc write align=4096
+global boot_stack_guard, boot_stack, boot_stack_top
+boot_stack_guard:
+    resb 4096
 boot_stack:
-    resb 64 * 1024
+    resb 256 * 1024
 boot_stack_top:
 
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -1,12 +1,15 @@
 /* gdt.c: replaces stage 2's temporary GDT with the kernel's own (flat 4 GiB
- * ring-0 code and data) and reloads every segment register. */
+ * ring-0 code and data, plus two TSS slots filled by tss.c) and reloads every
+ * segment register. */
 #include <stdint.h>
 #include "arch/x86/gdt.h"
 
-static const uint64_t gdt[] __attribute__((aligned(8))) = {
+static uint64_t gdt[] __attribute__((aligned(8))) = {
     0,
     0x00cf9a000000ffffull, /* GDT_KERNEL_CODE: base 0, limit 4 GiB, 32-bit, exec/read */
     0x00cf92000000ffffull, /* GDT_KERNEL_DATA: base 0, limit 4 GiB, read/write */
+    0,                     /* GDT_KERNEL_TSS */
+    0,                     /* GDT_DOUBLE_FAULT_TSS */
 };
 
 struct gdt_pointer {
@@ -30,4 +33,12 @@ void gdt_init(void)
         "mov %%ax, %%gs\n\t"
         "mov %%ax, %%ss\n\t"
         : : "m"(ptr), "i"(GDT_KERNEL_CODE), "i"(GDT_KERNEL_DATA) : "eax", "memory");
+}
+
+void gdt_set_tss(uint16_t selector, const void *base, uint32_t limit)
+{
+    uint32_t b = (uint32_t)base;
+    gdt[selector / 8] = (limit & 0xffffull) | (uint64_t)(b & 0xffffff) << 16
+                        | 0x89ull << 40 /* present, ring 0, 32-bit available TSS */
+                        | (uint64_t)(limit >> 16 & 0xf) << 48 | (uint64_t)(b >> 24) << 56;
 }

@@ -36,6 +36,15 @@ void idt_init(void)
     __asm__ volatile("lidt %0" : : "m"(ptr));
 }
 
+void idt_set_task_gate(int vector, uint16_t tss_selector)
+{
+    idt[vector].offset_lo = 0;
+    idt[vector].offset_hi = 0;
+    idt[vector].selector = tss_selector;
+    idt[vector].zero = 0;
+    idt[vector].type_attr = 0x85; /* present, ring 0, task gate */
+}
+
 void irq_install(int irq, irq_handler_t handler)
 {
     irq_handlers[irq] = handler;

@@ -18,6 +18,8 @@ struct int_frame {
 typedef void (*irq_handler_t)(struct int_frame *frame);
 
 void idt_init(void);
+/* Makes a vector a task gate to the TSS with that GDT selector. */
+void idt_set_task_gate(int vector, uint16_t tss_selector);
 /* Install the handler of a PIC line (0-15) and unmask it. */
 void irq_install(int irq, irq_handler_t handler);
 

@@ -10,6 +10,7 @@ extern exception_dispatch
 extern irq_dispatch
 extern fpu_use_xsave
 extern fpu_area_size
+extern double_fault_task
 
 section .text
 
@@ -138,6 +139,14 @@ irq_common:
     popa
     add esp, 8                      ; vector and error code
     iret
+
+; First instruction of the double-fault task (tss.c), on its own stack.
+global double_fault_entry
+double_fault_entry:
+    clts                            ; the task switch set CR0.TS: SSE would raise #NM
+    add esp, 4                      ; the error code (always 0)
+    and esp, -16
+    call double_fault_task          ; does not return
 
 section .rodata
 global isr_stub_table

@@ -1,8 +1,10 @@
 /* paging.c: one page directory of 4 MiB pages covering the whole 32-bit
  * address space, except the first 4 MiB, which use a page table so that page 0
- * can be left out. */
+ * and the stack guard page can be left out. */
 #include "arch/x86/paging.h"
 #include "arch/x86/io.h"
+#include "arch/x86/panic.h"
+#include "arch/x86/stack.h"
 
 #define PG_PRESENT 0x001u
 #define PG_WRITE 0x002u
@@ -18,9 +20,11 @@ static uint32_t first_table[1024] __attribute__((aligned(4096)));
 
 void paging_init(uint64_t ram_top)
 {
-    first_table[0] = 0; /* page 0: not present */
-    for (uint32_t i = 1; i < 1024; i++)
-        first_table[i] = (i << 12) | PG_PRESENT | PG_WRITE;
+    uint32_t guard = (uint32_t)boot_stack_guard >> 12;
+    if (guard >= 1024)
+        panic("paging: the stack guard page is above 4 MiB (kernel too large)");
+    for (uint32_t i = 0; i < 1024; i++)
+        first_table[i] = i == 0 || i == guard ? 0 : (i << 12) | PG_PRESENT | PG_WRITE;
     page_directory[0] = (uint32_t)first_table | PG_PRESENT | PG_WRITE;
     for (uint32_t i = 1; i < 1024; i++) {
         uint64_t base = (uint64_t)i << 22;

@@ -67,10 +67,12 @@ void heap_fatal(const char *what, const void *addr)
     panic("heap: %s (block %p)", what, addr);
 }
 
-void exception_dispatch(struct int_frame *f)
+void panic_frame(const struct int_frame *f, uint32_t esp, const char *note)
 {
     panic_begin();
     kprintf("Exception %u: %s\n", (unsigned)f->vector, exception_names[f->vector & 31]);
+    if (note)
+        kprintf("%s\n", note);
     kprintf("Error code: 0x%08x\n", (unsigned)f->error_code);
     if (f->vector == 14) {
         kprintf("CR2: 0x%08x (%s, %s, %s)\n", (unsigned)read_cr2(),
@@ -78,9 +80,6 @@ void exception_dispatch(struct int_frame *f)
                 f->error_code & 2 ? "write" : "read",
                 f->error_code & 16 ? "instruction fetch" : "data");
     }
-    /* Ring 0 to ring 0: the CPU pushed no ESP, the old stack top is right
-     * above the frame. */
-    uint32_t esp = (uint32_t)&f->eflags + 4;
     kprintf("EIP: 0x%08x  CS: 0x%04x  EFLAGS: 0x%08x\n", (unsigned)f->eip,
             (unsigned)f->cs & 0xffff, (unsigned)f->eflags);
     kprintf("EAX: 0x%08x  EBX: 0x%08x  ECX: 0x%08x  EDX: 0x%08x\n", (unsigned)f->eax,
@@ -92,4 +91,11 @@ void exception_dispatch(struct int_frame *f)
     kprintf("CR0: 0x%08x  CR3: 0x%08x  CR4: 0x%08x\n", (unsigned)read_cr0(),
             (unsigned)read_cr3(), (unsigned)read_cr4());
     panic_end();
+}
+
+void exception_dispatch(struct int_frame *f)
+{
+    /* Ring 0 to ring 0: the CPU pushed no ESP, the old stack top is right
+     * above the frame. */
+    panic_frame(f, (uint32_t)&f->eflags + 4, NULL);
 }
