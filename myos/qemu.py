@@ -216,8 +216,12 @@ class Machine:
             return self._out.decode(errors="replace").replace("\r\n", "\n")
 
     def write(self, text: str) -> None:
-        self.proc.stdin.write(text.encode())
-        self.proc.stdin.flush()
+        """Sends text to the serial console (a terminal's Enter is "\\r")."""
+        try:
+            self.proc.stdin.write(text.encode())
+            self.proc.stdin.flush()
+        except OSError as e:
+            raise QemuError(f"cannot write to the serial console: {e}") from None
 
     def wait_for(self, pattern: str, timeout: float = 30) -> re.Match:
         """Waits until the serial output after the last match contains the

@@ -9,7 +9,6 @@
 #include "arch/x86/io.h"
 #include "arch/x86/timer.h"
 #include "lib/printf.h"
-#include "lib/string.h"
 
 #define ESC_TIMEOUT_MS 50 /* a lone ESC is a key, not the start of a sequence */
 
