@@ -132,16 +132,14 @@ class Machine:
                 "-chardev", f"socket,id=qmp,path={qmp_path}", "-mon", "chardev=qmp,mode=control",
                 "-monitor", "none"] + self.extra_args
         start = time.monotonic()
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
+        # stderr goes to a file: a pipe nobody reads could fill up and stall QEMU.
+        self._stderr_path = os.path.join(self._tmp.name, "qemu.stderr")
+        with open(self._stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=err)
         threading.Thread(target=self._reader, daemon=True).start()
-        listener.settimeout(15)
         try:
-            self._qmp, _ = listener.accept()
-        except socket.timeout:
-            self.kill()
-            raise QemuError("QEMU did not connect to the QMP socket: "
-                            + self._stderr_text()) from None
+            self._qmp = self._accept_qmp(listener)
         finally:
             listener.close()
         self._qmp_file = self._qmp.makefile("rw", encoding="utf-8")
@@ -149,18 +147,37 @@ class Machine:
             self._qmp_file.readline()  # greeting
             self.qmp("qmp_capabilities")
         except QemuError:
-            self.proc.wait(10)
-            message = self._stderr_text()
-            self.kill()
-            raise QemuError(f"QEMU failed to start: {message}") from None
+            self._fail_start()
         if wait_prompt:
             try:
                 self.wait_for(re.escape(PROMPT), timeout)
-            except CommandTimeout:
-                raise BootTimeout(f"no prompt within {timeout} s; serial output:\n"
+            except QemuError as e:
+                self.kill()  # the caller never got the machine: do not leave QEMU behind
+                raise BootTimeout(f"no prompt within {timeout} s ({e}); serial output:\n"
                                   + self.transcript) from None
             self.boot_seconds = time.monotonic() - start
         return self
+
+    def _accept_qmp(self, listener: socket.socket) -> socket.socket:
+        """QEMU connects to our QMP socket early in its start-up; if it exits
+        first, its stderr says why."""
+        listener.settimeout(0.2)
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                return listener.accept()[0]
+            except socket.timeout:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self._fail_start()
+
+    def _fail_start(self):
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        message = self._stderr_text()
+        self.kill()
+        raise QemuError(f"QEMU failed to start: {message}")
 
     def __enter__(self) -> "Machine":
         return self
@@ -194,7 +211,7 @@ class Machine:
 
     def _stderr_text(self) -> str:
         if self.proc and self.proc.poll() is not None:
-            return self.proc.stderr.read().decode(errors="replace").strip()
+            return Path(self._stderr_path).read_text(errors="replace").strip()
         return "(QEMU still running)"
 
     # ------------------------------------------------------------ serial
