@@ -3,7 +3,7 @@
 # libc-named symbols renamed to k_*, into host test programs (build/tests/)
 # that compare them with glibc in the same process.
 
-LIB_NAMES := string decimal printf memory
+LIB_NAMES := string decimal printf memory math
 LIB_HEADERS := $(wildcard kernel/lib/*.h)
 # Our loops must not be turned back into calls to memset/memcpy (that would be
 # the function calling itself); libc names must not be treated as builtins.
@@ -19,7 +19,8 @@ $(LIB_KOBJS): $(BUILD)/kernel/lib/%.o: kernel/lib/%.c $(LIB_HEADERS) | $(SETUP)
 # Host builds for the tests: no -march=native, so the float code is compiled
 # as for the kernel (SSE2 scalar, no FMA contraction).
 LIB_LIBC_NAMES := memcpy memmove memset memcmp strlen strcmp strncmp strchr strrchr \
-	strstr strncpy strtol strtoul snprintf vsnprintf
+	strstr strncpy strtol strtoul snprintf vsnprintf \
+	expf logf sqrtf powf tanhf floorf ceilf roundf fabsf sinf cosf
 LIB_TEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -msse2 -mfpmath=sse -Wall -Wextra -Werror \
 	$(LIB_CFLAGS) -Ikernel
 LIB_REDEFINE := $(BUILD)/tests/lib/redefine-syms.txt
@@ -43,13 +44,14 @@ endef
 $(eval $(call LIB_HOST_ARCHIVE,32))
 $(eval $(call LIB_HOST_ARCHIVE,64))
 
-LIB_HARNESS_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-format-truncation -Ikernel
+# -fno-builtin: the glibc side of each comparison must really call glibc.
+LIB_HARNESS_CFLAGS := -std=gnu11 -O2 -g -fno-builtin -Wall -Wextra -Werror -Wno-format-truncation -Ikernel
 
 # build/tests/lib_NAME[32|64] from tests/lib/SOURCE.c: $(1) name, $(2) source, $(3) 32 or 64
 define LIB_HARNESS
 $$(BUILD)/tests/$(1): tests/lib/$(2).c $$(LIB_HOST$(3)) | $$(SETUP)
 	@mkdir -p $$(@D)
-	$$(HOST_CC) -m$(3) $$(LIB_HARNESS_CFLAGS) $$^ -o $$@
+	$$(HOST_CC) -m$(3) $$(LIB_HARNESS_CFLAGS) $$^ -lm -o $$@
 TEST_PROGRAMS += $$(BUILD)/tests/$(1)
 endef
 $(eval $(call LIB_HARNESS,lib_printf,printf_vs_glibc,32))
@@ -59,3 +61,4 @@ $(eval $(call LIB_HARNESS,lib_string,string_vs_glibc,32))
 $(eval $(call LIB_HARNESS,lib_heap_stress32,heap_stress,32))
 $(eval $(call LIB_HARNESS,lib_heap_stress64,heap_stress,64))
 $(eval $(call LIB_HARNESS,lib_heap_errors,heap_errors,32))
+$(eval $(call LIB_HARNESS,lib_math,math_vs_glibc,64))
