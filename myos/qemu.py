@@ -11,10 +11,12 @@ the VGA text buffer at 0xb8000) and `screendump` (PNG).
         print(m.vga_text())
         m.poweroff()
 """
+import ctypes
 import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -29,6 +31,15 @@ PANIC_END = "System halted."
 DEBUG_EXIT_PORT = 0xF4
 VGA_TEXT = 0xB8000
 VGA_COLS, VGA_ROWS = 80, 25
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: the kernel kills QEMU when the thread that
+    started it ends, so a crashed test run leaves no emulator behind."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def debug_exit_status(code: int) -> int:
@@ -136,7 +147,7 @@ class Machine:
         self._stderr_path = os.path.join(self._tmp.name, "qemu.stderr")
         with open(self._stderr_path, "wb") as err:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=err)
+                                         stderr=err, preexec_fn=_die_with_parent)
         threading.Thread(target=self._reader, daemon=True).start()
         try:
             self._qmp = self._accept_qmp(listener)
