@@ -16,12 +16,14 @@ build, a 32-bit build and an AddressSanitizer + UBSan build each run every test.
 """
 import random
 import subprocess
+import sys
 
 import llama_cpp
 import pytest
 from gguf import GGUFReader
 from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
 
+from myos import ROOT, gen_unicode
 from tests.llm.tokenizer_cases import CASES
 
 CONTROL_IDS = range(0, 17)  # SmolLM2's control tokens: <|endoftext|> .. <empty_output>
@@ -125,6 +127,24 @@ def hf_smollm(gguf_vocab):
 @pytest.fixture(scope="module")
 def llama(smollm2_path):
     return llama_cpp.Llama(str(smollm2_path), vocab_only=True, verbose=False)
+
+
+def test_unicode_tables_are_generated_and_current():
+    out = subprocess.run([sys.executable, "-m", "myos.gen_unicode", "--check"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+
+
+@pytest.fixture(scope="module")
+def unicode_classes():
+    return bytes(gen_unicode.flags_of(cp) for cp in range(0x110000))
+
+
+def test_unicode_class_matches_unicodedata(smol, unicode_classes):
+    got = bytes.fromhex(smol.ask("U"))
+    assert len(got) == 0x110000
+    bad = [cp for cp in range(0x110000) if got[cp] != unicode_classes[cp]]
+    assert not bad, f"{len(bad)} code points differ, first U+{bad[0]:04X}"
 
 
 def test_smollm_pre_tokenizer_name(gguf_vocab):

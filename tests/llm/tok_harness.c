@@ -17,6 +17,8 @@
  *   I                  -> "n_vocab bos eos max_piece_bytes create_ns"
  *                         (create_ns: tok_create_* time, vocab-file mode only)
  *   B REPS HEX         -> "n_ids ns_per_encode" (best of REPS)
+ *   U                  -> unicode_class of every code point 0..0x10FFFF, two
+ *                         hex digits each
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,7 @@
 #include "llm.h"
 #include "model.h"
 #include "tokenizer.h"
+#include "unicode_tables.h"
 
 static void die(const char *what)
 {
@@ -242,6 +245,10 @@ int main(int argc, char **argv)
             printf("%d %llu", n, (unsigned long long)best);
             break;
         }
+        case 'U':
+            for (uint32_t cp = 0; cp <= 0x10ffff; cp++)
+                printf("%02x", unicode_class(cp));
+            break;
         default:
             die("unknown request");
         }
