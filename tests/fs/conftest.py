@@ -1,10 +1,11 @@
 """Fixtures for the storage tests: the host FAT32 harness (kernel/fs built as a
-Linux program) driven line by line."""
+Linux program) driven line by line, and a boot disk without a filesystem."""
 import subprocess
 
 import pytest
 
 from myos import BUILD
+from myos.image import build_image
 
 HARNESS = BUILD / "tests" / "fat_host"
 
@@ -30,3 +31,15 @@ def fat(tmp_path):
     if not HARNESS.exists():
         pytest.fail(f"{HARNESS} is missing: run `make {HARNESS.relative_to(BUILD.parent)}`")
     return Harness
+
+
+@pytest.fixture
+def boot_only_image(tmp_path):
+    """A disk that boots MyOS but has no FAT32 partition (its type says Linux),
+    so the kernel mounts the FAT32 partition of a second disk instead."""
+    img = build_image(tmp_path / "boot.img", BUILD / "boot" / "stage1.bin",
+                      BUILD / "boot" / "stage2.bin", BUILD / "kernel" / "kernel.bin", [], 64)
+    with open(img, "r+b") as f:
+        f.seek(446 + 4)
+        f.write(b"\x83")
+    return img

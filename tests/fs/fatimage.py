@@ -12,40 +12,42 @@ SECTOR = 512
 ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1")
 
 
-def mtools(cmd, image, *args, check=True):
-    """Run an mtools command on the partition of `image`; returns stdout bytes."""
-    p = subprocess.run([cmd, "-i", f"{image}@@{PART_LBA * SECTOR}", *args],
+def mtools(cmd, image, *args, check=True, lba=PART_LBA):
+    """Run an mtools command on the partition of `image` that starts at `lba`;
+    returns stdout bytes."""
+    p = subprocess.run([cmd, "-i", f"{image}@@{lba * SECTOR}", *args],
                        env=ENV, capture_output=True)
     if check and p.returncode != 0:
         raise AssertionError(f"{cmd} {args}: {p.stderr.decode()}")
     return p.stdout
 
 
-def make_image(path, size_mb=64, dirs=(), files=None, label="MYOS"):
-    """An MBR disk with one FAT32 partition (type 0x0C) at PART_LBA."""
+def make_image(path, size_mb=64, dirs=(), files=None, label="MYOS", lba=PART_LBA):
+    """A sparse MBR disk with one FAT32 partition (type 0x0C) of size_mb MiB
+    starting at `lba` and running to the end of the disk."""
     path = Path(path)
-    total = size_mb * 1024 * 1024 // SECTOR
+    count = size_mb * 1024 * 1024 // SECTOR
     mbr = bytearray(SECTOR)
     mbr[446 + 4] = 0x0C
-    mbr[446 + 8:446 + 16] = struct.pack("<II", PART_LBA, total - PART_LBA)
+    mbr[446 + 8:446 + 16] = struct.pack("<II", lba, count)
     mbr[510:512] = b"\x55\xaa"
     with open(path, "wb") as f:
         f.write(mbr)
-        f.truncate(total * SECTOR)
-    mtools("mformat", path, "-F", "-v", label, "::")
+        f.truncate((lba + count) * SECTOR)
+    mtools("mformat", path, "-F", "-v", label, "::", lba=lba)
     for d in dirs:
-        mtools("mmd", path, f"::{d}")
+        mtools("mmd", path, f"::{d}", lba=lba)
     for name, data in (files or {}).items():
         src = path.with_name(path.name + ".src")
         src.write_bytes(data)
-        mtools("mcopy", path, str(src), f"::{name}")
+        mtools("mcopy", path, str(src), f"::{name}", lba=lba)
         src.unlink()
     return path
 
 
-def mread(image, name):
+def mread(image, name, lba=PART_LBA):
     """A file's bytes as mtools sees them."""
-    return mtools("mtype", image, f"::{name}")
+    return mtools("mtype", image, f"::{name}", lba=lba)
 
 
 def mlist(image, directory="/"):
@@ -56,17 +58,18 @@ def mlist(image, directory="/"):
                   for line in out.splitlines() if line.strip())
 
 
-def partition_bytes(image):
+def partition_bytes(image, lba=PART_LBA):
+    """From the partition start to the end of the disk."""
     with open(image, "rb") as f:
-        f.seek(PART_LBA * SECTOR)
+        f.seek(lba * SECTOR)
         return f.read()
 
 
-def fsck(image, tmp_path):
+def fsck(image, tmp_path, lba=PART_LBA):
     """fsck.fat -n on a copy of the partition; returns its output. Fails the
     test if fsck finds anything to fix."""
     part = Path(tmp_path) / "fsck-partition.img"
-    part.write_bytes(partition_bytes(image))
+    part.write_bytes(partition_bytes(image, lba))
     p = subprocess.run(["fsck.fat", "-n", str(part)], capture_output=True, text=True)
     part.unlink()
     out = p.stdout + p.stderr

@@ -65,23 +65,17 @@ def test_disk_full(tmp_path):
     fsck(img, tmp_path)
 
 
-def test_disk_read_error_is_decoded(tmp_path, image_copy):
-    """A second disk whose reads fail at one sector (QEMU blkdebug): the boot
-    disk has no FAT32 partition, so the kernel mounts the second one; loading
-    the model then hits the bad sector over DMA, retries with PIO, and reports
-    the drive's error register."""
-    boot_only = build_image(tmp_path / "boot.img", BUILD / "boot" / "stage1.bin",
-                            BUILD / "boot" / "stage2.bin", BUILD / "kernel" / "kernel.bin", [], 64)
-    with open(boot_only, "r+b") as f:
-        f.seek(446 + 4)
-        f.write(b"\x83")                          # a Linux partition: nothing to mount
+def test_disk_read_error_is_decoded(tmp_path, image_copy, boot_only_image):
+    """A second disk whose reads fail at one sector (QEMU blkdebug): loading the
+    model hits the bad sector over DMA, retries with PIO, and reports the
+    drive's error register."""
     g = geometry(image_copy)
     cluster = clusters_of(image_copy, MODEL)[2000]
     bad_lba = PART_LBA + g["reserved"] + g["nfats"] * g["fat_sectors"] + (cluster - 2) * g["spc"]
     cfg = tmp_path / "blkdebug.cfg"
     cfg.write_text(f'[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "{bad_lba}"\n')
     drive = f"file=blkdebug:{cfg}:{image_copy},format=raw,if=ide,index=1,snapshot=on"
-    with Machine(extra_args=("-drive", drive)).boot(boot_only) as m:
+    with Machine(extra_args=("-drive", drive)).boot(boot_only_image) as m:
         assert "storage: FAT32 volume MYOS on ata0-slave" in m.transcript
         out = m.run(f"sum {MODEL}", timeout=60).strip().splitlines()[-1]
         assert out.startswith("error: sum: disk I/O error (ata0-slave: DMA read of "), out
