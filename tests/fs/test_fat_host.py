@@ -6,7 +6,7 @@ import os
 import pytest
 
 from tests.fs.fatimage import (count_free, fat_copies, fsck, fsinfo_free, make_image, mlist,
-                               mread, patch, root_entry_cluster, set_fat_entry)
+                               mread, mtools, patch, root_entry_cluster, set_fat_entry)
 
 
 def check_consistent(image, tmp_path):
@@ -88,7 +88,6 @@ def test_short_aliases_are_unique_and_valid(tmp_path, fat):
 
 def mtools_short_names(img):
     """8.3 names (11 chars, no dot) as mdir shows them in its first columns."""
-    from tests.fs.fatimage import mtools
     out = mtools("mdir", img, "::/").decode(errors="replace").splitlines()
     return [line[:8] + line[9:12] for line in out
             if len(line) > 12 and line[8] == " " and not line.startswith((" ", "Directory"))]
