@@ -105,6 +105,8 @@ void timer_init(void)
 
 uint64_t timer_ns(void)
 {
+    if (tsc_freq == 0) /* before timer_init: no time has been measured yet */
+        return 0;
     uint64_t t = rdtsc() - tsc_start;
     return t / tsc_freq * 1000000000ull + t % tsc_freq * 1000000000ull / tsc_freq;
 }
