@@ -96,7 +96,7 @@ int model_state_init(struct model_state *s, const struct llm_model *m, uint32_t 
     s->rope_sin = llm_alloc(sizeof(float) * c->rope_dim / 2, 32);
     s->inv_freq = llm_alloc(sizeof(float) * c->rope_dim / 2, 32);
     s->f16 = llm_alloc(sizeof(float) * 65536, 32);
-    s->qa = llm_alloc(sizeof(struct q8_block) * (wide / QK + 1), 32);
+    s->qa = llm_alloc(sizeof(struct qact_block) * (wide / QK + 1), 32);
     if (!s->x || !s->xb || !s->xb2 || !s->hb || !s->hb2 || !s->q || !s->k || !s->v || !s->att || !s->logits ||
         !s->rope_cos || !s->rope_sin || !s->inv_freq || !s->f16 || !s->qa) {
         model_state_free(s);

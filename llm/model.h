@@ -57,7 +57,7 @@ struct model_state {
     float *rope_cos, *rope_sin;  /* this position's rotation, rope_dim / 2 */
     float *inv_freq;             /* per pair */
     float *f16;                  /* f16 -> f32 table for reading the cache */
-    struct q8_block *qa;         /* the prepared activation's blocks */
+    struct qact_block *qa;         /* the prepared activation's blocks */
     uint16_t *k_cache, *v_cache; /* F16, [layer][pos][n_kv_heads * head_dim] */
 };
 

@@ -1,5 +1,5 @@
 /* quant.c: ggml block formats (F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0),
- * activation quantization to 8-bit blocks and portable scalar kernels.
+ * activation quantization to 16-bit blocks and portable scalar kernels.
  *
  * Block layouts (little-endian, packed, 32 elements each):
  *   Q4_0  f16 d, u8 qs[16]            x = (q - 8) * d
@@ -12,7 +12,8 @@
  *
  * The dot products run in integers per block and touch floats once per block:
  * sum(w * x) = dw * dx * sum(qw * qx) (+ m * sx, where sx = dx * sum(qx), for
- * the types with a minimum).
+ * the types with a minimum). With 16-bit activations a block's integer sum
+ * stays below 32 * 127 * 32767 < 2^31.
  */
 #include "quant.h"
 
@@ -145,20 +146,20 @@ void quant_act_prepare(struct quant_act *a, const float *x, uint32_t n)
     a->n = n;
     for (uint32_t b = 0; b < n / QK; b++) {
         const float *xb = x + b * QK;
-        struct q8_block *qb = &a->q[b];
+        struct qact_block *qb = &a->q[b];
         float amax = 0.0f;
         for (int j = 0; j < QK; j++) {
             float v = fabsf(xb[j]);
             if (v > amax)
                 amax = v;
         }
-        float d = amax / 127.0f;
+        float d = amax / (float)QACT_MAX;
         float id = d != 0.0f ? 1.0f / d : 0.0f;
         int sum = 0;
         for (int j = 0; j < QK; j++) {
-            float v = xb[j] * id; /* |v| <= 127, or NaN when the activations are not finite */
+            float v = xb[j] * id; /* |v| <= QACT_MAX, or NaN when the activations are not finite */
             int q = v >= 0.0f ? (int)(v + 0.5f) : v < 0.0f ? (int)(v - 0.5f) : 0; /* (int)NaN is undefined */
-            qb->qs[j] = (int8_t)q;
+            qb->qs[j] = (int16_t)q;
             sum += q;
         }
         qb->d = d;
@@ -191,7 +192,7 @@ static float dot_q4_0(const void *row, const struct quant_act *a)
     const uint8_t *p = row;
     float sum = 0.0f;
     for (uint32_t b = 0; b < a->n / QK; b++, p += 18) {
-        const int8_t *x = a->q[b].qs;
+        const int16_t *x = a->q[b].qs;
         const uint8_t *qs = p + 2;
         int isum = 0;
         for (int j = 0; j < 16; j++)
@@ -206,7 +207,7 @@ static float dot_q4_1(const void *row, const struct quant_act *a)
     const uint8_t *p = row;
     float sum = 0.0f;
     for (uint32_t b = 0; b < a->n / QK; b++, p += 20) {
-        const int8_t *x = a->q[b].qs;
+        const int16_t *x = a->q[b].qs;
         const uint8_t *qs = p + 4;
         int isum = 0;
         for (int j = 0; j < 16; j++)
@@ -224,7 +225,7 @@ static float dot_q5(const uint8_t *p, const struct quant_act *a, uint32_t block_
         const uint8_t *h = p + (has_min ? 4 : 2);
         int q[QK];
         unpack_nibbles(h + 4, rd32(h), q);
-        const int8_t *x = a->q[b].qs;
+        const int16_t *x = a->q[b].qs;
         int isum = 0;
         for (int j = 0; j < QK; j++)
             isum += (q[j] - (has_min ? 0 : 16)) * x[j];
@@ -244,7 +245,7 @@ static float dot_q8_0(const void *row, const struct quant_act *a)
     float sum = 0.0f;
     for (uint32_t b = 0; b < a->n / QK; b++, p += 34) {
         const int8_t *w = (const int8_t *)(p + 2);
-        const int8_t *x = a->q[b].qs;
+        const int16_t *x = a->q[b].qs;
         int isum = 0;
         for (int j = 0; j < QK; j++)
             isum += w[j] * x[j];

@@ -3,3 +3,4 @@ include tests/llm/sampler.mk
 include tests/llm/chat.mk
 include tests/llm/tokenizer.mk
 include tests/fuzz/fuzz.mk
+include tests/llm/engine.mk

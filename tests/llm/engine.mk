@@ -1,0 +1,20 @@
+# engine.mk: host harnesses of the engine core's tests (tests/llm/test_quant.py,
+# test_forward.py, test_loaders.py). The loader harness is a separate build of
+# the whole engine with AddressSanitizer and UBSan.
+QUANT_HARNESS := $(BUILD)/tests/quant_harness
+FORWARD_HARNESS := $(BUILD)/tests/forward_harness
+LOADER_HARNESS := $(BUILD)/tests/loader_harness
+TEST_PROGRAMS += $(QUANT_HARNESS) $(FORWARD_HARNESS) $(LOADER_HARNESS)
+
+$(QUANT_HARNESS): tests/llm/quant_harness.c $(BUILD)/host/llm/quant.o $(LLM_HOST_PLATFORM) | $(SETUP)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -Illm $^ -o $@ -lm
+
+$(FORWARD_HARNESS): tests/llm/forward_harness.c $(LLM_HOST_OBJS) $(LLM_HOST_PLATFORM) | $(SETUP)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -Illm $^ -o $@ -lm
+
+$(LOADER_HARNESS): tests/llm/loader_harness.c $(LLM_SRCS) llm/host/platform_host.c $(wildcard llm/*.h) | $(SETUP)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Illm \
+		tests/llm/loader_harness.c $(LLM_SRCS) llm/host/platform_host.c -o $@ -lm

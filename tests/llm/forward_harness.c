@@ -1,0 +1,59 @@
+/* forward_harness.c: the engine's logits at every position of a token
+ * sequence, for tests/llm/test_forward.py.
+ *
+ *   forward_harness MODEL ID...    stdout: len(IDs) rows of n_vocab float32
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "llm.h"
+#include "platform.h"
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: forward_harness MODEL ID...\n");
+        return 2;
+    }
+    FILE *f = fopen(argv[1], "rb");
+    if (!f || fseek(f, 0, SEEK_END) != 0) {
+        fprintf(stderr, "cannot open %s\n", argv[1]);
+        return 1;
+    }
+    long size = ftell(f);
+    void *data = llm_alloc((size_t)size, 32);
+    if (!data || fseek(f, 0, SEEK_SET) != 0 || fread(data, 1, (size_t)size, f) != (size_t)size) {
+        fprintf(stderr, "cannot read %s\n", argv[1]);
+        return 1;
+    }
+    fclose(f);
+    char err[256];
+    llm_model *m = llm_load(data, (size_t)size, NULL, 0, err, sizeof err);
+    if (!m) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    struct llm_model_info info;
+    llm_model_get_info(m, &info);
+    struct llm_settings set;
+    llm_settings_default(&set);
+    set.ctx = argc - 2;
+    llm_session *s = llm_session_create(m, &set, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    for (int i = 2; i < argc; i++) {
+        int32_t id = (int32_t)atol(argv[i]);
+        const float *logits = llm_eval(s, &id, 1, err, sizeof err);
+        if (!logits) {
+            fprintf(stderr, "%s\n", err);
+            return 1;
+        }
+        fwrite(logits, sizeof(float), info.n_vocab, stdout);
+    }
+    llm_session_free(s);
+    llm_model_free(m);
+    llm_free(data);
+    return 0;
+}
