@@ -75,7 +75,6 @@ int fat32_io(struct fat32 *v, int write, uint32_t sector, uint32_t count, void *
 uint32_t fat32_cluster_sector(const struct fat32 *v, uint32_t cluster);
 
 /* fat32_table.c */
-int fat_get(struct fat32 *v, uint32_t cluster, uint32_t *next);
 int fat_set(struct fat32 *v, uint32_t cluster, uint32_t value);
 int fat_next(struct fat32 *v, uint32_t cluster, uint32_t *next); /* 0 at chain end */
 int fat_alloc(struct fat32 *v, uint32_t prev, uint32_t *out);   /* links prev -> new */
