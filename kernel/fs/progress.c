@@ -15,6 +15,14 @@ void fs_progress_begin(struct fs_progress *p, const char *label)
     p->start_ns = timer_ns();
     p->last_draw_ns = 0;
     p->end_ns = 0;
+    p->line_open = 0;
+}
+
+void fs_progress_finish(struct fs_progress *p)
+{
+    if (p->line_open)
+        kprintf("\n");
+    p->line_open = 0;
 }
 
 static uint32_t rate10(uint64_t bytes, uint64_t ns)
@@ -42,11 +50,14 @@ int fs_progress_update(uint64_t done, uint64_t total, void *ctx)
     bar[BAR] = 0;
     uint32_t r = rate10(done, now - p->start_ns);
     uint32_t d10 = (uint32_t)(done / 100000), t10 = (uint32_t)(total / 100000);
-    kprintf("\r%s [%s] %3u%%  %u.%u/%u.%u MB  %u.%u MB/s ", p->label, bar, pct, d10 / 10, d10 % 10,
+    /* The label is cut so the bar fits one 80-column line: '\r' can only
+     * redraw the line the cursor is on. */
+    kprintf("\r%.16s [%s] %3u%%  %u.%u/%u.%u MB  %u.%u MB/s ", p->label, bar, pct, d10 / 10, d10 % 10,
             t10 / 10, t10 % 10, r / 10, r % 10);
+    p->line_open = 1;
     if (done == total) {
         p->end_ns = now;
-        kprintf("\n");
+        fs_progress_finish(p);
     }
     return console_poll_cancel();
 }

@@ -250,7 +250,7 @@ static int cmd_sum(int argc, char **argv)
     fs_progress_begin(&prog, "loading");
     int r = fs_read_whole(path, 4096, &data, &size, fs_progress_update, &prog);
     if (r != 0) {
-        kprintf("\n");
+        fs_progress_finish(&prog);
         return fs_err("sum", r);
     }
     uint32_t rate = fs_progress_rate10(&prog, size);
