@@ -347,6 +347,17 @@ def spm_pieces(gguf_vocab):
 
 
 _llama2c_memo = {}
+_index_memo = {}
+
+
+def piece_index(pieces):
+    """piece -> first id, built once per vocab."""
+    if id(pieces) not in _index_memo:
+        index = {}
+        for i, (p, _, _) in enumerate(pieces):
+            index.setdefault(p, i)
+        _index_memo[id(pieces)] = index
+    return _index_memo[id(pieces)]
 
 
 def llama2c_ids(pieces, text, add_prefix, escape):
@@ -383,9 +394,7 @@ def spm_vocab(gguf_vocab, escape):
 
 def llama2c_encode(pieces, text, add_prefix, escape):
     """llama2.c's encoder (run.c), written out directly: quadratic but plain."""
-    index = {}
-    for i, (p, _, _) in enumerate(pieces):
-        index.setdefault(p, i)
+    index = piece_index(pieces)
     if add_prefix and text:
         text = " " + text
     if escape:
