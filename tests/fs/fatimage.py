@@ -80,9 +80,19 @@ def fsck(image, tmp_path, lba=PART_LBA):
     return out
 
 
-def geometry(image):
-    """Boot sector fields: (bytes offset of partition, spc, reserved, nfats, fat_sectors, fsinfo)."""
-    bs = partition_bytes(image)[:SECTOR]
+def check_consistent(image, tmp_path, lba=PART_LBA):
+    """fsck.fat clean, every FAT copy identical, FSInfo's free count right."""
+    fsck(image, tmp_path, lba)
+    copies = fat_copies(image, lba)
+    assert all(c == copies[0] for c in copies[1:]), "FAT copies differ"
+    assert fsinfo_free(image, lba) == count_free(image, lba), "FSInfo free count is stale"
+
+
+def geometry(image, lba=PART_LBA):
+    """Boot sector fields: sectors per cluster, reserved sectors, FAT count and size, FSInfo sector."""
+    with open(image, "rb") as f:
+        f.seek(lba * SECTOR)
+        bs = f.read(SECTOR)
     spc = bs[13]
     reserved, = struct.unpack_from("<H", bs, 14)
     nfats = bs[16]
@@ -91,27 +101,27 @@ def geometry(image):
     return dict(spc=spc, reserved=reserved, nfats=nfats, fat_sectors=fat_sectors, fsinfo=fsinfo)
 
 
-def fat_copies(image):
-    g = geometry(image)
-    part = partition_bytes(image)
+def fat_copies(image, lba=PART_LBA):
+    g = geometry(image, lba)
+    part = partition_bytes(image, lba)
     size = g["fat_sectors"] * SECTOR
     first = g["reserved"] * SECTOR
     return [part[first + i * size:first + (i + 1) * size] for i in range(g["nfats"])]
 
 
-def fsinfo_free(image):
-    g = geometry(image)
+def fsinfo_free(image, lba=PART_LBA):
+    g = geometry(image, lba)
     off = g["fsinfo"] * SECTOR
-    return struct.unpack_from("<I", partition_bytes(image), off + 488)[0]
+    return struct.unpack_from("<I", partition_bytes(image, lba), off + 488)[0]
 
 
-def count_free(image):
+def count_free(image, lba=PART_LBA):
     """Free clusters counted in the first FAT."""
-    g = geometry(image)
-    part = partition_bytes(image)
+    g = geometry(image, lba)
+    part = partition_bytes(image, lba)
     total, = struct.unpack_from("<I", part, 32)
     clusters = (total - g["reserved"] - g["nfats"] * g["fat_sectors"]) // g["spc"]
-    fat = fat_copies(image)[0]
+    fat = fat_copies(image, lba)[0]
     entries = struct.unpack_from(f"<{clusters + 2}I", fat)
     return sum(1 for e in entries[2:] if e & 0x0FFFFFFF == 0)
 

@@ -5,15 +5,8 @@ import os
 
 import pytest
 
-from tests.fs.fatimage import (count_free, fat_copies, fsck, fsinfo_free, make_image, mlist,
-                               mread, mtools, patch, root_entry_cluster, set_fat_entry)
-
-
-def check_consistent(image, tmp_path):
-    fsck(image, tmp_path)
-    copies = fat_copies(image)
-    assert all(c == copies[0] for c in copies[1:]), "FAT copies differ"
-    assert fsinfo_free(image) == count_free(image), "FSInfo free count is stale"
+from tests.fs.fatimage import (check_consistent, count_free, make_image, mlist, mread, mtools,
+                               patch, root_entry_cluster, set_fat_entry)
 
 
 def test_files_of_many_sizes_read_back_by_mtools(tmp_path, fat):

@@ -8,7 +8,7 @@ import pytest
 from myos import BUILD
 from myos.image import build_image
 from myos.qemu import Machine
-from tests.fs.fatimage import (PART_LBA, SECTOR, clusters_of, count_free, fsck, geometry, mread,
+from tests.fs.fatimage import (PART_LBA, SECTOR, check_consistent, clusters_of, count_free, geometry, mread,
                                mtools, patch, set_fat_entry)
 
 MODEL = "/MODELS/SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -62,7 +62,7 @@ def test_disk_full(tmp_path):
         m.poweroff()
     assert mread(img, "/MYOS/small.txt") == b"fits\n"
     assert mread(img, "/MYOS/big.txt") == b""    # created, but no data written
-    fsck(img, tmp_path)
+    check_consistent(img, tmp_path)
 
 
 def test_disk_read_error_is_decoded(tmp_path, image_copy, boot_only_image):

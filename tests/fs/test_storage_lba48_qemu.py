@@ -6,7 +6,7 @@ import re
 import zlib
 
 from myos.qemu import Machine
-from tests.fs.fatimage import fsck, make_image, mread
+from tests.fs.fatimage import check_consistent, make_image, mread
 
 FAR_LBA = (1 << 28) + 2048
 
@@ -28,4 +28,4 @@ def test_partition_beyond_128_gib(tmp_path, boot_only_image):
             assert m.run(f"append \"/far away.txt\" written with dma {mode}").strip() == ""
         m.poweroff()
     assert mread(big, "/far away.txt", lba=FAR_LBA) == b"written with dma on\nwritten with dma off\n"
-    fsck(big, tmp_path, lba=FAR_LBA)
+    check_consistent(big, tmp_path, lba=FAR_LBA)

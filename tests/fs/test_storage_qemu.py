@@ -11,7 +11,7 @@ import pytest
 
 from myos.models import default_model
 from myos.qemu import Machine
-from tests.fs.fatimage import fsck, mlist, mread
+from tests.fs.fatimage import check_consistent, mlist, mread
 
 MODEL = "/MODELS/SmolLM2-135M-Instruct.Q4_1.gguf"
 NOTES = "/Kernel Notes/Second Level/a long file name with spaces.txt"
@@ -114,7 +114,7 @@ def test_host_reads_what_the_kernel_wrote(machine, disk, tmp_path):
     assert mread(disk, "/MYOS/settings.txt") == b"temperature=0.7\n"
     assert "delete-me.txt" not in mlist(disk, "/MYOS")
     assert mlist(disk, "/Kernel Notes") == ["Second Level/", "multi cluster file.log"]
-    fsck(disk, tmp_path)
+    check_consistent(disk, tmp_path)
 
 
 def test_files_survive_a_reboot(disk):
