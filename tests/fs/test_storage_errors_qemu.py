@@ -8,8 +8,8 @@ import pytest
 from myos import BUILD
 from myos.image import build_image
 from myos.qemu import Machine
-from tests.fs.fatimage import (PART_LBA, SECTOR, check_consistent, clusters_of, count_free, geometry, mread,
-                               mtools, patch, set_fat_entry)
+from tests.fs.fatimage import (PART_LBA, SECTOR, check_consistent, clusters_of, count_free,
+                               geometry, mread, mtools, patch, set_fat_entry)
 
 MODEL = "/MODELS/SmolLM2-135M-Instruct.Q4_1.gguf"
 
