@@ -1,8 +1,8 @@
-/* cmd_heap.c: `heaptest [OPS]`, a randomized stress of the kernel heap on the
+/* cmd_heap.c: `heaptest [OPS [SEED]]`, a randomized stress of the kernel heap on the
  * real memory map. 256 slots; each step picks one: an empty slot is allocated
  * (kmalloc, kaligned_alloc with alignment 1..4096, or kcalloc), a live one is
  * checked and then freed or reallocated. Sizes are log-distributed from 1 byte
- * up to 64 MiB (at most 1/16 of the largest free block). Every block carries a
+ * up to 64 MiB (at most 1/16 of the largest free block), mostly small. Every block carries a
  * fill pattern that must survive; afterwards the heap must be exactly as
  * before (same use, same free blocks: everything merged back). The host test
  * tests/lib/heap_stress.c runs the long version of this against a model. */
@@ -33,9 +33,19 @@ static uint32_t rnd(void)
     return rng_state;
 }
 
+/* Log-distributed sizes from 1 byte to max_size, weighted like the host
+ * stress: 70% below 1 KiB, 29% below 1 MiB, 1% above (the big ones cost
+ * the most time, zeroing and copying). */
 static size_t random_size(int max_log2, size_t max_size)
 {
-    int e = (int)(rnd() % (uint32_t)(max_log2 + 1));
+    uint32_t r = rnd() % 100;
+    int lo = r < 70 ? 0 : r < 99 ? 10 : 20;
+    int hi = r < 70 ? 10 : r < 99 ? 20 : max_log2 + 1;
+    if (lo >= max_log2)
+        lo = 0;
+    if (hi > max_log2 + 1)
+        hi = max_log2 + 1;
+    int e = lo + (int)(rnd() % (uint32_t)(hi - lo));
     size_t size = ((size_t)1 << e) + (rnd() & (((size_t)1 << e) - 1));
     return size > max_size ? max_size : size;
 }
@@ -145,11 +155,18 @@ static int step(struct slot *s, int max_log2, size_t max_size)
 
 static int cmd_heaptest(int argc, char **argv)
 {
-    unsigned long ops = 20000;
-    if (argc > 2 || (argc == 2 && ((ops = strtoul(argv[1], &argv[1], 10)) == 0 || *argv[1] || ops > MAX_OPS))) {
-        kprintf("error: usage: heaptest [OPS], OPS from 1 to %lu\n", MAX_OPS);
+    unsigned long ops = 20000, seed = 0;
+    char *end = "";
+    if (argc >= 2)
+        ops = strtoul(argv[1], &end, 10);
+    if (argc >= 3 && !*end)
+        seed = strtoul(argv[2], &end, 0);
+    if (argc > 3 || *end || ops == 0 || ops > MAX_OPS) {
+        kprintf("error: usage: heaptest [OPS [SEED]], OPS from 1 to %lu\n", MAX_OPS);
         return 1;
     }
+    if (seed == 0)
+        seed = (uint32_t)timer_ns() | 1;   /* xorshift needs a non-zero state */
     struct heap_stats before, after;
     heap_get_stats(&before);
     size_t free_blocks_before = heap_check();
@@ -157,13 +174,18 @@ static int cmd_heaptest(int argc, char **argv)
     size_t max_size = before.largest_free / 16;
     if (max_size > (64u << 20))
         max_size = 64u << 20;
+    if (max_size < 64) {
+        kprintf("error: heaptest: not enough free memory (largest free block %u bytes)\n",
+                (unsigned)before.largest_free);
+        return 1;
+    }
     int max_log2 = 0;
     while (((size_t)2 << max_log2) <= max_size)
         max_log2++;
 
     memset(slots, 0, sizeof slots);
     faults = 0;
-    rng_state = (uint32_t)timer_ns() | 1;
+    rng_state = (uint32_t)seed;
     unsigned long nulls = 0;
     uint64_t t0 = timer_ns();
     for (unsigned long i = 0; i < ops; i++) {
@@ -194,8 +216,8 @@ static int cmd_heaptest(int argc, char **argv)
         faults++;
     }
     double secs = (double)ns / 1e9;
-    kprintf("heaptest: %lu ops, blocks up to %u KiB, %lu out of memory, peak use %u MiB, "
-            "%.2f s (%.0f ops/s)\n", ops, (unsigned)(max_size >> 10), nulls, (unsigned)(peak >> 20),
+    kprintf("heaptest: %lu ops (seed %lu), blocks up to %u KiB, %lu out of memory, heap peak so far %u MiB, "
+            "%.2f s (%.0f ops/s)\n", ops, seed, (unsigned)(max_size >> 10), nulls, (unsigned)(peak >> 20),
             secs, secs > 0 ? (double)ops / secs : 0.0);
     if (faults) {
         kprintf("error: heaptest: %lu faults\n", faults);
@@ -204,4 +226,4 @@ static int cmd_heaptest(int argc, char **argv)
     kprintf("heaptest: ok, heap intact\n");
     return 0;
 }
-SHELL_COMMAND(heaptest, "stress the heap with random allocations: heaptest [OPS]", cmd_heaptest);
+SHELL_COMMAND(heaptest, "stress the heap with random allocations: heaptest [OPS [SEED]]", cmd_heaptest);

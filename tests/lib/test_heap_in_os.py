@@ -21,16 +21,26 @@ def machine(request):
 
 def test_heaptest_passes_and_restores_the_heap(machine):
     before = machine.run("mem")
-    out = machine.run("heaptest 20000", timeout=240)
+    out = machine.run("heaptest 100000", timeout=240)
     assert "heaptest: ok, heap intact" in out, out
     assert "error" not in out, out
-    assert re.search(r"heaptest: 20000 ops, blocks up to \d+ KiB, \d+ out of memory", out), out
+    assert re.search(r"heaptest: 100000 ops \(seed \d+\), blocks up to \d+ KiB, \d+ out of memory", out), out
     # The same heap use before and after: nothing leaked, everything merged back.
     heap_line = re.compile(r"heap:.*")
     assert heap_line.search(machine.run("mem")).group(0) == heap_line.search(before).group(0)
 
 
+def test_heaptest_is_repeatable_with_a_seed(machine):
+    first = machine.run("heaptest 3000 12345", timeout=120)
+    second = machine.run("heaptest 3000 12345", timeout=120)
+    summary = re.compile(r"heaptest: 3000 ops \(seed 12345\), blocks up to \d+ KiB, \d+ out of memory, "
+                         r"heap peak so far \d+ MiB")
+    assert summary.search(first) and "heap intact" in first, first
+    assert summary.search(first).group(0) == summary.search(second).group(0)
+
+
 def test_heaptest_rejects_bad_arguments(machine):
-    for bad in ("heaptest x", "heaptest 0", "heaptest 12abc", "heaptest 1 2", "heaptest 999999999999"):
+    for bad in ("heaptest x", "heaptest 0", "heaptest 12abc", "heaptest 1 2 3", "heaptest 1 x",
+                "heaptest 999999999999"):
         out = machine.run(bad)
         assert out.strip().startswith("error: usage: heaptest"), (bad, out)
