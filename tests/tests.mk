@@ -4,3 +4,4 @@ include tests/llm/chat.mk
 include tests/llm/tokenizer.mk
 include tests/fuzz/fuzz.mk
 include tests/llm/engine.mk
+include tests/llm/kernels.mk

@@ -1,0 +1,293 @@
+/* dispatch.c: CPU feature detection, measuring the kernel variants and
+ * choosing the fastest per weight format (see dispatch.h).
+ *
+ * The engine is single-threaded, so the choice and the scratch activation
+ * live in this file's state.
+ */
+#include "dispatch.h"
+
+#include "platform.h"
+
+#define TEST_ROWS 128
+#define TEST_COLS 576 /* SmolLM2's width: 4.5 chunks, so a partial chunk is covered */
+
+static const struct rq_variant *const variants[] = {
+    &rq_variant_scalar,
+    &rq_variant_avx2,
+};
+#define N_VARIANTS (sizeof variants / sizeof variants[0])
+
+static struct {
+    int ready;
+    struct dispatch_report report;
+    rq_matvec_fn measured[RQ_FORMATS], active[RQ_FORMATS];
+    const char *measured_name[RQ_FORMATS];
+    struct rq_act scratch;
+} st;
+
+static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+}
+
+/* XCR0: which register states the OS saves (bits 1, 2: SSE and AVX). Only
+ * valid when CPUID reports OSXSAVE. */
+static uint32_t xcr0_low(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    (void)hi;
+    return lo;
+}
+
+static uint32_t detect(char vendor[13])
+{
+    uint32_t r[4], max, f = 0;
+    cpuid(0, 0, r);
+    max = r[0];
+    memcpy(vendor, &r[1], 4);
+    memcpy(vendor + 4, &r[3], 4);
+    memcpy(vendor + 8, &r[2], 4);
+    vendor[12] = 0;
+    if (max < 1)
+        return 0;
+    cpuid(1, 0, r);
+    if (r[3] & (1u << 26))
+        f |= CPU_SSE2;
+    if (r[2] & (1u << 9))
+        f |= CPU_SSSE3;
+    if (r[2] & (1u << 19))
+        f |= CPU_SSE41;
+    /* AVX needs the CPU bit and the OS having enabled the YMM state. */
+    int avx = (r[2] & (1u << 28)) && (r[2] & (1u << 27)) && (xcr0_low() & 6u) == 6u;
+    if (avx) {
+        f |= CPU_AVX;
+        if (r[2] & (1u << 12))
+            f |= CPU_FMA;
+        if (max >= 7) {
+            cpuid(7, 0, r);
+            if (r[1] & (1u << 5))
+                f |= CPU_AVX2;
+        }
+    }
+    return f;
+}
+
+const struct rq_variant *dispatch_variant(uint32_t i)
+{
+    return i < N_VARIANTS ? variants[i] : NULL;
+}
+
+uint32_t dispatch_cpu_features(void)
+{
+    char vendor[13];
+    return detect(vendor);
+}
+
+/* Deterministic pseudo-random bytes for the test matrix (no libc rand). */
+static uint32_t next(uint32_t *s)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return *s >> 8;
+}
+
+/* A TEST_ROWS x TEST_COLS matrix of `type` with plausible block scales:
+ * d around 0.01 and, for Q4_1, m around -0.08. */
+static void fill_test_matrix(struct qtensor *t, uint32_t type, uint8_t *data)
+{
+    uint32_t s = 12345, block = type == QT_Q4_1 ? 20 : 34, nb = TEST_COLS / 32;
+    t->type = type;
+    t->rows = TEST_ROWS;
+    t->cols = TEST_COLS;
+    t->row_bytes = nb * block;
+    t->data = data;
+    for (uint32_t i = 0; i < TEST_ROWS * nb; i++) {
+        uint8_t *p = data + i * block;
+        uint16_t d = quant_f32_to_f16(0.005f + (float)(next(&s) % 1000) * 1e-5f);
+        p[0] = (uint8_t)d;
+        p[1] = (uint8_t)(d >> 8);
+        for (uint32_t j = 2; j < block; j++)
+            p[j] = (uint8_t)next(&s);
+        if (type == QT_Q4_1) {
+            uint16_t m = quant_f32_to_f16(-0.04f - (float)(next(&s) % 1000) * 8e-5f);
+            p[2] = (uint8_t)m;
+            p[3] = (uint8_t)(m >> 8);
+        }
+    }
+}
+
+/* Runs fn repeatedly for about budget_ns; ns per multiply-accumulate. */
+static float measure(rq_matvec_fn fn, const struct rq_matrix *m, const struct rq_act *a, float *y,
+                     uint64_t budget_ns)
+{
+    fn(m, a, y); /* warm caches and translation */
+    uint64_t t0 = llm_time_ns(), t;
+    uint32_t calls = 0;
+    do {
+        fn(m, a, y);
+        calls++;
+        t = llm_time_ns() - t0;
+    } while (t < budget_ns);
+    return (float)(int64_t)t / ((float)calls * (float)(m->rows * m->cols));
+}
+
+/* Checks each variant against the scalar results and times it on format f. */
+static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
+{
+    static const uint32_t types[RQ_FORMATS] = { [RQ_Q4] = QT_Q4_1, [RQ_Q8] = QT_Q8_0 };
+    uint8_t *data = llm_alloc((size_t)TEST_ROWS * (TEST_COLS / 32) * 34, 64);
+    float *x = llm_alloc(TEST_COLS * sizeof(float), 64);
+    float *ref = llm_alloc(2 * TEST_ROWS * sizeof(float), 64);
+    struct qtensor t;
+    struct rq_matrix *m = NULL;
+    int rc = -1;
+    if (!data || !x || !ref) {
+        snprintf(err, errlen, "out of memory measuring the kernels");
+        goto out;
+    }
+    fill_test_matrix(&t, types[f], data);
+    m = rq_repack(&t, err, errlen);
+    if (!m)
+        goto out;
+    uint32_t s = 777;
+    for (uint32_t i = 0; i < TEST_COLS; i++)
+        x[i] = (float)((int32_t)(next(&s) % 2001) - 1000) * 1e-3f;
+    rq_act_quantize(&st.scratch, x, TEST_COLS);
+    float *y = ref + TEST_ROWS, best = 0.0f;
+    rq_variant_scalar.matvec[f](m, &st.scratch, ref);
+    for (uint32_t i = 0; i < N_VARIANTS; i++) {
+        if (!st.report.v[i].allowed || !variants[i]->matvec[f])
+            continue;
+        variants[i]->matvec[f](m, &st.scratch, y);
+        if (memcmp(y, ref, TEST_ROWS * sizeof(float)) != 0) {
+            llm_log("kernel %s differs from the scalar results on %s: not used", variants[i]->name,
+                    quant_type_name(types[f]));
+            st.report.v[i].exact = 0;
+            continue;
+        }
+        float ns = measure(variants[i]->matvec[f], m, &st.scratch, y, budget_ns);
+        st.report.v[i].ns_per_mac[f] = ns;
+        if (!st.measured[f] || ns < best) {
+            best = ns;
+            st.measured[f] = variants[i]->matvec[f];
+            st.measured_name[f] = variants[i]->name;
+        }
+    }
+    rc = 0;
+out:
+    rq_free(m);
+    llm_free(data);
+    llm_free(x);
+    llm_free(ref);
+    return rc;
+}
+
+int dispatch_reserve(uint32_t cols, char *err, size_t errlen)
+{
+    if (cols <= st.scratch.cap)
+        return 0;
+    struct rq_act a;
+    if (rq_act_init(&a, cols) != 0) {
+        snprintf(err, errlen, "out of memory for a %u-value activation buffer", (unsigned)cols);
+        return -1;
+    }
+    rq_act_free(&st.scratch);
+    st.scratch = a;
+    return 0;
+}
+
+int dispatch_init(uint32_t budget_ms, char *err, size_t errlen)
+{
+    if (st.ready)
+        return 0;
+    struct dispatch_report *r = &st.report;
+    memset(r, 0, sizeof *r);
+    r->cpu = detect(r->vendor);
+    r->n = N_VARIANTS;
+    for (uint32_t i = 0; i < N_VARIANTS; i++) {
+        r->v[i].name = variants[i]->name;
+        r->v[i].allowed = (variants[i]->needs & ~r->cpu) == 0;
+        r->v[i].exact = r->v[i].allowed;
+    }
+    if (dispatch_reserve(TEST_COLS, err, errlen) != 0)
+        return -1;
+    for (uint32_t f = 0; f < RQ_FORMATS; f++) {
+        if (evaluate(f, (uint64_t)budget_ms * 1000000u, err, errlen) != 0)
+            return -1;
+        st.active[f] = st.measured[f];
+        r->chosen[f] = st.measured_name[f];
+    }
+    st.ready = 1;
+    return 0;
+}
+
+int dispatch_force(const char *name, char *err, size_t errlen)
+{
+    if (!st.ready && dispatch_init(5, err, errlen) != 0)
+        return -1;
+    struct dispatch_report *r = &st.report;
+    if (strcmp(name, "auto") == 0) {
+        for (uint32_t f = 0; f < RQ_FORMATS; f++) {
+            st.active[f] = st.measured[f];
+            r->chosen[f] = st.measured_name[f];
+        }
+        r->forced = NULL;
+        return 0;
+    }
+    for (uint32_t i = 0; i < N_VARIANTS; i++) {
+        if (strcmp(name, variants[i]->name) != 0)
+            continue;
+        if (!r->v[i].allowed || !r->v[i].exact) {
+            snprintf(err, errlen, "kernel %s cannot run on this CPU", name);
+            return -1;
+        }
+        for (uint32_t f = 0; f < RQ_FORMATS; f++) {
+            if (variants[i]->matvec[f]) {
+                st.active[f] = variants[i]->matvec[f];
+                r->chosen[f] = variants[i]->name;
+            }
+        }
+        r->forced = variants[i]->name;
+        return 0;
+    }
+    snprintf(err, errlen, "unknown kernel '%s' (scalar, avx2 or auto)", name);
+    return -1;
+}
+
+const struct dispatch_report *dispatch_get_report(void)
+{
+    return &st.report;
+}
+
+/* Measures with a short default budget when nobody called dispatch_init;
+ * without memory for that, the scalar kernels still work. */
+static void ensure_ready(void)
+{
+    char err[128];
+    if (st.ready || dispatch_init(5, err, sizeof err) == 0)
+        return;
+    llm_log("%s: using the scalar kernels", err);
+    st.active[RQ_Q4] = rq_variant_scalar.matvec[RQ_Q4];
+    st.active[RQ_Q8] = rq_variant_scalar.matvec[RQ_Q8];
+}
+
+void rq_matvec_act(const struct rq_matrix *m, const struct rq_act *a, float *y)
+{
+    ensure_ready();
+    st.active[m->format](m, a, y);
+}
+
+void rq_matvec(const struct rq_matrix *m, const float *x, float *y)
+{
+    ensure_ready();
+    if (m->cols > st.scratch.cap) {
+        /* A caller skipped dispatch_reserve: say so loudly, not silently. */
+        llm_log("rq_matvec: %u columns exceed the reserved %u", (unsigned)m->cols,
+                (unsigned)st.scratch.cap);
+        for (uint32_t r = 0; r < m->rows; r++)
+            y[r] = __builtin_nanf("");
+        return;
+    }
+    rq_act_quantize(&st.scratch, x, m->cols);
+    st.active[m->format](m, &st.scratch, y);
+}

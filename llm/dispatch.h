@@ -1,0 +1,83 @@
+/* dispatch.h: choosing the integer matrix-vector kernels by measurement.
+ *
+ * CPUID (and XGETBV for the AVX state) says which variants may run; each
+ * allowed variant then runs for a few milliseconds on a representative
+ * matrix and the fastest is chosen, per weight format. All variants compute
+ * repack.h's recipe bit for bit (dispatch_init also checks each against the
+ * scalar one and drops any that differs), so the choice changes speed only.
+ * The same code runs in MyOS (ring 0) and in the host program.
+ */
+#ifndef LLM_DISPATCH_H
+#define LLM_DISPATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "repack.h"
+
+/* y[r] for r < m->rows (a->n == m->cols). */
+typedef void (*rq_matvec_fn)(const struct rq_matrix *m, const struct rq_act *a, float *y);
+
+/* CPU features the variants need. */
+#define CPU_SSE2 (1u << 0)
+#define CPU_SSSE3 (1u << 1)
+#define CPU_SSE41 (1u << 2)
+#define CPU_AVX (1u << 3)   /* usable: CPUID and the OS-enabled YMM state */
+#define CPU_AVX2 (1u << 4)
+#define CPU_FMA (1u << 5)
+
+struct rq_variant {
+    const char *name;
+    uint32_t needs;                  /* CPU_* bits */
+    rq_matvec_fn matvec[RQ_FORMATS]; /* NULL: format not provided */
+};
+
+/* The variants, defined in kernels_*.c; the scalar one is the reference. */
+extern const struct rq_variant rq_variant_scalar;
+extern const struct rq_variant rq_variant_avx2;
+
+/* Variant i in report order (0 = scalar), NULL past the end. */
+const struct rq_variant *dispatch_variant(uint32_t i);
+
+#define DISPATCH_MAX_VARIANTS 4
+
+/* What dispatch_init found, for `cpu` and the host CLI. */
+struct dispatch_report {
+    uint32_t cpu;                 /* CPU_* bits detected */
+    char vendor[13];
+    uint32_t n;                   /* variants known */
+    struct {
+        const char *name;
+        int allowed;              /* CPU has what it needs */
+        int exact;                /* matched the scalar results */
+        float ns_per_mac[RQ_FORMATS]; /* 0: not measured */
+    } v[DISPATCH_MAX_VARIANTS];
+    const char *chosen[RQ_FORMATS];
+    const char *forced;           /* NULL unless dispatch_force was used */
+};
+
+uint32_t dispatch_cpu_features(void);
+
+/* Detects, measures (about `budget_ms` per candidate and format) and chooses.
+ * Idempotent; later calls do nothing. 0, or -1 with err set (out of memory). */
+int dispatch_init(uint32_t budget_ms, char *err, size_t errlen);
+
+/* Forces variant `name` ("scalar", "sse2", "avx2") for every format it
+ * provides, or "auto" to return to the measured choice. -1 with err set when
+ * unknown or not supported by this CPU. Call after dispatch_init. */
+int dispatch_force(const char *name, char *err, size_t errlen);
+
+const struct dispatch_report *dispatch_get_report(void);
+
+/* Makes rq_matvec ready for vectors of up to `cols` values (its scratch
+ * activation). 0, or -1 with err set. */
+int dispatch_reserve(uint32_t cols, char *err, size_t errlen);
+
+/* y = m * x with the chosen kernel (dispatch_init runs first if needed,
+ * with a default budget). x has m->cols floats (at most what
+ * dispatch_reserve allowed), y m->rows. */
+void rq_matvec(const struct rq_matrix *m, const float *x, float *y);
+/* Same with an activation already quantized (shared by several matrices). */
+void rq_matvec_act(const struct rq_matrix *m, const struct rq_act *a, float *y);
+
+#endif

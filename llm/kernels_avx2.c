@@ -1,0 +1,138 @@
+/* kernels_avx2.c: AVX2 kernels of repack.h's recipe, one 8-row group per
+ * 256-bit register (one 32-bit lane per row).
+ *
+ * Built for QEMU's software emulation first: the inner loops use only
+ * instructions TCG translates inline (vpsrld by immediate, vpmulld, vpaddd,
+ * vpbroadcastd from memory) plus one 256-bit load per 64 (Q4) or 32 (Q8)
+ * multiply-accumulates; no pmaddwd/pshufb/unpacks, which TCG runs through
+ * slow helper calls, and no masks (rq_act's transformed activations). Floats
+ * appear once per 8 rows. Results equal kernels_scalar.c's bit for bit.
+ */
+#include "dispatch.h"
+#include "platform.h"
+
+/* GCC's xmmintrin.h pulls in mm_malloc.h, which needs libc's stdlib.h; the
+ * freestanding builds have no libc, and no use for _mm_malloc. */
+#if !__STDC_HOSTED__
+#define _MM_MALLOC_H_INCLUDED
+#endif
+#include <immintrin.h>
+
+#pragma GCC push_options
+#pragma GCC target("avx2")
+
+#define BLOCKS_PER_CHUNK (RQ_CHUNK / 32)
+
+/* p += (w >> shift) * t, lanes of 32 bits (see rq_act: no mask needed). */
+#define MAC(p, w, shift, t) \
+    p = _mm256_add_epi32(p, _mm256_mullo_epi32(_mm256_srli_epi32(w, shift), _mm256_set1_epi32(t)))
+
+/* The recipe's last step for 8 rows: ((float)total * U) * 2^(E+G). */
+static __m256 finish(__m256i total, const float *unit, const struct rq_act *a)
+{
+    __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(total), _mm256_loadu_ps(unit));
+    return _mm256_mul_ps(f, _mm256_set1_ps(a->p2));
+}
+
+static __m256i shift_chunk(__m256i acc, int32_t s)
+{
+    return _mm256_sra_epi32(acc, _mm_cvtsi32_si128(s));
+}
+
+/* One 8-column sub-block: p += sum_j (w >> 4j) * t[j]. Written out so that
+ * the compiler cannot hoist the eight shifts and spill them: in 32-bit mode
+ * there are only 8 vector registers, and a spill is a 256-bit store and
+ * load, which TCG runs as slow helpers. */
+static __m256i q4_subblock(__m256i p, const __m256i *w, const int32_t *t)
+{
+    __m256i v, s, x;
+    __asm__("vmovdqa %[w], %[v]\n\t"
+            "vpbroadcastd 0(%[t]), %[x]\n\t"
+            "vpmulld %[v], %[x], %[x]\n\t"
+            "vpaddd %[x], %[p], %[p]\n\t"
+#define STEP(sh, off)                               \
+            "vpsrld $" #sh ", %[v], %[s]\n\t"      \
+            "vpbroadcastd " #off "(%[t]), %[x]\n\t" \
+            "vpmulld %[s], %[x], %[x]\n\t"          \
+            "vpaddd %[x], %[p], %[p]\n\t"
+            STEP(4, 4) STEP(8, 8) STEP(12, 12) STEP(16, 16) STEP(20, 20) STEP(24, 24) STEP(28, 28)
+#undef STEP
+            : [p] "+x"(p), [v] "=&x"(v), [s] "=&x"(s), [x] "=&x"(x)
+            : [w] "m"(*w), [t] "r"(t), "m"(*(const int32_t(*)[8])t));
+    return p;
+}
+
+static __m256 q4_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g)
+{
+    uint32_t nb = m->cols / 32;
+    const __m256i *words = (const __m256i *)(m->q + (size_t)g * nb * 128);
+    const __m256i *scales = (const __m256i *)(m->scales + (size_t)g * nb * RQ_ROWS);
+    __m256i total = _mm256_setzero_si256();
+    for (uint32_t b0 = 0; b0 < nb; b0 += BLOCKS_PER_CHUNK) {
+        __m256i acc = _mm256_setzero_si256();
+        for (uint32_t b = b0; b < b0 + BLOCKS_PER_CHUNK && b < nb; b++) {
+            const int32_t *t = a->t4 + b * 32;
+            __m256i p = _mm256_setzero_si256();
+            for (uint32_t s = 0; s < 4; s++, t += 8)
+                p = q4_subblock(p, words + b * 4 + s, t);
+            __m256i sc = _mm256_load_si256(scales + b);
+            __m256i dq = _mm256_srai_epi32(_mm256_slli_epi32(sc, 16), 16);
+            __m256i mq = _mm256_srai_epi32(sc, 16);
+            acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(dq, p));
+            acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(mq, _mm256_set1_epi32(a->bsum[b])));
+        }
+        total = _mm256_add_epi32(total, shift_chunk(acc, a->shift[b0 / BLOCKS_PER_CHUNK]));
+    }
+    return finish(total, m->unit + (size_t)g * RQ_ROWS, a);
+}
+
+static __m256 q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g)
+{
+    const __m256i *words = (const __m256i *)(m->q + (size_t)g * (m->cols / 4) * 32);
+    __m256i total = _mm256_setzero_si256();
+    for (uint32_t c0 = 0; c0 < m->cols; c0 += RQ_CHUNK) {
+        /* Bytes are stored as W + 128: start from -128 * (sum of q). */
+        __m256i acc = _mm256_set1_epi32((int32_t)(0u - 128u * (uint32_t)a->csum[c0 / RQ_CHUNK]));
+        uint32_t end = c0 + RQ_CHUNK < m->cols ? c0 + RQ_CHUNK : m->cols;
+        for (uint32_t c = c0; c < end; c += 4) {
+            const int32_t *t = a->t8 + c;
+            __m256i w = _mm256_load_si256(words + c / 4);
+            acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(w, _mm256_set1_epi32(t[0])));
+            MAC(acc, w, 8, t[1]);
+            MAC(acc, w, 16, t[2]);
+            MAC(acc, w, 24, t[3]);
+        }
+        total = _mm256_add_epi32(total, shift_chunk(acc, a->shift[c0 / RQ_CHUNK]));
+    }
+    return finish(total, m->unit + (size_t)g * RQ_ROWS, a);
+}
+
+/* Runs `group` over every group; a partial last group goes through a buffer. */
+static void for_groups(const struct rq_matrix *m, const struct rq_act *a, float *y,
+                       __m256 (*group)(const struct rq_matrix *, const struct rq_act *, uint32_t))
+{
+    uint32_t full = m->rows / RQ_ROWS;
+    for (uint32_t g = 0; g < full; g++)
+        _mm256_storeu_ps(y + g * RQ_ROWS, group(m, a, g));
+    if (full < m->groups) {
+        float tail[RQ_ROWS];
+        _mm256_storeu_ps(tail, group(m, a, full));
+        memcpy(y + full * RQ_ROWS, tail, (m->rows - full * RQ_ROWS) * sizeof(float));
+    }
+}
+
+static void matvec_q4(const struct rq_matrix *m, const struct rq_act *a, float *y)
+{
+    for_groups(m, a, y, q4_group);
+}
+
+static void matvec_q8(const struct rq_matrix *m, const struct rq_act *a, float *y)
+{
+    for_groups(m, a, y, q8_group);
+}
+
+#pragma GCC pop_options
+
+const struct rq_variant rq_variant_avx2 = {
+    "avx2", CPU_AVX | CPU_AVX2, { [RQ_Q4] = matvec_q4, [RQ_Q8] = matvec_q8 },
+};

@@ -1,0 +1,232 @@
+/* kernels_harness.c: drives the repacked integer kernels from pytest and from
+ * the kernel lab (the same file built as a 32-bit program runs under
+ * qemu-i386 to measure TCG costs).
+ *
+ *   kernels_harness report [BUDGET_MS]
+ *       CPU features, per-variant ns/MAC, chosen kernels.
+ *   kernels_harness selftest
+ *       random Q4_1/Q8_0 matrices of awkward shapes: every allowed variant
+ *       must equal the scalar kernel bit for bit; prints "ok".
+ *   kernels_harness run TYPE ROWS COLS WEIGHTS.bin X.bin OUT.bin
+ *       raw GGUF tensor bytes (TYPE 2=Q4_1... ggml id) and COLS float32
+ *       activations; writes, for every allowed variant, ROWS float32 outputs
+ *       (variants in report order, the names on stdout, one per line).
+ *   kernels_harness bench ROWS COLS MS
+ *       ns/MAC of every allowed variant and format on a random matrix.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dispatch.h"
+#include "platform.h"
+
+static uint32_t rng = 1;
+
+static uint32_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 17;
+    rng ^= rng << 5;
+    return rng;
+}
+
+static int allowed(const struct rq_variant *v)
+{
+    return (v->needs & ~dispatch_cpu_features()) == 0;
+}
+
+/* Random GGUF-format matrix bytes with scales in the model's range, and
+ * occasionally extreme blocks (zero, tiny or large scales). */
+static uint8_t *random_tensor(struct qtensor *t, uint32_t type, uint32_t rows, uint32_t cols)
+{
+    uint32_t block = type == QT_Q4_1 ? 20 : 34, nb = cols / 32;
+    uint8_t *data = malloc((size_t)rows * nb * block);
+    for (uint32_t i = 0; i < rows * nb; i++) {
+        uint8_t *p = data + (size_t)i * block;
+        for (uint32_t j = 0; j < block; j++)
+            p[j] = (uint8_t)rnd();
+        float d = (float)(rnd() % 1000 + 1) * 2e-5f, m = -(float)(rnd() % 1000) * 1e-4f;
+        switch (rnd() % 16) {
+        case 0: d = 0.0f; break;
+        case 1: d *= 1e-3f; break;
+        case 2: d *= 100.0f; m = -m; break;
+        }
+        uint16_t dh = quant_f32_to_f16(d), mh = quant_f32_to_f16(m);
+        memcpy(p, &dh, 2);
+        if (type == QT_Q4_1)
+            memcpy(p + 2, &mh, 2);
+    }
+    t->type = type;
+    t->rows = rows;
+    t->cols = cols;
+    t->row_bytes = nb * block;
+    t->data = data;
+    return data;
+}
+
+static struct rq_matrix *repack_or_die(const struct qtensor *t)
+{
+    char err[160];
+    struct rq_matrix *m = rq_repack(t, err, sizeof err);
+    if (!m) {
+        fprintf(stderr, "%s\n", err);
+        exit(1);
+    }
+    return m;
+}
+
+static void reserve_or_die(uint32_t cols)
+{
+    char err[160];
+    if (dispatch_reserve(cols, err, sizeof err) != 0 || dispatch_init(5, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        exit(1);
+    }
+}
+
+static int cmd_report(int argc, char **argv)
+{
+    char err[160];
+    if (dispatch_init(argc > 2 ? (uint32_t)atoi(argv[2]) : 20, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    const struct dispatch_report *r = dispatch_get_report();
+    printf("cpu %s features 0x%x\n", r->vendor, (unsigned)r->cpu);
+    for (uint32_t i = 0; i < r->n; i++)
+        printf("variant %s allowed %d exact %d q4 %.3f q8 %.3f ns/MAC\n", r->v[i].name, r->v[i].allowed,
+               r->v[i].exact, r->v[i].ns_per_mac[RQ_Q4], r->v[i].ns_per_mac[RQ_Q8]);
+    printf("chosen q4 %s q8 %s\n", r->chosen[RQ_Q4], r->chosen[RQ_Q8]);
+    return 0;
+}
+
+static int cmd_selftest(void)
+{
+    static const uint32_t shapes[][2] = { { 8, 32 }, { 13, 64 }, { 64, 576 }, { 21, 1536 }, { 3, 160 }, { 40, 2048 } };
+    for (uint32_t type = QT_Q4_1; type <= QT_Q8_0; type += QT_Q8_0 - QT_Q4_1) {
+        for (uint32_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+            uint32_t rows = shapes[s][0], cols = shapes[s][1];
+            struct qtensor t;
+            uint8_t *data = random_tensor(&t, type, rows, cols);
+            struct rq_matrix *m = repack_or_die(&t);
+            float *x = malloc(cols * sizeof(float)), *ref = malloc(rows * sizeof(float)),
+                  *y = malloc(rows * sizeof(float));
+            for (uint32_t i = 0; i < cols; i++)
+                x[i] = (float)((int32_t)(rnd() % 20001) - 10000) * 1e-3f * (rnd() % 50 == 0 ? 100.0f : 1.0f);
+            struct rq_act a;
+            rq_act_init(&a, cols);
+            rq_act_quantize(&a, x, cols);
+            rq_variant_scalar.matvec[m->format](m, &a, ref);
+            for (uint32_t v = 1; dispatch_variant(v); v++) {
+                if (!allowed(dispatch_variant(v)))
+                    continue;
+                for (uint32_t r = 0; r < rows; r++)
+                    y[r] = -1.0f;
+                dispatch_variant(v)->matvec[m->format](m, &a, y);
+                if (memcmp(y, ref, rows * sizeof(float)) != 0) {
+                    printf("MISMATCH %s %s %ux%u\n", dispatch_variant(v)->name, quant_type_name(type), rows, cols);
+                    return 1;
+                }
+            }
+            rq_act_free(&a);
+            rq_free(m);
+            free(data);
+            free(x);
+            free(ref);
+            free(y);
+        }
+    }
+    printf("ok\n");
+    return 0;
+}
+
+static void *read_file(const char *path, size_t want)
+{
+    FILE *f = fopen(path, "rb");
+    void *buf = malloc(want ? want : 1);
+    if (!f || fread(buf, 1, want, f) != want) {
+        fprintf(stderr, "cannot read %zu bytes from %s\n", want, path);
+        exit(1);
+    }
+    fclose(f);
+    return buf;
+}
+
+static int cmd_run(char **argv)
+{
+    uint32_t type = (uint32_t)atoi(argv[2]), rows = (uint32_t)atoi(argv[3]), cols = (uint32_t)atoi(argv[4]);
+    struct qtensor t = { type, rows, cols, (uint32_t)quant_row_bytes(type, cols), NULL };
+    t.data = read_file(argv[5], (size_t)rows * t.row_bytes);
+    float *x = read_file(argv[6], cols * sizeof(float));
+    reserve_or_die(cols);
+    struct rq_matrix *m = repack_or_die(&t);
+    float *y = malloc(rows * sizeof(float));
+    FILE *out = fopen(argv[7], "wb");
+    struct rq_act a;
+    rq_act_init(&a, cols);
+    rq_act_quantize(&a, x, cols);
+    for (uint32_t v = 0; dispatch_variant(v); v++) {
+        if (!allowed(dispatch_variant(v)))
+            continue;
+        dispatch_variant(v)->matvec[m->format](m, &a, y);
+        fwrite(y, sizeof(float), rows, out);
+        printf("%s\n", dispatch_variant(v)->name);
+    }
+    /* And once more through the dispatcher's own entry point. */
+    rq_matvec(m, x, y);
+    fwrite(y, sizeof(float), rows, out);
+    printf("dispatch\n");
+    fclose(out);
+    return 0;
+}
+
+static int cmd_bench(char **argv)
+{
+    uint32_t rows = (uint32_t)atoi(argv[2]), cols = (uint32_t)atoi(argv[3]), ms = (uint32_t)atoi(argv[4]);
+    for (uint32_t type = QT_Q4_1; type <= QT_Q8_0; type += QT_Q8_0 - QT_Q4_1) {
+        struct qtensor t;
+        uint8_t *data = random_tensor(&t, type, rows, cols);
+        struct rq_matrix *m = repack_or_die(&t);
+        float *x = malloc(cols * sizeof(float)), *y = malloc(rows * sizeof(float));
+        for (uint32_t i = 0; i < cols; i++)
+            x[i] = (float)((int32_t)(rnd() % 2001) - 1000) * 1e-3f;
+        struct rq_act a;
+        rq_act_init(&a, cols);
+        rq_act_quantize(&a, x, cols);
+        for (uint32_t v = 0; dispatch_variant(v); v++) {
+            if (!allowed(dispatch_variant(v)))
+                continue;
+            dispatch_variant(v)->matvec[m->format](m, &a, y);
+            uint64_t t0 = llm_time_ns(), dt;
+            uint32_t calls = 0;
+            do {
+                dispatch_variant(v)->matvec[m->format](m, &a, y);
+                calls++;
+                dt = llm_time_ns() - t0;
+            } while (dt < (uint64_t)ms * 1000000u);
+            printf("%s %s %ux%u %.3f ns/MAC\n", quant_type_name(type), dispatch_variant(v)->name, rows, cols,
+                   (double)dt / ((double)calls * rows * cols));
+        }
+        rq_act_free(&a);
+        rq_free(m);
+        free(data);
+        free(x);
+        free(y);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "report") == 0)
+        return cmd_report(argc, argv);
+    if (argc == 2 && strcmp(argv[1], "selftest") == 0)
+        return cmd_selftest();
+    if (argc == 8 && strcmp(argv[1], "run") == 0)
+        return cmd_run(argv);
+    if (argc == 5 && strcmp(argv[1], "bench") == 0)
+        return cmd_bench(argv);
+    fprintf(stderr, "usage: kernels_harness report [MS] | selftest | run TYPE ROWS COLS W X OUT | bench ROWS COLS MS\n");
+    return 2;
+}

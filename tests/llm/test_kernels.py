@@ -1,0 +1,99 @@
+"""The repacked integer matrix-vector kernels (llm/repack.c, llm/kernels_*.c,
+llm/dispatch.c) through build/tests/kernels_harness: every variant equals the
+scalar reference bit for bit, and the recipe stays close to the float product
+of the dequantized weights on the real model's matrices."""
+import subprocess
+
+import numpy as np
+import pytest
+from gguf import GGUFReader
+from gguf.quants import dequantize
+
+GGML_IDS = {"Q4_1": 3, "Q8_0": 8}
+
+
+@pytest.fixture(scope="module")
+def harness(build_dir):
+    path = build_dir / "tests" / "kernels_harness"
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run make")
+    return path
+
+
+@pytest.fixture(scope="module")
+def tensors(smollm2_path):
+    return {t.name: t for t in GGUFReader(smollm2_path).tensors}
+
+
+def run(harness, *args):
+    return subprocess.run([str(harness), *map(str, args)], capture_output=True, text=True, timeout=120)
+
+
+def test_selftest_all_variants_bit_exact(harness):
+    out = run(harness, "selftest")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.strip() == "ok"
+
+
+def test_report_lists_measured_variants(harness):
+    out = run(harness, "report", 2)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    variants = {l.split()[1]: l.split() for l in lines if l.startswith("variant ")}
+    assert "scalar" in variants and variants["scalar"][3] == "1"
+    chosen = dict(zip(lines[-1].split()[1::2], lines[-1].split()[2::2]))
+    for fmt in ("q4", "q8"):
+        assert chosen[fmt] in variants, lines
+        assert variants[chosen[fmt]][3] == "1"  # allowed on this CPU
+        assert variants[chosen[fmt]][5] == "1"  # and exact
+
+
+def activation(cols, seed):
+    """Activations shaped like the model's: mostly small, a few outliers."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(cols).astype(np.float32)
+    x[rng.integers(0, cols, 4)] *= 30.0
+    return x
+
+
+@pytest.mark.parametrize("name,rows", [
+    ("blk.0.attn_k.weight", None),
+    ("blk.3.ffn_down.weight", None),
+    ("blk.7.ffn_gate.weight", None),
+    ("token_embd.weight", 3000),
+])
+def test_real_matrices(harness, tensors, tmp_path, name, rows):
+    t = tensors[name]
+    raw = np.asarray(t.data)
+    if rows:
+        raw = raw[:rows]
+    n_rows, cols = raw.shape[0], int(t.shape[0])
+    w = dequantize(raw, t.tensor_type).reshape(n_rows, cols).astype(np.float64)
+    x = activation(cols, n_rows)
+    (tmp_path / "w.bin").write_bytes(raw.tobytes())
+    (tmp_path / "x.bin").write_bytes(x.tobytes())
+    out = run(harness, "run", GGML_IDS[t.tensor_type.name], n_rows, cols,
+              tmp_path / "w.bin", tmp_path / "x.bin", tmp_path / "y.bin")
+    assert out.returncode == 0, out.stderr
+    names = out.stdout.split()
+    ys = np.fromfile(tmp_path / "y.bin", dtype=np.float32).reshape(len(names), n_rows)
+    assert names[0] == "scalar" and names[-1] == "dispatch"
+    for name_v, y in zip(names[1:], ys[1:]):
+        assert y.tobytes() == ys[0].tobytes(), f"{name_v} differs from scalar"
+    ref = w @ x.astype(np.float64)
+    err = np.linalg.norm(ys[0] - ref) / np.linalg.norm(ref)
+    # Q8_0 rows are requantized to one int8 unit per row, hence the wider bound.
+    assert err < (1e-2 if t.tensor_type.name == "Q8_0" else 3e-3), err
+
+
+def test_non_finite_activation_gives_nan_not_noise(harness, tensors, tmp_path):
+    t = tensors["blk.0.attn_v.weight"]
+    raw = np.asarray(t.data)
+    x = activation(int(t.shape[0]), 1)
+    x[100] = np.nan
+    (tmp_path / "w.bin").write_bytes(raw.tobytes())
+    (tmp_path / "x.bin").write_bytes(x.tobytes())
+    out = run(harness, "run", 3, raw.shape[0], int(t.shape[0]), tmp_path / "w.bin",
+              tmp_path / "x.bin", tmp_path / "y.bin")
+    assert out.returncode == 0, out.stderr
+    assert np.isnan(np.fromfile(tmp_path / "y.bin", dtype=np.float32)).all()
