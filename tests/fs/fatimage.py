@@ -88,41 +88,42 @@ def check_consistent(image, tmp_path, lba=PART_LBA):
     assert fsinfo_free(image, lba) == count_free(image, lba), "FSInfo free count is stale"
 
 
-def geometry(image, lba=PART_LBA):
-    """Boot sector fields: sectors per cluster, reserved sectors, FAT count and size, FSInfo sector."""
+def read_part(image, offset, size, lba=PART_LBA):
+    """`size` bytes at byte `offset` inside the partition."""
     with open(image, "rb") as f:
-        f.seek(lba * SECTOR)
-        bs = f.read(SECTOR)
-    spc = bs[13]
-    reserved, = struct.unpack_from("<H", bs, 14)
-    nfats = bs[16]
-    fat_sectors, = struct.unpack_from("<I", bs, 36)
-    fsinfo, = struct.unpack_from("<H", bs, 48)
-    return dict(spc=spc, reserved=reserved, nfats=nfats, fat_sectors=fat_sectors, fsinfo=fsinfo)
+        f.seek(lba * SECTOR + offset)
+        return f.read(size)
+
+
+def geometry(image, lba=PART_LBA):
+    """Boot sector fields: sectors per cluster, reserved sectors, FAT count and
+    size, FSInfo sector, total sectors, root cluster, data clusters."""
+    bs = read_part(image, 0, SECTOR, lba)
+    g = dict(spc=bs[13], reserved=struct.unpack_from("<H", bs, 14)[0], nfats=bs[16],
+             fat_sectors=struct.unpack_from("<I", bs, 36)[0],
+             fsinfo=struct.unpack_from("<H", bs, 48)[0], total=struct.unpack_from("<I", bs, 32)[0],
+             root=struct.unpack_from("<I", bs, 44)[0])
+    g["data"] = g["reserved"] + g["nfats"] * g["fat_sectors"]
+    g["clusters"] = (g["total"] - g["data"]) // g["spc"]
+    return g
 
 
 def fat_copies(image, lba=PART_LBA):
     g = geometry(image, lba)
-    part = partition_bytes(image, lba)
     size = g["fat_sectors"] * SECTOR
-    first = g["reserved"] * SECTOR
-    return [part[first + i * size:first + (i + 1) * size] for i in range(g["nfats"])]
+    return [read_part(image, (g["reserved"] + i * g["fat_sectors"]) * SECTOR, size, lba)
+            for i in range(g["nfats"])]
 
 
 def fsinfo_free(image, lba=PART_LBA):
     g = geometry(image, lba)
-    off = g["fsinfo"] * SECTOR
-    return struct.unpack_from("<I", partition_bytes(image, lba), off + 488)[0]
+    return struct.unpack_from("<I", read_part(image, g["fsinfo"] * SECTOR + 488, 4, lba))[0]
 
 
 def count_free(image, lba=PART_LBA):
     """Free clusters counted in the first FAT."""
     g = geometry(image, lba)
-    part = partition_bytes(image, lba)
-    total, = struct.unpack_from("<I", part, 32)
-    clusters = (total - g["reserved"] - g["nfats"] * g["fat_sectors"]) // g["spc"]
-    fat = fat_copies(image, lba)[0]
-    entries = struct.unpack_from(f"<{clusters + 2}I", fat)
+    entries = struct.unpack_from(f"<{g['clusters'] + 2}I", fat_copies(image, lba)[0])
     return sum(1 for e in entries[2:] if e & 0x0FFFFFFF == 0)
 
 
@@ -136,15 +137,12 @@ def patch(image, offset, data):
 def root_entry_cluster(image, short_name):
     """First cluster of an 8.3 entry (e.g. b"BIG     BIN") in the root directory."""
     g = geometry(image)
-    part = partition_bytes(image)
-    root, = struct.unpack_from("<I", part, 44)
-    data = (g["reserved"] + g["nfats"] * g["fat_sectors"]) * SECTOR
     cluster_bytes = g["spc"] * SECTOR
-    start = data + (root - 2) * cluster_bytes
-    for off in range(start, start + cluster_bytes, 32):
-        if part[off:off + 11] == short_name:
-            hi, = struct.unpack_from("<H", part, off + 20)
-            lo, = struct.unpack_from("<H", part, off + 26)
+    root = read_part(image, g["data"] * SECTOR + (g["root"] - 2) * cluster_bytes, cluster_bytes)
+    for off in range(0, cluster_bytes, 32):
+        if root[off:off + 11] == short_name:
+            hi, = struct.unpack_from("<H", root, off + 20)
+            lo, = struct.unpack_from("<H", root, off + 26)
             return hi << 16 | lo
     raise KeyError(short_name)
 
