@@ -1,7 +1,7 @@
 """Seed corpora for the fuzz targets, made from real files: the SmolLM2 GGUF's
 header region (and truncations of it), stories260K.bin, a tiny but complete
-GGUF written with the gguf package (every metadata type, every supported
-tensor type), tiny llama2.c models and tokenizer.bin files."""
+GGUF (myos/tiny_gguf.py: every metadata type, every supported tensor type),
+tiny llama2.c models and tokenizer.bin files."""
 from __future__ import annotations
 
 import struct
@@ -9,88 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-TINY_DIM, TINY_HIDDEN, TINY_VOCAB = 32, 64, 40
-
-
-def _byte_level_vocab() -> tuple[list[str], list[str]]:
-    """A small GPT-2 style vocabulary: the printable byte-level alphabet
-    slice, a few merged pieces, control tokens, and matching merges."""
-    tokens = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
-    tokens += [chr(c) for c in range(ord("a"), ord("z") + 1)] + ["Ġ", "Ċ"]
-    merges = ["Ġ t", "h e", "Ġt he", "i n", "a n", "e r", "o n", "Ġ a"]
-    tokens += [m.replace(" ", "") for m in merges[:TINY_VOCAB - len(tokens)]]
-    return tokens[:TINY_VOCAB], merges
-
-
-def tiny_gguf(path: Path) -> None:
-    """A complete 1-layer llama GGUF with F32/F16/Q8_0/Q4_0/Q4_1 tensors."""
-    import gguf
-
-    rng = np.random.default_rng(0)
-    w = gguf.GGUFWriter(str(path), "llama")
-    w.add_name("tiny")
-    w.add_block_count(1)
-    w.add_context_length(64)
-    w.add_embedding_length(TINY_DIM)
-    w.add_feed_forward_length(TINY_HIDDEN)
-    w.add_head_count(4)
-    w.add_head_count_kv(2)
-    w.add_rope_dimension_count(TINY_DIM // 4)
-    w.add_rope_freq_base(10000.0)
-    w.add_layer_norm_rms_eps(1e-5)
-    tokens, merges = _byte_level_vocab()
-    w.add_tokenizer_model("gpt2")
-    w.add_tokenizer_pre("smollm")
-    w.add_token_list(tokens)
-    w.add_token_types([3, 3, 3] + [1] * (len(tokens) - 3))
-    w.add_token_merges(merges)
-    w.add_bos_token_id(1)
-    w.add_eos_token_id(2)
-    w.add_chat_template("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}")
-    # One key of every metadata value type.
-    w.add_uint8("seed.u8", 7)
-    w.add_int8("seed.i8", -7)
-    w.add_uint16("seed.u16", 700)
-    w.add_int16("seed.i16", -700)
-    w.add_uint32("seed.u32", 70000)
-    w.add_int32("seed.i32", -70000)
-    w.add_float32("seed.f32", 0.5)
-    w.add_bool("seed.bool", True)
-    w.add_uint64("seed.u64", 1 << 40)
-    w.add_int64("seed.i64", -(1 << 40))
-    w.add_float64("seed.f64", 0.25)
-    w.add_array("seed.arr_i32", [1, 2, 3])
-    w.add_array("seed.arr_str", ["x", "yz"])
-
-    def norm(name):
-        w.add_tensor(name, (1.0 + rng.normal(0, 0.1, TINY_DIM)).astype(np.float32))
-
-    def tensor(name, rows, cols, qtype):
-        data = rng.normal(0, 0.1, (rows, cols)).astype(np.float32)
-        if qtype == gguf.GGMLQuantizationType.F16:
-            w.add_tensor(name, data.astype(np.float16))
-        else:
-            q = gguf.quants.quantize(data, qtype)
-            w.add_tensor(name, q, raw_shape=q.shape, raw_dtype=qtype)
-
-    T = gguf.GGMLQuantizationType
-    d, h = TINY_DIM, TINY_HIDDEN
-    kv = d // 2
-    tensor("token_embd.weight", TINY_VOCAB, d, T.Q8_0)
-    norm("blk.0.attn_norm.weight")
-    tensor("blk.0.attn_q.weight", d, d, T.Q4_0)
-    tensor("blk.0.attn_k.weight", kv, d, T.Q4_1)
-    tensor("blk.0.attn_v.weight", kv, d, T.Q8_0)
-    tensor("blk.0.attn_output.weight", d, d, T.F16)
-    norm("blk.0.ffn_norm.weight")
-    tensor("blk.0.ffn_gate.weight", h, d, T.Q4_1)
-    tensor("blk.0.ffn_up.weight", h, d, T.Q4_0)
-    tensor("blk.0.ffn_down.weight", d, h, T.F32)
-    norm("output_norm.weight")
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
+from myos import tiny_gguf
 
 
 def tiny_llama2c(vocab: int, shared: bool = True) -> bytes:
@@ -129,7 +48,9 @@ def write_corpora(root: Path, smollm2: Path, stories260k: Path) -> dict[str, Pat
 
     g = dirs["fuzz_gguf"]
     tiny = g / "tiny.gguf"
-    tiny_gguf(tiny)
+    tiny_gguf.write(tiny, ["<|endoftext|>", "<|im_start|>", "<|im_end|>"], bos=1, eos=2,
+                    chat_template="{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}"
+                                  "<|im_end|>\n{% endfor %}")
     data = tiny.read_bytes()
     (g / "tiny_v2.gguf").write_bytes(data[:4] + struct.pack("<I", 2) + data[8:])
     for cut in (8, 24, 100, len(data) // 2, len(data) - 1):

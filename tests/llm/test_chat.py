@@ -8,11 +8,14 @@ import llama_cpp
 import pytest
 from gguf import GGUFReader
 
+from myos import tiny_gguf
+
 SYSTEM, USER, ASSISTANT = 0, 1, 2
 ROLE_NAMES = {SYSTEM: "system", USER: "user", ASSISTANT: "assistant"}
 SMOLLM_SYSTEM = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
 
-# Meta's Llama-2-chat template, as published with the model.
+# The published templates of the other families (Llama-2-chat, Llama-3-Instruct,
+# Gemma), as their models ship them.
 LLAMA2_TEMPLATE = (
     "{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}"
     "{% set system_message = messages[0]['content'] %}{% else %}{% set loop_messages = messages %}"
@@ -23,6 +26,26 @@ LLAMA2_TEMPLATE = (
     "{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}"
     "{% elif message['role'] == 'assistant' %}{{ ' '  + content.strip() + ' ' + eos_token }}{% endif %}"
     "{% endfor %}")
+LLAMA3_TEMPLATE = (
+    "{% set loop_messages = messages %}{% for message in loop_messages %}"
+    "{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'"
+    "+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}"
+    "{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}")
+GEMMA_TEMPLATE = (
+    "{{ bos_token }}{% if messages[0]['role'] == 'system' %}"
+    "{% set first_user_prefix = messages[0]['content'] + '\n\n' %}{% set loop_messages = messages[1:] %}"
+    "{% else %}{% set first_user_prefix = '' %}{% set loop_messages = messages %}{% endif %}"
+    "{% for message in loop_messages %}{% if message['role'] == 'assistant' %}{% set role = 'model' %}"
+    "{% else %}{% set role = message['role'] %}{% endif %}"
+    "{{ '<start_of_turn>' + role + '\n' + (first_user_prefix if loop.first else '') + message['content'] | trim"
+    " + '<end_of_turn>\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<start_of_turn>model\n' }}{% endif %}")
+FAMILIES = [  # family, control tokens (BOS and EOS first), template
+    ("llama2", ["<s>", "</s>"], LLAMA2_TEMPLATE),
+    ("llama3", ["<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"],
+     LLAMA3_TEMPLATE),
+    ("gemma", ["<bos>", "<eos>", "<start_of_turn>", "<end_of_turn>"], GEMMA_TEMPLATE),
+]
 
 CONVERSATIONS = [
     [(USER, "Hello")],
@@ -130,20 +153,23 @@ def test_next_turn_continues_the_conversation(harness, smollm2_path, vocab, temp
     assert ids(first) + generated + ids(nxt) == ids(full)
 
 
-def test_llama2_layout_matches_the_meta_template(harness, smollm2_path, vocab, tmp_path):
-    # SmolLM2's vocabulary stands in for Llama-2's: its BOS and EOS (ids 1, 2)
-    # are rendered as the strings of those tokens.
-    tmpl = tmp_path / "llama2.jinja"
-    tmpl.write_text(LLAMA2_TEMPLATE)
+@pytest.mark.parametrize("family,specials,template", FAMILIES, ids=[f[0] for f in FAMILIES])
+def test_other_families_match_their_published_templates(harness, tmp_path, family, specials, template):
+    """A tiny GGUF whose vocabulary has the family's control tokens stands in
+    for the real model; llama.cpp tokenizes the rendered template with it."""
+    model = tmp_path / f"{family}.gguf"
+    tiny_gguf.write(model, specials, bos=0, eos=1, chat_template=template)
+    vocab = llama_cpp.Llama(str(model), vocab_only=True, verbose=False)
     convs = [[(USER, "Hello")], [(SYSTEM, "Be brief."), (USER, "Why is the sky blue?")],
-             [(SYSTEM, "Be brief."), (USER, "Hi"), (ASSISTANT, "Hello."), (USER, "Bye")]]
-    info, _, *lines = ask(harness, smollm2_path, b"I\n" + b"".join(fmt_request(c) for c in convs), tmpl)
-    assert info.split()[1] == "llama2"
-    bos, eos = "<|im_start|>", "<|im_end|>"
-    assert reference_ids(vocab, bos + eos) == [1, 2]  # the GGUF's bos and eos ids
+             [(SYSTEM, "Be brief."), (USER, "Hi"), (ASSISTANT, "Hello there."), (USER, "Bye")]]
+    info, _, *lines = ask(harness, model, b"I\n" + b"".join(fmt_request(c) for c in convs))
+    assert info.split()[1] == family
+    eot = [int(x) for x in info.split()[info.split().index("eot") + 1:]]
+    # EOS, and the turn-closing token (the last control token) where it is not EOS.
+    assert set(eot) == ({1} if family == "llama2" else {1, len(specials) - 1})
     for conv, line in zip(convs, lines, strict=True):
-        text = jinja2.Environment().from_string(LLAMA2_TEMPLATE).render(
-            messages=[{"role": ROLE_NAMES[r], "content": t} for r, t in conv], bos_token=bos, eos_token=eos)
+        # llama2 adds no generation prompt of its own: the answer follows [/INST].
+        text = render(template, conv, bos_token=specials[0], eos_token=specials[1])
         assert ids(line) == reference_ids(vocab, text), conv
 
 
