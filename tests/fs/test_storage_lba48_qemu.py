@@ -16,11 +16,15 @@ def test_partition_beyond_128_gib(tmp_path, boot_only_image):
     big = make_image(tmp_path / "big.img", dirs=["/MODELS"], files={"/MODELS/data.bin": data},
                      lba=FAR_LBA)
     drive = f"file={big},format=raw,if=ide,index=1"
-    with Machine(snapshot=False, extra_args=("-drive", drive)).boot(boot_only_image) as m:
+    cdrom = "if=ide,index=2,media=cdrom"          # ATAPI on ata1-master: not a disk
+    with Machine(snapshot=False, extra_args=("-drive", drive, "-drive", cdrom)).boot(
+            boot_only_image) as m:
         assert "storage: FAT32 volume MYOS on ata0-slave (DMA)" in m.transcript
         out = m.run("disk")
-        sectors = int(re.search(r"ata0-slave: QEMU HARDDISK, \d+ MiB \((\d+) sectors\), LBA48", out)[1])
+        sectors = int(re.search(r"ata0-slave: QEMU HARDDISK, \d+ MiB \((\d+) sectors\), LBA48",
+                                out)[1])
         assert sectors > 1 << 28
+        assert "ide1-cd0" in m.hmp("info block") and "ata1" not in out
         for mode in ("on", "off"):            # DMA, then PIO, both with LBA48 commands
             m.run(f"disk dma {mode}")
             out = m.run("sum /MODELS/data.bin", timeout=60)
