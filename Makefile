@@ -37,6 +37,7 @@ include kernel/lib/lib.mk
 include kernel/fs/fs.mk
 include kernel/kernel.mk
 include llm/llm.mk
+include kernel/llm.mk
 include tests/tests.mk
 
 image: $(BUILD)/myos.img

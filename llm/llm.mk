@@ -12,7 +12,14 @@ $(BUILD)/host/llm/%.o: llm/%.c | $(SETUP)
 
 # Host test harnesses and fuzz targets link $(LLM_HOST_OBJS) $(LLM_HOST_PLATFORM).
 MYOS_LLM := $(BUILD)/host/myos-llm
-$(MYOS_LLM): $(LLM_HOST_OBJS) $(LLM_HOST_PLATFORM) $(BUILD)/host/llm/host/main.o
+# The float math the engine calls is kernel/lib/math.c in both builds (not
+# glibc's here), so the host program and the OS generate the same tokens.
+LLM_HOST_MATH := $(BUILD)/host/kernel/lib/math.o
+$(LLM_HOST_MATH): kernel/lib/math.c kernel/lib/math.h | $(SETUP)
+	@mkdir -p $(@D)
+	$(HOST_CC) -std=gnu11 -O2 -g -msse2 -mfpmath=sse -ffp-contract=off -fno-builtin -Wall -Wextra -Werror \
+		-Ikernel -c $< -o $@
+$(MYOS_LLM): $(LLM_HOST_OBJS) $(LLM_HOST_PLATFORM) $(BUILD)/host/llm/host/main.o $(LLM_HOST_MATH)
 	$(HOST_CC) $(HOST_CFLAGS) $^ -o $@ -lm
 HOST_PROGRAMS += $(MYOS_LLM)
 

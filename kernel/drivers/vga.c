@@ -2,6 +2,7 @@
  * (CRT controller registers 0x0e/0x0f) kept on the write position. */
 #include <stdint.h>
 #include "drivers/vga.h"
+#include "drivers/cp437.h"
 #include "arch/x86/io.h"
 #include "lib/string.h"
 
@@ -90,9 +91,15 @@ static void put(char ch)
         scroll();
 }
 
+/* Text is UTF-8; the screen's font is code page 437 (drivers/cp437.h). */
 void vga_write(const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        put(s[i]);
+    static struct utf8_decoder utf8;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t glyphs[2];
+        int count = cp437_feed(&utf8, (uint8_t)s[i], glyphs);
+        for (int k = 0; k < count; k++)
+            put((char)glyphs[k]);
+    }
     move_cursor();
 }

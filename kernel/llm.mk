@@ -1,0 +1,27 @@
+# kernel/llm.mk: the inference engine inside the kernel. Every engine file
+# (LLM_SRCS, from llm/llm.mk) is compiled with the kernel's flags into
+# build/kernel/engine/, seeing only llm/ and the compiler's freestanding
+# headers (never a kernel header); kernel/llm_platform.c provides
+# llm/platform.h. The `ai` family (commands, model and settings state, word
+# wrap) and the VGA code page 437 mapping are kernel files that may use llm.h.
+LLM_KERNEL_OBJS := $(LLM_SRCS:llm/%.c=$(BUILD)/kernel/engine/%.o)
+
+$(BUILD)/kernel/engine/%.o: llm/%.c | $(SETUP)
+	@mkdir -p $(@D)
+	$(KERNEL_CC) $(KERNEL_CFLAGS) -nostdinc -isystem $(shell $(KERNEL_CC) -m32 -print-file-name=include) \
+		-Illm -MMD -MP -c $< -o $@
+
+AI_KERNEL_SRCS := kernel/llm_platform.c $(wildcard kernel/ai/*.c) \
+	kernel/shell/cmd_ai.c kernel/shell/cmd_models.c kernel/shell/cmd_settings.c
+AI_KERNEL_OBJS := $(patsubst kernel/%.c,$(BUILD)/kernel/%.o,$(AI_KERNEL_SRCS))
+# Compiled by kernel.mk's pattern rule, with the engine's public header too.
+$(AI_KERNEL_OBJS): KERNEL_CFLAGS += -Illm
+
+AI_ALL_OBJS := $(LLM_KERNEL_OBJS) $(AI_KERNEL_OBJS) \
+	$(BUILD)/kernel/drivers/cp437.o $(BUILD)/kernel/drivers/cp437_table.o
+KERNEL_OBJS += $(AI_ALL_OBJS)
+# kernel.mk was read before this fragment: its link rule's prerequisite list
+# does not have these objects yet (its recipe links the full KERNEL_OBJS).
+$(KERNEL_ELF): $(AI_ALL_OBJS)
+
+-include $(AI_ALL_OBJS:.o=.d)

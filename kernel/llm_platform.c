@@ -1,0 +1,35 @@
+/* llm_platform.c: llm/platform.h implemented by the kernel, so the inference
+ * engine (llm/) runs in ring 0: memory from the kernel heap, time from the
+ * calibrated TSC, diagnostics on the console. The C library subset it names
+ * comes from kernel/lib (string, printf, math). */
+#include <stdarg.h>
+#include "platform.h"
+#include "arch/x86/timer.h"
+#include "drivers/console.h"
+#include "lib/memory.h"
+#include "lib/printf.h"
+
+void *llm_alloc(size_t size, size_t align)
+{
+    return kaligned_alloc(align, size);
+}
+
+void llm_free(void *ptr)
+{
+    kfree(ptr);
+}
+
+uint64_t llm_time_ns(void)
+{
+    return timer_ns();
+}
+
+void llm_log(const char *fmt, ...)
+{
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    kprintf("%s\n", line);
+}

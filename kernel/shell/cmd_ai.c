@@ -1,0 +1,136 @@
+/* cmd_ai.c: `ai PROMPT` (one answer) and `chat` (a conversation), streamed
+ * token by token, word-wrapped, to VGA and serial; Ctrl+C stops at the next
+ * token. A status line follows each answer. */
+#include "shell/command.h"
+#include "shell/lineedit.h"
+#include "shell/shell.h"
+#include "ai/args.h"
+#include "ai/model.h"
+#include "ai/settings.h"
+#include "ai/wrap.h"
+#include "drivers/console.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+#define CHAT_PROMPT "you> "
+
+/* The engine's streaming callback: shows the piece, asks to stop on Ctrl+C. */
+static int emit(void *user, const char *text, size_t len)
+{
+    wrap_write(user, text, len);
+    return console_poll_cancel();
+}
+
+static void print_ids(const char *label, const int32_t *ids, uint32_t n)
+{
+    kprintf("%s:", label);
+    for (uint32_t i = 0; i < n; i++)
+        kprintf(" %ld", (long)ids[i]);
+    kprintf("\n");
+}
+
+/* Tenths of a second and tokens per second x10, for "%u.%u". */
+static uint32_t tenths(uint64_t ns)
+{
+    return (uint32_t)((ns + 50000000) / 100000000);
+}
+
+static uint32_t rate10(uint32_t tokens, uint64_t ns)
+{
+    return ns ? (uint32_t)(((uint64_t)tokens * 10000000000ull + ns / 2) / ns) : 0;
+}
+
+/* Generates one answer in session s; 0, or -1 after an error line. */
+static int answer(llm_session *s, const char *prompt, size_t len)
+{
+    struct wrap w;
+    struct llm_result r;
+    char err[200];
+    uint32_t pos_before = llm_session_pos(s);
+    wrap_begin(&w);
+    int rc = llm_generate(s, prompt, len, emit, &w, &r, err, sizeof err);
+    wrap_end(&w);
+    if (rc != 0) {
+        kprintf("error: %s\n", err);
+        return -1;
+    }
+    if (r.stop == LLM_STOP_CALLBACK)
+        kprintf("^C (stopped)\n");
+    else if (r.stop == LLM_STOP_CONTEXT)
+        kprintf("(the context is full: 'set ctx' allows more)\n");
+    /* Fewer positions than this call added: the oldest turns were dropped. */
+    if (llm_session_pos(s) < pos_before + r.prompt_tokens + (r.gen_tokens ? r.gen_tokens - 1 : 0))
+        kprintf("(context full: the oldest turns were forgotten)\n");
+    uint32_t gen = rate10(r.gen_tokens, r.gen_ns), pt = tenths(r.prompt_ns);
+    kprintf("[%lu tokens | %lu.%lu tok/s | prompt %lu tok in %lu.%lu s]\n", (unsigned long)r.gen_tokens,
+            (unsigned long)(gen / 10), (unsigned long)(gen % 10), (unsigned long)r.prompt_tokens,
+            (unsigned long)(pt / 10), (unsigned long)(pt % 10));
+    if (ai_settings()->show_ids) {
+        print_ids("prompt_ids", r.prompt_ids, r.n_prompt_ids);
+        print_ids("generated_ids", r.gen_ids, r.n_gen_ids);
+    }
+    return 0;
+}
+
+static int is_blank(const char *s)
+{
+    while (*s == ' ')
+        s++;
+    return *s == 0;
+}
+
+static int cmd_ai(int argc, char **argv)
+{
+    static char prompt[SHELL_LINE_MAX];
+    int len = ai_join_args(argc, argv, prompt, sizeof prompt); /* the line held them: fits */
+    if (len <= 0 || is_blank(prompt)) {
+        kprintf("error: empty prompt (usage: ai PROMPT)\n");
+        return -1;
+    }
+    llm_session *s = ai_model_session();
+    if (!s)
+        return -1;
+    llm_session_reset(s); /* one answer: no earlier conversation */
+    return answer(s, prompt, (size_t)len);
+}
+SHELL_COMMAND(ai, "ai PROMPT: one answer from the current model", cmd_ai);
+
+static int cmd_chat(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1) {
+        kprintf("error: chat takes no arguments (type your turns after '" CHAT_PROMPT "')\n");
+        return -1;
+    }
+    llm_session *s = ai_model_session();
+    if (!s)
+        return -1;
+    struct llm_model_info info;
+    llm_model_get_info(ai_model_current(), &info);
+    if (!info.has_chat_template) {
+        kprintf("error: %s has no chat template: use 'ai' for a completion\n", ai_model_name());
+        return -1;
+    }
+    llm_session_reset(s);
+    kprintf("chat with %s: '/reset' forgets the conversation, '/bye' leaves\n", ai_model_name());
+    static char line[SHELL_LINE_MAX];
+    for (;;) {
+        enum lineedit_result lr = lineedit_read(CHAT_PROMPT, line, sizeof line);
+        if (lr == LINE_CANCELLED)
+            return 0;
+        if (lr == LINE_TOO_LONG) {
+            kprintf("error: line too long (at most %d characters), ignored\n", SHELL_LINE_MAX - 1);
+            continue;
+        }
+        if (!strcmp(line, "/bye"))
+            return 0;
+        if (!strcmp(line, "/reset")) {
+            llm_session_reset(s);
+            kprintf("(conversation forgotten)\n");
+            continue;
+        }
+        if (!is_blank(line))
+            answer(s, line, strlen(line));
+    }
+}
+SHELL_COMMAND(chat, "chat: a conversation that remembers ('/reset', '/bye')", cmd_chat);

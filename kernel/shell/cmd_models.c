@@ -1,0 +1,110 @@
+/* cmd_models.c: `models` lists the model files in /MODELS from their headers
+ * alone (architecture, parameters, quantization, size, context), the current
+ * one marked; `model NAME` switches to another one. */
+#include "shell/command.h"
+#include "ai/model.h"
+#include "ai/model_header.h"
+#include "ai/settings.h"
+#include "drivers/console.h"
+#include "fs/fs.h"
+#include "lib/memory.h"
+#include "lib/printf.h"
+
+/* 134.5M, 260.1K, 1.2B */
+static void format_count(char *buf, size_t n, uint64_t v)
+{
+    static const char units[] = { 0, 'K', 'M', 'B' };
+    int u = 0;
+    uint64_t scale = 1;
+    while (u < 3 && v >= scale * 1000) {
+        scale *= 1000;
+        u++;
+    }
+    uint64_t tenths = (v * 10 + scale / 2) / scale;
+    if (u == 0)
+        snprintf(buf, n, "%lu", (unsigned long)v);
+    else
+        snprintf(buf, n, "%lu.%lu%c", (unsigned long)(tenths / 10), (unsigned long)(tenths % 10), units[u]);
+}
+
+static void list_one(const char *name, const char *path)
+{
+    struct model_header h;
+    char err[160];
+    const char *cur = ai_model_name();
+    char mark = cur && ai_model_same_name(cur, name) ? '*' : ' ';
+    if (model_header_read(path, &h, err, sizeof err) != 0) {
+        kprintf("%c %-31s unreadable: %s\n", mark, name, err);
+        return;
+    }
+    char params[16];
+    format_count(params, sizeof params, h.n_params);
+    uint32_t mb10 = (uint32_t)(((uint64_t)h.file_size + 50000) / 100000);
+    char size[16];
+    snprintf(size, sizeof size, "%lu.%lu MB", (unsigned long)(mb10 / 10), (unsigned long)(mb10 % 10));
+    kprintf("%c %-31s %-7s %-5s %6s %-5s %8s %5lu\n", mark, name, h.format, h.arch, params, h.quant, size,
+            (unsigned long)h.ctx_train);
+}
+
+static int cmd_models(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1) {
+        kprintf("error: usage: models\n");
+        return -1;
+    }
+    struct fs_dir *d;
+    int rc = fs_opendir(AI_MODELS_DIR, &d);
+    if (rc < 0) {
+        kprintf("error: %s: %s\n", AI_MODELS_DIR, fs_error_message(rc));
+        return -1;
+    }
+    struct fs_dirent *e = kmalloc(sizeof *e);
+    if (!e) {
+        fs_closedir(d);
+        kprintf("error: out of memory\n");
+        return -1;
+    }
+    kprintf("  %-31s %-7s %-5s %6s %-5s %8s %5s\n", "NAME", "FORMAT", "ARCH", "PARAMS", "QUANT", "SIZE", "CTX");
+    int count = 0;
+    char path[sizeof e->name + sizeof AI_MODELS_DIR + 1];
+    while ((rc = fs_readdir(d, e)) == 1) {
+        if (e->is_dir || !ai_model_is_candidate(e->name))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", AI_MODELS_DIR, e->name);
+        list_one(e->name, path);
+        count++;
+    }
+    kfree(e);
+    fs_closedir(d);
+    if (rc < 0) {
+        kprintf("error: %s: %s\n", AI_MODELS_DIR, fs_error_message(rc));
+        return -1;
+    }
+    if (count == 0)
+        kprintf("(no model files in %s)\n", AI_MODELS_DIR);
+    return 0;
+}
+SHELL_COMMAND(models, "models: the model files in /MODELS (* = current)", cmd_models);
+
+static int cmd_model(int argc, char **argv)
+{
+    if (argc != 2) {
+        const char *cur = ai_model_name();
+        kprintf(cur ? "current model: %s\n" : "%s\n", cur ? cur : "no model loaded (it loads on first use)");
+        if (argc != 1) {
+            kprintf("error: usage: model NAME (a file in %s, see 'models')\n", AI_MODELS_DIR);
+            return -1;
+        }
+        return 0;
+    }
+    if (!ai_model_is_candidate(argv[1])) {
+        kprintf("error: %s is not a model file name (.gguf or .bin)\n", argv[1]);
+        return -1;
+    }
+    if (ai_model_load(argv[1]) != 0)
+        return -1;
+    ai_settings_set_model(argv[1]);
+    return 0;
+}
+SHELL_COMMAND(model, "model [NAME]: show or switch the current model", cmd_model);

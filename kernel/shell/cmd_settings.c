@@ -1,0 +1,39 @@
+/* cmd_settings.c: `set` (show or change a setting of the ai commands) and
+ * `system` (show, set or restore the system prompt); both are saved in /MYOS/. */
+#include "shell/command.h"
+#include "ai/args.h"
+#include "ai/settings.h"
+#include "drivers/console.h"
+#include "lib/string.h"
+
+static int cmd_set(int argc, char **argv)
+{
+    if (argc == 1) {
+        ai_settings_show();
+        return 0;
+    }
+    if (argc != 3) {
+        kprintf("error: usage: set [NAME VALUE] (type 'set' for the list)\n");
+        return -1;
+    }
+    return ai_settings_set(argv[1], argv[2]);
+}
+SHELL_COMMAND(set, "set [NAME VALUE]: show or change the ai settings", cmd_set);
+
+static int cmd_system(int argc, char **argv)
+{
+    struct ai_settings *st = ai_settings();
+    if (argc == 1) {
+        kprintf("%s\n", st->has_system ? st->system : "(the model's default system prompt)");
+        return 0;
+    }
+    if (argc == 2 && !strcmp(argv[1], "default"))
+        return ai_settings_set_system(NULL);
+    static char text[AI_SYSTEM_MAX];
+    if (ai_join_args(argc, argv, text, sizeof text) < 0) {
+        kprintf("error: system prompt too long (at most %d bytes)\n", AI_SYSTEM_MAX - 1);
+        return -1;
+    }
+    return ai_settings_set_system(text);
+}
+SHELL_COMMAND(system, "system [TEXT|default]: show or set the system prompt", cmd_system);
