@@ -132,5 +132,7 @@ int main(int argc, char **argv)
         llm_free(m.data);
         fflush(stdout);
     }
+    free(model.data);
+    free(tok.data);
     return 0;
 }
