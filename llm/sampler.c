@@ -63,6 +63,38 @@ static float rng_uniform(sampler *s)
     return (float)(uint32_t)(out >> 40) * (1.0f / 16777216.0f);
 }
 
+/* ---- exp for the softmax ------------------------------------------------ */
+
+/* exp(x) for x <= 0 (a logit minus the maximum) from + - * and bit operations
+ * only, so that every build computes the same bits: glibc's expf on the host
+ * and the kernel's own expf may differ in the last place, and a seed must give
+ * the same draws everywhere. x = k ln2 + r with |r| <= ln2/2 (ln2 split in two
+ * so k ln2 is exact), e^r by its degree-7 Taylor polynomial (error < 1e-8),
+ * times 2^k built from its bits. Below -64 it returns 0: e^-64 ~ 1.6e-28
+ * vanishes next to the maximum's weight 1 in any sum, and the cut keeps every
+ * weight and probability clear of denormals (which a kernel may flush). */
+static float exp_neg(float x)
+{
+    if (!(x >= -64.0f)) /* NaN too */
+        return 0.0f;
+    if (x > 0.0f)
+        x = 0.0f;
+    int k = (int)(x * 0x1.715476p+0f - 0.5f); /* round(x / ln2), x <= 0 */
+    float r = (x - (float)k * 0x1.62e4p-1f) - (float)k * 0x1.7f7d1cp-20f;
+    float p = 0x1.a01a02p-13f;
+    p = p * r + 0x1.6c16c2p-10f;
+    p = p * r + 0x1.111112p-7f;
+    p = p * r + 0x1.555556p-5f;
+    p = p * r + 0x1.555556p-3f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    uint32_t bits = (uint32_t)(k + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
 /* ---- lifetime ---------------------------------------------------------- */
 
 sampler *sampler_create(const sampler_params *p, int n_vocab)
@@ -201,7 +233,7 @@ static int mass_prefix(const cand *c, int m, float max, float z, float p)
 {
     float cum = 0.0f;
     for (int i = 0; i < m; i++) {
-        cum += expf(c[i].logit - max) / z;
+        cum += exp_neg(c[i].logit - max) / z;
         if (cum >= p)
             return i + 1;
     }
@@ -228,7 +260,7 @@ static int apply_top_p(sampler *s, int n, int *sorted)
     float max = *sorted ? c[0].logit : max_logit(c, n);
     float z = 0.0f;
     for (int i = 0; i < n; i++) {
-        e[i] = expf(c[i].logit - max);
+        e[i] = exp_neg(c[i].logit - max);
         z += e[i];
     }
     if (*sorted) {
@@ -263,10 +295,10 @@ static int apply_top_p(sampler *s, int n, int *sorted)
 static int apply_min_p(sampler *s, int n, int sorted)
 {
     cand *c = s->c;
-    float thr = (sorted ? c[0].logit : max_logit(c, n)) + logf(s->p.min_p);
+    float max = sorted ? c[0].logit : max_logit(c, n);
     int k = 0;
     for (int i = 0; i < n; i++) {
-        if (c[i].logit >= thr)
+        if (exp_neg(c[i].logit - max) >= s->p.min_p)
             c[k++] = c[i];
         else if (sorted)
             break;
@@ -313,7 +345,7 @@ static float weights(sampler *s, int n)
 {
     float max = max_logit(s->c, n), z = 0.0f;
     for (int i = 0; i < n; i++) {
-        s->out_p[i] = expf((s->c[i].logit - max) / s->p.temperature);
+        s->out_p[i] = exp_neg((s->c[i].logit - max) / s->p.temperature);
         z += s->out_p[i];
     }
     return z;

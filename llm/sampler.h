@@ -11,14 +11,16 @@
  * - top-p: softmax over what is left (temperature 1); keep the smallest prefix of
  *   the sorted candidates whose probability mass reaches `top_p` (>= 1 = off).
  * - min-p: keep candidates whose probability is at least `min_p` times the
- *   largest one, i.e. logit >= max_logit + log(min_p) (0 = off).
+ *   largest one, i.e. exp(logit - max_logit) >= min_p (0 = off).
  * - temperature: logits divided by `temperature`, then softmax and one draw.
  *   `temperature` <= 0 is greedy: the argmax after the penalty (lowest id on
  *   ties), no random number is consumed.
  *
  * Candidate order: ascending id until a stage sorts (top-k, top-p), then
  * descending logit (lower id first on ties). Softmax sums run sequentially in
- * candidate order in float, so the results are reproducible bit for bit.
+ * candidate order in float, and exp is the sampler's own (sampler.c: built
+ * from + - * only, 0 below -64), so results are reproducible bit for bit on
+ * every build, whatever the platform's expf.
  *
  * The draw uses the sampler's own RNG so that the same seed gives the same
  * tokens on every build: splitmix64 turns the seed into the state of an

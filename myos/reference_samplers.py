@@ -47,9 +47,30 @@ class Rng:
         return F32(out >> 40) * F32(1.0 / 16777216.0)
 
 
-def _exp(x: np.ndarray) -> np.ndarray:
-    """float32 exp, correctly rounded (as glibc's expf is, to within its 0.5 ulp)."""
-    return np.exp(np.asarray(x, dtype=np.float32).astype(np.float64)).astype(np.float32)
+def _h(x: str) -> np.float32:
+    return F32(float.fromhex(x))
+
+
+LOG2E, LN2_HI, LN2_LO = _h("0x1.715476p+0"), _h("0x1.62e4p-1"), _h("0x1.7f7d1cp-20")
+TAYLOR = [_h("0x1.a01a02p-13"), _h("0x1.6c16c2p-10"), _h("0x1.111112p-7"), _h("0x1.555556p-5"),
+          _h("0x1.555556p-3"), F32(0.5), F32(1.0), F32(1.0)]
+
+
+def exp_neg(x) -> np.ndarray:
+    """The sampler's own exp for x <= 0 (sampler.c exp_neg), operation for
+    operation in float32: 0 below -64 and for NaN."""
+    x = np.atleast_1d(np.asarray(x, dtype=np.float32))
+    with np.errstate(invalid="ignore"):
+        dead = ~(x >= F32(-64.0))
+        x = np.where(dead, F32(0.0), np.minimum(x, F32(0.0)))
+    k = np.trunc(x * LOG2E - F32(0.5)).astype(np.int32)
+    kf = k.astype(np.float32)
+    r = (x - kf * LN2_HI) - kf * LN2_LO
+    p = np.full_like(r, TAYLOR[0])
+    for c in TAYLOR[1:]:
+        p = p * r + c
+    scale = ((k + 127).astype(np.uint32) << np.uint32(23)).view(np.float32)
+    return np.where(dead, F32(0.0), p * scale)
 
 
 def _seq_sum(x: np.ndarray) -> np.float32:
@@ -91,7 +112,7 @@ def filter_candidates(logits, params: SamplerParams, recent=()):
         is_sorted = True
     if F32(params.top_p) < 1:
         mx = lg.max()
-        e = _exp(lg - mx)
+        e = exp_neg(lg - mx)
         z = _seq_sum(e)
         if not is_sorted:
             order = _sort_desc(lg, ids)
@@ -103,8 +124,7 @@ def filter_candidates(logits, params: SamplerParams, recent=()):
         ids, lg = ids[:k], lg[:k]
     if F32(params.min_p) > 0:
         min_p = min(F32(params.min_p), F32(1.0))
-        thr = F32(lg.max() + F32(np.log(np.float64(min_p))))
-        keep = lg >= thr
+        keep = exp_neg(lg - lg.max()) >= min_p
         if not keep.any():
             keep[0] = True
         ids, lg = ids[keep], lg[keep]
@@ -112,7 +132,7 @@ def filter_candidates(logits, params: SamplerParams, recent=()):
 
 
 def _weights(lg: np.ndarray, temperature: float) -> np.ndarray:
-    return _exp((lg - lg.max()) / F32(temperature))
+    return exp_neg((lg - lg.max()) / F32(temperature))
 
 
 def candidates(logits, params: SamplerParams, recent=()):
