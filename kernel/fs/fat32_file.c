@@ -1,6 +1,7 @@
-/* File data on FAT32: reading, writing and truncating a cluster chain. Reads of
- * whole clusters go straight into the caller's buffer, merging consecutive
- * clusters into one device request (this is what makes loading a model fast). */
+/* File data on FAT32: reading, writing and truncating a cluster chain. Whole
+ * clusters move straight between the disk and the caller's buffer, merging
+ * consecutive clusters into one device request (this is what makes loading a
+ * model fast). */
 #include "fs/fat32.h"
 #include "lib/string.h"
 
@@ -127,10 +128,26 @@ long fat_chain_write(struct fat32 *v, struct fat_chain_pos *c, uint32_t pos, con
         if (r != 0)
             return r;
         uint32_t len = n - done < cb - off ? (uint32_t)(n - done) : cb - off;
-        if (off % SECTOR == 0 && len % SECTOR == 0)
+        if (off == 0 && len == cb) {
+            /* Whole clusters: take in the following ones while they are
+             * physically consecutive (new ones usually are) and write them
+             * all in one request. */
+            uint32_t run = 1, next;
+            while ((size_t)(run + 1) * cb <= n - done) {
+                r = seek_cluster(v, c, pos / cb + run, 1, &next);
+                if (r != 0)
+                    return r;
+                if (next != cluster + run)
+                    break;
+                run++;
+            }
+            len = run * cb;
+            r = fat32_io(v, 1, fat32_cluster_sector(v, cluster), run * v->spc, (void *)(in + done));
+        } else if (off % SECTOR == 0 && len % SECTOR == 0) {
             r = fat32_io(v, 1, fat32_cluster_sector(v, cluster) + off / SECTOR, len / SECTOR, (void *)(in + done));
-        else
+        } else {
             r = partial_io(v, 1, cluster, off, (void *)(in + done), len);
+        }
         if (r != 0)
             return r;
         done += len;

@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from tests.fs.fatimage import (check_consistent, count_free, make_image, mlist, mread, mtools,
-                               patch, root_entry_cluster, set_fat_entry)
+from tests.fs.fatimage import (check_consistent, clusters_of, count_free, make_image, mlist, mread,
+                               mtools, patch, root_entry_cluster, set_fat_entry)
 
 
 def test_files_of_many_sizes_read_back_by_mtools(tmp_path, fat):
@@ -173,3 +173,26 @@ def test_missing_partition_is_refused(tmp_path, fat):
         f.write(b"\x83")            # a Linux partition, not FAT32
     out = fat(img).run(expect_ok=False)
     assert out.strip() == "error: not a valid FAT32 volume (no FAT32 partition in the MBR)"
+
+
+def test_fragmented_file(tmp_path, fat):
+    """A file written into scattered one-cluster holes, in a single write:
+    requests must split wherever the chain jumps."""
+    img = make_image(tmp_path / "d.img", size_mb=40)
+    one = tmp_path / "one"
+    one.write_bytes(os.urandom(512))
+    h = fat(img)
+    h.run(*[("put", one, f"/f{i:02}") for i in range(30)])
+    filler = tmp_path / "filler"
+    filler.write_bytes(b"\x5a" * (count_free(img) * 512))
+    h.run(("put", filler, "/filler.bin", 1 << 20))
+    assert count_free(img) == 0
+    h.run(*[("rm", f"/f{i:02}") for i in range(0, 30, 2)])
+    data = os.urandom(15 * 512)
+    (tmp_path / "x").write_bytes(data)
+    h.run(("put", tmp_path / "x", "/scattered.bin", 1 << 20), ("get", "/scattered.bin", tmp_path / "back"))
+    assert (tmp_path / "back").read_bytes() == data
+    assert mread(img, "/scattered.bin") == data
+    chain = clusters_of(img, "/scattered.bin")
+    assert len(chain) == 15 and all(b - a > 1 for a, b in zip(chain, chain[1:]))   # no two adjacent
+    check_consistent(img, tmp_path)
