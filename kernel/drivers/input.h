@@ -25,6 +25,12 @@ static inline void input_ring_put(struct input_ring *r, int v)
     r->head = next;
 }
 
+/* Slots still free (one always stays empty to tell full from empty). */
+static inline unsigned input_ring_free(const struct input_ring *r)
+{
+    return (r->tail + INPUT_RING_SIZE - r->head - 1) % INPUT_RING_SIZE;
+}
+
 static inline int input_ring_get(struct input_ring *r)
 {
     if (r->tail == r->head)

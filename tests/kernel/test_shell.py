@@ -89,6 +89,16 @@ def test_overlong_line_is_refused(machine):
     assert machine.run("echo alive") == "alive\n"
 
 
+def test_fast_paste_loses_nothing(machine):
+    """20 long command lines sent at once (18 KB, more than the input ring
+    holds): every one arrives complete and runs."""
+    lines = [f"echo paste-{i:02d}-" + "y" * 900 for i in range(20)]
+    machine.write("".join(line + "\r" for line in lines))
+    for i in range(20):
+        m = machine.wait_for(r"\r\n(paste-\d\d-y*)\r\n" + re.escape(PROMPT), 60)
+        assert m.group(1).decode() == lines[i][5:]
+
+
 def test_empty_line_gives_prompt(machine):
     assert machine.run("") == ""
     assert machine.run("   ") == ""

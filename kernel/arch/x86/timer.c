@@ -16,9 +16,12 @@
 #define PIT_CH2 0x42
 #define PIT_MODE 0x43
 #define PORT_B 0x61           /* bit 0: channel 2 gate, bit 1: speaker, bit 5: channel 2 out */
-#define CALIB_SPAN 53000u     /* PIT clocks between the two ends (~44 ms) */
+#define CALIB_SPAN 23864u     /* PIT clocks between the two ends (20 ms); the
+                                 counter runs out after 55 ms, so a stall of up
+                                 to 35 ms is harmless */
 #define CALIB_TRIES 5         /* counter reads per end */
 #define CALIB_ROUNDS 3
+#define CALIB_TRIES_MAX 100
 
 static volatile uint64_t ticks;
 static uint64_t tsc_start;
@@ -51,9 +54,15 @@ static struct pit_sample pit_sample_best(void)
     return best;
 }
 
-/* One measurement of the TSC frequency; 0 if the counter ran out (the host
- * stalled the emulator too long), so the caller retries. */
-static uint64_t tsc_measure(void)
+struct tsc_estimate {
+    uint64_t hz;
+    uint64_t span;  /* TSC cycles measured */
+    uint64_t slack; /* uncertainty at both ends, TSC cycles */
+};
+
+/* One measurement over CALIB_SPAN PIT clocks. Returns 0 if the counter ran
+ * out first (the emulator was stalled too long to know the span). */
+static int tsc_measure(struct tsc_estimate *e)
 {
     outb(PORT_B, (inb(PORT_B) & ~0x02) | 0x01);
     outb(PIT_MODE, 0xb0);     /* channel 2, lo/hi byte, mode 0: count down once */
@@ -68,23 +77,38 @@ static uint64_t tsc_measure(void)
             panic("timer: PIT channel 2 does not count");
     } while (a.count - b.count < CALIB_SPAN && !(inb(PORT_B) & 0x20));
     if ((inb(PORT_B) & 0x20) || b.count > a.count)
-        return 0;             /* reached terminal count: the span is unknown */
-    return (b.tsc - a.tsc) * PIT_HZ / (a.count - b.count);
+        return 0;
+    e->span = b.tsc - a.tsc;
+    e->slack = a.width + b.width;
+    e->hz = e->span * PIT_HZ / (a.count - b.count);
+    return 1;
 }
 
+/* Median of three measurements whose ends are known to 1/2000 of the span;
+ * under a host too busy to give three of those within CALIB_TRIES_MAX, the most
+ * precise measurement seen. */
 static uint64_t tsc_calibrate(void)
 {
-    uint64_t f[CALIB_ROUNDS];
-    for (int i = 0; i < CALIB_ROUNDS; i++) {
-        int tries = 0;
-        while ((f[i] = tsc_measure()) == 0) {
-            if (++tries == 20)
-                panic("timer: TSC calibration keeps being interrupted");
-        }
+    uint64_t good[CALIB_ROUNDS];
+    int n = 0;
+    struct tsc_estimate best = { 0, 1, ~0ull }, e;
+    for (int tries = 0; tries < CALIB_TRIES_MAX && n < CALIB_ROUNDS; tries++) {
+        if (!tsc_measure(&e))
+            continue;
+        if (e.slack * 2000 <= e.span)
+            good[n++] = e.hz;
+        /* compare slack/span ratios without division */
+        if (e.slack * best.span < best.slack * e.span)
+            best = e;
     }
-    /* median of three */
-    uint64_t lo = f[0] < f[1] ? f[0] : f[1], hi = f[0] < f[1] ? f[1] : f[0];
-    return f[2] < lo ? lo : f[2] > hi ? hi : f[2];
+    if (n == CALIB_ROUNDS) {
+        uint64_t lo = good[0] < good[1] ? good[0] : good[1];
+        uint64_t hi = good[0] < good[1] ? good[1] : good[0];
+        return good[2] < lo ? lo : good[2] > hi ? hi : good[2];
+    }
+    if (best.hz == 0)
+        panic("timer: the PIT ran out in every TSC calibration attempt");
+    return best.hz;
 }
 
 void timer_init(void)
