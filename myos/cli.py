@@ -103,7 +103,10 @@ def cmd_screenshot(args) -> int:
     try:
         with Machine(memory_mb=args.memory).boot(image) as m:
             for command in args.commands or SCREENSHOT_COMMANDS:
-                m.run(command)
+                try:
+                    m.run(command)
+                except KernelPanic:
+                    break  # the panic screen is worth a picture too
             out = m.screendump(args.output)
     except QemuError as e:
         print(f"myos screenshot: {e}", file=sys.stderr)
