@@ -284,6 +284,12 @@ static uint32_t two_over_pi_word(int pos)
 }
 
 #define PI_2 0x1.921fb54442d18p+0
+/* pi/2 = PIO2_1 + PIO2_2 + PIO2_3 to 130 bits; the first two parts have 36
+ * significant bits, so k * PIO2_1 and k * PIO2_2 are exact for k < 2^17. */
+#define PIO2_1 0x1.921fb54440000p+0
+#define PIO2_2 0x1.68c234c4c0000p-39
+#define PIO2_3 0x1.98a2e03707345p-77
+#define INV_PIO2 0x1.45f306dc9c883p-1
 
 /* Reduces |x| >= pi/4 (finite) to r in [-pi/4, pi/4] with |x| = q pi/2 + r
  * (mod 2 pi); returns q mod 4. Payne-Hanek: |x| = m 2^e with a 24-bit integer
@@ -328,20 +334,35 @@ static int reduce_half_pi(float ax, double *r)
     return quadrant & 3;
 }
 
-/* sin r and cos r for |r| <= pi/4: the r^15 and r^16 terms are below 2e-14
- * and 1e-15 of the result. */
+/* sin r and cos r for |r| <= pi/4 (a little more after a rounded quotient):
+ * the first omitted terms, r^17/17! and r^18/18!, are below 5e-17. */
 static double sin_reduced(double r)
 {
     double r2 = r * r;
     return r + r * r2 * (-1.0 / 6 + r2 * (1.0 / 120 + r2 * (-1.0 / 5040 + r2 * (1.0 / 362880 +
-               r2 * (-1.0 / 39916800 + r2 * (1.0 / 6227020800.0))))));
+               r2 * (-1.0 / 39916800 + r2 * (1.0 / 6227020800.0 + r2 * (-1.0 / 1307674368000.0)))))));
 }
 
 static double cos_reduced(double r)
 {
     double r2 = r * r;
     return 1.0 + r2 * (-1.0 / 2 + r2 * (1.0 / 24 + r2 * (-1.0 / 720 + r2 * (1.0 / 40320 +
-                 r2 * (-1.0 / 3628800 + r2 * (1.0 / 479001600 + r2 * (-1.0 / 87178291200.0)))))));
+                 r2 * (-1.0 / 3628800 + r2 * (1.0 / 479001600 + r2 * (-1.0 / 87178291200.0 +
+                 r2 * (1.0 / 20922789888000.0))))))));
+}
+
+/* The same for pi/4 <= |x| < 2^17 (angles such as RoPE's), faster: with
+ * k = round(|x| 2/pi) < 2^17, |x| - k PIO2_1 is exact (both are multiples of
+ * 2^-35 below 2^18) and so is k PIO2_2, so r carries ~2^-100 absolute error,
+ * far below the smallest |r| any float in this range produces. */
+static int reduce_half_pi_medium(float ax, double *r)
+{
+    double x = ax;
+    double shifted = x * INV_PIO2 + ROUND_SHIFT;
+    union { double d; uint64_t u; } k_bits = { shifted };
+    double k = shifted - ROUND_SHIFT;
+    *r = ((x - k * PIO2_1) - k * PIO2_2) - k * PIO2_3;
+    return (int)(k_bits.u & 3);
 }
 
 /* sin (offset 0) or cos (offset 1) of a finite |x|, by quadrant. */
@@ -349,8 +370,11 @@ static double sincos_abs(float ax, int offset)
 {
     double r = ax;
     int quadrant = 0;
-    if (bits_of(ax) >= 0x3f490fdbu)           /* |x| >= pi/4 (float above pi/4) */
+    uint32_t u = bits_of(ax);
+    if (u >= 0x48000000u)                     /* |x| >= 2^17 */
         quadrant = reduce_half_pi(ax, &r);
+    else if (u >= 0x3f490fdbu)                /* |x| >= pi/4 (the float above pi/4) */
+        quadrant = reduce_half_pi_medium(ax, &r);
     quadrant = (quadrant + offset) & 3;
     double v = (quadrant & 1) ? cos_reduced(r) : sin_reduced(r);
     return (quadrant & 2) ? -v : v;
