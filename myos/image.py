@@ -26,7 +26,7 @@ FREE_SPACE = 64 << 20
 MIB = 1 << 20
 HEADS, SECTORS_PER_TRACK = 64, 32  # geometry: one cylinder = 1 MiB
 
-ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1", MTOOLS_NO_VFAT="0")
+ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1")  # our geometry is not a floppy's
 
 
 class ImageError(Exception):

@@ -40,6 +40,15 @@ def test_serial_report(panicked):
     assert report.rstrip().endswith("System halted.")
 
 
+def test_control_registers_match_the_monitor(panicked):
+    _, report, m = panicked
+    regs = m.hmp("info registers")
+    for name in ("CR0", "CR3", "CR4"):
+        shown = int(re.search(rf"{name}: 0x([0-9a-f]+)", report).group(1), 16)
+        actual = int(re.search(rf"{name}=([0-9a-f]+)", regs).group(1), 16)
+        assert shown == actual, name
+
+
 def test_page_fault_reports_cr2(panicked):
     kind, report, _ = panicked
     if kind != "null":
