@@ -3,7 +3,7 @@
  * Two tokenizer families:
  *  - GPT-2 byte-level BPE (GGUF `tokenizer.ggml.model` = "gpt2"): vocab, merge
  *    list and the pre-tokenizer named by `tokenizer.ggml.pre` ("default",
- *    "gpt2", "smollm", "llama3", ...).
+ *    "gpt-2", "smollm", "llama3", "qwen2", ... as llama.cpp names them).
  *  - SentencePiece-style BPE with scores and <0xNN> byte fallback (llama2.c
  *    tokenizer.bin, GGUF "llama" tokenizer model).
  *

@@ -150,9 +150,20 @@ struct bpe_ctx {
     const uint8_t *text;
     struct tok_sym *syms;
     struct tok_cand *heap;
+    uint8_t *spelled; /* room for a word in GPT-2 characters, when ignore_merges */
     int32_t *out;
     uint32_t max_ids, n_out;
 };
+
+/* The vocab id of the word as a whole, or -1. */
+static int32_t whole_word(const struct bpe_ctx *c, uint32_t start, uint32_t end)
+{
+    uint32_t n = 0;
+    for (uint32_t i = start; i < end; i++)
+        n += utf8_put(byte_to_cp(c->text[i]), c->spelled + n);
+    int32_t id = tok_find(c->tok, (const char *)c->spelled, n);
+    return id >= 0 && c->tok->types[id] == TOK_TYPE_NORMAL ? id : -1;
+}
 
 /* BPE over one word (bytes [start, end) of the text), appending its ids. */
 static int bpe_word(void *ctx, uint32_t start, uint32_t end)
@@ -160,6 +171,13 @@ static int bpe_word(void *ctx, uint32_t start, uint32_t end)
     struct bpe_ctx *c = ctx;
     struct tok_sym *s = c->syms;
     int32_t n = (int32_t)(end - start);
+    int32_t whole = c->spelled ? whole_word(c, start, end) : -1;
+    if (whole >= 0) {
+        if (c->n_out == c->max_ids)
+            return TOK_ERR_TOO_MANY;
+        c->out[c->n_out++] = whole;
+        return 0;
+    }
     for (int32_t k = 0; k < n; k++) {
         uint32_t at = start + (uint32_t)k;
         struct tok_sym v = {c->tok->byte_tok[c->text[at]], k - 1, k + 1 < n ? k + 1 : -1, at, 1};
@@ -181,8 +199,10 @@ int32_t tok_bpe_encode(const tokenizer *tok, const char *text, uint32_t len, int
     uint8_t *cls = tok_calloc(len, 1);
     struct tok_sym *syms = tok_calloc(len, sizeof(struct tok_sym));
     struct tok_cand *heap = tok_calloc((size_t)len, 3 * sizeof(struct tok_cand));
+    int ignore_merges = tok_pre_ignore_merges(tok->pre);
+    uint8_t *spelled = ignore_merges ? tok_calloc(len, 2) : NULL;
     int32_t rc = TOK_ERR_NOMEM;
-    if (cp && off && cls && syms && heap) {
+    if (cp && off && cls && syms && heap && (spelled || !ignore_merges)) {
         const uint8_t *u = (const uint8_t *)text;
         uint32_t n = 0;
         for (uint32_t i = 0; i < len; n++) {
@@ -192,7 +212,7 @@ int32_t tok_bpe_encode(const tokenizer *tok, const char *text, uint32_t len, int
         }
         off[n] = len;
         struct tok_cpts t = {n, cp, cls, off};
-        struct bpe_ctx c = {tok, u, syms, heap, out, max_ids, 0};
+        struct bpe_ctx c = {tok, u, syms, heap, spelled, out, max_ids, 0};
         rc = tok_pre_split(tok->pre, &t, bpe_word, &c);
         if (rc == 0)
             rc = (int32_t)c.n_out;
@@ -202,6 +222,7 @@ int32_t tok_bpe_encode(const tokenizer *tok, const char *text, uint32_t len, int
     llm_free(cls);
     llm_free(syms);
     llm_free(heap);
+    llm_free(spelled);
     return rc;
 }
 

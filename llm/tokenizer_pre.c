@@ -21,18 +21,21 @@ enum splitter {
 
 #define MAX_SPLITS 4
 
+/* Names as llama.cpp spells them (its llama-vocab.cpp), grouped by the
+ * splits it applies for them. */
 static const struct {
     const char *names; /* NUL-separated aliases, ending with an empty one */
+    uint8_t ignore_merges; /* a word that is a vocab piece is taken whole */
     uint8_t n;
     uint8_t splits[MAX_SPLITS];
 } pre_table[] = {
-    /* llama.cpp's default: what files without tokenizer.ggml.pre get. */
-    {"default\0", 4, {SPLIT_PUNCT_RUN, SPLIT_GPT2, SPLIT_NUMBER_RUN, SPLIT_DIGIT3}},
-    {"gpt2\0mpt\0olmo\0jais\0", 1, {SPLIT_GPT2}},
-    {"smollm\0starcoder\0refact\0command-r\0codeshell\0", 2,
+    /* What files without tokenizer.ggml.pre get. */
+    {"default\0", 0, 4, {SPLIT_PUNCT_RUN, SPLIT_GPT2, SPLIT_NUMBER_RUN, SPLIT_DIGIT3}},
+    {"gpt-2\0phi-2\0roberta-bpe\0jina-es\0mpt\0olmo\0jais\0", 0, 1, {SPLIT_GPT2}},
+    {"smollm\0starcoder\0refact\0command-r\0codeshell\0exaone\0minerva-7b\0", 0, 2,
      {SPLIT_DIGIT_EACH, SPLIT_GPT2}},
-    {"llama3\0llama-v3\0llama-bpe\0", 1, {SPLIT_LLAMA3}},
-    {"qwen2\0stablelm2\0", 1, {SPLIT_QWEN2}},
+    {"llama3\0llama-v3\0llama-bpe\0falcon3\0", 1, 1, {SPLIT_LLAMA3}},
+    {"qwen2\0stablelm2\0", 0, 1, {SPLIT_QWEN2}},
 };
 
 int tok_pre_lookup(const char *name)
@@ -45,6 +48,8 @@ int tok_pre_lookup(const char *name)
                 return p;
     return -1;
 }
+
+int tok_pre_ignore_merges(int pre) { return pre_table[pre].ignore_merges; }
 
 static int is_space(const struct tok_cpts *t, uint32_t i) { return t->cls[i] & UCLASS_SPACE; }
 static int is_letter(const struct tok_cpts *t, uint32_t i) { return t->cls[i] & UCLASS_LETTER; }

@@ -25,6 +25,10 @@ typedef int (*tok_pre_emit)(void *ctx, uint32_t byte_start, uint32_t byte_end);
  * if unknown. */
 int tok_pre_lookup(const char *name);
 
+/* Whether BPE must take a word that is itself a vocab piece as it is, without
+ * merging (Llama 3's "ignore_merges": the merges might not rebuild it). */
+int tok_pre_ignore_merges(int pre);
+
 int tok_pre_split(int pre, const struct tok_cpts *t, tok_pre_emit emit, void *ctx);
 
 #endif

@@ -20,7 +20,7 @@ import sys
 
 import llama_cpp
 import pytest
-from gguf import GGUFReader
+from gguf import GGUFReader, GGUFWriter
 from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
 
 from myos import ROOT, gen_unicode
@@ -103,10 +103,11 @@ def smol(harness_path, smollm2_path):
     h.close()
 
 
-def hf_tokenizer(vocab, pre_tokenizer):
+def hf_tokenizer(vocab, pre_tokenizer, ignore_merges=False):
     """The HF reference: BPE over the GGUF's vocab and merges."""
     model = models.BPE(vocab={t: i for i, t in reversed(list(enumerate(vocab["tokens"])))},
-                       merges=[tuple(m.split(" ", 1)) for m in vocab["merges"]])
+                       merges=[tuple(m.split(" ", 1)) for m in vocab["merges"]],
+                       ignore_merges=ignore_merges)
     tok = Tokenizer(model)
     tok.pre_tokenizer = pre_tokenizer
     tok.decoder = decoders.ByteLevel()
@@ -263,7 +264,9 @@ def test_very_long_word(smol, hf_smollm):
         assert smol.encode(s.encode()) == hf_smollm.encode(s).ids
 
 
-# --- other pre-tokenizers, same vocab, from a vocab file -------------------
+# --- other pre-tokenizers, from a vocab file ---------------------------------
+# SmolLM2's vocab only has single digits, which would hide how a pre-tokenizer
+# groups digits: the vocab used here adds every 2- and 3-digit number.
 
 GPT2_RE = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
 LLAMA3_RE = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
@@ -275,15 +278,36 @@ def split(regex):
     return pre_tokenizers.Split(Regex(regex), behavior="isolated")
 
 
+# The regexes llama.cpp applies, one after the other, for each family.
 PRE_TOKENIZERS = {
-    "gpt2": lambda: byte_level(True),
+    "gpt-2": lambda: byte_level(True),
+    "smollm": lambda: pre_tokenizers.Sequence([split(r"\p{N}"), byte_level(True)]),
     "llama3": lambda: pre_tokenizers.Sequence([split(LLAMA3_RE), byte_level(False)]),
     "qwen2": lambda: pre_tokenizers.Sequence([split(QWEN2_RE), byte_level(False)]),
-    # llama.cpp's default: four splits in a row.
     "default": lambda: pre_tokenizers.Sequence([
         split(r"[\p{P}\$\+<=>\^~\|]+"), split(GPT2_RE), split(r"\p{N}+"),
         split(r"[0-9][0-9][0-9]"), byte_level(False)]),
 }
+
+# Every tokenizer.ggml.pre name llm/tokenizer_pre.c accepts, with its family.
+PRE_NAMES = {
+    "default": "default",
+    **dict.fromkeys(["gpt-2", "phi-2", "roberta-bpe", "jina-es", "mpt", "olmo", "jais"], "gpt-2"),
+    **dict.fromkeys(["smollm", "starcoder", "refact", "command-r", "codeshell", "exaone",
+                     "minerva-7b"], "smollm"),
+    **dict.fromkeys(["llama3", "llama-v3", "llama-bpe", "falcon3"], "llama3"),
+    **dict.fromkeys(["qwen2", "stablelm2"], "qwen2"),
+}
+
+
+@pytest.fixture(scope="module")
+def digits_vocab(gguf_vocab):
+    v = {k: list(gguf_vocab[k]) for k in ("tokens", "types", "merges")}
+    for n in [f"{i:02d}" for i in range(100)] + [f"{i:03d}" for i in range(1000)]:
+        v["tokens"].append(n)
+        v["types"].append(1)
+        v["merges"].append(f"{n[:-1]} {n[-1]}")
+    return v
 
 
 def write_bpe_vocab(path, vocab, pre):
@@ -297,18 +321,75 @@ def write_bpe_vocab(path, vocab, pre):
             f.write(f"{len(b)}\n".encode() + b)
 
 
+def write_vocab_gguf(path, vocab, pre):
+    """A GGUF holding just a tokenizer, for llama.cpp's vocab-only loading."""
+    w = GGUFWriter(path, "llama")
+    w.add_block_count(1)
+    w.add_context_length(128)
+    w.add_embedding_length(64)
+    w.add_feed_forward_length(64)
+    w.add_head_count(1)
+    w.add_layer_norm_rms_eps(1e-5)
+    w.add_tokenizer_model("gpt2")
+    if pre != "default":
+        w.add_tokenizer_pre(pre)
+    w.add_token_list(vocab["tokens"])
+    w.add_token_types(vocab["types"])
+    w.add_token_merges(vocab["merges"])
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
 @pytest.mark.parametrize("pre", sorted(PRE_TOKENIZERS))
-def test_other_pre_tokenizers_match_hf(pre, gguf_vocab, harness_path, tmp_path):
+def test_pre_tokenizers_match_hf(pre, digits_vocab, harness_path, tmp_path):
     path = tmp_path / "vocab.txt"
-    write_bpe_vocab(path, gguf_vocab, pre)
+    write_bpe_vocab(path, digits_vocab, pre)
     h = Harness(harness_path, "vocab", str(path))
-    ref = hf_tokenizer(gguf_vocab, PRE_TOKENIZERS[pre]())
+    # Llama 3's tokenizer.json has "ignore_merges": true (so does llama.cpp).
+    ref = hf_tokenizer(digits_vocab, PRE_TOKENIZERS[pre](), ignore_merges=pre == "llama3")
     try:
         create_ns = h.info()[4]
-        print(f"\ntok_create_bpe ({pre}): {create_ns / 1e6:.1f} ms for 49152 tokens, 48900 merges")
+        print(f"\ntok_create_bpe ({pre}): {create_ns / 1e6:.1f} ms for "
+              f"{len(digits_vocab['tokens'])} tokens, {len(digits_vocab['merges'])} merges")
         assert create_ns < 1e9
         bad = [s for s in CASES if h.encode(s.encode()) != ref.encode(s).ids]
         assert not bad, f"{pre}: {len(bad)}/{len(CASES)} differ, first: {bad[0]!r}"
+    finally:
+        h.close()
+
+
+def test_pre_tokenizer_families_differ(digits_vocab, harness_path, tmp_path):
+    """The digits vocab tells every family apart (else the tests above could
+    pass with one family's rules standing in for another's)."""
+    outputs = set()
+    for pre in PRE_TOKENIZERS:
+        path = tmp_path / f"{pre}.txt"
+        write_bpe_vocab(path, digits_vocab, pre)
+        h = Harness(harness_path, "vocab", str(path))
+        outputs.add(tuple(tuple(h.encode(s.encode())) for s in CASES))
+        h.close()
+    assert len(outputs) == len(PRE_TOKENIZERS)
+
+
+@pytest.fixture(scope="module")
+def native_harness(build_dir):
+    return build_dir / "tests" / "tok_harness"
+
+
+@pytest.mark.parametrize("name", sorted(PRE_NAMES))
+def test_pre_tokenizer_names_match_llama_cpp(name, digits_vocab, native_harness, tmp_path):
+    gguf_path = tmp_path / "vocab.gguf"
+    write_vocab_gguf(gguf_path, digits_vocab, name)
+    ref = llama_cpp.Llama(str(gguf_path), vocab_only=True, verbose=False)
+    path = tmp_path / "vocab.txt"
+    write_bpe_vocab(path, digits_vocab, name)
+    h = Harness(native_harness, "vocab", str(path))
+    try:
+        bad = [s for s in CASES
+               if h.encode(s.encode()) != ref.tokenize(s.encode(), add_bos=False, special=False)]
+        assert not bad, f"{name}: {len(bad)}/{len(CASES)} differ, first: {bad[0]!r}"
     finally:
         h.close()
 
@@ -323,7 +404,7 @@ def test_unknown_pre_tokenizer_is_an_error(gguf_vocab, harness_path, tmp_path):
 
 def test_malformed_merge_is_an_error(harness_path, tmp_path):
     path = tmp_path / "vocab.txt"
-    path.write_bytes(b"bpe gpt2 2 1\n1 0 1\na1 0 1\nb2\nab")
+    path.write_bytes(b"bpe gpt-2 2 1\n1 0 1\na1 0 1\nb2\nab")
     out = subprocess.run([harness_path, "vocab", path], capture_output=True, timeout=30)
     assert out.stdout.decode().strip() == "ERR tokenizer: malformed merge 0"
 
