@@ -1,16 +1,21 @@
 # engine.mk: host harnesses of the engine core's tests (tests/llm/test_quant.py,
-# test_forward.py, test_loaders.py). The loader harness is a separate build of
+# test_forward.py, test_loaders.py, test_generate.py). The loader harness is a separate build of
 # the whole engine with AddressSanitizer and UBSan.
 QUANT_HARNESS := $(BUILD)/tests/quant_harness
 FORWARD_HARNESS := $(BUILD)/tests/forward_harness
 LOADER_HARNESS := $(BUILD)/tests/loader_harness
-TEST_PROGRAMS += $(QUANT_HARNESS) $(FORWARD_HARNESS) $(LOADER_HARNESS)
+SESSION_HARNESS := $(BUILD)/tests/session_harness
+TEST_PROGRAMS += $(QUANT_HARNESS) $(FORWARD_HARNESS) $(LOADER_HARNESS) $(SESSION_HARNESS)
 
-$(QUANT_HARNESS): tests/llm/quant_harness.c $(BUILD)/host/llm/quant.o $(LLM_HOST_PLATFORM) | $(SETUP)
+$(QUANT_HARNESS): tests/llm/quant_harness.c $(LLM_HOST_OBJS) $(LLM_HOST_PLATFORM) | $(SETUP)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -Illm $^ -o $@ -lm
 
 $(FORWARD_HARNESS): tests/llm/forward_harness.c $(LLM_HOST_OBJS) $(LLM_HOST_PLATFORM) | $(SETUP)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -Illm $^ -o $@ -lm
+
+$(SESSION_HARNESS): tests/llm/session_harness.c $(LLM_HOST_OBJS) $(LLM_HOST_PLATFORM) | $(SETUP)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -Illm $^ -o $@ -lm
 

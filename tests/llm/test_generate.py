@@ -127,3 +127,23 @@ def test_missing_and_bad_model_files(tmp_path):
     junk.write_bytes(b"\x07" * 100)
     r = run("-m", junk, "-p", "x", check=False)
     assert r.returncode == 1 and b"llama2.c: header value" in r.stderr
+
+
+SESSION = BUILD / "tests" / "session_harness"
+
+
+def test_callback_can_stop_generation(smollm2_path):
+    out = subprocess.run([str(SESSION), str(smollm2_path), "stop", "3", "Once upon a time"], capture_output=True,
+                         text=True, check=True).stdout.split()
+    facts = dict(zip(out[::2], map(int, out[1::2])))
+    assert facts == {"stop": 3, "pieces": 3, "generated": 3}  # 3 = LLM_STOP_CALLBACK
+
+
+def test_raw_generations_restart_and_reset_empties_the_cache(smollm2_path):
+    lines = subprocess.run([str(SESSION), str(smollm2_path), "repeat", "The sky is"], capture_output=True,
+                           text=True, check=True).stdout.splitlines()
+    assert lines[0] == lines[2] and lines[0].startswith("ids ")
+    n = len(lines[0].split()) - 1
+    # The cache holds the prompt and every generated token but the last.
+    assert lines[1] == lines[3] == f"pos {3 + n - 1}"
+    assert lines[4] == "pos 0"
