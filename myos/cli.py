@@ -115,11 +115,18 @@ def cmd_screenshot(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from . import bench_engine
+    return bench_engine.main([])
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="myos", description="MyOS host tool")
     sub = p.add_subparsers(dest="command", required=True)
 
     sub.add_parser("build", help="build everything").set_defaults(fn=cmd_build)
+    sub.add_parser("bench", help="measure the engine against llama.cpp (docs/benchmarks.md)").set_defaults(
+        fn=cmd_bench)
 
     s = sub.add_parser("image", help="write a disk image")
     s.add_argument("-o", "--output", default=str(DEFAULT_IMAGE))
