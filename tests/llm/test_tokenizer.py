@@ -4,15 +4,18 @@ GPT-2 byte-level BPE: the SmolLM2 GGUF loaded through the engine (llm_load),
 compared with the HF `tokenizers` library built from the same GGUF's vocab and
 merges (pre-tokenizer configured like SmolLM2's tokenizer.json: isolated
 digits, then the byte-level GPT-2 regex) and with llama.cpp's tokenizer
-(llama-cpp-python, vocab only). Other pre-tokenizers (gpt2, llama3, qwen2,
-default) are checked on the same vocab written to a file, against `tokenizers`
-configured with the corresponding regexes.
+(llama-cpp-python, vocab only). The other pre-tokenizer families (gpt-2,
+llama3, qwen2, default) run on that vocab plus multi-digit tokens, against
+`tokenizers` configured with their regexes, and every accepted
+tokenizer.ggml.pre name against llama.cpp loading the same vocab.
 
 SentencePiece BPE: a vocab built from SmolLM2's pieces with scores and <0xNN>
-byte tokens, against a direct Python transcription of llama2.c's encoder.
+byte tokens, against a direct Python transcription of llama2.c's encoder and
+against llama.cpp's SentencePiece tokenizer.
 
-All through build/tests/tok_harness* (tests/llm/tok_harness.c): the normal
-build, a 32-bit build and an AddressSanitizer + UBSan build each run every test.
+Through build/tests/tok_harness* (tests/llm/tok_harness.c): the normal build,
+a 32-bit build and an AddressSanitizer + UBSan build each run the tests that
+take `harness_path`.
 """
 import random
 import subprocess
