@@ -57,8 +57,9 @@ void llm_settings_default(struct llm_settings *s)
 
 llm_session *llm_session_create(llm_model *m, const struct llm_settings *set, char *err, size_t errlen)
 {
-    if (set->ctx <= 0 || set->ctx > (1 << 20) || set->max_tokens < 0) {
-        snprintf(err, errlen, "context must be 1..%d and the token limit >= 0", 1 << 20);
+    /* Both bounds keep the buffers below 2^31 bytes on 32-bit machines. */
+    if (set->ctx <= 0 || set->ctx > (1 << 20) || set->max_tokens < 0 || set->max_tokens > (1 << 20)) {
+        snprintf(err, errlen, "context and token limit must be within 1..%d and 0..%d", 1 << 20, 1 << 20);
         return NULL;
     }
     if (set->chat && !m->tok) {
@@ -232,9 +233,16 @@ static int run_prompt(llm_session *s, int turn, llm_emit_fn emit, void *user, st
         snprintf(err, errlen, "empty prompt");
         return -1;
     }
-    if (make_room(s, s->n_prompt + extra + 1) != 0) {
+    if (make_room(s, s->n_prompt + extra + 1) != 0 && turn && s->n_hist > s->n_keep) {
+        /* The last reply alone fills the context: keep only the prefix. */
+        s->n_hist = s->n_keep;
+        s->n_turns = 0;
+        s->pending = -1;
+        extra = 0;
+    }
+    if (s->n_hist + s->n_prompt + extra + 1 > s->st.ctx) {
         snprintf(err, errlen, "prompt too long: %lu tokens for a context of %lu",
-                 (unsigned long)(s->n_prompt + s->n_keep), (unsigned long)s->st.ctx);
+                 (unsigned long)(s->n_prompt + s->n_hist), (unsigned long)s->st.ctx);
         return -1;
     }
     uint64_t t0 = llm_time_ns();
