@@ -97,9 +97,13 @@ static float exp_neg(float x)
 
 /* ---- lifetime ---------------------------------------------------------- */
 
+/* Far beyond any real vocabulary, and small enough that the buffer sizes
+ * below cannot overflow a 32-bit size_t. */
+#define SAMPLER_MAX_VOCAB (1 << 24)
+
 sampler *sampler_create(const sampler_params *p, int n_vocab)
 {
-    if (n_vocab <= 0)
+    if (n_vocab <= 0 || n_vocab > SAMPLER_MAX_VOCAB)
         return NULL;
     sampler *s = llm_alloc(sizeof *s, 16);
     if (!s)
