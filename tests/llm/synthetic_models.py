@@ -30,10 +30,12 @@ def _add(w: GGUFWriter, name: str, a: np.ndarray, qtype: T):
         w.add_tensor(name, quantize(a, qtype), raw_dtype=qtype)
 
 
-def write_gguf(path: Path, version: int = 3, seed: int = 1) -> Path:
+def write_gguf(path: Path, version: int = 3, seed: int = 1, alignment: int | None = None) -> Path:
     """A 2-layer llama GGUF with metadata of every value type and no tokenizer."""
     rng = np.random.default_rng(seed)
     w = GGUFWriter(str(path), "llama")
+    if alignment:
+        w.add_custom_alignment(alignment)
     w.add_block_count(LAYERS)
     w.add_context_length(256)
     w.add_embedding_length(DIM)

@@ -114,6 +114,7 @@ def test_generation_stops_when_the_context_is_full(stories260k_path):
     (["--ids", "1 x 2"], 2, b"--ids needs"),
     (["--ctx", "4", "-p", "a prompt that is longer than four tokens, surely"], 1, b"prompt too long"),
     (["--ids", "1 99999"], 1, b"token id 99999 out of range"),
+    (["--ctx", "1000000", "-p", "x"], 1, b"needs a KV cache larger than 2 GiB"),
 ])
 def test_errors_are_one_clear_line(smollm2_path, args, code, message):
     r = run("-m", smollm2_path, *args, check=False)

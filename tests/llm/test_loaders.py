@@ -24,6 +24,7 @@ def files(tmp_path_factory):
     return {
         "gguf3": synth.write_gguf(d / "v3.gguf"),
         "gguf2": synth.write_gguf(d / "v2.gguf", version=2),
+        "gguf_align256": synth.write_gguf(d / "align256.gguf", alignment=256),
         "l2c_shared": synth.write_llama2c(d / "shared.bin", shared=True),
         "l2c_own": synth.write_llama2c(d / "own.bin", shared=False),
         "tok": synth.write_tokenizer_bin(d / "tok.bin"),
@@ -45,7 +46,7 @@ def harness(commands, *args, eval_=False):
 
 # ---- valid files -----------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["gguf3", "gguf2", "l2c_shared", "l2c_own"])
+@pytest.mark.parametrize("name", ["gguf3", "gguf2", "gguf_align256", "l2c_shared", "l2c_own"])
 def test_synthetic_model_matches_reference(files, name):
     ids = [1, 5, 9, 40, 2, 77, 3, 0, 12, 60, 33, 8]
     raw = subprocess.run([str(FORWARD), str(files[name]), *map(str, ids)], capture_output=True,
@@ -54,6 +55,15 @@ def test_synthetic_model_matches_reference(files, name):
     ref = reference.load(files[name]).forward(ids)
     assert reference.kl_divergence(ref, ours).max() < 1e-4
     assert (ours.argmax(axis=1) == ref.argmax(axis=1)).all()
+
+
+def test_alignment_must_be_a_power_of_two(files):
+    data = files["gguf_align256"].read_bytes()
+    key = b"general.alignment"
+    at = data.find(key) + len(key) + 4  # after the key and its u32 value type
+    assert struct.unpack_from("<I", data, at)[0] == 256
+    (line,) = harness([f"set {at} 30010000"], files["gguf_align256"])  # 0x130 = 304
+    assert line.startswith("error: gguf: general.alignment is not a power of two")
 
 
 def test_model_info(files):
