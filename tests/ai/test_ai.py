@@ -1,0 +1,177 @@
+"""`ai`, `chat`, `models`, `model` and `set` end to end in QEMU: the OS's
+answers equal build/host/myos-llm's token for token (greedy and seeded
+sampling), conversations remember, Ctrl+C stops a generation, models switch,
+the VGA screen shows the answer, and every error is one clear line. One boot
+for the whole module."""
+import time
+
+import pytest
+
+from myos.models import default_model, stories260k
+from myos.qemu import Machine
+
+from .conftest import (SMALL, SMOLLM, STATUS, STORIES, UTF8_TEXT, configure, host_answer,
+                       host_chat, os_answer, use_model, words)
+
+GREEDY_PROMPTS = [
+    "What is the capital of France?",
+    "Write a haiku about the sea.",
+    "Name three colors.",
+    "How many legs does a spider have?",
+    "Say hello in Spanish.",
+]
+
+
+@pytest.fixture(scope="module")
+def m(ai_image):
+    machine = Machine().boot(ai_image)
+    yield machine
+    machine.kill()
+
+
+def test_models_lists_files_from_their_headers(m):
+    out = m.run("models")
+    lines = {l.split()[0].lstrip("*"): l for l in out.splitlines()[1:] if l.strip()}
+    assert lines[SMOLLM].split()[1:] == ["gguf", "llama", "134.5M", "Q4_1", "98.4", "MB", "8192"]
+    assert lines[STORIES].split()[1:] == ["llama2c", "llama", "260.0K", "F32", "1.1", "MB", "512"]
+    assert "unreadable: damaged header" in lines["damaged.gguf"]
+    assert "tokenizer.bin" not in out
+    assert not any(l.startswith("*") for l in out.splitlines()), "nothing is loaded yet"
+
+
+def test_greedy_answers_equal_the_host_program(m):
+    configure(m, temperature=0, show_ids=1, **SMALL)
+    use_model(m, SMOLLM)
+    for prompt in GREEDY_PROMPTS:
+        got = os_answer(m, prompt)
+        want = host_answer(default_model(), prompt, **SMALL)
+        assert got.prompt_ids == want.prompt_ids, prompt
+        assert got.gen_ids == want.gen_ids, prompt
+        assert words(got.text) == words(want.text), prompt
+        assert int(got.status.group(1)) == len(want.gen_ids)
+        assert int(got.status.group(3)) == len(want.prompt_ids)
+
+
+def test_sampled_answer_equals_the_host_program(m):
+    configure(m, temperature=0.8, seed=42, top_k=40, top_p=0.95, min_p=0.05, show_ids=1, **SMALL)
+    use_model(m, SMOLLM)
+    prompt = "Tell me about cats."
+    got = os_answer(m, prompt)
+    want = host_answer(default_model(), prompt, temperature=0.8, seed=42,
+                       extra=("--top-k", "40", "--top-p", "0.95", "--min-p", "0.05"), **SMALL)
+    assert got.gen_ids == want.gen_ids
+    assert words(got.text) == words(want.text)
+
+
+def test_vga_shows_the_streamed_answer(m):
+    configure(m, temperature=0, show_ids=0, **SMALL)
+    use_model(m, SMOLLM)
+    out = m.run(f"ai {GREEDY_PROMPTS[0]}", 600)
+    answer = [l for l in out.splitlines() if l.strip() and not STATUS.match(l)]
+    screen = m.vga_text()
+    # The answer's wrapped lines are consecutive rows above the status line.
+    status_row = max(i for i, row in enumerate(screen) if STATUS.match(row))
+    assert screen[status_row - len(answer):status_row] == answer
+
+
+def test_vga_shows_utf8_as_code_page_437(m):
+    m.run("clear")
+    out = m.run("cat /AITEST/UTF8.TXT")
+    assert out.strip() == UTF8_TEXT, "serial keeps UTF-8"
+    shown = "".join(c if c.encode("cp437", "replace") != b"?" else "\u25a0" for c in UTF8_TEXT)
+    assert any(row == shown for row in m.vga_text()), m.vga_text()
+
+
+def test_chat_remembers_earlier_turns(m):
+    configure(m, temperature=0, show_ids=1, **SMALL)
+    use_model(m, SMOLLM)
+    turns = ["My name is Tom and my cat is called Felix.", "What is my cat called?"]
+    want = host_chat(default_model(), turns, **{"max_tokens": SMALL["max_tokens"], "ctx": SMALL["ctx"]})
+    m.write("chat\r")
+    m.wait_for(r"you> ", 60)
+    for turn, expected in zip(turns, want):
+        start = len(m.transcript)
+        m.write(turn + "\r")
+        m.wait_for(r"you> ", 600)
+        out = m.transcript[start:].rpartition("you> ")[0]
+        got = _parse_chat_turn(out)
+        assert got.prompt_ids == expected.prompt_ids, turn
+        assert got.gen_ids == expected.gen_ids, turn
+    # The second turn's prompt is that turn alone: the first is remembered.
+    assert len(want[1].prompt_ids) < len(want[0].prompt_ids)
+    m.write("/bye\r")
+    m.wait_for(r"myos> ", 30)
+
+
+def _parse_chat_turn(out: str):
+    from .conftest import parse_os_answer
+    return parse_os_answer(out.split("\n", 1)[1])  # drop the echoed line
+
+
+@pytest.mark.parametrize("how", ["serial", "sendkey"])
+def test_ctrl_c_stops_generation_and_the_model_stays(m, how):
+    use_model(m, STORIES)
+    # Greedy, a context of 32768 and no token limit: this model (with the test
+    # tokenizer) goes on for thousands of tokens; only Ctrl+C ends it in time.
+    configure(m, temperature=0, max_tokens=65536, ctx=32768, show_ids=0)
+    m.write("ai Once upon a time\r")
+    m.wait_for(r"ai Once upon a time\r?\n.", 30)  # the first piece of the answer
+    time.sleep(0.5)
+    if how == "serial":
+        m.write("\x03")
+    else:
+        m.sendkey("ctrl", "c")
+    stopped = m.wait_for(r"\^C \(stopped\)\r?\n\[(\d+) tokens", 60)
+    assert int(stopped.group(1)) < 65536
+    m.wait_for(r"myos> ", 10)
+    configure(m, max_tokens=5, ctx=512)
+    out = m.run("ai Once upon a time", 60)
+    assert "loading" not in out, "the model stayed loaded"
+    assert STATUS.search(out).group(1) == "5"
+
+
+def test_switch_to_a_llama2c_model(m, tokenizer_bin):
+    configure(m, temperature=0, show_ids=1, max_tokens=40, ctx=512)
+    out = m.run(f"model {STORIES}", 60)
+    assert f"loaded {STORIES}" in out
+    assert m.run("models").count("*") == 1
+    assert f"* {STORIES}" in m.run("models")
+    got = os_answer(m, "Once upon a time")
+    want = host_answer(stories260k(), "Once upon a time", chat=False, max_tokens=40,
+                       tokenizer=tokenizer_bin)
+    assert got.prompt_ids == want.prompt_ids
+    assert got.gen_ids == want.gen_ids
+    assert words(got.text) == words(want.text)
+
+
+def test_chat_needs_a_chat_template(m):
+    use_model(m, STORIES)
+    assert m.run("chat").startswith("error: stories260K.bin has no chat template")
+
+
+@pytest.mark.parametrize("command, message", [
+    ("ai", "error: empty prompt"),
+    ('ai "   "', "error: empty prompt"),
+    ("set foo 1", "error: unknown setting 'foo'"),
+    ("set top_p 2", "error: top_p: 2 is out of range (0 to 1)"),
+    ("set ctx 8", "error: ctx: 8 is out of range"),
+    ("set temperature warm", "error: temperature: 'warm' is not a number"),
+    ("set top_k 2.5", "error: top_k: '2.5' is not a whole number"),
+    ("set seed -1", "error: seed: '-1' is not a whole number"),
+    ("model nothere.gguf", "error: nothere.gguf: /MODELS/nothere.gguf:"),
+    ("model damaged.gguf", "error: damaged.gguf: damaged header: impossible key or tensor count"),
+    ("model truncated.gguf", "error: truncated.gguf:"),
+])
+def test_errors_are_one_line_and_the_shell_goes_on(m, command, message):
+    out = m.run(command, 120)
+    errors = [l for l in out.splitlines() if l.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith(message), out
+    assert m.run("echo still here").strip() == "still here"
+
+
+def test_prompt_longer_than_the_context(m):
+    use_model(m, SMOLLM)
+    configure(m, ctx=16, max_tokens=4)
+    out = m.run("ai " + "tell me a story about a dragon and a knight " * 3, 300)
+    assert out.startswith("error: prompt too long"), out
+    configure(m, **SMALL)
