@@ -3,7 +3,8 @@
  * bytes must encode without a memory error, and valid UTF-8 must decode back
  * to exactly the input when the vocabulary has a token for each of its bytes
  * (SmolLM2's lacks a few control bytes, which are dropped, as llama.cpp and
- * the HF tokenizer drop them). */
+ * the HF tokenizer drop them). Streaming decode must release the same text
+ * as whole decoding, in complete UTF-8 pieces. */
 #include <stdio.h>
 
 #include "common.h"
@@ -88,6 +89,36 @@ static int round_trips(const uint8_t *s, size_t n)
     return 1;
 }
 
+/* Streams ids through tok_stream_push in a buffer of the documented size:
+ * the pieces must add up to tok_decode's text and, when `whole_valid` (that
+ * text is valid UTF-8), each piece must be valid UTF-8 by itself. */
+static void check_stream(const tokenizer *tok, const int32_t *ids, uint32_t n, int whole_valid)
+{
+    uint32_t room = tok_max_piece_bytes(tok) + 4;
+    size_t cap = (size_t)n * tok_max_piece_bytes(tok) + 8;
+    char *whole = malloc(cap), *joined = malloc(cap), *piece = malloc(room);
+    int32_t len = tok_decode(tok, ids, n, whole, (uint32_t)cap);
+    tok_stream s;
+    tok_stream_init(&s, tok);
+    size_t at = 0;
+    for (uint32_t i = 0; i <= n; i++) {
+        int32_t r = i < n ? tok_stream_push(&s, ids[i], piece, room) : tok_stream_flush(&s, piece, room);
+        if (r < 0 || (whole_valid && !round_trips((const uint8_t *)piece, (size_t)r))) {
+            fprintf(stderr, "stream piece %u: %d bytes, not complete UTF-8\n", i, (int)r);
+            abort();
+        }
+        memcpy(joined + at, piece, (size_t)r);
+        at += (size_t)r;
+    }
+    if (len < 0 || at != (size_t)len || memcmp(joined, whole, at) != 0) {
+        fprintf(stderr, "streamed text (%zu bytes) != tok_decode (%d)\n", at, (int)len);
+        abort();
+    }
+    free(whole);
+    free(joined);
+    free(piece);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 1 << 16)
@@ -109,6 +140,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         free(back);
     }
+    check_stream(tok, ids, (uint32_t)n, round_trips(data, size));
+    /* The same bytes read as token ids: any id sequence decodes alike
+     * streamed or whole. */
+    uint32_t n_raw = (uint32_t)(size / 2);
+    for (uint32_t i = 0; i < n_raw; i++)
+        ids[i] = (int32_t)((data[2 * i] | data[2 * i + 1] << 8) % tok_n_vocab(tok));
+    check_stream(tok, ids, n_raw, 0);
     free(ids);
     return 0;
 }
