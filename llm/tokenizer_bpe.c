@@ -88,6 +88,10 @@ int tok_bpe_init(tokenizer *tok, const llm_str *merges, uint32_t n_merges, const
     for (uint32_t i = 0; i < n_merges; i++)
         if (merges[i].len > longest)
             longest = merges[i].len;
+    if (longest > 0xffffu) { /* no vocab piece is near this long */
+        tok_seterr(err, errlen, "tokenizer: merge of %u bytes", longest);
+        return -1;
+    }
     tok->merge_mask = size - 1;
     tok->merges = tok_calloc(size, sizeof(struct tok_merge));
     char *joined = tok_calloc(longest + 1, 1);
@@ -99,7 +103,7 @@ int tok_bpe_init(tokenizer *tok, const llm_str *merges, uint32_t n_merges, const
     memset(tok->merges, 0xff, (size_t)size * sizeof(struct tok_merge));
 
     int rc = 0;
-    for (uint32_t i = 0; i < n_merges && rc == 0; i++) {
+    for (uint32_t i = 0; i < n_merges; i++) {
         const char *s = merges[i].ptr;
         uint32_t len = s ? merges[i].len : 0, sp = 1;
         /* "left right": the first space after the first byte separates them
