@@ -88,6 +88,11 @@ def harness_path(build_dir, request):
 
 
 @pytest.fixture(scope="module")
+def native_harness(build_dir):
+    return build_dir / "tests" / "tok_harness"
+
+
+@pytest.fixture(scope="module")
 def gguf_vocab(smollm2_path):
     r = GGUFReader(smollm2_path)
     f = r.fields
@@ -363,22 +368,17 @@ def test_pre_tokenizers_match_hf(pre, digits_vocab, harness_path, tmp_path):
         h.close()
 
 
-def test_pre_tokenizer_families_differ(digits_vocab, harness_path, tmp_path):
+def test_pre_tokenizer_families_differ(digits_vocab, native_harness, tmp_path):
     """The digits vocab tells every family apart (else the tests above could
     pass with one family's rules standing in for another's)."""
     outputs = set()
     for pre in PRE_TOKENIZERS:
         path = tmp_path / f"{pre}.txt"
         write_bpe_vocab(path, digits_vocab, pre)
-        h = Harness(harness_path, "vocab", str(path))
+        h = Harness(native_harness, "vocab", str(path))
         outputs.add(tuple(tuple(h.encode(s.encode())) for s in CASES))
         h.close()
     assert len(outputs) == len(PRE_TOKENIZERS)
-
-
-@pytest.fixture(scope="module")
-def native_harness(build_dir):
-    return build_dir / "tests" / "tok_harness"
 
 
 @pytest.mark.parametrize("name", sorted(PRE_NAMES))
