@@ -4,7 +4,6 @@
 #include "drivers/vga.h"
 #include "drivers/cp437.h"
 #include "arch/x86/io.h"
-#include "lib/string.h"
 
 #define VGA_MEMORY ((volatile uint16_t *)0xb8000)
 #define CRTC_INDEX 0x3d4
