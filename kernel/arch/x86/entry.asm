@@ -46,6 +46,10 @@ _start:
     jmp .halt
 
 .no_sse2:                           ; no console yet: write straight to VGA
+    mov edi, 0xb8000                ; clear the screen the BIOS left behind
+    mov ecx, 80 * 25
+    mov eax, 0x0720                 ; grey space
+    rep stosw
     mov esi, msg_no_sse2
     mov edi, 0xb8000
 .putc:
