@@ -1,11 +1,13 @@
 # engine.mk: host harnesses of the engine core's tests (tests/llm/test_quant.py,
 # test_forward.py, test_loaders.py, test_generate.py). The loader harness is a separate build of
-# the whole engine with AddressSanitizer and UBSan.
+# the whole engine with AddressSanitizer and UBSan, also as a 32-bit program
+# (size_t is 32-bit in the kernel: file sizes and counts must not wrap).
 QUANT_HARNESS := $(BUILD)/tests/quant_harness
 FORWARD_HARNESS := $(BUILD)/tests/forward_harness
 LOADER_HARNESS := $(BUILD)/tests/loader_harness
+LOADER_HARNESS32 := $(BUILD)/tests/loader_harness32
 SESSION_HARNESS := $(BUILD)/tests/session_harness
-TEST_PROGRAMS += $(QUANT_HARNESS) $(FORWARD_HARNESS) $(LOADER_HARNESS) $(SESSION_HARNESS)
+TEST_PROGRAMS += $(QUANT_HARNESS) $(FORWARD_HARNESS) $(LOADER_HARNESS) $(LOADER_HARNESS32) $(SESSION_HARNESS)
 
 $(QUANT_HARNESS): tests/llm/quant_harness.c $(LLM_HOST_OBJS) $(LLM_HOST_PLATFORM) | $(SETUP)
 	@mkdir -p $(dir $@)
@@ -22,4 +24,10 @@ $(SESSION_HARNESS): tests/llm/session_harness.c $(LLM_HOST_OBJS) $(LLM_HOST_PLAT
 $(LOADER_HARNESS): tests/llm/loader_harness.c $(LLM_SRCS) llm/host/platform_host.c $(wildcard llm/*.h) | $(SETUP)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Illm \
+		tests/llm/loader_harness.c $(LLM_SRCS) llm/host/platform_host.c -o $@ -lm
+
+$(LOADER_HARNESS32): tests/llm/loader_harness.c $(LLM_SRCS) llm/host/platform_host.c $(wildcard llm/*.h) | $(SETUP)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) -m32 -msse2 -mfpmath=sse $(filter-out -march=native,$(HOST_CFLAGS)) -O1 \
+		-fsanitize=address,undefined -fno-sanitize-recover=all -Illm \
 		tests/llm/loader_harness.c $(LLM_SRCS) llm/host/platform_host.c -o $@ -lm

@@ -2,7 +2,8 @@
 compute the reference's logits; truncated, bit-flipped and hostile files give
 one clear error and never a crash. The corruption cases run through
 build/tests/loader_harness, an AddressSanitizer + UBSan build that aborts on
-any read outside the file bytes (and on leaks)."""
+any read outside the file bytes (and on leaks), and most of them also through
+its 32-bit build, where size_t is as narrow as in the kernel."""
 import struct
 import subprocess
 
@@ -14,6 +15,7 @@ from myos import BUILD, reference
 from . import synthetic_models as synth
 
 LOADER = BUILD / "tests" / "loader_harness"
+LOADER32 = BUILD / "tests" / "loader_harness32"
 FORWARD = BUILD / "tests" / "forward_harness"
 CLI = BUILD / "host" / "myos-llm"
 
@@ -31,9 +33,14 @@ def files(tmp_path_factory):
     }
 
 
-def harness(commands, *args, eval_=False):
+@pytest.fixture(params=[LOADER, LOADER32], ids=["64bit", "32bit"])
+def loader(request):
+    return request.param
+
+
+def harness(commands, *args, eval_=False, program=LOADER):
     """Runs the ASan loader over the commands; one result line per command."""
-    cmd = [str(LOADER)] + (["--eval"] if eval_ else []) + [str(a) for a in args]
+    cmd = [str(program)] + (["--eval"] if eval_ else []) + [str(a) for a in args]
     r = subprocess.run(cmd, input="".join(c + "\n" for c in commands), capture_output=True, text=True,
                        timeout=600)
     assert r.returncode == 0, f"loader crashed:\n{r.stderr[-3000:]}"
@@ -151,26 +158,26 @@ def gguf_fields(data: bytes, limit: int = 400):
 HUGE = ["ffffffffffffffff", "0000000001000000", "ffffffff00000000", "00000080ffffffff"]
 
 
-def test_gguf_hostile_counts_and_lengths(files):
+def test_gguf_hostile_counts_and_lengths(files, loader):
     data = files["gguf3"].read_bytes()
     fields, _ = gguf_fields(data)
     cmds = [f"set {off} {v}" for off in fields for v in HUGE]
-    for c, line in zip(cmds, harness(cmds, files["gguf3"], eval_=True)):
+    for c, line in zip(cmds, harness(cmds, files["gguf3"], eval_=True, program=loader)):
         assert line.startswith("error: "), f"{c}: {line}"
 
 
-def test_gguf_truncated_anywhere(files):
+def test_gguf_truncated_anywhere(files, loader):
     path = files["gguf3"]
     size = path.stat().st_size
     # Every byte of the header region, then steps through the tensor data;
     # the last tensor ends at the end of the file, so every cut loses data.
     _, header_end = gguf_fields(path.read_bytes())
     cuts = list(range(0, header_end + 64)) + list(range(header_end + 64, size, 97))
-    for n, line in zip(cuts, harness([f"trunc {n}" for n in cuts], path)):
+    for n, line in zip(cuts, harness([f"trunc {n}" for n in cuts], path, program=loader)):
         assert line.startswith("error: "), f"cut at {n}: {line}"
 
 
-def test_gguf_random_byte_flips(files):
+def test_gguf_random_byte_flips(files, loader):
     data = files["gguf3"].read_bytes()
     _, header_end = gguf_fields(data)
     rng = np.random.default_rng(11)
@@ -179,7 +186,7 @@ def test_gguf_random_byte_flips(files):
         n = int(rng.integers(1, 9))
         off = int(rng.integers(0, header_end)) if rng.random() < 0.8 else int(rng.integers(0, len(data) - n))
         cmds.append(f"set {off} {rng.integers(0, 256, n, dtype=np.uint8).tobytes().hex()}")
-    harness(cmds, files["gguf3"], eval_=True)  # any outcome but a crash
+    harness(cmds, files["gguf3"], eval_=True, program=loader)  # any outcome but a crash
 
 
 def test_real_gguf_corruptions(smollm2_path, tmp_path):
@@ -201,29 +208,29 @@ def test_real_gguf_corruptions(smollm2_path, tmp_path):
     harness(flips, smollm2_path)
 
 
-def test_llama2c_corruptions(files, stories260k_path):
+def test_llama2c_corruptions(files, stories260k_path, loader):
     size = stories260k_path.stat().st_size
     cuts = list(range(0, 64)) + [int(n) for n in np.linspace(64, size - 1, 120)]
-    for n, line in zip(cuts, harness([f"trunc {n}" for n in cuts], stories260k_path)):
+    for n, line in zip(cuts, harness([f"trunc {n}" for n in cuts], stories260k_path, program=loader)):
         assert line.startswith("error: "), f"cut at {n}: {line}"
     # Header fields set to 0, negative, huge.
     cmds = [f"set {4 * f} {v}" for f in range(7) for v in ["00000000", "ffffffff", "ffffff7f", "00000080",
                                                             "00000100"]]
-    lines = harness(cmds, stories260k_path, eval_=True)
+    lines = harness(cmds, stories260k_path, eval_=True, program=loader)
     for c, line in zip(cmds, lines):
         if not c.startswith("set 20 ffffffff"):  # vocab -1: a 1-token model with its own classifier
             assert line.startswith("error: "), f"{c}: {line}"
     rng = np.random.default_rng(5)
     flips = [f"set {int(rng.integers(0, size))} {int(rng.integers(0, 256)):02x}" for _ in range(200)]
-    harness(flips, files["l2c_own"], eval_=True)
+    harness(flips, files["l2c_own"], eval_=True, program=loader)
 
 
-def test_tokenizer_bin_corruptions(files):
+def test_tokenizer_bin_corruptions(files, loader):
     tok = files["tok"]
     size = tok.stat().st_size
     cuts = list(range(0, size, 7))
     cmds = [f"tok-trunc {n}" for n in cuts]
-    for c, line in zip(cmds, harness(cmds, files["l2c_own"], tok)):
+    for c, line in zip(cmds, harness(cmds, files["l2c_own"], tok, program=loader)):
         assert line.startswith("error: "), f"{c}: {line}"
     # Token length fields set to negative or beyond the file.
     data = tok.read_bytes()
@@ -232,8 +239,8 @@ def test_tokenizer_bin_corruptions(files):
         len_fields.append(pos + 4)
         pos += 8 + struct.unpack_from("<i", data, pos + 4)[0]
     cmds = [f"tok-set {off} {v}" for off in len_fields[::10] for v in ["ffffffff", "ffffff7f", "00000100"]]
-    for c, line in zip(cmds, harness(cmds, files["l2c_own"], tok, eval_=True)):
+    for c, line in zip(cmds, harness(cmds, files["l2c_own"], tok, eval_=True, program=loader)):
         assert line.startswith("error: "), f"{c}: {line}"
     rng = np.random.default_rng(8)
     flips = [f"tok-set {int(rng.integers(0, size))} {int(rng.integers(0, 256)):02x}" for _ in range(200)]
-    harness(flips, files["l2c_own"], tok, eval_=True)
+    harness(flips, files["l2c_own"], tok, eval_=True, program=loader)
