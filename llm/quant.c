@@ -140,6 +140,18 @@ static void dequant_q8_0(const void *blocks, float *out, uint32_t n)
 
 /* ---- activation quantization ------------------------------------------- */
 
+/* Nearest integer of v, within +-QACT_MAX for finite activations. A denormal
+ * scale (1/d = inf) or non-finite activations would make the float-to-int cast
+ * undefined: saturate, and map NaN to 0. */
+static int round_act(float v)
+{
+    if (v >= (float)QACT_MAX)
+        return QACT_MAX;
+    if (v <= -(float)QACT_MAX)
+        return -QACT_MAX;
+    return v >= 0.0f ? (int)(v + 0.5f) : v < 0.0f ? (int)(v - 0.5f) : 0;
+}
+
 void quant_act_prepare(struct quant_act *a, const float *x, uint32_t n)
 {
     a->f = x;
@@ -157,8 +169,7 @@ void quant_act_prepare(struct quant_act *a, const float *x, uint32_t n)
         float id = d != 0.0f ? 1.0f / d : 0.0f;
         int sum = 0;
         for (int j = 0; j < QK; j++) {
-            float v = xb[j] * id; /* |v| <= QACT_MAX, or NaN when the activations are not finite */
-            int q = v >= 0.0f ? (int)(v + 0.5f) : v < 0.0f ? (int)(v - 0.5f) : 0; /* (int)NaN is undefined */
+            int q = round_act(xb[j] * id);
             qb->qs[j] = (int16_t)q;
             sum += q;
         }
