@@ -74,8 +74,9 @@ static int cmd_mem(int argc, char **argv)
             (unsigned)((__kernel_end - __kernel_start) / 1024));
     kprintf("heap:       %u KiB total, %u KiB used, %u KiB free\n", (unsigned)(hs.total / 1024),
             (unsigned)(hs.used / 1024), (unsigned)(hs.free / 1024));
-    kprintf("            largest free block %u KiB, %u live allocations\n",
-            (unsigned)(hs.largest_free / 1024), (unsigned)hs.live_allocations);
+    kprintf("            largest free block %u KiB, %u live allocations, peak use %u KiB\n",
+            (unsigned)(hs.largest_free / 1024), (unsigned)hs.live_allocations,
+            (unsigned)(hs.peak_used / 1024));
     return 0;
 }
 SHELL_COMMAND(mem, "show the memory map and heap usage", cmd_mem);
