@@ -6,8 +6,9 @@ QUANT_HARNESS := $(BUILD)/tests/quant_harness
 FORWARD_HARNESS := $(BUILD)/tests/forward_harness
 LOADER_HARNESS := $(BUILD)/tests/loader_harness
 LOADER_HARNESS32 := $(BUILD)/tests/loader_harness32
+FORWARD_HARNESS32 := $(BUILD)/tests/forward_harness32
 SESSION_HARNESS := $(BUILD)/tests/session_harness
-TEST_PROGRAMS += $(QUANT_HARNESS) $(FORWARD_HARNESS) $(LOADER_HARNESS) $(LOADER_HARNESS32) $(SESSION_HARNESS)
+TEST_PROGRAMS += $(QUANT_HARNESS) $(FORWARD_HARNESS) $(LOADER_HARNESS) $(LOADER_HARNESS32) $(FORWARD_HARNESS32) $(SESSION_HARNESS)
 
 $(QUANT_HARNESS): tests/llm/quant_harness.c $(LLM_HOST_OBJS) $(LLM_HOST_PLATFORM) | $(SETUP)
 	@mkdir -p $(dir $@)
@@ -31,3 +32,9 @@ $(LOADER_HARNESS32): tests/llm/loader_harness.c $(LLM_SRCS) llm/host/platform_ho
 	$(HOST_CC) -m32 -msse2 -mfpmath=sse $(filter-out -march=native,$(HOST_CFLAGS)) -O1 \
 		-fsanitize=address,undefined -fno-sanitize-recover=all -Illm \
 		tests/llm/loader_harness.c $(LLM_SRCS) llm/host/platform_host.c -o $@ -lm
+
+# The forward pass as the kernel runs it: 32-bit, SSE2 floats.
+$(FORWARD_HARNESS32): tests/llm/forward_harness.c $(LLM_SRCS) llm/host/platform_host.c $(wildcard llm/*.h) | $(SETUP)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) -m32 -msse2 -mfpmath=sse $(filter-out -march=native,$(HOST_CFLAGS)) -Illm \
+		tests/llm/forward_harness.c $(LLM_SRCS) llm/host/platform_host.c -o $@ -lm

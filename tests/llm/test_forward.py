@@ -2,8 +2,9 @@
 by the gguf package) on SmolLM2-135M (GGUF Q4_1/Q8_0) and stories260K
 (llama2.c fp32), at more than 100 positions each: top-5 ids the same,
 KL(reference || engine) <= 0.01, and the same argmax wherever the
-reference's top-two gap is at least 0.5. The measured figures are written
-to build/reports/llm_forward.txt."""
+reference's top-two gap is at least 0.5, for the 64-bit host build and the
+32-bit build (the kernel's). The measured figures are written to
+build/reports/llm_forward.txt."""
 import subprocess
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from myos import BUILD, reference
 
 HARNESS = BUILD / "tests" / "forward_harness"
+HARNESS32 = BUILD / "tests" / "forward_harness32"
 CLI = BUILD / "host" / "myos-llm"
 REPORT = BUILD / "reports" / "llm_forward.txt"
 
@@ -28,25 +30,29 @@ def cli_ids(*args) -> list[int]:
     return prompt + gen
 
 
-def engine_logits(model, ids) -> np.ndarray:
-    raw = subprocess.run([str(HARNESS), str(model), *map(str, ids)], capture_output=True, check=True).stdout
+def engine_logits(model, ids, harness=HARNESS) -> np.ndarray:
+    raw = subprocess.run([str(harness), str(model), *map(str, ids)], capture_output=True, check=True).stdout
     return np.frombuffer(raw, dtype=np.float32).reshape(len(ids), -1)
 
 
 @pytest.fixture(scope="module")
 def cases(smollm2_path, stories260k_path):
-    return {
-        "smollm2": (smollm2_path, cli_ids("-m", smollm2_path, "-p", PROMPT, "-n", "100")),
-        "stories260k": (stories260k_path, cli_ids("-m", stories260k_path, "--ids", "1", "-n", "140")),
-    }
+    """Per model: its path, the token ids, and the reference logits (computed once)."""
+    out = {}
+    for name, path, args in (("smollm2", smollm2_path, ("-p", PROMPT, "-n", "100")),
+                             ("stories260k", stories260k_path, ("--ids", "1", "-n", "140"))):
+        ids = cli_ids("-m", path, *args)
+        out[name] = (path, ids, reference.load(path).forward(ids))
+    return out
 
 
-@pytest.mark.parametrize("name", ["smollm2", "stories260k"])
-def test_logits_match_reference(cases, name):
-    path, ids = cases[name]
+@pytest.mark.parametrize("bits", [64, 32])
+@pytest.mark.parametrize("model", ["smollm2", "stories260k"])
+def test_logits_match_reference(cases, model, bits):
+    path, ids, ref = cases[model]
+    name = f"{model} ({bits}-bit)"
     assert len(ids) >= 100
-    ours = engine_logits(path, ids)
-    ref = reference.load(path).forward(ids)
+    ours = engine_logits(path, ids, HARNESS if bits == 64 else HARNESS32)
     assert ours.shape == ref.shape
     kl = reference.kl_divergence(ref, ours)
     top5_ref = np.argsort(-ref, axis=1, kind="stable")[:, :5]
@@ -61,7 +67,8 @@ def test_logits_match_reference(cases, name):
             f"max |logit diff| {np.abs(ref - ours).max():.3f}")
     print(line)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
-    lines = [l for l in (REPORT.read_text().splitlines() if REPORT.exists() else []) if not l.startswith(name)]
+    old = REPORT.read_text().splitlines() if REPORT.exists() else []
+    lines = [l for l in old if l.split(":")[0] != name]
     REPORT.write_text("\n".join(sorted(lines + [line])) + "\n")
     assert kl.max() <= 0.01, line
     assert same_top5.all(), f"top-5 differ at positions {np.flatnonzero(~same_top5)}"
