@@ -73,6 +73,13 @@ def test_alignment_must_be_a_power_of_two(files):
     assert line.startswith("error: gguf: general.alignment is not a power of two")
 
 
+def test_version_and_magic(files):
+    lines = harness(["set 4 01000000", "set 4 04000000", "set 0 58585858", "trunc 3"], files["gguf3"])
+    assert lines[0] == lines[1].replace("4", "1", 1) == "error: gguf: unsupported version 1 (2 and 3 are) (at byte 24)"
+    assert lines[2].startswith("error: llama2.c:")  # no GGUF magic: taken for a llama2.c file
+    assert lines[3].startswith("error: llama2.c: file too short")
+
+
 def test_model_info(files):
     err = subprocess.run([str(CLI), "-m", str(files["gguf3"]), "--ids", "1", "-n", "1"],
                          capture_output=True, text=True, check=True).stderr
