@@ -62,6 +62,7 @@ $(eval $(call LIB_HARNESS,lib_heap_stress32,heap_stress,32))
 $(eval $(call LIB_HARNESS,lib_heap_stress64,heap_stress,64))
 $(eval $(call LIB_HARNESS,lib_heap_errors,heap_errors,32))
 $(eval $(call LIB_HARNESS,lib_math,math_vs_glibc,64))
+$(eval $(call LIB_HARNESS,lib_math32,math_vs_glibc,32))
 
 # The in-OS heap stress command (kernel/shell/cmd_heap.c), built by kernel.mk's rule.
 KERNEL_OBJS += $(BUILD)/kernel/shell/cmd_heap.o

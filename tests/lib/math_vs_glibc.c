@@ -3,7 +3,8 @@
  * function sees 2^24 inputs spread over all 2^32 float bit patterns (every
  * 256th pattern, with varying low bits) plus the special values; powf sees
  * 2^24 argument pairs from four families (see pow_pairs) plus all pairs of
- * special values. nan must meet nan; +0 and -0 are one ulp apart.
+ * special values. nan must meet nan; +0 and -0 are one ulp apart. An optional
+ * argument N uses 2^N inputs instead (the quick 32-bit run in make test).
  *
  * An input fails when the kernel is more than the limit (1 ulp; 0 for the
  * exact functions) away from glibc, unless glibc is the less accurate of the
@@ -15,6 +16,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 extern __typeof__(expf) k_expf;
@@ -98,11 +100,14 @@ static void record(struct result *r, int64_t limit, float mine, float glibc, dou
     }
 }
 
+static int log2_inputs = 24;
+
 static struct result unary(float (*mine)(float), float (*glibc)(float), double (*exact)(double), int64_t limit)
 {
     struct result r = { 0, 0, 0, 0, 0, 0, 0 };
-    for (uint32_t j = 0; j < (1u << 24); j++) {
-        float x = float_of(j * 256u + ((j * 0x9e37u) & 0xffu));
+    uint32_t stride = 1u << (32 - log2_inputs);
+    for (uint32_t j = 0; j < (1u << log2_inputs); j++) {
+        float x = float_of(j * stride + ((j * 0x9e37u) & (stride - 1)));
         record(&r, limit, mine(x), glibc(x), exact(x), x, 0);
     }
     for (size_t i = 0; i < SPECIALS; i++) {
@@ -126,13 +131,13 @@ static float uniform(float lo, float hi)
     return lo + (hi - lo) * (float)(rnd() >> 8) * 0x1p-24f;
 }
 
-/* Pairs for powf, 2^22 of each family: any x with a moderate y (25% integer,
+/* Pairs for powf, a quarter of each family: any x with a moderate y (25% integer,
  * so negative bases count); a moderate x with any y; any positive x with y up
  * to ±60 (results across the whole range); x near 1 with large y. */
 static struct result pow_pairs(void)
 {
     struct result r = { 0, 0, 0, 0, 0, 0, 0 };
-    for (uint32_t j = 0; j < (1u << 24); j++) {
+    for (uint32_t j = 0; j < (1u << log2_inputs); j++) {
         float x, y;
         switch (j & 3) {
         case 0:
@@ -182,8 +187,14 @@ static double exact_ceil(double x) { return ceil(x); }
 static double exact_round(double x) { return round(x); }
 static double exact_fabs(double x) { return fabs(x); }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc > 1)
+        log2_inputs = atoi(argv[1]);
+    if (log2_inputs < 8 || log2_inputs > 30) {
+        fprintf(stderr, "usage: %s [LOG2_INPUTS from 8 to 30]\n", argv[0]);
+        return 2;
+    }
     static const struct {
         const char *name;
         float (*mine)(float), (*glibc)(float);
