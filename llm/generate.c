@@ -17,6 +17,7 @@
 #include "tokenizer.h"
 
 #define MAX_TURNS 1024
+#define MAX_EOG 8
 
 struct llm_session {
     struct llm_model *m;
@@ -29,6 +30,8 @@ struct llm_session {
     uint32_t n_keep;             /* prefix kept by a context shift */
     uint32_t turn[MAX_TURNS];    /* hist index where each turn starts */
     uint32_t n_turns;
+    int32_t eog[MAX_EOG];        /* ids that end generation in any mode */
+    uint32_t n_eog;
     int32_t pending;             /* sampled, not yet evaluated; -1 none */
     int last_eot;                /* the last reply ended with an end-of-turn id */
     int32_t *prompt_ids, *gen_ids;
@@ -53,6 +56,25 @@ void llm_settings_default(struct llm_settings *s)
     s->ctx = 2048;
     s->chat = 0;
     s->system_prompt = NULL;
+}
+
+/* End-of-generation ids, as llama.cpp gathers them: EOS and the vocabulary's
+ * end-of-text / end-of-turn control tokens (a base model may end a text with
+ * <|endoftext|> although its EOS is <|im_end|>). */
+static void find_eog(llm_session *s)
+{
+    static const char *const names[] = { "<|endoftext|>", "<|im_end|>", "<|eot_id|>", "<|end|>",
+                                         "<end_of_turn>", "<|end_of_text|>" };
+    const tokenizer *tok = s->m->tok;
+    if (!tok)
+        return;
+    if (tok_eos(tok) >= 0)
+        s->eog[s->n_eog++] = tok_eos(tok);
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && s->n_eog < MAX_EOG; i++) {
+        int32_t id = tok_lookup(tok, names[i]);
+        if (id >= 0 && id != tok_eos(tok) && tok_type(tok, id) == TOK_TYPE_CONTROL)
+            s->eog[s->n_eog++] = id;
+    }
 }
 
 llm_session *llm_session_create(llm_model *m, const struct llm_settings *set, char *err, size_t errlen)
@@ -96,6 +118,7 @@ llm_session *llm_session_create(llm_model *m, const struct llm_settings *set, ch
         llm_session_free(s);
         return NULL;
     }
+    find_eog(s);
     llm_session_reset(s);
     return s;
 }
@@ -213,9 +236,10 @@ static void emit_token(struct run *r, int32_t id)
 
 static int is_eot(const llm_session *s, int32_t id)
 {
-    if (s->set.chat)
-        return chat_is_eot(&s->chat, id);
-    return s->m->tok && id == tok_eos(s->m->tok);
+    for (uint32_t i = 0; i < s->n_eog; i++)
+        if (s->eog[i] == id)
+            return 1;
+    return s->set.chat && chat_is_eot(&s->chat, id);
 }
 
 /* Evaluates s->prompt_ids (after a pending token), then samples until a stop
