@@ -9,7 +9,7 @@
 #include "platform.h"
 
 #define TEST_ROWS 128
-#define TEST_COLS 576 /* SmolLM2's width: 4.5 chunks, so a partial chunk is covered */
+#define TEST_COLS 576 /* SmolLM2's width */
 
 static const struct rq_variant *const variants[] = {
     &rq_variant_scalar,

@@ -21,8 +21,6 @@
 #pragma GCC push_options
 #pragma GCC target("avx2")
 
-#define BLOCKS_PER_CHUNK (RQ_CHUNK / 32)
-
 /* p += (w >> shift) * t, lanes of 32 bits (see rq_act: no mask needed). */
 #define MAC(p, w, shift, t) \
     p = _mm256_add_epi32(p, _mm256_mullo_epi32(_mm256_srli_epi32(w, shift), _mm256_set1_epi32(t)))
@@ -34,7 +32,7 @@ static __m256 finish(__m256i total, const float *unit, const struct rq_act *a)
     return _mm256_mul_ps(f, _mm256_set1_ps(a->p2));
 }
 
-static __m256i shift_chunk(__m256i acc, int32_t s)
+static __m256i shift_block(__m256i acc, int32_t s)
 {
     return _mm256_sra_epi32(acc, _mm_cvtsi32_si128(s));
 }
@@ -62,47 +60,66 @@ static __m256i q4_subblock(__m256i p, const __m256i *w, const int32_t *t)
     return p;
 }
 
+/* Eight columns of Q8 (two words per row): p += sum_j (w >> 8j) * t[j]. */
+static __m256i q8_octet(__m256i p, const __m256i *w, const int32_t *t)
+{
+    __m256i v, s, x;
+    __asm__("vmovdqa %[w0], %[v]\n\t"
+            "vpbroadcastd 0(%[t]), %[x]\n\t"
+            "vpmulld %[v], %[x], %[x]\n\t"
+            "vpaddd %[x], %[p], %[p]\n\t"
+#define STEP(sh, off)                               \
+            "vpsrld $" #sh ", %[v], %[s]\n\t"      \
+            "vpbroadcastd " #off "(%[t]), %[x]\n\t" \
+            "vpmulld %[s], %[x], %[x]\n\t"          \
+            "vpaddd %[x], %[p], %[p]\n\t"
+            STEP(8, 4) STEP(16, 8) STEP(24, 12)
+            "vmovdqa %[w1], %[v]\n\t"
+            "vpbroadcastd 16(%[t]), %[x]\n\t"
+            "vpmulld %[v], %[x], %[x]\n\t"
+            "vpaddd %[x], %[p], %[p]\n\t"
+            STEP(8, 20) STEP(16, 24) STEP(24, 28)
+#undef STEP
+            : [p] "+x"(p), [v] "=&x"(v), [s] "=&x"(s), [x] "=&x"(x)
+            : [w0] "m"(w[0]), [w1] "m"(w[1]), [t] "r"(t), "m"(*(const int32_t(*)[8])t));
+    return p;
+}
+
 static __m256 q4_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g)
 {
     uint32_t nb = m->cols / 32;
     const __m256i *words = (const __m256i *)(m->q + (size_t)g * nb * 128);
     const __m256i *scales = (const __m256i *)(m->scales + (size_t)g * nb * RQ_ROWS);
     __m256i total = _mm256_setzero_si256();
-    for (uint32_t b0 = 0; b0 < nb; b0 += BLOCKS_PER_CHUNK) {
-        __m256i acc = _mm256_setzero_si256();
-        for (uint32_t b = b0; b < b0 + BLOCKS_PER_CHUNK && b < nb; b++) {
-            const int32_t *t = a->t4 + b * 32;
-            __m256i p = _mm256_setzero_si256();
-            for (uint32_t s = 0; s < 4; s++, t += 8)
-                p = q4_subblock(p, words + b * 4 + s, t);
-            __m256i sc = _mm256_load_si256(scales + b);
-            __m256i dq = _mm256_srai_epi32(_mm256_slli_epi32(sc, 16), 16);
-            __m256i mq = _mm256_srai_epi32(sc, 16);
-            acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(dq, p));
-            acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(mq, _mm256_set1_epi32(a->bsum[b])));
-        }
-        total = _mm256_add_epi32(total, shift_chunk(acc, a->shift[b0 / BLOCKS_PER_CHUNK]));
+    for (uint32_t b = 0; b < nb; b++) {
+        const int32_t *t = a->t4 + b * 32;
+        __m256i p = _mm256_setzero_si256();
+        for (uint32_t s = 0; s < 4; s++, t += 8)
+            p = q4_subblock(p, words + b * 4 + s, t);
+        __m256i sc = _mm256_load_si256(scales + b);
+        __m256i dq = _mm256_srai_epi32(_mm256_slli_epi32(sc, 16), 16);
+        __m256i mq = _mm256_srai_epi32(sc, 16);
+        __m256i acc = _mm256_add_epi32(_mm256_mullo_epi32(dq, p),
+                                       _mm256_mullo_epi32(mq, _mm256_set1_epi32(a->bsum[b])));
+        total = _mm256_add_epi32(total, shift_block(acc, a->shift[b]));
     }
     return finish(total, m->unit + (size_t)g * RQ_ROWS, a);
 }
 
 static __m256 q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g)
 {
+    uint32_t nb = m->cols / 32;
     const __m256i *words = (const __m256i *)(m->q + (size_t)g * (m->cols / 4) * 32);
+    const __m256i *scales = (const __m256i *)(m->scales + (size_t)g * nb * RQ_ROWS);
     __m256i total = _mm256_setzero_si256();
-    for (uint32_t c0 = 0; c0 < m->cols; c0 += RQ_CHUNK) {
-        /* Bytes are stored as W + 128: start from -128 * (sum of q). */
-        __m256i acc = _mm256_set1_epi32((int32_t)(0u - 128u * (uint32_t)a->csum[c0 / RQ_CHUNK]));
-        uint32_t end = c0 + RQ_CHUNK < m->cols ? c0 + RQ_CHUNK : m->cols;
-        for (uint32_t c = c0; c < end; c += 4) {
-            const int32_t *t = a->t8 + c;
-            __m256i w = _mm256_load_si256(words + c / 4);
-            acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(w, _mm256_set1_epi32(t[0])));
-            MAC(acc, w, 8, t[1]);
-            MAC(acc, w, 16, t[2]);
-            MAC(acc, w, 24, t[3]);
-        }
-        total = _mm256_add_epi32(total, shift_chunk(acc, a->shift[c0 / RQ_CHUNK]));
+    for (uint32_t b = 0; b < nb; b++) {
+        /* Bytes are stored as q + 128: start from -128 * (sum of x). */
+        __m256i p = _mm256_set1_epi32((int32_t)(0u - 128u * (uint32_t)a->bsum[b]));
+        for (uint32_t c = b * 32; c < b * 32 + 32; c += 8)
+            p = q8_octet(p, words + c / 4, a->t8 + c);
+        p = _mm256_srai_epi32(p, RQ_Q8_PSHIFT);
+        __m256i acc = _mm256_mullo_epi32(p, _mm256_load_si256(scales + b));
+        total = _mm256_add_epi32(total, shift_block(acc, a->shift[b]));
     }
     return finish(total, m->unit + (size_t)g * RQ_ROWS, a);
 }

@@ -64,7 +64,7 @@ static int read_header(const uint8_t *p, size_t size, struct model_config *c, in
 
 static struct qtensor f32_matrix(const uint8_t *data, uint32_t rows, uint32_t cols)
 {
-    struct qtensor t = { QT_F32, rows, cols, cols * 4u, data };
+    struct qtensor t = { QT_F32, rows, cols, cols * 4u, data, NULL };
     return t;
 }
 

@@ -3,6 +3,7 @@
 #include "llm.h"
 #include "loaders.h"
 #include "platform.h"
+#include "repack.h"
 
 llm_model *llm_load(const void *data, size_t size, const void *tok_data, size_t tok_size, char *err, size_t errlen)
 {
@@ -17,6 +18,8 @@ llm_model *llm_load(const void *data, size_t size, const void *tok_data, size_t 
         rc = load_gguf_model(m, data, size, err, errlen);
     else
         rc = load_llama2c_model(m, data, size, tok_data, tok_size, err, errlen);
+    if (rc == 0)
+        rc = rq_repack_model(m, err, errlen);
     if (rc != 0) {
         llm_model_free(m);
         return NULL;

@@ -9,6 +9,7 @@
 #include "model.h"
 
 #include "platform.h"
+#include "repack.h"
 #include "tokenizer.h"
 
 /* Generous limits that keep every size below 2^31 elements. */
@@ -56,6 +57,7 @@ float *model_norm(struct llm_model *m, uint32_t i)
 
 void model_release(struct llm_model *m)
 {
+    rq_release_model(m);
     if (m->tok)
         tok_free(m->tok);
     llm_free(m->layers);

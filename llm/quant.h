@@ -42,12 +42,15 @@ struct quant_act {
     uint32_t n;
 };
 
+struct rq_matrix;
+
 /* A 2-D weight matrix used in place: rows of `cols` elements, row_bytes apart. */
 struct qtensor {
     uint32_t type;
     uint32_t rows, cols;
     uint32_t row_bytes;
     const uint8_t *data;
+    struct rq_matrix *packed; /* repacked for the integer kernels (repack.h), or NULL */
 };
 
 typedef void (*quant_dequant_fn)(const void *blocks, float *out, uint32_t n);

@@ -21,8 +21,7 @@ static int is_finite(float v)
 /* Q4_1 row: per block d and m become integers in units of U so that every
  * integer weight dq * q + mq (q in 0..15) stays within RQ_WMAX. The unit
  * leaves a margin of 15 for the rounding of dq (up to 15 * 0.5) and mq. */
-static int repack_q4_row(const uint8_t *row, uint32_t nb, float *unit, uint32_t *scales,
-                         uint32_t stride)
+static int repack_q4_row(const uint8_t *row, uint32_t nb, float *unit, uint32_t *scales)
 {
     float wmax = 0.0f;
     for (uint32_t b = 0; b < nb; b++) {
@@ -44,7 +43,7 @@ static int repack_q4_row(const uint8_t *row, uint32_t nb, float *unit, uint32_t 
         const uint8_t *p = row + b * 20;
         int32_t dq = round_int(quant_f16_to_f32((uint16_t)(p[0] | p[1] << 8)) * inv);
         int32_t mq = round_int(quant_f16_to_f32((uint16_t)(p[2] | p[3] << 8)) * inv);
-        scales[b * stride] = (uint16_t)dq | (uint32_t)mq << 16;
+        scales[b * RQ_ROWS] = (uint16_t)dq | (uint32_t)mq << 16;
     }
     return 0;
 }
@@ -63,32 +62,29 @@ static void scatter_q4_row(const uint8_t *row, uint32_t nb, uint32_t r, uint8_t 
     }
 }
 
-/* Q8_0 row: one unit per row, int8 weights round(d * q / U). */
-static int repack_q8_row(const uint8_t *row, uint32_t cols, uint32_t r, uint8_t *group, float *unit)
+/* Q8_0 row: dq = round(d / U) with U = max|d| / RQ_Q8_DQMAX; the quants
+ * keep their values, stored as q + 128. */
+static int repack_q8_row(const uint8_t *row, uint32_t nb, uint32_t r, uint8_t *group, float *unit,
+                         uint32_t *scales)
 {
-    uint32_t nb = cols / 32;
-    float amax = 0.0f;
+    float dmax = 0.0f;
     for (uint32_t b = 0; b < nb; b++) {
         const uint8_t *p = row + b * 34;
         float d = fabsf(quant_f16_to_f32((uint16_t)(p[0] | p[1] << 8)));
         if (!is_finite(d))
             return -1;
-        for (uint32_t j = 0; j < 32; j++) {
-            float v = d * fabsf((float)(int8_t)p[2 + j]);
-            if (v > amax)
-                amax = v;
-        }
+        if (d > dmax)
+            dmax = d;
     }
-    float u = amax / 127.0f;
-    float inv = amax > 0.0f ? 1.0f / u : 0.0f;
-    *unit = u;
+    float u = dmax / (float)RQ_Q8_DQMAX;
+    float inv = dmax > 0.0f ? 1.0f / u : 0.0f;
+    *unit = u * (float)(1 << RQ_Q8_PSHIFT);
     for (uint32_t b = 0; b < nb; b++) {
         const uint8_t *p = row + b * 34;
-        float d = quant_f16_to_f32((uint16_t)(p[0] | p[1] << 8));
+        scales[b * RQ_ROWS] = (uint32_t)round_int(quant_f16_to_f32((uint16_t)(p[0] | p[1] << 8)) * inv);
         for (uint32_t j = 0; j < 32; j++) {
             uint32_t c = b * 32 + j;
-            int32_t w = round_int(d * (float)(int8_t)p[2 + j] * inv);
-            group[(size_t)(c / 4) * 32 + r * 4 + c % 4] = (uint8_t)(w + 128);
+            group[(size_t)(c / 4) * 32 + r * 4 + c % 4] = (uint8_t)(p[2 + j] ^ 0x80u);
         }
     }
     return 0;
@@ -107,10 +103,8 @@ void rq_free(struct rq_matrix *m)
 size_t rq_bytes(const struct rq_matrix *m)
 {
     size_t rows = (size_t)m->groups * RQ_ROWS;
-    size_t bytes = rows * sizeof(float) + rows * m->cols / (m->format == RQ_Q4 ? 2 : 1);
-    if (m->format == RQ_Q4)
-        bytes += rows * (m->cols / 32) * sizeof(uint32_t);
-    return bytes;
+    return rows * sizeof(float) + rows * m->cols / (m->format == RQ_Q4 ? 2 : 1) +
+           rows * (m->cols / 32) * sizeof(uint32_t);
 }
 
 struct rq_matrix *rq_repack(const struct qtensor *t, char *err, size_t errlen)
@@ -138,27 +132,26 @@ struct rq_matrix *rq_repack(const struct qtensor *t, char *err, size_t errlen)
     size_t group_bytes = (size_t)RQ_ROWS * t->cols / (m->format == RQ_Q4 ? 2 : 1);
     m->unit = llm_alloc(rows * sizeof(float), 64);
     m->q = llm_alloc(group_bytes * m->groups, 64);
-    if (m->format == RQ_Q4)
-        m->scales = llm_alloc(rows * nb * sizeof(uint32_t), 64);
-    if (!m->unit || !m->q || (m->format == RQ_Q4 && !m->scales)) {
+    m->scales = llm_alloc(rows * nb * sizeof(uint32_t), 64);
+    if (!m->unit || !m->q || !m->scales) {
         rq_free(m);
         snprintf(err, errlen, "out of memory repacking a %ux%u matrix", (unsigned)t->rows, (unsigned)t->cols);
         return NULL;
     }
     memset(m->unit, 0, rows * sizeof(float));
     memset(m->q, 0, group_bytes * m->groups);
-    if (m->scales)
-        memset(m->scales, 0, rows * nb * sizeof(uint32_t));
+    memset(m->scales, 0, rows * nb * sizeof(uint32_t));
     for (uint32_t r = 0; r < t->rows; r++) {
         const uint8_t *row = t->data + (size_t)r * t->row_bytes;
         uint32_t g = r / RQ_ROWS, i = r % RQ_ROWS;
         uint8_t *group = m->q + group_bytes * g;
+        uint32_t *scales = m->scales + (size_t)g * nb * RQ_ROWS + i;
         int rc;
         if (m->format == RQ_Q4) {
-            rc = repack_q4_row(row, nb, &m->unit[r], m->scales + (size_t)g * nb * RQ_ROWS + i, RQ_ROWS);
+            rc = repack_q4_row(row, nb, &m->unit[r], scales);
             scatter_q4_row(row, nb, i, group);
         } else {
-            rc = repack_q8_row(row, t->cols, i, group, &m->unit[r]);
+            rc = repack_q8_row(row, nb, i, group, &m->unit[r], scales);
         }
         if (rc != 0) {
             rq_free(m);
@@ -171,15 +164,14 @@ struct rq_matrix *rq_repack(const struct qtensor *t, char *err, size_t errlen)
 
 int rq_act_init(struct rq_act *a, uint32_t cap)
 {
-    uint32_t chunks = cap / RQ_CHUNK + 1;
+    uint32_t blocks = cap / 32 + 1;
     memset(a, 0, sizeof *a);
     a->q = llm_alloc((size_t)cap * sizeof(int32_t), 64);
     a->t4 = llm_alloc((size_t)cap * sizeof(int32_t), 64);
     a->t8 = llm_alloc((size_t)cap * sizeof(int32_t), 64);
-    a->bsum = llm_alloc((size_t)(cap / 32 + 1) * sizeof(int32_t), 64);
-    a->csum = llm_alloc((size_t)chunks * sizeof(int32_t), 64);
-    a->shift = llm_alloc((size_t)chunks * sizeof(int32_t), 64);
-    if (!a->q || !a->t4 || !a->t8 || !a->bsum || !a->csum || !a->shift) {
+    a->bsum = llm_alloc((size_t)blocks * sizeof(int32_t), 64);
+    a->shift = llm_alloc((size_t)blocks * sizeof(int32_t), 64);
+    if (!a->q || !a->t4 || !a->t8 || !a->bsum || !a->shift) {
         rq_act_free(a);
         return -1;
     }
@@ -193,7 +185,6 @@ void rq_act_free(struct rq_act *a)
     llm_free(a->t4);
     llm_free(a->t8);
     llm_free(a->bsum);
-    llm_free(a->csum);
     llm_free(a->shift);
     memset(a, 0, sizeof *a);
 }
@@ -210,8 +201,8 @@ static float pow2f(int e)
 /* The lowest step exponent: keeps 2^-e finite; smaller values round to 0. */
 #define EXP_MIN (-120)
 
-/* e_c of the recipe: the smallest e with amax <= RQ_AMAX * 2^e. */
-static int chunk_exponent(float amax)
+/* e_b of the recipe: the smallest e with amax <= RQ_AMAX * 2^e. */
+static int block_exponent(float amax)
 {
     uint32_t bits;
     memcpy(&bits, &amax, sizeof bits);
@@ -225,52 +216,45 @@ static int chunk_exponent(float amax)
 
 void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n)
 {
-    uint32_t chunks = (n + RQ_CHUNK - 1) / RQ_CHUNK, guard = 0;
+    uint32_t blocks = n / 32, guard = 0;
     int emax = EXP_MIN, finite_all = 1;
-    while ((1u << guard) < chunks)
+    while ((1u << guard) < blocks)
         guard++;
     a->n = n;
-    for (uint32_t c = 0; c < chunks; c++) {
-        uint32_t c0 = c * RQ_CHUNK, end = c0 + RQ_CHUNK < n ? c0 + RQ_CHUNK : n;
+    for (uint32_t b = 0; b < blocks; b++) {
+        const float *xb = x + b * 32;
+        int32_t *q = a->q + b * 32, sum = 0;
         float amax = 0.0f;
-        for (uint32_t i = c0; i < end; i++) {
-            float v = fabsf(x[i]);
+        for (uint32_t i = 0; i < 32; i++) {
+            float v = fabsf(xb[i]);
             if (v > amax || v != v) /* a NaN sticks */
                 amax = v;
         }
-        int32_t sum = 0;
+        int e = EXP_MIN;
         if (!is_finite(amax) || !(amax < 1e30f)) {
             /* NaN/inf (or absurd) input: the outputs become NaN, not noise. */
             finite_all = 0;
-            for (uint32_t i = c0; i < end; i++)
-                a->q[i] = 0;
-            a->shift[c] = EXP_MIN;
+            memset(q, 0, 32 * sizeof *q);
         } else {
-            int e = chunk_exponent(amax);
+            e = block_exponent(amax);
             float inv = pow2f(-e);
-            for (uint32_t i = c0; i < end; i++) {
-                a->q[i] = round_int(x[i] * inv);
-                sum += a->q[i];
+            for (uint32_t i = 0; i < 32; i++) {
+                q[i] = round_int(xb[i] * inv);
+                sum += q[i];
             }
-            a->shift[c] = e; /* the exponent for now; a shift below */
-            if (e > emax)
-                emax = e;
         }
-        a->csum[c] = sum;
+        a->bsum[b] = sum;
+        a->shift[b] = e; /* the exponent for now; the shift below */
+        if (e > emax)
+            emax = e;
     }
-    for (uint32_t c = 0; c < chunks; c++) {
-        int s = emax - a->shift[c] + (int)guard;
-        a->shift[c] = s < 31 ? s : 31;
+    for (uint32_t b = 0; b < blocks; b++) {
+        int s = emax - a->shift[b] + (int)guard;
+        a->shift[b] = s < 31 ? s : 31;
     }
     a->p2 = finite_all ? pow2f(emax + (int)guard) : __builtin_nanf("");
     for (uint32_t i = 0; i < n; i++) {
         a->t4[i] = i % 8 ? a->q[i] - 16 * a->q[i - 1] : a->q[i];
         a->t8[i] = i % 4 ? a->q[i] - 256 * a->q[i - 1] : a->q[i];
-    }
-    for (uint32_t b = 0; b < n / 32; b++) {
-        int32_t s = 0;
-        for (uint32_t j = 0; j < 32; j++)
-            s += a->q[b * 32 + j];
-        a->bsum[b] = s;
     }
 }

@@ -5,23 +5,27 @@
  * The recipe (so that the scalar, SSE2 and AVX2 kernels, in the OS or on the
  * host, produce identical floats and therefore identical tokens):
  *
- *  - Activations: each chunk c of RQ_CHUNK consecutive values gets a
- *    power-of-two step 2^e_c, the smallest with amax_c / 2^e_c <= RQ_AMAX;
- *    values become integers q = round(x / 2^e_c). 8-bit blocks (llama.cpp's
- *    Q8_0) lose too much on this model's activations; 12-13 bits per chunk
- *    of 128 keep the logits within KL 1e-4 of the float reference. Powers of
- *    two let the chunks be combined with integer shifts: floats cost tens of
- *    nanoseconds each under emulation.
- *  - Weights: every row gets one float unit U and integer weights W with
- *    |W| <= RQ_WMAX, w ~= U * W. Q4_1 keeps its 4-bit quants and turns each
- *    block's d and m into integers: W = dq * q + mq. Q8_0 rows are
- *    requantized to int8 with a per-row unit.
- *  - Per row: acc_c = sum over chunk c of q * W, a 32-bit integer (exact:
- *    128 * 4095 * 4095 < 2^31, so every summation order gives the same value,
- *    modulo-2^32 intermediate wraps included); total = sum over c of
- *    (acc_c >> shift_c) (arithmetic shift, shift_c = min(31, E - e_c + G),
- *    E = max e_c, G guard bits so that the sum fits: 2^G >= chunks);
- *    y = ((float)total * U) * 2^(E + G).
+ *  - Activations: each block b of 32 consecutive values gets a power-of-two
+ *    step 2^e_b, the smallest with amax_b / 2^e_b <= RQ_AMAX; values become
+ *    integers q = round(x / 2^e_b). 8-bit blocks (llama.cpp's Q8_0) lose too
+ *    much on this model's activations. Powers of two let the blocks be
+ *    combined with integer shifts: floats cost tens of nanoseconds each under
+ *    emulation.
+ *  - Weights: every row gets one float unit U and integer block scales.
+ *    Q4_1 keeps its 4-bit quants q and turns each block's d and m into
+ *    integers: W = dq * q + mq with |W| <= RQ_WMAX, w ~= U * W. Q8_0 keeps
+ *    its int8 quants and turns d into dq, |dq| <= RQ_Q8_DQMAX, w ~= U * dq * q.
+ *  - Per row and block b, a 32-bit integer acc_b:
+ *      Q4: the sum of q_x * W (exact: 32 * 4095 * 16383 < 2^31, so every
+ *          summation order gives the same value, modulo-2^32 intermediate
+ *          wraps included), computed as dq * P + mq * S with P the sum of
+ *          q_x * q and S the sum of q_x;
+ *      Q8: (P >> 5) * dq, P the exact sum of q_x * q (|P| < 2^24; the shift
+ *          keeps the product within 2^30).
+ *    Then total = sum over b of (acc_b >> shift_b) (arithmetic shifts,
+ *    shift_b = min(31, E - e_b + G), E = max e_b, G guard bits so that the
+ *    sum fits: 2^G >= blocks), and y = ((float)total * U) * 2^(E + G)
+ *    (for Q8, U holds the unit times 2^5).
  *
  * Layouts, rows in groups of RQ_ROWS (the last group padded with zero rows):
  *  - RQ_Q4: for group g and 32-column block b, 128 bytes at
@@ -30,7 +34,8 @@
  *    scales[(g * blocks + b) * 8 + r] = (uint16)dq | mq << 16.
  *  - RQ_Q8: for group g and 4-column quad c, 32 bytes at
  *    q + (g * cols / 4 + c) * 32: eight 32-bit words (one per row), byte j
- *    holding column 4 * c + j as W + 128 (unsigned).
+ *    holding column 4 * c + j as q + 128 (unsigned);
+ *    scales[(g * blocks + b) * 8 + r] = dq (int32).
  */
 #ifndef LLM_REPACK_H
 #define LLM_REPACK_H
@@ -41,9 +46,10 @@
 #include "quant.h"
 
 #define RQ_ROWS 8
-#define RQ_CHUNK 128
 #define RQ_AMAX 4095
-#define RQ_WMAX 4095
+#define RQ_WMAX 16383
+#define RQ_Q8_DQMAX 2048
+#define RQ_Q8_PSHIFT 5
 
 enum rq_format { RQ_Q4 = 0, RQ_Q8 = 1, RQ_FORMATS };
 
@@ -52,7 +58,7 @@ struct rq_matrix {
     uint32_t rows, cols;  /* cols: a multiple of 32 */
     uint32_t groups;      /* ceil(rows / RQ_ROWS) */
     float *unit;          /* [groups * RQ_ROWS], 0 for padding rows */
-    uint32_t *scales;     /* RQ_Q4 only */
+    uint32_t *scales;     /* per row and block, see the layouts */
     uint8_t *q;
 };
 
@@ -67,9 +73,8 @@ struct rq_act {
     int32_t *q;           /* [n] */
     int32_t *t4;          /* [n] the transform for 8 nibbles per word */
     int32_t *t8;          /* [n] the transform for 4 bytes per word */
-    int32_t *bsum;        /* [n / 32] sums of q per 32-value block */
-    int32_t *csum;        /* [chunks] sums of q per chunk */
-    int32_t *shift;       /* [chunks] shift_c */
+    int32_t *bsum;        /* [n / 32] sums of q per block */
+    int32_t *shift;       /* [n / 32] shift_b */
     float p2;             /* 2^(E + G), or NaN when x had a non-finite value */
 };
 
@@ -79,6 +84,13 @@ struct rq_matrix *rq_repack(const struct qtensor *t, char *err, size_t errlen);
 void rq_free(struct rq_matrix *m);
 /* Bytes the repacked matrix occupies. */
 size_t rq_bytes(const struct rq_matrix *m);
+
+/* Repacks every Q4_1/Q8_0 matrix of a loaded model (after measuring the
+ * kernels, once): 0, or -1 with err set; rq_release_model frees them (also
+ * after a partial failure). In repack_model.c. */
+struct llm_model;
+int rq_repack_model(struct llm_model *m, char *err, size_t errlen);
+void rq_release_model(struct llm_model *m);
 
 /* Allocates buffers for up to cap values (a multiple of 32). 0 or -1. */
 int rq_act_init(struct rq_act *a, uint32_t cap);

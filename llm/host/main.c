@@ -3,6 +3,7 @@
  *   myos-llm -m MODEL [-p PROMPT] [--chat] [-n N] [-t TEMP] [--top-k K] [--top-p P]
  *            [--min-p P] [--repeat-penalty R] [--repeat-last-n N] [--seed S] [--ctx N]
  *            [--print-ids] [--tokenizer TOKENIZER.BIN] [--ids "1 2 3"] [--system TEXT]
+ *            [--kernel scalar|avx2|auto]
  *
  * The generated text goes to stdout exactly as streamed (the kernel's `ai`
  * output is compared with it); model information and timing go to stderr.
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dispatch.h"
 #include "llm.h"
 #include "platform.h"
 
@@ -21,7 +23,8 @@ static void usage(void)
     fprintf(stderr,
             "usage: myos-llm -m MODEL [-p PROMPT] [--chat] [-n N] [-t TEMP] [--top-k K] [--top-p P]\n"
             "                [--min-p P] [--repeat-penalty R] [--repeat-last-n N] [--seed S] [--ctx N]\n"
-            "                [--print-ids] [--tokenizer TOKENIZER.BIN] [--ids \"ID ...\"] [--system TEXT]\n");
+            "                [--print-ids] [--tokenizer TOKENIZER.BIN] [--ids \"ID ...\"] [--system TEXT]\n"
+            "                [--kernel scalar|avx2|auto]\n");
 }
 
 /* Reads a whole file into 32-byte aligned memory (the engine uses it in place). */
@@ -136,7 +139,7 @@ static int num(const char *opt, const char *v, double lo, double hi, double *out
 
 int main(int argc, char **argv)
 {
-    const char *model_path = NULL, *tok_path = NULL, *prompt = NULL, *ids_text = NULL;
+    const char *model_path = NULL, *tok_path = NULL, *prompt = NULL, *ids_text = NULL, *kernel = NULL;
     int want_ids = 0;
     struct llm_settings set;
     llm_settings_default(&set);
@@ -166,6 +169,8 @@ int main(int argc, char **argv)
             prompt = v;
         } else if (!strcmp(a, "--ids")) {
             ids_text = v;
+        } else if (!strcmp(a, "--kernel")) {
+            kernel = v;
         } else if (!strcmp(a, "--system")) {
             set.system_prompt = v;
         } else if (!strcmp(a, "-n")) {
@@ -220,6 +225,10 @@ int main(int argc, char **argv)
     if (!data || (tok_path && !(tok = read_file(tok_path, &tok_size))))
         return 1;
     char err[256];
+    if (kernel && dispatch_force(kernel, err, sizeof err) != 0) {
+        fprintf(stderr, "myos-llm: --kernel: %s\n", err);
+        return 2;
+    }
     llm_model *m = llm_load(data, size, tok, tok_size, err, sizeof err);
     if (!m) {
         fprintf(stderr, "myos-llm: %s: %s\n", model_path, err);
@@ -230,6 +239,9 @@ int main(int argc, char **argv)
     fprintf(stderr, "model: %s %s '%s' %s, %u layers, dim %u, %u heads (%u kv), vocab %u, %.1fM params\n",
             info.format, info.arch, info.name, info.quant, info.n_layers, info.dim, info.n_heads, info.n_kv_heads,
             info.n_vocab, info.n_params / 1e6);
+    const struct dispatch_report *kr = dispatch_get_report();
+    fprintf(stderr, "kernels: Q4_1 %s, Q8_0 %s (%s)\n", kr->chosen[RQ_Q4], kr->chosen[RQ_Q8],
+            kr->forced ? "forced" : "measured");
     llm_session *s = llm_session_create(m, &set, err, sizeof err);
     if (!s) {
         fprintf(stderr, "myos-llm: %s\n", err);

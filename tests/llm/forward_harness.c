@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "dispatch.h"
 #include "llm.h"
 #include "platform.h"
 
@@ -28,6 +29,12 @@ int main(int argc, char **argv)
     }
     fclose(f);
     char err[256];
+    /* MYOS_KERNEL=scalar|avx2|... runs every matrix product on that variant. */
+    const char *kernel = getenv("MYOS_KERNEL");
+    if (kernel && dispatch_force(kernel, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return 2;
+    }
     llm_model *m = llm_load(data, (size_t)size, NULL, 0, err, sizeof err);
     if (!m) {
         fprintf(stderr, "%s\n", err);

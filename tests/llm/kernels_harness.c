@@ -156,7 +156,7 @@ static void *read_file(const char *path, size_t want)
 static int cmd_run(char **argv)
 {
     uint32_t type = (uint32_t)atoi(argv[2]), rows = (uint32_t)atoi(argv[3]), cols = (uint32_t)atoi(argv[4]);
-    struct qtensor t = { type, rows, cols, (uint32_t)quant_row_bytes(type, cols), NULL };
+    struct qtensor t = { type, rows, cols, (uint32_t)quant_row_bytes(type, cols), NULL, NULL };
     t.data = read_file(argv[5], (size_t)rows * t.row_bytes);
     float *x = read_file(argv[6], cols * sizeof(float));
     reserve_or_die(cols);

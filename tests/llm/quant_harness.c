@@ -46,7 +46,7 @@ int main(int argc, char **argv)
         uint64_t rb = quant_row_bytes(type, cols);
         if (rb == 0)
             return 3;
-        struct qtensor w = { type, rows, cols, (uint32_t)rb, read_all(rb * rows) };
+        struct qtensor w = { type, rows, cols, (uint32_t)rb, read_all(rb * rows), NULL };
         float *x = read_all(sizeof(float) * cols);
         struct qact_block *qa = malloc(sizeof(struct qact_block) * (cols / QK + 1));
         struct quant_act a = { 0, qa, 0 };

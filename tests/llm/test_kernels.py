@@ -97,3 +97,33 @@ def test_non_finite_activation_gives_nan_not_noise(harness, tensors, tmp_path):
               tmp_path / "x.bin", tmp_path / "y.bin")
     assert out.returncode == 0, out.stderr
     assert np.isnan(np.fromfile(tmp_path / "y.bin", dtype=np.float32)).all()
+
+
+def variants_allowed(harness):
+    lines = run(harness, "report", 1).stdout.splitlines()
+    return [l.split()[1] for l in lines if l.startswith("variant ") and l.split()[3] == "1"]
+
+
+def test_every_variant_gives_the_same_logits(harness, build_dir, smollm2_path):
+    """The forward pass on every kernel variant, 64- and 32-bit builds: the
+    logits are identical to the byte, so test_forward.py's reference check of
+    the default choice holds for each variant."""
+    ids = ["1", "504", "3575", "282", "4649", "314", "7042", "30", "198", "504", "2988", "314"]
+    outputs = {}
+    for prog in ("forward_harness", "forward_harness32"):
+        for kernel in variants_allowed(harness) + ["auto"]:
+            r = subprocess.run([str(build_dir / "tests" / prog), str(smollm2_path), *ids],
+                               capture_output=True, timeout=300, env={"MYOS_KERNEL": kernel})
+            assert r.returncode == 0, r.stderr.decode()
+            outputs[prog, kernel] = r.stdout
+    first = next(iter(outputs.values()))
+    assert len(first) == len(ids) * 49152 * 4
+    for key, out in outputs.items():
+        assert out == first, f"{key} differs"
+
+
+def test_unknown_variant_is_one_clear_error(build_dir, smollm2_path):
+    r = subprocess.run([str(build_dir / "host" / "myos-llm"), "-m", str(smollm2_path), "-p", "hi",
+                        "--kernel", "fastest"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.strip() == "myos-llm: --kernel: unknown kernel 'fastest' (scalar, avx2 or auto)"

@@ -1,0 +1,61 @@
+/* repack_model.c: repacks a loaded model's Q4_1 and Q8_0 matrices for the
+ * integer kernels (quant_matvec then uses them) and releases them again.
+ * Norms, the token embedding (read row by row) and other types stay as they
+ * are in the file.
+ */
+#include "dispatch.h"
+#include "model.h"
+#include "platform.h"
+
+struct repack_ctx {
+    char *err;
+    size_t errlen;
+    int rc;
+};
+
+/* Calls fn on every matrix a forward pass multiplies with. */
+static void for_each_matrix(struct llm_model *m, void (*fn)(struct qtensor *, struct repack_ctx *),
+                            struct repack_ctx *ctx)
+{
+    for (uint32_t l = 0; m->layers && l < m->cfg.n_layers; l++) {
+        struct model_layer *L = &m->layers[l];
+        struct qtensor *mats[] = { &L->wq, &L->wk, &L->wv, &L->wo, &L->w_gate, &L->w_down, &L->w_up };
+        for (uint32_t i = 0; i < sizeof mats / sizeof mats[0]; i++)
+            fn(mats[i], ctx);
+    }
+    fn(&m->output, ctx);
+}
+
+static void repack_one(struct qtensor *t, struct repack_ctx *ctx)
+{
+    if (ctx->rc != 0 || t->packed || (t->type != QT_Q4_1 && t->type != QT_Q8_0))
+        return;
+    t->packed = rq_repack(t, ctx->err, ctx->errlen);
+    if (!t->packed)
+        ctx->rc = -1;
+}
+
+static void release_one(struct qtensor *t, struct repack_ctx *ctx)
+{
+    (void)ctx;
+    rq_free(t->packed);
+    t->packed = NULL;
+}
+
+int rq_repack_model(struct llm_model *m, char *err, size_t errlen)
+{
+    const struct model_config *c = &m->cfg;
+    uint32_t widest = c->dim > c->hidden_dim ? c->dim : c->hidden_dim;
+    if (c->n_heads * c->head_dim > widest)
+        widest = c->n_heads * c->head_dim;
+    if (dispatch_init(3, err, errlen) != 0 || dispatch_reserve(widest, err, errlen) != 0)
+        return -1;
+    struct repack_ctx ctx = { err, errlen, 0 };
+    for_each_matrix(m, repack_one, &ctx);
+    return ctx.rc;
+}
+
+void rq_release_model(struct llm_model *m)
+{
+    for_each_matrix(m, release_one, NULL);
+}
