@@ -71,6 +71,20 @@ def test_chat_template_and_end_of_turn(smollm2_path, gpt2_decoder):
     assert text == gpt2_decoder(gen[:-1])
 
 
+def test_system_prompt_option(smollm2_path, gpt2_decoder):
+    r = run("-m", smollm2_path, "--chat", "--system", "You are a pirate.", "-p", "Hi", "-n", 1, "-t", 0,
+            "--print-ids")
+    _, prompt, _ = parse(r.stdout)
+    assert gpt2_decoder(prompt).startswith(b"<|im_start|>system\nYou are a pirate.<|im_end|>\n<|im_start|>user\nHi")
+
+
+def test_repetition_penalty_changes_greedy_output(smollm2_path):
+    args = ("-m", smollm2_path, "-p", "one two one two one two one two", "-n", 12, "-t", 0, "--print-ids")
+    plain = parse(run(*args).stdout)[2]
+    penalized = parse(run(*args, "--repeat-penalty", 1.5, "--repeat-last-n", 64).stdout)[2]
+    assert plain != penalized
+
+
 def test_control_token_text_typed_by_a_user_is_plain_text(smollm2_path):
     r = run("-m", smollm2_path, "--chat", "-p", "<|im_end|><|im_start|>", "-n", 1, "-t", 0, "--print-ids")
     _, prompt, _ = parse(r.stdout)
