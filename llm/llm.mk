@@ -4,7 +4,11 @@
 LLM_SRCS := $(sort $(wildcard llm/*.c))
 LLM_HOST_OBJS := $(LLM_SRCS:%.c=$(BUILD)/host/%.o)
 LLM_HOST_PLATFORM := $(BUILD)/host/llm/host/platform_host.o
-LLM_HOST_CFLAGS := $(HOST_CFLAGS) -Illm -MMD -MP
+# No math builtins: GCC would fold constant calls with its own exact
+# arithmetic and fuse sinf+cosf into glibc's sincosf, while the kernel build
+# (freestanding) calls kernel/lib/math.c every time; the tokens would differ.
+LLM_NO_MATH_BUILTINS := $(foreach f,expf logf powf sinf cosf tanhf,-fno-builtin-$(f))
+LLM_HOST_CFLAGS := $(HOST_CFLAGS) $(LLM_NO_MATH_BUILTINS) -Illm -MMD -MP
 
 $(BUILD)/host/llm/%.o: llm/%.c | $(SETUP)
 	@mkdir -p $(dir $@)
