@@ -216,6 +216,31 @@ static piece role_name(const chat_template *c, chat_role r)
     return c->family == CHAT_GEMMA ? LIT("model") : LIT("assistant");
 }
 
+static int is_space(char ch)
+{
+    return ch == ' ' || (ch >= '\t' && ch <= '\r') || (ch >= 0x1c && ch <= 0x1f);
+}
+
+/* Python's str.strip() over the concatenation of p[0..n), which is what the
+ * Llama-2, Llama-3 and Gemma templates apply to messages (Jinja `trim`,
+ * `.strip()`). ASCII whitespace only: Unicode spaces at the very edge of a
+ * message stay. */
+static void strip_pieces(piece *p, int n)
+{
+    for (int i = 0; i < n; i++) {
+        while (p[i].n && is_space(p[i].p[0]))
+            p[i].p++, p[i].n--;
+        if (p[i].n)
+            break;
+    }
+    for (int i = n - 1; i >= 0; i--) {
+        while (p[i].n && is_space(p[i].p[p[i].n - 1]))
+            p[i].n--;
+        if (p[i].n)
+            break;
+    }
+}
+
 /* One complete turn. `sys` (may be NULL) is a system prompt folded into this
  * user turn, for the families that have no system role of their own. */
 static void emit_turn(emitter *e, chat_role role, piece text, const piece *sys)
@@ -232,6 +257,7 @@ static void emit_turn(emitter *e, chat_role role, piece text, const piece *sys)
         break;
     }
     case CHAT_LLAMA3: {
+        strip_pieces(&text, 1);
         piece role_p = role_name(c, role), seg[] = {LIT("\n\n"), text};
         emit_id(e, c->open);
         emit_text(e, &role_p, 1);
@@ -241,6 +267,7 @@ static void emit_turn(emitter *e, chat_role role, piece text, const piece *sys)
         break;
     }
     case CHAT_GEMMA: {
+        strip_pieces(&text, 1); /* the folded system prompt is not stripped */
         piece none = {"", 0};
         piece seg[] = {role_name(c, role), nl, sys ? *sys : none, sys ? LIT("\n\n") : none, text};
         emit_id(e, c->open);
@@ -251,6 +278,7 @@ static void emit_turn(emitter *e, chat_role role, piece text, const piece *sys)
     }
     case CHAT_LLAMA2:
         if (role == CHAT_ASSISTANT) {
+            strip_pieces(&text, 1);
             piece seg[] = {LIT(" "), text, LIT(" ")};
             emit_text(e, seg, 3);
             emit_id(e, c->close);
@@ -258,6 +286,7 @@ static void emit_turn(emitter *e, chat_role role, piece text, const piece *sys)
             piece none = {"", 0};
             piece seg[] = {LIT("[INST] "), sys ? LIT("<<SYS>>\n") : none, sys ? *sys : none,
                            sys ? LIT("\n<</SYS>>\n\n") : none, text, LIT(" [/INST]")};
+            strip_pieces(seg + 1, 4); /* the template strips system block + text as one */
             emit_id(e, c->bos);
             emit_text(e, seg, 6);
         }

@@ -161,7 +161,10 @@ def test_other_families_match_their_published_templates(harness, tmp_path, famil
     tiny_gguf.write(model, specials, bos=0, eos=1, chat_template=template)
     vocab = llama_cpp.Llama(str(model), vocab_only=True, verbose=False)
     convs = [[(USER, "Hello")], [(SYSTEM, "Be brief."), (USER, "Why is the sky blue?")],
-             [(SYSTEM, "Be brief."), (USER, "Hi"), (ASSISTANT, "Hello there."), (USER, "Bye")]]
+             [(SYSTEM, "Be brief."), (USER, "Hi"), (ASSISTANT, "Hello there."), (USER, "Bye")],
+             # The templates strip messages: whitespace at the edges goes.
+             [(SYSTEM, " Be brief.\n"), (USER, "\n  Hi there \t\n"), (ASSISTANT, "\nHello. "), (USER, "Bye\n\n")],
+             [(USER, "  \n ")], [(SYSTEM, "Be brief."), (USER, " \n")]]
     info, _, *lines = ask(harness, model, b"I\n" + b"".join(fmt_request(c) for c in convs))
     assert info.split()[1] == family
     eot = [int(x) for x in info.split()[info.split().index("eot") + 1:]]
