@@ -58,6 +58,12 @@ def parse_os_answer(output: str) -> Answer:
                   _ids(lines[s + 2], "generated_ids"), STATUS.match(lines[s]))
 
 
+def _decode(raw: bytes) -> str:
+    """The host program's stdout as the serial console reads the OS's: a last
+    token may end inside a UTF-8 sequence."""
+    return raw.decode(errors="replace")
+
+
 def host_answer(model: Path, prompt: str, *, chat: bool = True, temperature: float = 0,
                 max_tokens: int = 12, ctx: int = 512, seed: int | None = None,
                 tokenizer: Path | None = None, extra: tuple = ()) -> Answer:
@@ -69,8 +75,8 @@ def host_answer(model: Path, prompt: str, *, chat: bool = True, temperature: flo
         cmd += ["--seed", str(seed)]
     if tokenizer:
         cmd += ["--tokenizer", str(tokenizer)]
-    out = subprocess.run(cmd + list(extra), capture_output=True, text=True, check=True,
-                         timeout=120).stdout
+    out = _decode(subprocess.run(cmd + list(extra), capture_output=True, check=True,
+                                 timeout=120).stdout)
     text, _, ids = out.rpartition("\nprompt_ids:")
     lines = ("prompt_ids:" + ids).splitlines()
     return Answer(text, _ids(lines[0], "prompt_ids"), _ids(lines[1], "generated_ids"))
@@ -80,8 +86,8 @@ def host_chat(model: Path, turns: list[str], *, max_tokens: int = 12, ctx: int =
     """The host program's interactive chat, fed the turns on stdin."""
     cmd = [str(MYOS_LLM), "-m", str(model), "--chat", "-t", "0", "-n", str(max_tokens),
            "--ctx", str(ctx), "--print-ids"]
-    out = subprocess.run(cmd, input="".join(t + "\n" for t in turns), capture_output=True,
-                         text=True, check=True, timeout=300).stdout
+    out = _decode(subprocess.run(cmd, input="".join(t + "\n" for t in turns).encode(),
+                                 capture_output=True, check=True, timeout=300).stdout)
     answers = []
     for m in re.finditer(r"(.*?)\nprompt_ids:([^\n]*)\ngenerated_ids:([^\n]*)\n", out, re.S):
         answers.append(Answer(m.group(1), [int(x) for x in m.group(2).split()],
