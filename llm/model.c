@@ -160,7 +160,7 @@ static void rope(const struct model_state *s, float *v, uint32_t n_heads, uint32
 
 static void matvec(const struct qtensor *w, struct model_state *s, const float *x, float *out)
 {
-    struct quant_act a = { 0, s->qa, 0 };
+    struct quant_act a = { 0, s->qa, 0, 0 };
     quant_act_prepare(&a, x, w->cols);
     quant_matvec(w, &a, out);
 }
@@ -215,7 +215,7 @@ float *model_forward(const struct llm_model *m, struct model_state *s, int32_t t
     for (uint32_t l = 0; l < c->n_layers; l++) {
         const struct model_layer *L = &m->layers[l];
         rmsnorm(s->xb, s->x, L->attn_norm, c->dim, c->rms_eps);
-        struct quant_act a = { 0, s->qa, 0 };
+        struct quant_act a = { 0, s->qa, 0, 0 };
         quant_act_prepare(&a, s->xb, c->dim); /* shared by Q, K and V */
         quant_matvec(&L->wq, &a, s->q);
         quant_matvec(&L->wk, &a, s->k);

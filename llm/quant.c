@@ -157,8 +157,16 @@ void quant_act_prepare(struct quant_act *a, const float *x, uint32_t n)
 {
     a->f = x;
     a->n = n;
-    for (uint32_t b = 0; b < n / QK; b++) {
-        const float *xb = x + b * QK;
+    a->quantized = 0;
+}
+
+void quant_act_quantize(struct quant_act *a)
+{
+    if (a->quantized)
+        return;
+    a->quantized = 1;
+    for (uint32_t b = 0; b < a->n / QK; b++) {
+        const float *xb = a->f + b * QK;
         struct qact_block *qb = &a->q[b];
         float amax = 0.0f;
         for (int j = 0; j < QK; j++) {
@@ -314,12 +322,14 @@ uint64_t quant_row_bytes(uint32_t type, uint32_t elems)
     return (uint64_t)(elems / k->block_elems) * k->block_bytes;
 }
 
-void quant_matvec(const struct qtensor *w, const struct quant_act *a, float *out)
+void quant_matvec(const struct qtensor *w, struct quant_act *a, float *out)
 {
     if (w->packed) { /* the measured-fastest integer kernel (dispatch.c) */
         rq_matvec(w->packed, a->f, out);
         return;
     }
+    if (quant_kernels[w->type].block_elems == QK)
+        quant_act_quantize(a);
     quant_kernels[w->type].matvec(w, a, out);
 }
 

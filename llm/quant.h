@@ -34,12 +34,14 @@ struct qact_block {
     int16_t qs[QK];
 };
 
-/* A prepared activation vector: the floats (for F32/F16 weights) and their
- * integer blocks (for quantized weights, whose rows are whole blocks). */
+/* A prepared activation vector: the floats (for F32/F16 and repacked
+ * weights) and their integer blocks (for block-quantized weights, whose rows
+ * are whole blocks), filled by the first product that needs them. */
 struct quant_act {
     const float *f;
     struct qact_block *q;
     uint32_t n;
+    int quantized; /* q holds x's blocks */
 };
 
 struct rq_matrix;
@@ -78,11 +80,14 @@ const char *quant_type_name(uint32_t type);
  * or elems is not a whole number of blocks. */
 uint64_t quant_row_bytes(uint32_t type, uint32_t elems);
 
-/* Points a at x and fills a->q (n/QK blocks) with its whole blocks. */
+/* Points a at x (n values; a->q must have room for n/QK blocks). */
 void quant_act_prepare(struct quant_act *a, const float *x, uint32_t n);
+/* Fills a->q with the whole blocks of x, once (quant_matvec calls it when the
+ * weights need it: repacked and float weights do not). */
+void quant_act_quantize(struct quant_act *a);
 
 /* out[r] = row r of w . activation, for every row. */
-void quant_matvec(const struct qtensor *w, const struct quant_act *a, float *out);
+void quant_matvec(const struct qtensor *w, struct quant_act *a, float *out);
 
 /* Dequantizes row `r` of w into out (w->cols floats). */
 void quant_dequant_row(const struct qtensor *w, uint32_t r, float *out);

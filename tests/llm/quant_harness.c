@@ -49,7 +49,7 @@ int main(int argc, char **argv)
         struct qtensor w = { type, rows, cols, (uint32_t)rb, read_all(rb * rows), NULL };
         float *x = read_all(sizeof(float) * cols);
         struct qact_block *qa = malloc(sizeof(struct qact_block) * (cols / QK + 1));
-        struct quant_act a = { 0, qa, 0 };
+        struct quant_act a = { 0, qa, 0, 0 };
         quant_act_prepare(&a, x, cols);
         float *out = malloc(sizeof(float) * rows);
         quant_matvec(&w, &a, out);
@@ -60,8 +60,9 @@ int main(int argc, char **argv)
         uint32_t n = (uint32_t)atoi(argv[2]);
         float *x = read_all(sizeof(float) * n);
         struct qact_block *qa = malloc(sizeof(struct qact_block) * (n / QK + 1));
-        struct quant_act a = { 0, qa, 0 };
+        struct quant_act a = { 0, qa, 0, 0 };
         quant_act_prepare(&a, x, n);
+        quant_act_quantize(&a);
         fwrite(qa, sizeof(struct qact_block), n / QK, stdout);
         return 0;
     }
