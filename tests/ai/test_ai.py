@@ -103,6 +103,27 @@ def test_chat_remembers_earlier_turns(m):
     m.wait_for(r"myos> ", 30)
 
 
+def test_chat_drops_the_oldest_turns_when_the_context_fills(m):
+    configure(m, temperature=0, show_ids=1, max_tokens=12, ctx=96)
+    use_model(m, SMOLLM)
+    turns = ["My name is Tom.", "I like green apples.", "What do I like?"]
+    want = host_chat(default_model(), turns, max_tokens=12, ctx=96)
+    m.write("chat\r")
+    m.wait_for(r"you> ", 60)
+    outputs = []
+    for turn, expected in zip(turns, want):
+        start = len(m.transcript)
+        m.write(turn + "\r")
+        m.wait_for(r"you> ", 600)
+        outputs.append(m.transcript[start:].rpartition("you> ")[0])
+        assert _parse_chat_turn(outputs[-1]).gen_ids == expected.gen_ids, turn
+    m.write("/bye\r")
+    m.wait_for(r"myos> ", 30)
+    notice = "(context full: the oldest turns were forgotten)"
+    assert [notice in o for o in outputs] == [False, False, True], outputs
+    configure(m, **SMALL)
+
+
 def _parse_chat_turn(out: str):
     from .conftest import parse_os_answer
     return parse_os_answer(out.split("\n", 1)[1])  # drop the echoed line
