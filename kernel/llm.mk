@@ -12,7 +12,8 @@ $(BUILD)/kernel/engine/%.o: llm/%.c | $(SETUP)
 		-Illm -MMD -MP -c $< -o $@
 
 AI_KERNEL_SRCS := kernel/llm_platform.c $(wildcard kernel/ai/*.c) \
-	kernel/shell/cmd_ai.c kernel/shell/cmd_models.c kernel/shell/cmd_settings.c
+	kernel/shell/cmd_ai.c kernel/shell/cmd_models.c kernel/shell/cmd_settings.c \
+	kernel/shell/cmd_bench.c
 AI_KERNEL_OBJS := $(patsubst kernel/%.c,$(BUILD)/kernel/%.o,$(AI_KERNEL_SRCS))
 # Compiled by kernel.mk's pattern rule, with the engine's public header too.
 $(AI_KERNEL_OBJS): KERNEL_CFLAGS += -Illm

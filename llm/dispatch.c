@@ -23,6 +23,7 @@ static struct {
     rq_matvec_fn measured[RQ_FORMATS], active[RQ_FORMATS];
     const char *measured_name[RQ_FORMATS];
     struct rq_act scratch;
+    struct dispatch_stats stats;
 } st;
 
 static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
@@ -196,11 +197,10 @@ int dispatch_reserve(uint32_t cols, char *err, size_t errlen)
     return 0;
 }
 
-int dispatch_init(uint32_t budget_ms, char *err, size_t errlen)
+int dispatch_measure(uint32_t budget_ms, char *err, size_t errlen)
 {
-    if (st.ready)
-        return 0;
     struct dispatch_report *r = &st.report;
+    const char *forced = r->forced;
     memset(r, 0, sizeof *r);
     r->cpu = detect(r->vendor);
     r->n = N_VARIANTS;
@@ -212,13 +212,30 @@ int dispatch_init(uint32_t budget_ms, char *err, size_t errlen)
     if (dispatch_reserve(TEST_COLS, err, errlen) != 0)
         return -1;
     for (uint32_t f = 0; f < RQ_FORMATS; f++) {
+        st.measured[f] = NULL;
         if (evaluate(f, (uint64_t)budget_ms * 1000000u, err, errlen) != 0)
             return -1;
         st.active[f] = st.measured[f];
         r->chosen[f] = st.measured_name[f];
     }
     st.ready = 1;
-    return 0;
+    /* A forced variant stays forced. */
+    return forced ? dispatch_force(forced, err, errlen) : 0;
+}
+
+int dispatch_init(uint32_t budget_ms, char *err, size_t errlen)
+{
+    return st.ready ? 0 : dispatch_measure(budget_ms, err, errlen);
+}
+
+void dispatch_stats_reset(void)
+{
+    memset(&st.stats, 0, sizeof st.stats);
+}
+
+const struct dispatch_stats *dispatch_get_stats(void)
+{
+    return &st.stats;
 }
 
 int dispatch_force(const char *name, char *err, size_t errlen)
@@ -288,6 +305,12 @@ void rq_matvec(const struct rq_matrix *m, const float *x, float *y)
             y[r] = __builtin_nanf("");
         return;
     }
+    uint64_t t0 = llm_time_ns();
     rq_act_quantize(&st.scratch, x, m->cols);
+    uint64_t t1 = llm_time_ns();
     st.active[m->format](m, &st.scratch, y);
+    st.stats.quantize_ns += t1 - t0;
+    st.stats.matvec_ns += llm_time_ns() - t1;
+    st.stats.macs += (uint64_t)m->rows * m->cols;
+    st.stats.calls++;
 }

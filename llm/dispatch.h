@@ -61,6 +61,18 @@ uint32_t dispatch_cpu_features(void);
 /* Detects, measures (about `budget_ms` per candidate and format) and chooses.
  * Idempotent; later calls do nothing. 0, or -1 with err set (out of memory). */
 int dispatch_init(uint32_t budget_ms, char *err, size_t errlen);
+/* Measures again (for `bench`); a forced choice stays. 0 or -1 with err. */
+int dispatch_measure(uint32_t budget_ms, char *err, size_t errlen);
+
+/* Time spent in rq_matvec since the last reset, for per-token profiles. */
+struct dispatch_stats {
+    uint64_t quantize_ns;  /* activation quantization */
+    uint64_t matvec_ns;    /* the kernels */
+    uint64_t macs;         /* multiply-accumulates done */
+    uint64_t calls;
+};
+void dispatch_stats_reset(void);
+const struct dispatch_stats *dispatch_get_stats(void);
 
 /* Forces variant `name` ("scalar", "sse2", "avx2") for every format it
  * provides, or "auto" to return to the measured choice. -1 with err set when

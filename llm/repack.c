@@ -201,17 +201,42 @@ static float pow2f(int e)
 /* The lowest step exponent: keeps 2^-e finite; smaller values round to 0. */
 #define EXP_MIN (-120)
 
-/* e_b of the recipe: the smallest e with amax <= RQ_AMAX * 2^e. */
-static int block_exponent(float amax)
+/* Activation quantization works on the float bits with integer operations
+ * only: under emulation a float operation costs tens of nanoseconds, an
+ * integer one a fraction of one. |x| = M * 2^(E - 150) with M the mantissa
+ * including the implicit bit (E = 1 for denormals). */
+static uint32_t abs_bits(float x)
 {
-    uint32_t bits;
-    memcpy(&bits, &amax, sizeof bits);
-    int e = (int)(bits >> 23) - 127 - 11; /* RQ_AMAX * 2^e is near amax */
-    if (e < EXP_MIN)
-        return EXP_MIN;
-    while (amax > (float)RQ_AMAX * pow2f(e))
-        e++;
-    return e;
+    uint32_t b;
+    memcpy(&b, &x, sizeof b);
+    return b & 0x7fffffffu;
+}
+
+/* e_b of the recipe: the smallest e with amax <= RQ_AMAX * 2^e. With
+ * e = E - 138, RQ_AMAX * 2^e = 4095 * 4096 * 2^(E - 150), so one more
+ * step is needed exactly when M > 4095 * 4096. */
+static int block_exponent(uint32_t amax)
+{
+    int exp = (int)(amax >> 23);
+    if (exp == 0)
+        return EXP_MIN; /* zero or denormal: every value rounds to 0 */
+    uint32_t mant = (amax & 0x7fffffu) | 0x800000u;
+    int e = exp - 138 + (mant > (uint32_t)RQ_AMAX * 4096u);
+    return e < EXP_MIN ? EXP_MIN : e;
+}
+
+/* round(x / 2^e), halves away from zero, exactly. */
+static int32_t scale_round(float x, int e)
+{
+    uint32_t b;
+    memcpy(&b, &x, sizeof b);
+    int exp = (int)((b >> 23) & 0xffu);
+    uint32_t mant = (b & 0x7fffffu) | (exp ? 0x800000u : 0);
+    int sh = 150 + e - (exp ? exp : 1); /* >= 11 when |x| <= RQ_AMAX * 2^e */
+    if (sh > 24)
+        return 0; /* below one half */
+    int32_t q = (int32_t)((mant + (1u << (sh - 1))) >> sh);
+    return b >> 31 ? -q : q;
 }
 
 void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n)
@@ -224,22 +249,21 @@ void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n)
     for (uint32_t b = 0; b < blocks; b++) {
         const float *xb = x + b * 32;
         int32_t *q = a->q + b * 32, sum = 0;
-        float amax = 0.0f;
+        uint32_t amax = 0; /* as bits: non-negative floats order like integers */
         for (uint32_t i = 0; i < 32; i++) {
-            float v = fabsf(xb[i]);
-            if (v > amax || v != v) /* a NaN sticks */
+            uint32_t v = abs_bits(xb[i]);
+            if (v > amax)
                 amax = v;
         }
         int e = EXP_MIN;
-        if (!is_finite(amax) || !(amax < 1e30f)) {
+        if (amax > abs_bits(1e30f)) {
             /* NaN/inf (or absurd) input: the outputs become NaN, not noise. */
             finite_all = 0;
             memset(q, 0, 32 * sizeof *q);
         } else {
             e = block_exponent(amax);
-            float inv = pow2f(-e);
             for (uint32_t i = 0; i < 32; i++) {
-                q[i] = round_int(xb[i] * inv);
+                q[i] = scale_round(xb[i], e);
                 sum += q[i];
             }
         }
