@@ -17,13 +17,18 @@
 enum { T_U8, T_I8, T_U16, T_I16, T_U32, T_I32, T_F32, T_BOOL, T_STRING, T_ARRAY, T_U64, T_I64, T_F64, T_COUNT };
 static const uint8_t scalar_bytes[T_COUNT] = { 1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8 };
 
-/* ggml tensor type ids (the GGUF specification's numbering). */
-static const char *const type_names[] = {
-    "F32", "F16", "Q4_0", "Q4_1", NULL, NULL, "Q5_0", "Q5_1", "Q8_0", "Q8_1", "Q2_K", "Q3_K",
-    "Q4_K", "Q5_K", "Q6_K", "Q8_K", "IQ2_XXS", "IQ2_XS", "IQ3_XXS", "IQ1_S", "IQ4_NL", "IQ3_S",
-    "IQ2_S", "IQ4_XS", "I8", "I16", "I32", "I64", "F64", "IQ1_M", "BF16",
+/* ggml tensor types by id (the GGUF specification's numbering): name, and
+ * bytes per block of `block` values, to find where the tensor data ends. */
+static const struct { const char *name; uint16_t block, bytes; } types[] = {
+    { "F32", 1, 4 }, { "F16", 1, 2 }, { "Q4_0", 32, 18 }, { "Q4_1", 32, 20 }, { NULL, 0, 0 },
+    { NULL, 0, 0 }, { "Q5_0", 32, 22 }, { "Q5_1", 32, 24 }, { "Q8_0", 32, 34 }, { "Q8_1", 32, 36 },
+    { "Q2_K", 256, 84 }, { "Q3_K", 256, 110 }, { "Q4_K", 256, 144 }, { "Q5_K", 256, 176 },
+    { "Q6_K", 256, 210 }, { "Q8_K", 256, 292 }, { "IQ2_XXS", 256, 66 }, { "IQ2_XS", 256, 74 },
+    { "IQ3_XXS", 256, 98 }, { "IQ1_S", 256, 50 }, { "IQ4_NL", 32, 18 }, { "IQ3_S", 256, 110 },
+    { "IQ2_S", 256, 82 }, { "IQ4_XS", 256, 136 }, { "I8", 1, 1 }, { "I16", 1, 2 }, { "I32", 1, 4 },
+    { "I64", 1, 8 }, { "F64", 1, 8 }, { "IQ1_M", 256, 56 }, { "BF16", 1, 2 },
 };
-#define N_TYPES (sizeof type_names / sizeof type_names[0])
+#define N_TYPES (sizeof types / sizeof types[0])
 
 struct reader {
     struct fs_file *f;
@@ -172,6 +177,10 @@ static void read_kv(struct reader *r, struct model_header *h)
     uint32_t type = get_u32(r);
     if (r->fail)
         return;
+    if (!strcmp(key, "general.alignment")) {
+        h->alignment = clamp_u32(get_int(r, type));
+        return;
+    }
     if (!strcmp(key, "general.architecture") && type == T_STRING) {
         get_string(r, h->arch, sizeof h->arch);
         return;
@@ -205,10 +214,12 @@ static void read_kv(struct reader *r, struct model_header *h)
     skip_value(r, type, 0);
 }
 
-/* The tensor table: parameter count and the type with the most weights. */
-static void read_tensors(struct reader *r, struct model_header *h, uint64_t n_tensors)
+/* The tensor table: parameter count, the type with the most weights, and
+ * whether the file holds all the tensor data. */
+static void read_tensors(struct reader *r, struct model_header *h, uint64_t n_tensors, uint32_t alignment)
 {
     uint64_t elems_by_type[N_TYPES] = { 0 };
+    uint64_t data_end = 0; /* relative to the start of the data section */
     for (uint64_t t = 0; t < n_tensors && !r->fail; t++) {
         char name[8];
         get_string(r, name, sizeof name);
@@ -227,11 +238,16 @@ static void read_tensors(struct reader *r, struct model_header *h, uint64_t n_te
             elems *= ne;
         }
         uint32_t type = get_u32(r);
-        get_u64(r); /* data offset */
-        if (type >= N_TYPES || !type_names[type]) {
+        uint64_t offset = get_u64(r);
+        if (type >= N_TYPES || !types[type].name) {
             fail(r, "damaged header: unknown tensor type");
             return;
         }
+        /* elems <= 2^40 and offsets are capped: no overflow; checked below. */
+        uint64_t end = (offset < ((uint64_t)1 << 40) ? offset : ((uint64_t)1 << 40)) +
+                       elems / types[type].block * types[type].bytes;
+        if (end > data_end)
+            data_end = end;
         h->n_params += elems;
         if (n_dims >= 2) /* matrices, not norms */
             elems_by_type[type] += elems;
@@ -240,7 +256,11 @@ static void read_tensors(struct reader *r, struct model_header *h, uint64_t n_te
     for (uint32_t t = 1; t < N_TYPES; t++)
         if (elems_by_type[t] > elems_by_type[best])
             best = t;
-    snprintf(h->quant, sizeof h->quant, "%s", type_names[best]);
+    snprintf(h->quant, sizeof h->quant, "%s", types[best].name);
+    uint64_t header_end = (uint64_t)r->at + r->pos;
+    uint64_t data_start = (header_end + alignment - 1) / alignment * alignment;
+    if (!r->fail && data_start + data_end > r->size)
+        fail(r, "truncated (or damaged): the tensor data runs past the end of the file");
 }
 
 static int read_gguf(struct reader *r, struct model_header *h, char *err, size_t errlen)
@@ -255,9 +275,12 @@ static int read_gguf(struct reader *r, struct model_header *h, char *err, size_t
     if (!r->fail && (n_tensors > ITEMS_MAX || n_kv > ITEMS_MAX))
         fail(r, "damaged header: impossible key or tensor count");
     snprintf(h->format, sizeof h->format, "gguf");
+    h->alignment = 32; /* GGUF's default */
     for (uint64_t i = 0; i < n_kv && !r->fail; i++)
         read_kv(r, h);
-    read_tensors(r, h, n_tensors);
+    if (!r->fail && (h->alignment == 0 || (h->alignment & (h->alignment - 1))))
+        fail(r, "damaged header: the data alignment is not a power of two");
+    read_tensors(r, h, n_tensors, h->alignment);
     if (!r->fail && (!h->arch[0] || !h->n_layers || !h->dim || !h->n_heads))
         fail(r, "GGUF header lacks the architecture or the model shape");
     if (!h->n_kv_heads)

@@ -15,6 +15,7 @@ struct model_header {
     uint64_t n_params;
     uint32_t n_layers, dim, hidden_dim, n_heads, n_kv_heads, n_vocab, ctx_train;
     uint32_t file_size;
+    uint32_t alignment;  /* GGUF: of the tensor data */
 };
 
 /* 0, or -1 with one line in err naming what is wrong with the file. */

@@ -34,7 +34,7 @@ static void list_one(const char *name, const char *path)
     const char *cur = ai_model_name();
     char mark = cur && ai_model_same_name(cur, name) ? '*' : ' ';
     if (model_header_read(path, &h, err, sizeof err) != 0) {
-        kprintf("%c %-31s unreadable: %s\n", mark, name, err);
+        kprintf("%c %-31s not loadable: %s\n", mark, name, err);
         return;
     }
     char params[16];

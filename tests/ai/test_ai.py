@@ -34,7 +34,8 @@ def test_models_lists_files_from_their_headers(m):
     lines = {l.split()[0].lstrip("*"): l for l in out.splitlines()[1:] if l.strip()}
     assert lines[SMOLLM].split()[1:] == ["gguf", "llama", "134.5M", "Q4_1", "98.4", "MB", "8192"]
     assert lines[STORIES].split()[1:] == ["llama2c", "llama", "260.0K", "F32", "1.1", "MB", "512"]
-    assert "unreadable: damaged header" in lines["damaged.gguf"]
+    assert "not loadable: damaged header" in lines["damaged.gguf"]
+    assert "not loadable: truncated" in lines["truncated.gguf"]
     assert "tokenizer.bin" not in out
     assert not any(l.startswith("*") for l in out.splitlines()), "nothing is loaded yet"
 
@@ -181,7 +182,7 @@ def test_chat_needs_a_chat_template(m):
     ("set seed -1", "error: seed: '-1' is not a whole number"),
     ("model nothere.gguf", "error: nothere.gguf: /MODELS/nothere.gguf:"),
     ("model damaged.gguf", "error: damaged.gguf: damaged header: impossible key or tensor count"),
-    ("model truncated.gguf", "error: truncated.gguf:"),
+    ("model truncated.gguf", "error: truncated.gguf: truncated (or damaged): the tensor data runs past"),
 ])
 def test_errors_are_one_line_and_the_shell_goes_on(m, command, message):
     out = m.run(command, 120)
