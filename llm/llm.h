@@ -66,8 +66,8 @@ struct llm_settings {
  * penalty 1.0 over 64 tokens, seed 0; 256 tokens; ctx 2048; raw completion. */
 void llm_settings_default(struct llm_settings *s);
 
-/* The context is min(settings->ctx, what fits in 32-bit positions); the KV
- * cache is allocated here: a clear error if memory does not suffice. */
+/* ctx and max_tokens must be within 1..2^20 and 0..2^20. The KV cache for
+ * ctx positions is allocated here: a clear error if memory does not suffice. */
 llm_session *llm_session_create(llm_model *m, const struct llm_settings *s,
                                 char *err, size_t errlen);
 void llm_session_free(llm_session *s);
