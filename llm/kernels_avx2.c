@@ -1,7 +1,7 @@
 /* kernels_avx2.c: AVX2 kernels of repack.h's recipe, one 8-row group per
  * 256-bit register (one 32-bit lane per row).
  *
- * Q4 runs two groups (16 rows) per pass so that each activation broadcast
+ * Two groups (16 rows) run per pass so that each activation broadcast
  * serves both. Built for QEMU's software emulation first: the inner loops
  * use only
  * instructions TCG translates inline (vpsrld by immediate, vpmulld, vpaddd,
@@ -166,6 +166,62 @@ HOT static void q4_group(const struct rq_matrix *m, const struct rq_act *a, uint
     _mm256_storeu_ps(y, finish(total, m->unit + (size_t)g * RQ_ROWS, a));
 }
 
+/* Eight Q8 columns for two groups (w0: group g's two words, w1: g + 1's). */
+static void q8_octet_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m256i *w1,
+                          const int32_t *t)
+{
+    __m256i v0, v1, s, x;
+#define FIRST(k, off)                               \
+            "vmovdqa " #k "*32(%[w0]), %[v0]\n\t"  \
+            "vmovdqa " #k "*32(%[w1]), %[v1]\n\t"  \
+            "vpbroadcastd " #off "(%[t]), %[x]\n\t" \
+            "vpmulld %[v0], %[x], %[s]\n\t"         \
+            "vpaddd %[s], %[p0], %[p0]\n\t"         \
+            "vpmulld %[v1], %[x], %[s]\n\t"         \
+            "vpaddd %[s], %[p1], %[p1]\n\t"
+#define STEP(sh, off)                               \
+            "vpbroadcastd " #off "(%[t]), %[x]\n\t" \
+            "vpsrld $" #sh ", %[v0], %[s]\n\t"     \
+            "vpmulld %[s], %[x], %[s]\n\t"          \
+            "vpaddd %[s], %[p0], %[p0]\n\t"         \
+            "vpsrld $" #sh ", %[v1], %[s]\n\t"     \
+            "vpmulld %[s], %[x], %[s]\n\t"          \
+            "vpaddd %[s], %[p1], %[p1]\n\t"
+    __asm__(FIRST(0, 0) STEP(8, 4) STEP(16, 8) STEP(24, 12)
+            FIRST(1, 16) STEP(8, 20) STEP(16, 24) STEP(24, 28)
+            : [p0] "+x"(*p0), [p1] "+x"(*p1), [v0] "=&x"(v0), [v1] "=&x"(v1), [s] "=&x"(s), [x] "=&x"(x)
+            : [w0] "r"(w0), [w1] "r"(w1), [t] "r"(t), "m"(*(const __m256i(*)[2])w0),
+              "m"(*(const __m256i(*)[2])w1), "m"(*(const int32_t(*)[8])t));
+#undef FIRST
+#undef STEP
+}
+
+/* acc_b of the Q8 recipe for 8 rows, shifted into the running total. */
+static __m256i q8_block_total(__m256i total, __m256i p, const __m256i *scales, const struct rq_act *a,
+                              uint32_t b)
+{
+    __m256i acc = _mm256_mullo_epi32(_mm256_srai_epi32(p, RQ_Q8_PSHIFT), _mm256_load_si256(scales));
+    return _mm256_add_epi32(total, shift_block(acc, a->shift[b]));
+}
+
+HOT static void q8_pair(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    uint32_t nb = m->cols / 32;
+    const __m256i *w0 = (const __m256i *)(m->q + (size_t)g * (m->cols / 4) * 32), *w1 = w0 + m->cols / 4;
+    const __m256i *sc0 = (const __m256i *)(m->scales + (size_t)g * nb * RQ_ROWS), *sc1 = sc0 + nb;
+    __m256i total0 = _mm256_setzero_si256(), total1 = _mm256_setzero_si256();
+    for (uint32_t b = 0; b < nb; b++) {
+        /* Bytes are stored as q + 128: start from -128 * (sum of x). */
+        __m256i p0 = _mm256_set1_epi32((int32_t)(0u - 128u * (uint32_t)a->bsum[b])), p1 = p0;
+        for (uint32_t c = b * 32; c < b * 32 + 32; c += 8)
+            q8_octet_pair(&p0, &p1, w0 + c / 4, w1 + c / 4, a->t8 + c);
+        total0 = q8_block_total(total0, p0, sc0 + b, a, b);
+        total1 = q8_block_total(total1, p1, sc1 + b, a, b);
+    }
+    _mm256_storeu_ps(y, finish(total0, m->unit + (size_t)g * RQ_ROWS, a));
+    _mm256_storeu_ps(y + RQ_ROWS, finish(total1, m->unit + (size_t)(g + 1) * RQ_ROWS, a));
+}
+
 HOT static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
 {
     uint32_t nb = m->cols / 32;
@@ -177,9 +233,7 @@ HOT static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint
         __m256i p = _mm256_set1_epi32((int32_t)(0u - 128u * (uint32_t)a->bsum[b]));
         for (uint32_t c = b * 32; c < b * 32 + 32; c += 8)
             p = q8_octet(p, words + c / 4, a->t8 + c);
-        p = _mm256_srai_epi32(p, RQ_Q8_PSHIFT);
-        __m256i acc = _mm256_mullo_epi32(p, _mm256_load_si256(scales + b));
-        total = _mm256_add_epi32(total, shift_block(acc, a->shift[b]));
+        total = q8_block_total(total, p, scales + b, a, b);
     }
     _mm256_storeu_ps(y, finish(total, m->unit + (size_t)g * RQ_ROWS, a));
 }
@@ -215,7 +269,7 @@ static void matvec_q4(const struct rq_matrix *m, const struct rq_act *a, float *
 
 static void matvec_q8(const struct rq_matrix *m, const struct rq_act *a, float *y)
 {
-    for_groups(m, a, y, q8_group, 1, q8_group);
+    for_groups(m, a, y, q8_pair, 2, q8_group);
 }
 
 #pragma GCC pop_options

@@ -7,6 +7,11 @@
 
 #include "platform.h"
 
+/* Activation quantization runs for every matrix-vector product: keep GCC
+ * from vectorizing it into legacy SSE2 code, which QEMU emulates through
+ * slow helper calls (plain integer code runs fast there). */
+#pragma GCC optimize("no-tree-vectorize")
+
 /* Round half away from zero; the one rounding rule of the recipe. */
 static int32_t round_int(float v)
 {
