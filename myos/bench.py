@@ -1,0 +1,108 @@
+"""`make bench` / `python -m myos bench`: the OS's `bench` command in QEMU
+(software emulation) for two CPU models, then the host program against
+llama.cpp (myos.bench_engine), in one run. Writes the emulation section of
+docs/benchmarks.md (between marker comments; other sections are kept) and
+prints it.
+
+    python -m myos bench [--cpus max,core2duo] [--skip-host]
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from pathlib import Path
+
+from . import bench_engine
+from .qemu import Machine
+
+BEGIN, END = "<!-- kernels-tcg: begin -->", "<!-- kernels-tcg: end -->"
+DOC = bench_engine.DOC
+TARGETS = {"max": (15.0, 40.0), "core2duo": (3.0, None)}  # generation, prompt tok/s
+
+KERNEL_RE = re.compile(r"kernel (\w+)\s+Q4_1\s+([\d.]+) ns/MAC\s+Q8_0\s+([\d.]+) ns/MAC")
+UNSUPPORTED_RE = re.compile(r"kernel (\w+)\s+not supported")
+CHOSEN_RE = re.compile(r"chosen: Q4_1 (\w+), Q8_0 (\w+)")
+RATE_RE = re.compile(r"(prompt|generation)\s+(\d+) tokens\s+([\d.]+) tok/s\s+([\d.]+) ms/token: matmul ([\d.]+) "
+                     r"\(([\d.]+) ns/MAC\), quantize ([\d.]+), other (-?[\d.]+)")
+
+
+def parse(output: str) -> dict:
+    """The figures of one `bench` run."""
+    res = {"kernels": {}, "unsupported": UNSUPPORTED_RE.findall(output), "rates": {}}
+    for name, q4, q8 in KERNEL_RE.findall(output):
+        res["kernels"][name] = (float(q4), float(q8))
+    m = CHOSEN_RE.search(output)
+    if not m or not res["kernels"]:
+        raise RuntimeError(f"no kernel report in the bench output:\n{output}")
+    res["chosen"] = m.groups()
+    for what, n, rate, per, mat, ns, quant, other in RATE_RE.findall(output):
+        res["rates"][what] = dict(tokens=int(n), rate=float(rate), per=float(per), matmul=float(mat),
+                                  ns_mac=float(ns), quantize=float(quant), other=float(other))
+    if set(res["rates"]) != {"prompt", "generation"}:
+        raise RuntimeError(f"no prompt/generation figures in the bench output:\n{output}")
+    return res
+
+
+def run_in_qemu(cpu: str, timeout: float) -> dict:
+    with Machine(cpu=cpu).boot(timeout=120) as m:
+        out = m.run("bench", timeout)
+        m.poweroff()
+    return parse(out)
+
+
+def section(results: dict[str, dict], elapsed: float) -> str:
+    lines = [BEGIN, "## Kernels and generation under QEMU software emulation (TCG)", "",
+             f"`make bench` (`python -m myos bench`) — {time.strftime('%Y-%m-%d')}, qemu-system-i386 "
+             f"(TCG, one vCPU) on the host below, the OS's `bench` command: kernels timed 100 ms each on "
+             f"a 128x576 matrix; SmolLM2-135M-Instruct Q4_1, a 64-token prompt, then 64 greedy tokens; "
+             f"times from the calibrated TSC. Run took {elapsed:.0f} s.", "",
+             "| CPU model | kernel | Q4_1 ns/MAC | Q8_0 ns/MAC |", "|---|---|---|---|"]
+    for cpu, r in results.items():
+        for name, (q4, q8) in r["kernels"].items():
+            chosen = " (chosen)" if name in r["chosen"] else ""
+            lines.append(f"| `-cpu {cpu}` | {name}{chosen} | {q4:.3f} | {q8:.3f} |")
+        for name in r["unsupported"]:
+            lines.append(f"| `-cpu {cpu}` | {name} | not supported | not supported |")
+    lines += ["", "| CPU model | phase | tok/s | target | ms/token | matmul ms (ns/MAC) | quantize ms | other ms |",
+              "|---|---|---|---|---|---|---|---|"]
+    for cpu, r in results.items():
+        gen_target, prompt_target = TARGETS.get(cpu, (None, None))
+        for what in ("prompt", "generation"):
+            x = r["rates"][what]
+            target = gen_target if what == "generation" else prompt_target
+            lines.append(f"| `-cpu {cpu}` | {what} ({x['tokens']} tok) | {x['rate']:.2f} | "
+                         f"{'>= %g' % target if target else '-'} | {x['per']:.1f} | "
+                         f"{x['matmul']:.1f} ({x['ns_mac']:.3f}) | {x['quantize']:.1f} | {x['other']:.1f} |")
+    lines += ["", "matmul: the integer matrix-vector kernels; quantize: activation quantization for them; "
+              "other: attention, norms, RoPE, SwiGLU, sampling-free argmax and the rest of the forward pass.",
+              END]
+    return "\n".join(lines)
+
+
+def write_section(text: str) -> None:
+    doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n"
+    if BEGIN in doc and END in doc:
+        doc = doc[:doc.index(BEGIN)] + text + doc[doc.index(END) + len(END):]
+    else:
+        doc = doc.rstrip("\n") + "\n\n" + text + "\n"
+    DOC.parent.mkdir(exist_ok=True)
+    DOC.write_text(doc)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cpus", default="max,core2duo", help="QEMU CPU models, comma-separated")
+    ap.add_argument("--timeout", type=float, default=1800, help="seconds for one `bench` command")
+    ap.add_argument("--skip-host", action="store_true", help="only the QEMU part")
+    args = ap.parse_args(argv)
+    t0 = time.monotonic()
+    results = {cpu: run_in_qemu(cpu, args.timeout) for cpu in args.cpus.split(",")}
+    text = section(results, time.monotonic() - t0)
+    write_section(text)
+    print(text)
+    return 0 if args.skip_host else bench_engine.main([])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
