@@ -7,6 +7,7 @@
                               terminal, a VGA window when DISPLAY is set
   exec "CMD" ["CMD" ...]      boot headless, run the commands, print their
                               output, power off
+  ai "PROMPT"                  = exec "ai PROMPT": one answer from the model
   screenshot [-o PNG] [CMD ...]
                               boot headless, run the commands, save the VGA
                               screen as a PNG (QEMU screendump)
@@ -120,6 +121,11 @@ def cmd_bench(args) -> int:
     return bench_engine.main([])
 
 
+def cmd_ai(args) -> int:
+    args.commands = [f"ai {args.prompt}"]
+    return cmd_exec(args)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="myos", description="MyOS host tool")
     sub = p.add_subparsers(dest="command", required=True)
@@ -136,7 +142,8 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(fn=cmd_image)
 
     for name, fn, help_text in (("run", cmd_run, "boot interactively"),
-                                ("exec", cmd_exec, "run shell commands headless")):
+                                ("exec", cmd_exec, "run shell commands headless"),
+                                ("ai", cmd_ai, 'one answer from the model (exec "ai PROMPT")')):
         s = sub.add_parser(name, help=help_text)
         s.add_argument("--image", help=f"disk image (default {DEFAULT_IMAGE}, built if needed)")
         s.add_argument("--memory", type=int, default=512, help="RAM in MiB (default 512)")
@@ -153,8 +160,10 @@ def parser() -> argparse.ArgumentParser:
     run_p, exec_p = sub.choices["run"], sub.choices["exec"]
     run_p.add_argument("--no-kvm", action="store_true", help="always use software emulation")
     exec_p.add_argument("commands", nargs="+", metavar="CMD")
-    exec_p.add_argument("--timeout", type=float, default=120, help="seconds per command")
-    exec_p.add_argument("--boot-timeout", type=float, default=60)
+    sub.choices["ai"].add_argument("prompt")
+    for s in (exec_p, sub.choices["ai"]):
+        s.add_argument("--timeout", type=float, default=120, help="seconds per command")
+        s.add_argument("--boot-timeout", type=float, default=60)
     return p
 
 

@@ -69,7 +69,9 @@ int ai_model_is_candidate(const char *name)
     return ends_with(name, ".gguf") || (ends_with(name, ".bin") && !ai_model_same_name(name, AI_TOKENIZER_NAME));
 }
 
-/* Refuses a load that cannot fit, before reading 100 MB for nothing. */
+/* Refuses a load that cannot fit, before reading 100 MB for nothing. The
+ * engine keeps the file and, for block-quantized matrices, a copy repacked
+ * for its integer kernels (about the same size); then the KV cache. */
 static int check_memory(const char *name, const struct model_header *h, uint32_t tok_size)
 {
     struct heap_stats hs;
@@ -77,7 +79,7 @@ static int check_memory(const char *name, const struct model_header *h, uint32_t
     uint32_t ctx = (uint32_t)ai_settings()->ctx;
     uint64_t kv = model_header_kv_bytes(h, ctx);
     uint64_t work = 4ull * (2ull * h->n_vocab + 8ull * h->dim + 3ull * h->hidden_dim + 4ull * ctx + 65536) +
-                    (uint64_t)TABLE_BYTES_PER_TOKEN * h->n_vocab + TABLE_BYTES_FIXED;
+                    (uint64_t)TABLE_BYTES_PER_TOKEN * h->n_vocab + TABLE_BYTES_FIXED + h->quant_matrix_bytes;
     uint64_t total = (uint64_t)h->file_size + tok_size + kv + work;
     if ((uint64_t)h->file_size + MODEL_ALIGN > hs.largest_free) {
         kprintf("error: not enough memory for %s: the file needs %lu MiB in one piece, the largest free block "
@@ -86,7 +88,7 @@ static int check_memory(const char *name, const struct model_header *h, uint32_t
     }
     if (total > hs.free) {
         kprintf("error: not enough memory for %s with a context of %lu: it needs %lu MiB (file %lu + KV cache %lu "
-                "+ buffers %lu), %lu MiB are free (try a smaller 'set ctx')\n", name, (unsigned long)ctx,
+                "+ weights prepared and buffers %lu), %lu MiB are free (try a smaller 'set ctx')\n", name, (unsigned long)ctx,
                 (unsigned long)(total / MIB + 1), (unsigned long)(h->file_size / MIB), (unsigned long)(kv / MIB),
                 (unsigned long)(work / MIB), (unsigned long)(hs.free / MIB));
         return -1;

@@ -249,8 +249,11 @@ static void read_tensors(struct reader *r, struct model_header *h, uint64_t n_te
         if (end > data_end)
             data_end = end;
         h->n_params += elems;
-        if (n_dims >= 2) /* matrices, not norms */
+        if (n_dims >= 2) { /* matrices, not norms */
             elems_by_type[type] += elems;
+            if (types[type].block > 1)
+                h->quant_matrix_bytes += elems / types[type].block * types[type].bytes;
+        }
     }
     uint32_t best = 0;
     for (uint32_t t = 1; t < N_TYPES; t++)

@@ -16,6 +16,7 @@ struct model_header {
     uint32_t n_layers, dim, hidden_dim, n_heads, n_kv_heads, n_vocab, ctx_train;
     uint32_t file_size;
     uint32_t alignment;  /* GGUF: of the tensor data */
+    uint64_t quant_matrix_bytes; /* GGUF: block-quantized weight matrices */
 };
 
 /* 0, or -1 with one line in err naming what is wrong with the file. */
