@@ -26,3 +26,13 @@ KERNEL_OBJS += $(AI_ALL_OBJS)
 $(KERNEL_ELF): $(AI_ALL_OBJS)
 
 -include $(AI_ALL_OBJS:.o=.d)
+
+# Host harnesses for the word wrap and the code page 437 decoder (tests/ai/).
+$(BUILD)/tests/ai/wrap_harness: tests/ai/wrap_harness.c kernel/ai/wrap.c kernel/ai/wrap.h | $(SETUP)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -Ikernel tests/ai/wrap_harness.c kernel/ai/wrap.c -o $@
+$(BUILD)/tests/ai/cp437_harness: tests/ai/cp437_harness.c kernel/drivers/cp437.c kernel/drivers/cp437_table.c \
+		kernel/drivers/cp437.h | $(SETUP)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -Ikernel $(filter %.c,$^) -o $@
+TEST_PROGRAMS += $(BUILD)/tests/ai/wrap_harness $(BUILD)/tests/ai/cp437_harness
