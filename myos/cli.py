@@ -117,8 +117,8 @@ def cmd_screenshot(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from . import bench_engine
-    return bench_engine.main([])
+    from . import bench
+    return bench.main([])
 
 
 def cmd_ai(args) -> int:

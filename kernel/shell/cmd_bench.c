@@ -2,6 +2,7 @@
  * kernel variants on this CPU, then the current model's prompt processing
  * (64 tokens) and generation (64 greedy tokens) with a per-token profile;
  * `bench kernels` stops after the kernels. Timed with the calibrated TSC. */
+#include "shell/bench.h"
 #include "shell/command.h"
 #include "ai/model.h"
 #include "arch/x86/timer.h"
@@ -17,6 +18,18 @@ static const char bench_text[] =
     "The history of the lighthouse begins in the ancient world, when fires were lit on hills to guide "
     "ships safely into harbour. Over the centuries these simple beacons became towers of stone, and the "
     "keepers who tended their lamps through storms and long winter nights became figures of legend.";
+
+void bench_print_kernel_choice(void)
+{
+    char err[160];
+    if (dispatch_init(5, err, sizeof err) != 0) {
+        kprintf("kernels:  %s\n", err);
+        return;
+    }
+    const struct dispatch_report *r = dispatch_get_report();
+    kprintf("kernels:  Q4_1 %s, Q8_0 %s (%s)\n", r->chosen[RQ_Q4], r->chosen[RQ_Q8],
+            r->forced ? "forced" : "fastest measured");
+}
 
 static int print_kernels(void)
 {

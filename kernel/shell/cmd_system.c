@@ -2,6 +2,7 @@
  * uptime, reboot, poweroff. */
 #include <stdint.h>
 #include "shell/command.h"
+#include "shell/bench.h"
 #include "boot_info.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/timer.h"
@@ -118,6 +119,7 @@ static int cmd_cpu(int argc, char **argv)
     print_wrapped("features: ", features);
     kprintf("AVX:      %s\n", cpu_info.avx_enabled ? "enabled" : "not available");
     kprintf("TSC:      %u.%03u MHz\n", (unsigned)(hz / 1000000), (unsigned)(hz / 1000 % 1000));
+    bench_print_kernel_choice();
     return 0;
 }
 SHELL_COMMAND(cpu, "show the processor and its features", cmd_cpu);
