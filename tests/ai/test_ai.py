@@ -53,15 +53,27 @@ def test_greedy_answers_equal_the_host_program(m):
         assert int(got.status.group(3)) == len(want.prompt_ids)
 
 
-def test_sampled_answer_equals_the_host_program(m):
-    configure(m, temperature=0.8, seed=42, top_k=40, top_p=0.95, min_p=0.05, show_ids=1, **SMALL)
+@pytest.mark.parametrize("prompt, seed", [("Tell me about cats.", 42), ("Invent a name for a robot.", 7)])
+def test_sampled_answer_equals_the_host_program(m, prompt, seed):
+    configure(m, temperature=0.8, seed=seed, top_k=40, top_p=0.95, min_p=0.05, show_ids=1, **SMALL)
     use_model(m, SMOLLM)
-    prompt = "Tell me about cats."
     got = os_answer(m, prompt)
-    want = host_answer(default_model(), prompt, temperature=0.8, seed=42,
+    want = host_answer(default_model(), prompt, temperature=0.8, seed=seed,
                        extra=("--top-k", "40", "--top-p", "0.95", "--min-p", "0.05"), **SMALL)
     assert got.gen_ids == want.gen_ids
     assert words(got.text) == words(want.text)
+
+
+def test_system_prompt_is_used(m):
+    configure(m, temperature=0, show_ids=1, **SMALL)
+    use_model(m, SMOLLM)
+    system = "You are a pirate. Always answer like a pirate."
+    assert m.run(f"system {system}").strip() == ""
+    got = os_answer(m, "Where is the treasure?")
+    want = host_answer(default_model(), "Where is the treasure?", extra=("--system", system), **SMALL)
+    assert got.prompt_ids == want.prompt_ids
+    assert got.gen_ids == want.gen_ids
+    assert m.run("system default").strip() == ""
 
 
 def test_vga_shows_the_streamed_answer(m):
