@@ -70,7 +70,7 @@ static int parse_float(const char *s, double *out)
     int neg = *s == '-';
     if (*s == '-' || *s == '+')
         s++;
-    uint64_t m = 0, frac = 0;
+    uint64_t m = 0, e = 0;
     int n_int, n_frac = 0, dropped = 0, exp10 = 0;
     parse_digits(&s, &m, &n_int, &dropped);
     exp10 += dropped;
@@ -93,9 +93,9 @@ static int parse_float(const char *s, double *out)
         if (*s == '-' || *s == '+')
             s++;
         int n_exp;
-        if (!parse_digits(&s, &frac, &n_exp, NULL) || n_exp == 0 || frac > 400)
+        if (!parse_digits(&s, &e, &n_exp, NULL) || n_exp == 0 || e > 400)
             return -1;
-        exp10 += eneg ? -(int)frac : (int)frac;
+        exp10 += eneg ? -(int)e : (int)e;
     }
     if (*s || exp10 > 300 || exp10 < -300)
         return -1;

@@ -209,3 +209,12 @@ def test_prompt_longer_than_the_context(m):
     out = m.run("ai " + "tell me a story about a dragon and a knight " * 3, 300)
     assert out.startswith("error: prompt too long"), out
     configure(m, **SMALL)
+
+
+def test_a_context_too_large_for_memory(m):
+    use_model(m, SMOLLM)
+    configure(m, ctx=32768)
+    out = m.run("ai hello", 60)
+    assert out.startswith("error: out of memory for the KV cache"), out
+    configure(m, **SMALL)
+    assert STATUS.search(m.run("ai Say hi.", 600)), "the model stayed loaded and works"
