@@ -155,11 +155,11 @@ int ai_model_load(const char *name)
     uint64_t t2 = timer_ns();
     snprintf(cur.name, sizeof cur.name, "%s", name);
     uint32_t read_ms = (uint32_t)((t1 - t0) / 1000000), prep_ms = (uint32_t)((t2 - t1) / 1000000);
-    uint32_t mb10 = (uint32_t)(size / 100000);
-    kprintf("loaded %s: %s %s %s, %lu.%lu MB in %lu.%02lu s (read %lu ms, prepare %lu ms)\n", name, h.format,
-            h.arch, h.quant, (unsigned long)(mb10 / 10), (unsigned long)(mb10 % 10),
-            (unsigned long)((read_ms + prep_ms) / 1000), (unsigned long)((read_ms + prep_ms) % 1000 / 10),
-            (unsigned long)read_ms, (unsigned long)prep_ms);
+    char mb[16];
+    model_format_size(mb, sizeof mb, size);
+    kprintf("loaded %s: %s %s %s, %s in %lu.%02lu s (read %lu ms, prepare %lu ms)\n", name, h.format, h.arch,
+            h.quant, mb, (unsigned long)((read_ms + prep_ms) / 1000),
+            (unsigned long)((read_ms + prep_ms) % 1000 / 10), (unsigned long)read_ms, (unsigned long)prep_ms);
     return 0;
 }
 

@@ -366,3 +366,9 @@ uint64_t model_header_kv_bytes(const struct model_header *h, uint32_t ctx)
     uint64_t head_dim = h->n_heads ? h->dim / h->n_heads : 0;
     return 2ull * 2 * h->n_layers * ctx * h->n_kv_heads * head_dim;
 }
+
+void model_format_size(char *buf, size_t n, uint64_t bytes)
+{
+    uint64_t mb10 = (bytes + 50000) / 100000;
+    snprintf(buf, n, "%lu.%lu MB", (unsigned long)(mb10 / 10), (unsigned long)(mb10 % 10));
+}

@@ -22,6 +22,9 @@ struct model_header {
 /* 0, or -1 with one line in err naming what is wrong with the file. */
 int model_header_read(const char *path, struct model_header *h, char *err, size_t errlen);
 
+/* "98.4 MB": a file size in decimal megabytes, rounded to one decimal. */
+void model_format_size(char *buf, size_t n, uint64_t bytes);
+
 /* Bytes of the fp16 KV cache for `ctx` positions. */
 uint64_t model_header_kv_bytes(const struct model_header *h, uint32_t ctx);
 

@@ -29,12 +29,13 @@ static void print_ids(const char *label, const int32_t *ids, uint32_t n)
     kprintf("\n");
 }
 
-/* Tenths of a second and tokens per second x10, for "%u.%u". */
+/* Nanoseconds in tenths of a second, for "%u.%u". */
 static uint32_t tenths(uint64_t ns)
 {
     return (uint32_t)((ns + 50000000) / 100000000);
 }
 
+/* Tokens per second x10, for "%u.%u". */
 static uint32_t rate10(uint32_t tokens, uint64_t ns)
 {
     return ns ? (uint32_t)(((uint64_t)tokens * 10000000000ull + ns / 2) / ns) : 0;

@@ -39,9 +39,8 @@ static void list_one(const char *name, const char *path)
     }
     char params[16];
     format_count(params, sizeof params, h.n_params);
-    uint32_t mb10 = (uint32_t)(((uint64_t)h.file_size + 50000) / 100000);
     char size[16];
-    snprintf(size, sizeof size, "%lu.%lu MB", (unsigned long)(mb10 / 10), (unsigned long)(mb10 % 10));
+    model_format_size(size, sizeof size, h.file_size);
     kprintf("%c %-31s %-7s %-5s %6s %-5s %8s %5lu\n", mark, name, h.format, h.arch, params, h.quant, size,
             (unsigned long)h.ctx_train);
 }
