@@ -33,9 +33,18 @@ def test_settings_and_system_prompt_survive_a_reboot(image):
     saved = mtype(image, "/MYOS/SETTINGS.TXT")
     assert "temperature 0.5\n" in saved and "seed 7\n" in saved and f"model {STORIES}\n" in saved
     assert mtype(image, "/MYOS/SYSTEM.TXT") == "You are a pirate. Answer in one sentence."
+    # Damage the file a little: bad lines are reported and skipped, not fatal.
+    edited = AI_BUILD / "settings.txt"
+    edited.write_text(saved + "bogus 1\ntemperature hot\n")
+    subprocess.run(["mcopy", "-o", "-i", f"{image}@@{PART_START * SECTOR}", str(edited), "::/MYOS/SETTINGS.TXT"],
+                   env=ENV, check=True)
 
     with Machine(snapshot=False).boot(image) as m:
-        shown = dict(line.split(None, 1) for line in m.run("set").splitlines() if line.strip())
+        out = m.run("set").splitlines()
+        warnings = [line for line in out if line.startswith("warning:")]
+        assert len(warnings) == 2 and "unknown setting 'bogus'" in warnings[0], out
+        assert "'hot' is not a number" in warnings[1]
+        shown = dict(line.split(None, 1) for line in out if line.strip() and line not in warnings)
         assert (shown["temperature"], shown["seed"], shown["max_tokens"], shown["top_p"], shown["ctx"]) == \
             ("0.5", "7", "33", "0.9", "1024")
         assert shown["model"] == STORIES
