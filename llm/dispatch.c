@@ -14,6 +14,7 @@
 static const struct rq_variant *const variants[] = {
     &rq_variant_scalar,
     &rq_variant_avx2,
+    &rq_variant_avx2_madd,
 };
 #define N_VARIANTS (sizeof variants / sizeof variants[0])
 
@@ -21,6 +22,7 @@ static struct {
     int ready;
     struct dispatch_report report;
     rq_matvec_fn measured[RQ_FORMATS], active[RQ_FORMATS];
+    int measured_pairs[RQ_FORMATS], active_pairs[RQ_FORMATS];
     const char *measured_name[RQ_FORMATS];
     struct rq_act scratch;
     struct dispatch_stats stats;
@@ -153,7 +155,7 @@ static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
     uint32_t s = 777;
     for (uint32_t i = 0; i < TEST_COLS; i++)
         x[i] = (float)((int32_t)(next(&s) % 2001) - 1000) * 1e-3f;
-    rq_act_quantize(&st.scratch, x, TEST_COLS);
+    rq_act_quantize(&st.scratch, x, TEST_COLS, 1);
     float *y = ref + TEST_ROWS, best = 0.0f;
     rq_variant_scalar.matvec[f](m, &st.scratch, ref);
     for (uint32_t i = 0; i < N_VARIANTS; i++) {
@@ -172,6 +174,7 @@ static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
             best = ns;
             st.measured[f] = variants[i]->matvec[f];
             st.measured_name[f] = variants[i]->name;
+            st.measured_pairs[f] = variants[i]->pairs;
         }
     }
     rc = 0;
@@ -216,6 +219,7 @@ int dispatch_measure(uint32_t budget_ms, char *err, size_t errlen)
         if (evaluate(f, (uint64_t)budget_ms * 1000000u, err, errlen) != 0)
             return -1;
         st.active[f] = st.measured[f];
+        st.active_pairs[f] = st.measured_pairs[f];
         r->chosen[f] = st.measured_name[f];
     }
     st.ready = 1;
@@ -246,6 +250,7 @@ int dispatch_force(const char *name, char *err, size_t errlen)
     if (strcmp(name, "auto") == 0) {
         for (uint32_t f = 0; f < RQ_FORMATS; f++) {
             st.active[f] = st.measured[f];
+            st.active_pairs[f] = st.measured_pairs[f];
             r->chosen[f] = st.measured_name[f];
         }
         r->forced = NULL;
@@ -261,13 +266,17 @@ int dispatch_force(const char *name, char *err, size_t errlen)
         for (uint32_t f = 0; f < RQ_FORMATS; f++) {
             if (variants[i]->matvec[f]) {
                 st.active[f] = variants[i]->matvec[f];
+                st.active_pairs[f] = variants[i]->pairs;
                 r->chosen[f] = variants[i]->name;
             }
         }
         r->forced = variants[i]->name;
         return 0;
     }
-    snprintf(err, errlen, "unknown kernel '%s' (scalar, avx2 or auto)", name);
+    char names[64] = "";
+    for (uint32_t i = 0; i < N_VARIANTS; i++)
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s, ", variants[i]->name);
+    snprintf(err, errlen, "unknown kernel '%s' (%sor auto)", name, names);
     return -1;
 }
 
@@ -284,14 +293,10 @@ static void ensure_ready(void)
     if (st.ready || dispatch_init(5, err, sizeof err) == 0)
         return;
     llm_log("%s: using the scalar kernels", err);
-    st.active[RQ_Q4] = rq_variant_scalar.matvec[RQ_Q4];
-    st.active[RQ_Q8] = rq_variant_scalar.matvec[RQ_Q8];
-}
-
-void rq_matvec_act(const struct rq_matrix *m, const struct rq_act *a, float *y)
-{
-    ensure_ready();
-    st.active[m->format](m, a, y);
+    for (uint32_t f = 0; f < RQ_FORMATS; f++) {
+        st.active[f] = rq_variant_scalar.matvec[f];
+        st.active_pairs[f] = 0;
+    }
 }
 
 void rq_matvec(const struct rq_matrix *m, const float *x, float *y)
@@ -306,7 +311,7 @@ void rq_matvec(const struct rq_matrix *m, const float *x, float *y)
         return;
     }
     uint64_t t0 = llm_time_ns();
-    rq_act_quantize(&st.scratch, x, m->cols);
+    rq_act_quantize(&st.scratch, x, m->cols, st.active_pairs[m->format]);
     uint64_t t1 = llm_time_ns();
     st.active[m->format](m, &st.scratch, y);
     st.stats.quantize_ns += t1 - t0;

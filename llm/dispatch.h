@@ -29,12 +29,14 @@ typedef void (*rq_matvec_fn)(const struct rq_matrix *m, const struct rq_act *a, 
 struct rq_variant {
     const char *name;
     uint32_t needs;                  /* CPU_* bits */
+    int pairs;                       /* reads rq_act's m4/m8 */
     rq_matvec_fn matvec[RQ_FORMATS]; /* NULL: format not provided */
 };
 
 /* The variants, defined in kernels_*.c; the scalar one is the reference. */
 extern const struct rq_variant rq_variant_scalar;
 extern const struct rq_variant rq_variant_avx2;
+extern const struct rq_variant rq_variant_avx2_madd;
 
 /* Variant i in report order (0 = scalar), NULL past the end. */
 const struct rq_variant *dispatch_variant(uint32_t i);
@@ -74,7 +76,7 @@ struct dispatch_stats {
 void dispatch_stats_reset(void);
 const struct dispatch_stats *dispatch_get_stats(void);
 
-/* Forces variant `name` ("scalar", "sse2", "avx2") for every format it
+/* Forces variant `name` ("scalar", "avx2", "avx2-madd") for every format it
  * provides, or "auto" to return to the measured choice. -1 with err set when
  * unknown or not supported by this CPU. Call after dispatch_init. */
 int dispatch_force(const char *name, char *err, size_t errlen);
@@ -89,7 +91,5 @@ int dispatch_reserve(uint32_t cols, char *err, size_t errlen);
  * with a default budget). x has m->cols floats (at most what
  * dispatch_reserve allowed), y m->rows. */
 void rq_matvec(const struct rq_matrix *m, const float *x, float *y);
-/* Same with an activation already quantized (shared by several matrices). */
-void rq_matvec_act(const struct rq_matrix *m, const struct rq_act *a, float *y);
 
 #endif

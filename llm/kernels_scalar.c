@@ -89,5 +89,5 @@ static void matvec_q8(const struct rq_matrix *m, const struct rq_act *a, float *
 }
 
 const struct rq_variant rq_variant_scalar = {
-    "scalar", 0, { [RQ_Q4] = matvec_q4, [RQ_Q8] = matvec_q8 },
+    "scalar", 0, 0, { [RQ_Q4] = matvec_q4, [RQ_Q8] = matvec_q8 },
 };

@@ -174,9 +174,11 @@ int rq_act_init(struct rq_act *a, uint32_t cap)
     a->q = llm_alloc((size_t)cap * sizeof(int32_t), 64);
     a->t4 = llm_alloc((size_t)cap * sizeof(int32_t), 64);
     a->t8 = llm_alloc((size_t)cap * sizeof(int32_t), 64);
+    a->m4 = llm_alloc((size_t)cap / 2 * sizeof(uint32_t) + 4, 64);
+    a->m8 = llm_alloc((size_t)cap / 2 * sizeof(uint32_t) + 4, 64);
     a->bsum = llm_alloc((size_t)blocks * sizeof(int32_t), 64);
     a->shift = llm_alloc((size_t)blocks * sizeof(int32_t), 64);
-    if (!a->q || !a->t4 || !a->t8 || !a->bsum || !a->shift) {
+    if (!a->q || !a->t4 || !a->t8 || !a->m4 || !a->m8 || !a->bsum || !a->shift) {
         rq_act_free(a);
         return -1;
     }
@@ -189,6 +191,8 @@ void rq_act_free(struct rq_act *a)
     llm_free(a->q);
     llm_free(a->t4);
     llm_free(a->t8);
+    llm_free(a->m4);
+    llm_free(a->m8);
     llm_free(a->bsum);
     llm_free(a->shift);
     memset(a, 0, sizeof *a);
@@ -244,7 +248,7 @@ static int32_t scale_round(float x, int e)
     return b >> 31 ? -q : q;
 }
 
-void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n)
+void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n, int pairs)
 {
     uint32_t blocks = n / 32, guard = 0;
     int emax = EXP_MIN, finite_all = 1;
@@ -286,4 +290,10 @@ void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n)
         a->t4[i] = i % 8 ? a->q[i] - 16 * a->q[i - 1] : a->q[i];
         a->t8[i] = i % 4 ? a->q[i] - 256 * a->q[i - 1] : a->q[i];
     }
+    for (uint32_t i = 0; pairs && i < n; i += 8)
+        for (uint32_t k = 0; k < 4; k++)
+            a->m4[i / 2 + k] = (uint16_t)a->q[i + k] | (uint32_t)a->q[i + k + 4] << 16;
+    for (uint32_t i = 0; pairs && i < n; i += 4)
+        for (uint32_t k = 0; k < 2; k++)
+            a->m8[i / 2 + k] = (uint16_t)a->q[i + k] | (uint32_t)a->q[i + k + 2] << 16;
 }

@@ -73,6 +73,9 @@ struct rq_act {
     int32_t *q;           /* [n] */
     int32_t *t4;          /* [n] the transform for 8 nibbles per word */
     int32_t *t8;          /* [n] the transform for 4 bytes per word */
+    /* Pairs of 16-bit values for pmaddwd kernels: per 8 columns, the pairs
+     * (q_k, q_k+4), k = 0..3 (m4); per 4 columns (q_k, q_k+2), k = 0..1 (m8). */
+    uint32_t *m4, *m8;    /* [n / 2] each */
     int32_t *bsum;        /* [n / 32] sums of q per block */
     int32_t *shift;       /* [n / 32] shift_b */
     float p2;             /* 2^(E + G), or NaN when x had a non-finite value */
@@ -95,7 +98,8 @@ void rq_release_model(struct llm_model *m);
 /* Allocates buffers for up to cap values (a multiple of 32). 0 or -1. */
 int rq_act_init(struct rq_act *a, uint32_t cap);
 void rq_act_free(struct rq_act *a);
-/* Quantizes x[0..n-1] (n <= cap, a multiple of 32) by the recipe above. */
-void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n);
+/* Quantizes x[0..n-1] (n <= cap, a multiple of 32) by the recipe above;
+ * m4/m8 only when `pairs` (the pmaddwd kernels want them). */
+void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n, int pairs);
 
 #endif

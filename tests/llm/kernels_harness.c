@@ -116,7 +116,7 @@ static int cmd_selftest(void)
                 x[i] = (float)((int32_t)(rnd() % 20001) - 10000) * 1e-3f * (rnd() % 50 == 0 ? 100.0f : 1.0f);
             struct rq_act a;
             rq_act_init(&a, cols);
-            rq_act_quantize(&a, x, cols);
+            rq_act_quantize(&a, x, cols, 1);
             rq_variant_scalar.matvec[m->format](m, &a, ref);
             for (uint32_t v = 1; dispatch_variant(v); v++) {
                 if (!allowed(dispatch_variant(v)))
@@ -165,7 +165,7 @@ static int cmd_run(char **argv)
     FILE *out = fopen(argv[7], "wb");
     struct rq_act a;
     rq_act_init(&a, cols);
-    rq_act_quantize(&a, x, cols);
+    rq_act_quantize(&a, x, cols, 1);
     for (uint32_t v = 0; dispatch_variant(v); v++) {
         if (!allowed(dispatch_variant(v)))
             continue;
@@ -193,7 +193,7 @@ static int cmd_bench(char **argv)
             x[i] = (float)((int32_t)(rnd() % 2001) - 1000) * 1e-3f;
         struct rq_act a;
         rq_act_init(&a, cols);
-        rq_act_quantize(&a, x, cols);
+        rq_act_quantize(&a, x, cols, 1);
         for (uint32_t v = 0; dispatch_variant(v); v++) {
             if (!allowed(dispatch_variant(v)))
                 continue;
