@@ -55,6 +55,7 @@ struct dispatch_report {
         float ns_per_mac[RQ_FORMATS]; /* 0: not measured */
     } v[DISPATCH_MAX_VARIANTS];
     const char *chosen[RQ_FORMATS];
+    int tuned;                    /* ns_per_mac measured on a model's matrices */
     const char *forced;           /* NULL unless dispatch_force was used */
 };
 
@@ -65,6 +66,13 @@ uint32_t dispatch_cpu_features(void);
 int dispatch_init(uint32_t budget_ms, char *err, size_t errlen);
 /* Measures again (for `bench`); a forced choice stays. 0 or -1 with err. */
 int dispatch_measure(uint32_t budget_ms, char *err, size_t errlen);
+
+/* Times every exact variant on a model's own repacked matrices (one pass
+ * each, twice, interleaved: weights streaming from memory rank kernels
+ * differently from a cached test matrix) and chooses again. After
+ * dispatch_init and dispatch_reserve; -1 when out of memory (the choice
+ * then stays). */
+int dispatch_tune(struct rq_matrix *const *mats, uint32_t n);
 
 /* Time spent in rq_matvec since the last reset, for per-token profiles. */
 struct dispatch_stats {

@@ -11,6 +11,8 @@ struct repack_ctx {
     char *err;
     size_t errlen;
     int rc;
+    struct rq_matrix **list; /* the repacked matrices, for dispatch_tune */
+    uint32_t n;
 };
 
 /* Calls fn on every matrix a forward pass multiplies with. */
@@ -33,6 +35,8 @@ static void repack_one(struct qtensor *t, struct repack_ctx *ctx)
     t->packed = rq_repack(t, ctx->err, ctx->errlen);
     if (!t->packed)
         ctx->rc = -1;
+    else if (ctx->list)
+        ctx->list[ctx->n++] = t->packed;
 }
 
 static void release_one(struct qtensor *t, struct repack_ctx *ctx)
@@ -50,8 +54,13 @@ int rq_repack_model(struct llm_model *m, char *err, size_t errlen)
         widest = c->n_heads * c->head_dim;
     if (dispatch_init(3, err, errlen) != 0 || dispatch_reserve(widest, err, errlen) != 0)
         return -1;
-    struct repack_ctx ctx = { err, errlen, 0 };
+    /* Without memory for the list the kernels are still chosen, on the
+     * test matrix only. */
+    struct repack_ctx ctx = { err, errlen, 0, llm_alloc(sizeof(struct rq_matrix *) * (7 * c->n_layers + 1), 8), 0 };
     for_each_matrix(m, repack_one, &ctx);
+    if (ctx.rc == 0 && ctx.list)
+        dispatch_tune(ctx.list, ctx.n);
+    llm_free(ctx.list);
     return ctx.rc;
 }
 
