@@ -112,6 +112,15 @@ def test_chat_remembers_earlier_turns(m):
         assert got.gen_ids == expected.gen_ids, turn
     # The second turn's prompt is that turn alone: the first is remembered.
     assert len(want[1].prompt_ids) < len(want[0].prompt_ids)
+    # After /reset the same question starts a new conversation.
+    m.write("/reset\r")
+    m.wait_for(r"\(conversation forgotten\)\r?\nyou> ", 30)
+    start = len(m.transcript)
+    m.write(turns[1] + "\r")
+    m.wait_for(r"you> ", 600)
+    got = _parse_chat_turn(m.transcript[start:].rpartition("you> ")[0])
+    fresh = host_answer(default_model(), turns[1], **SMALL)
+    assert (got.prompt_ids, got.gen_ids) == (fresh.prompt_ids, fresh.gen_ids)
     m.write("/bye\r")
     m.wait_for(r"myos> ", 30)
 
