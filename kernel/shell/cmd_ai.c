@@ -9,7 +9,6 @@
 #include "ai/settings.h"
 #include "ai/wrap.h"
 #include "drivers/console.h"
-#include "lib/printf.h"
 #include "lib/string.h"
 
 #define CHAT_PROMPT "you> "
