@@ -93,6 +93,9 @@ size_t rq_bytes(const struct rq_matrix *m);
  * after a partial failure). In repack_model.c. */
 struct llm_model;
 int rq_repack_model(struct llm_model *m, char *err, size_t errlen);
+/* Chooses the kernels again by timing them on the model's repacked
+ * matrices (rq_repack_model does it once); 0, or -1 when out of memory. */
+int rq_tune_model(struct llm_model *m);
 void rq_release_model(struct llm_model *m);
 
 /* Allocates buffers for up to cap values (a multiple of 32). 0 or -1. */

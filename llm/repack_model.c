@@ -15,6 +15,12 @@ struct repack_ctx {
     uint32_t n;
 };
 
+static void list_one(struct qtensor *t, struct repack_ctx *ctx)
+{
+    if (t->packed)
+        ctx->list[ctx->n++] = t->packed;
+}
+
 /* Calls fn on every matrix a forward pass multiplies with. */
 static void for_each_matrix(struct llm_model *m, void (*fn)(struct qtensor *, struct repack_ctx *),
                             struct repack_ctx *ctx)
@@ -35,8 +41,6 @@ static void repack_one(struct qtensor *t, struct repack_ctx *ctx)
     t->packed = rq_repack(t, ctx->err, ctx->errlen);
     if (!t->packed)
         ctx->rc = -1;
-    else if (ctx->list)
-        ctx->list[ctx->n++] = t->packed;
 }
 
 static void release_one(struct qtensor *t, struct repack_ctx *ctx)
@@ -54,14 +58,22 @@ int rq_repack_model(struct llm_model *m, char *err, size_t errlen)
         widest = c->n_heads * c->head_dim;
     if (dispatch_init(3, err, errlen) != 0 || dispatch_reserve(widest, err, errlen) != 0)
         return -1;
-    /* Without memory for the list the kernels are still chosen, on the
-     * test matrix only. */
-    struct repack_ctx ctx = { err, errlen, 0, llm_alloc(sizeof(struct rq_matrix *) * (7 * c->n_layers + 1), 8), 0 };
+    struct repack_ctx ctx = { err, errlen, 0, NULL, 0 };
     for_each_matrix(m, repack_one, &ctx);
-    if (ctx.rc == 0 && ctx.list)
-        dispatch_tune(ctx.list, ctx.n);
-    llm_free(ctx.list);
+    if (ctx.rc == 0)
+        rq_tune_model(m);
     return ctx.rc;
+}
+
+int rq_tune_model(struct llm_model *m)
+{
+    struct repack_ctx ctx = { NULL, 0, 0, llm_alloc(sizeof(struct rq_matrix *) * (7 * m->cfg.n_layers + 1), 8), 0 };
+    if (!ctx.list)
+        return -1; /* the choice made on the test matrix stays */
+    for_each_matrix(m, list_one, &ctx);
+    int rc = ctx.n ? dispatch_tune(ctx.list, ctx.n) : 0;
+    llm_free(ctx.list);
+    return rc;
 }
 
 void rq_release_model(struct llm_model *m)

@@ -7,6 +7,7 @@
 #include "ai/model.h"
 #include "arch/x86/timer.h"
 #include "dispatch.h"
+#include "repack.h"
 #include "drivers/console.h"
 #include "lib/string.h"
 
@@ -89,6 +90,11 @@ static int cmd_bench(int argc, char **argv)
     if (!s)
         return 1;
     llm_model *m = ai_model_current();
+    /* The test matrix's ranking can differ from the model's: choose on it. */
+    if (rq_tune_model(m) == 0) {
+        const struct dispatch_report *r = dispatch_get_report();
+        kprintf("on the model: Q4_1 %s, Q8_0 %s\n", r->chosen[RQ_Q4], r->chosen[RQ_Q8]);
+    }
     struct llm_model_info info;
     llm_model_get_info(m, &info);
     char err[200];
