@@ -291,7 +291,10 @@ int dispatch_tune(struct rq_matrix *const *mats, uint32_t n)
                 macs += (uint64_t)mats[k]->rows * mats[k]->cols;
         if (!macs)
             continue;
-        for (uint32_t round = 0; round < 2; round++) {
+        /* A second round only when the first was quick (a real CPU): under
+         * emulation one pass of every variant already takes a second. */
+        uint64_t start = llm_time_ns();
+        for (uint32_t round = 0; round < 2 && (round == 0 || llm_time_ns() - start < 100000000u); round++) {
             for (uint32_t i = 0; i < N_VARIANTS; i++) {
                 if (!st.report.v[i].exact || !variants[i]->matvec[f])
                     continue;

@@ -68,10 +68,10 @@ int dispatch_init(uint32_t budget_ms, char *err, size_t errlen);
 int dispatch_measure(uint32_t budget_ms, char *err, size_t errlen);
 
 /* Times every exact variant on a model's own repacked matrices (one pass
- * each, twice, interleaved: weights streaming from memory rank kernels
- * differently from a cached test matrix) and chooses again. After
- * dispatch_init and dispatch_reserve; -1 when out of memory (the choice
- * then stays). */
+ * each, twice when that is quick, interleaved: weights streaming from
+ * memory rank kernels differently from a cached test matrix) and chooses
+ * again. After dispatch_init and dispatch_reserve; -1 when out of memory
+ * (the choice then stays). */
 int dispatch_tune(struct rq_matrix *const *mats, uint32_t n);
 
 /* Time spent in rq_matvec since the last reset, for per-token profiles. */
