@@ -44,9 +44,9 @@ prompt is not batched yet: it runs token by token through the same kernels, and 
 batch would only save the weight load and shift per column (about 15%). Figures vary by a
 factor of 2 between runs while other jobs share the two cores."""
 
-KERNEL_RE = re.compile(r"kernel (\w+)\s+Q4_1\s+([\d.]+) ns/MAC\s+Q8_0\s+([\d.]+) ns/MAC")
-UNSUPPORTED_RE = re.compile(r"kernel (\w+)\s+not supported")
-CHOSEN_RE = re.compile(r"chosen: Q4_1 (\w+), Q8_0 (\w+)")
+KERNEL_RE = re.compile(r"kernel ([\w-]+)\s+Q4_1\s+([\d.]+) ns/MAC\s+Q8_0\s+([\d.]+) ns/MAC")
+UNSUPPORTED_RE = re.compile(r"kernel ([\w-]+)\s+not supported")
+CHOSEN_RE = re.compile(r"chosen: Q4_1 ([\w-]+), Q8_0 ([\w-]+)")
 RATE_RE = re.compile(r"(prompt|generation)\s+(\d+) tokens\s+([\d.]+) tok/s\s+([\d.]+) ms/token: matmul ([\d.]+) "
                      r"\(([\d.]+) ns/MAC\), quantize ([\d.]+), other (-?[\d.]+)")
 
