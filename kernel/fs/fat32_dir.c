@@ -206,17 +206,23 @@ static int slot_location(struct fat32 *v, uint32_t dir, uint32_t slot, uint32_t 
     return 0;
 }
 
-static int write_slot(struct fat32 *v, uint32_t dir, uint32_t slot, const void *entry)
+/* Replaces n bytes at `offset` of one sector: read, change, write back. */
+static int patch_sector(struct fat32 *v, uint32_t sector, uint32_t offset, const void *bytes, size_t n)
 {
     uint8_t buf[SECTOR];
-    uint32_t sector, offset;
-    int r = slot_location(v, dir, slot, &sector, &offset);
-    if (r == 0)
-        r = fat32_io(v, 0, sector, 1, buf);
+    int r = fat32_io(v, 0, sector, 1, buf);
     if (r != 0)
         return r;
-    memcpy(buf + offset, entry, SLOT_BYTES);
+    memcpy(buf + offset, bytes, n);
     return fat32_io(v, 1, sector, 1, buf);
+}
+
+/* Replaces the first n bytes of entry slot `slot` of directory `dir`. */
+static int patch_slot(struct fat32 *v, uint32_t dir, uint32_t slot, const void *bytes, size_t n)
+{
+    uint32_t sector, offset;
+    int r = slot_location(v, dir, slot, &sector, &offset);
+    return r != 0 ? r : patch_sector(v, sector, offset, bytes, n);
 }
 
 static int zero_cluster(struct fat32 *v, uint32_t c)
@@ -295,7 +301,7 @@ int fat_dir_add(struct fat32 *v, uint32_t dir, const char *name, uint8_t attr,
             e[lfn_pos[i]] = (uint8_t)ch;
             e[lfn_pos[i] + 1] = (uint8_t)(ch >> 8);
         }
-        r = write_slot(v, dir, start + k, e);
+        r = patch_slot(v, dir, start + k, e, SLOT_BYTES);
         if (r != 0)
             return r;
     }
@@ -310,32 +316,20 @@ int fat_dir_add(struct fat32 *v, uint32_t dir, const char *name, uint8_t attr,
     memcpy(out->name, name, len + 1);
     r = slot_location(v, dir, out->short_slot, &out->sector, &out->offset);
     if (r == 0)
-        r = write_slot(v, dir, out->short_slot, de);
+        r = patch_sector(v, out->sector, out->offset, de, SLOT_BYTES);
     return r;
 }
 
 int fat_dir_update(struct fat32 *v, const struct fat_found *f)
 {
-    uint8_t buf[SECTOR];
-    int r = fat32_io(v, 0, f->sector, 1, buf);
-    if (r != 0)
-        return r;
-    memcpy(buf + f->offset, &f->de, SLOT_BYTES);
-    return fat32_io(v, 1, f->sector, 1, buf);
+    return patch_sector(v, f->sector, f->offset, &f->de, SLOT_BYTES);
 }
 
 int fat_dir_remove(struct fat32 *v, uint32_t dir, const struct fat_found *f)
 {
+    static const uint8_t deleted = 0xE5; /* first name byte of a free slot */
     for (uint32_t slot = f->first_slot; slot <= f->short_slot; slot++) {
-        uint8_t buf[SECTOR];
-        uint32_t sector, offset;
-        int r = slot_location(v, dir, slot, &sector, &offset);
-        if (r == 0)
-            r = fat32_io(v, 0, sector, 1, buf);
-        if (r != 0)
-            return r;
-        buf[offset] = 0xE5;
-        r = fat32_io(v, 1, sector, 1, buf);
+        int r = patch_slot(v, dir, slot, &deleted, 1);
         if (r != 0)
             return r;
     }

@@ -118,12 +118,16 @@ static int resolve_parent(const char *path, uint32_t *dir, char leaf[256])
     return 0;
 }
 
-/* Resolve a whole path. *is_root is set when it names the root directory,
- * whose FAT32 form has no directory entry. */
-static int lookup(const char *path, uint32_t *dir, struct fat_found *f, int *is_root)
+/* Start of a public call on an existing path: begin(), then resolve the whole
+ * path. *is_root is set when it names the root directory, whose FAT32 form
+ * has no directory entry. */
+static int begin_lookup(const char *path, uint32_t *dir, struct fat_found *f, int *is_root)
 {
+    int r = begin();
+    if (r != 0)
+        return r;
     char leaf[256];
-    int r = resolve_parent(path, dir, leaf);
+    r = resolve_parent(path, dir, leaf);
     if (r != 0)
         return r;
     *is_root = leaf[0] == 0;
@@ -252,13 +256,10 @@ int fs_close(struct fs_file *f)
 
 int fs_opendir(const char *path, struct fs_dir **out)
 {
-    int r = begin();
-    if (r != 0)
-        return r;
     uint32_t dir;
     struct fat_found f;
     int is_root;
-    r = lookup(path, &dir, &f, &is_root);
+    int r = begin_lookup(path, &dir, &f, &is_root);
     if (r != 0)
         return r;
     if (!is_root && !(f.de.attr & ATTR_DIR))
@@ -297,13 +298,10 @@ void fs_closedir(struct fs_dir *d)
 
 int fs_stat(const char *path, struct fs_stat *st)
 {
-    int r = begin();
-    if (r != 0)
-        return r;
     uint32_t dir;
     struct fat_found f;
     int is_root;
-    r = lookup(path, &dir, &f, &is_root);
+    int r = begin_lookup(path, &dir, &f, &is_root);
     if (r != 0)
         return r;
     memset(st, 0, sizeof *st);
@@ -370,13 +368,10 @@ int fs_mkdir(const char *path)
 
 int fs_unlink(const char *path)
 {
-    int r = begin();
-    if (r != 0)
-        return r;
     uint32_t dir;
     struct fat_found f;
     int is_root;
-    r = lookup(path, &dir, &f, &is_root);
+    int r = begin_lookup(path, &dir, &f, &is_root);
     if (r != 0)
         return r;
     if (is_root)
