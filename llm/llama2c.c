@@ -24,8 +24,8 @@ static int32_t rd_i32(const uint8_t *p)
     return (int32_t)v;
 }
 
-/* Reads the header into cfg; the sizes are bounded (model_alloc checks the
- * rest) so the byte count below cannot overflow 64 bits. */
+/* Reads the header into cfg, each value in 1..2^20; model_alloc then checks
+ * them against the engine's limits. */
 static int read_header(const uint8_t *p, size_t size, struct model_config *c, int *shared, char *err, size_t errlen)
 {
     if (size < HEADER_BYTES) {
@@ -112,6 +112,11 @@ int load_llama2c_model(struct llm_model *m, const void *data, size_t size, const
     int shared;
     if (read_header(p, size, c, &shared, err, errlen) != 0)
         return -1;
+    /* Checked before the byte count below, which the engine's limits keep far
+     * from overflowing 64 bits (the header's own bounds would not: kv heads
+     * times head size alone can reach 2^40). */
+    if (model_alloc(m, err, errlen) != 0)
+        return -1;
     uint64_t dim = c->dim, hid = c->hidden_dim, L = c->n_layers, kv = (uint64_t)c->n_kv_heads * c->head_dim;
     uint64_t floats = c->n_vocab * dim + L * (2 * dim + 2 * dim * dim + 2 * kv * dim + 3 * dim * hid) + dim +
                       (uint64_t)c->ctx_train * c->head_dim + (shared ? 0 : c->n_vocab * dim);
@@ -119,8 +124,6 @@ int load_llama2c_model(struct llm_model *m, const void *data, size_t size, const
         snprintf(err, errlen, "llama2.c: file is shorter than its header says (truncated?)");
         return -1;
     }
-    if (model_alloc(m, err, errlen) != 0)
-        return -1;
     snprintf(m->format, sizeof m->format, "llama2c");
     snprintf(m->arch, sizeof m->arch, "llama");
     uint32_t d = c->dim, h = c->hidden_dim, k = (uint32_t)kv;

@@ -232,6 +232,15 @@ def test_llama2c_corruptions(files, stories260k_path, loader):
     harness(flips, files["l2c_own"], eval_=True, program=loader)
 
 
+def test_llama2c_header_beyond_the_engine_limits_is_named(files, loader):
+    # 4096 kv heads (offset 16) or a 2^20 embedding (offset 0, with 4 heads):
+    # the header is wrong, not the file short, and the error says which.
+    cmds = ["set 16 00100000", "set 0 00001000"]
+    lines = harness(cmds, files["l2c_own"], program=loader)
+    assert "head counts inconsistent" in lines[0], lines[0]
+    assert "embedding or feed-forward size out of range" in lines[1], lines[1]
+
+
 def test_tokenizer_bin_corruptions(files, loader):
     tok = files["tok"]
     size = tok.stat().st_size
