@@ -8,6 +8,8 @@
  */
 #include "model.h"
 
+#include "attention.h"
+#include "ops.h"
 #include "platform.h"
 #include "repack.h"
 #include "tokenizer.h"
@@ -78,9 +80,8 @@ int model_state_init(struct model_state *s, const struct llm_model *m, uint32_t 
         wide = c->hidden_dim;
     memset(s, 0, sizeof *s);
     s->ctx = ctx;
-    /* KV cache bytes = 2 * layers * ctx * kv_dim * 2, computed in 64 bits. */
-    uint64_t kv_elems = (uint64_t)c->n_layers * ctx * kv_dim;
-    if (ctx == 0 || kv_elems * 2 > 0x7fffffffu) {
+    uint64_t kv_bytes = kv_cache_bytes(c->n_layers, ctx, c->n_kv_heads, c->head_dim);
+    if (ctx == 0 || kv_bytes > 0x7fffffffu) {
         snprintf(err, errlen, "context %lu needs a KV cache larger than 2 GiB", (unsigned long)ctx);
         return -1;
     }
@@ -92,43 +93,37 @@ int model_state_init(struct model_state *s, const struct llm_model *m, uint32_t 
     s->q = llm_alloc(sizeof(float) * q_dim, 32);
     s->k = llm_alloc(sizeof(float) * kv_dim, 32);
     s->v = llm_alloc(sizeof(float) * kv_dim, 32);
-    s->att = llm_alloc(sizeof(float) * ctx, 32);
     s->logits = llm_alloc(sizeof(float) * c->n_vocab, 32);
     s->rope_cos = llm_alloc(sizeof(float) * c->rope_dim / 2, 32);
     s->rope_sin = llm_alloc(sizeof(float) * c->rope_dim / 2, 32);
     s->inv_freq = llm_alloc(sizeof(float) * c->rope_dim / 2, 32);
-    s->f16 = llm_alloc(sizeof(float) * 65536, 32);
     s->qa = llm_alloc(sizeof(struct qact_block) * (wide / QK + 1), 32);
-    if (!s->x || !s->xb || !s->xb2 || !s->hb || !s->hb2 || !s->q || !s->k || !s->v || !s->att || !s->logits ||
-        !s->rope_cos || !s->rope_sin || !s->inv_freq || !s->f16 || !s->qa) {
+    if (!s->x || !s->xb || !s->xb2 || !s->hb || !s->hb2 || !s->q || !s->k || !s->v || !s->logits ||
+        !s->rope_cos || !s->rope_sin || !s->inv_freq || !s->qa) {
         model_state_free(s);
         snprintf(err, errlen, "out of memory for the inference buffers");
         return -1;
     }
-    s->k_cache = llm_alloc((size_t)kv_elems * 2, 64);
-    s->v_cache = llm_alloc((size_t)kv_elems * 2, 64);
-    if (!s->k_cache || !s->v_cache) {
+    if (kv_cache_init(&s->kv, c->n_layers, ctx, c->n_kv_heads, c->head_dim) != 0) {
         model_state_free(s);
         snprintf(err, errlen, "out of memory for the KV cache (%lu MiB for context %lu)",
-                 (unsigned long)(kv_elems * 4 >> 20), (unsigned long)ctx);
+                 (unsigned long)(kv_bytes >> 20), (unsigned long)ctx);
         return -1;
     }
     for (uint32_t i = 0; i < c->rope_dim / 2; i++)
         s->inv_freq[i] = 1.0f / powf(c->rope_base, (float)(2 * i) / (float)c->rope_dim);
-    for (uint32_t h = 0; h < 65536; h++)
-        s->f16[h] = quant_f16_to_f32((uint16_t)h);
+    ops_init();
     return 0;
 }
 
 void model_state_free(struct model_state *s)
 {
-    float *bufs[] = { s->x, s->xb, s->xb2, s->hb, s->hb2, s->q, s->k, s->v, s->att, s->logits,
-                      s->rope_cos, s->rope_sin, s->inv_freq, s->f16 };
+    float *bufs[] = { s->x, s->xb, s->xb2, s->hb, s->hb2, s->q, s->k, s->v, s->logits,
+                      s->rope_cos, s->rope_sin, s->inv_freq };
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         llm_free(bufs[i]);
     llm_free(s->qa);
-    llm_free(s->k_cache);
-    llm_free(s->v_cache);
+    kv_cache_free(&s->kv);
     memset(s, 0, sizeof *s);
 }
 
@@ -165,47 +160,9 @@ static void matvec(const struct qtensor *w, struct model_state *s, const float *
     quant_matvec(w, &a, out);
 }
 
-/* Attention of every query head over positions 0..pos; result in s->xb. */
-static void attention(const struct llm_model *m, struct model_state *s, uint32_t layer, uint32_t pos)
-{
-    const struct model_config *c = &m->cfg;
-    uint32_t hd = c->head_dim, kv_dim = c->n_kv_heads * hd, group = c->n_heads / c->n_kv_heads;
-    const uint16_t *kc = s->k_cache + (size_t)layer * s->ctx * kv_dim;
-    const uint16_t *vc = s->v_cache + (size_t)layer * s->ctx * kv_dim;
-    float scale = 1.0f / sqrtf((float)hd);
-    for (uint32_t h = 0; h < c->n_heads; h++) {
-        const float *q = s->q + h * hd;
-        uint32_t off = (h / group) * hd;
-        float max = -3.4e38f;
-        for (uint32_t t = 0; t <= pos; t++) {
-            const uint16_t *k = kc + (size_t)t * kv_dim + off;
-            float dot = 0.0f;
-            for (uint32_t i = 0; i < hd; i++)
-                dot += q[i] * s->f16[k[i]];
-            s->att[t] = dot * scale;
-            if (s->att[t] > max)
-                max = s->att[t];
-        }
-        float sum = 0.0f;
-        for (uint32_t t = 0; t <= pos; t++) {
-            s->att[t] = expf(s->att[t] - max);
-            sum += s->att[t];
-        }
-        float *out = s->xb + h * hd;
-        memset(out, 0, sizeof(float) * hd);
-        for (uint32_t t = 0; t <= pos; t++) {
-            const uint16_t *v = vc + (size_t)t * kv_dim + off;
-            float a = s->att[t] / sum;
-            for (uint32_t i = 0; i < hd; i++)
-                out[i] += a * s->f16[v[i]];
-        }
-    }
-}
-
 float *model_forward(const struct llm_model *m, struct model_state *s, int32_t token, uint32_t pos)
 {
     const struct model_config *c = &m->cfg;
-    uint32_t kv_dim = c->n_kv_heads * c->head_dim;
     quant_dequant_row(&m->tok_embd, (uint32_t)token, s->x);
     for (uint32_t i = 0; i < c->rope_dim / 2; i++) {
         float angle = (float)pos * s->inv_freq[i];
@@ -222,12 +179,8 @@ float *model_forward(const struct llm_model *m, struct model_state *s, int32_t t
         quant_matvec(&L->wv, &a, s->v);
         rope(s, s->q, c->n_heads, c->head_dim, c->rope_dim);
         rope(s, s->k, c->n_kv_heads, c->head_dim, c->rope_dim);
-        size_t at = ((size_t)l * s->ctx + pos) * kv_dim;
-        for (uint32_t i = 0; i < kv_dim; i++) {
-            s->k_cache[at + i] = quant_f32_to_f16(s->k[i]);
-            s->v_cache[at + i] = quant_f32_to_f16(s->v[i]);
-        }
-        attention(m, s, l, pos);
+        kv_store(&s->kv, l, pos, s->k, s->v);
+        kv_attention(&s->kv, l, pos, s->q, c->n_heads, s->xb);
         matvec(&L->wo, s, s->xb, s->xb2);
         for (uint32_t i = 0; i < c->dim; i++)
             s->x[i] += s->xb2[i];
@@ -236,10 +189,7 @@ float *model_forward(const struct llm_model *m, struct model_state *s, int32_t t
         quant_act_prepare(&a, s->xb, c->dim); /* shared by gate and up */
         quant_matvec(&L->w_gate, &a, s->hb);
         quant_matvec(&L->w_up, &a, s->hb2);
-        for (uint32_t i = 0; i < c->hidden_dim; i++) {
-            float g = s->hb[i];
-            s->hb[i] = g / (1.0f + expf(-g)) * s->hb2[i];
-        }
+        ops_swiglu(s->hb, s->hb2, c->hidden_dim);
         matvec(&L->w_down, s, s->hb, s->xb2);
         for (uint32_t i = 0; i < c->dim; i++)
             s->x[i] += s->xb2[i];

@@ -2,8 +2,8 @@
  * forward pass over one token with a KV cache.
  *
  * The loaders (load_gguf.c, llama2c.c) fill struct llm_model; model.c runs it:
- * RMSNorm, RoPE on adjacent pairs, grouped-query attention over an F16 KV
- * cache (as llama.cpp keeps it), SwiGLU feed-forward, tied or own output.
+ * RMSNorm, RoPE on adjacent pairs, grouped-query attention over an int8 KV
+ * cache (attention.h), SwiGLU feed-forward, tied or own output.
  */
 #ifndef LLM_MODEL_H
 #define LLM_MODEL_H
@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attention.h"
 #include "quant.h"
 
 struct tokenizer;
@@ -53,12 +54,11 @@ void model_release(struct llm_model *m);
 
 struct model_state {
     uint32_t ctx;
-    float *x, *xb, *xb2, *hb, *hb2, *q, *k, *v, *att, *logits;
+    float *x, *xb, *xb2, *hb, *hb2, *q, *k, *v, *logits;
     float *rope_cos, *rope_sin;  /* this position's rotation, rope_dim / 2 */
     float *inv_freq;             /* per pair */
-    float *f16;                  /* f16 -> f32 table for reading the cache */
     struct qact_block *qa;         /* the prepared activation's blocks */
-    uint16_t *k_cache, *v_cache; /* F16, [layer][pos][n_kv_heads * head_dim] */
+    struct kv_cache kv;
 };
 
 /* Sizes everything for `ctx` positions; a clear error when memory does not

@@ -1,0 +1,42 @@
+/* attention.h: the KV cache in 16-bit integers and grouped-query attention
+ * over it in integer arithmetic.
+ *
+ * Each cached key and value head vector (head_dim values at one position) is
+ * stored as int16 with one float scale: the bytes of an F16 cache plus 3%.
+ * The query head is quantized to int16 too, so q.k is an integer dot
+ * product; the softmax weights, folded with each position's value scale,
+ * become integers summing to about 2^23, so the weighted value sum is integer
+ * too. Under emulation this replaces two float operations per
+ * multiply-accumulate (each a helper call) by plain integer instructions.
+ */
+#ifndef LLM_ATTENTION_H
+#define LLM_ATTENTION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct kv_cache {
+    uint32_t ctx, n_layers, n_kv_heads, head_dim;
+    int16_t *k, *v;              /* [layer][pos][kv head][head_dim] */
+    float *k_scale, *v_scale;   /* [layer][pos][kv head] */
+    int16_t *q16;               /* scratch: one quantized query head */
+    int64_t *acc;               /* scratch: head_dim sums */
+    float *score;               /* scratch: ctx scores, then weights */
+};
+
+/* Bytes kv_cache_init will allocate, for the caller's error message. */
+uint64_t kv_cache_bytes(uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim);
+/* 0, or -1 when memory does not suffice (nothing left allocated). */
+int kv_cache_init(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim);
+void kv_cache_free(struct kv_cache *kv);
+
+/* Stores this position's keys and values (n_kv_heads * head_dim each). */
+void kv_store(struct kv_cache *kv, uint32_t layer, uint32_t pos, const float *k, const float *v);
+
+/* out (n_heads * head_dim) = attention of each query head of q over
+ * positions 0..pos of `layer`; query head h reads kv head h / (n_heads /
+ * n_kv_heads). Scores are scaled by 1/sqrt(head_dim). */
+void kv_attention(struct kv_cache *kv, uint32_t layer, uint32_t pos, const float *q, uint32_t n_heads,
+                  float *out);
+
+#endif
