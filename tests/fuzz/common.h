@@ -50,4 +50,16 @@ static inline void exercise_model(llm_model *m)
     llm_session_free(s);
 }
 
+/* Every loading target's step: llm_load the bytes (with a tokenizer.bin when
+ * tok is not NULL) and use and free the model when it loads. */
+static inline void load_and_exercise(const void *model, size_t size, const void *tok, size_t tok_size)
+{
+    char err[256];
+    llm_model *m = llm_load(model, size, tok, tok_size, err, sizeof err);
+    if (m) {
+        exercise_model(m);
+        llm_model_free(m);
+    }
+}
+
 #endif

@@ -19,11 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
         }
         gguf_close(&f);
-        llm_model *m = llm_load(buf, size, NULL, 0, err, sizeof err);
-        if (m) {
-            exercise_model(m);
-            llm_model_free(m);
-        }
+        load_and_exercise(buf, size, NULL, 0);
     }
     free(buf);
     return 0;

@@ -7,12 +7,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size >= 4 && memcmp(data, "GGUF", 4) == 0)
         return 0; /* that is fuzz_gguf's format */
     uint8_t *buf = aligned_copy(data, size);
-    char err[256];
-    llm_model *m = llm_load(buf, size, NULL, 0, err, sizeof err);
-    if (m) {
-        exercise_model(m);
-        llm_model_free(m);
-    }
+    load_and_exercise(buf, size, NULL, 0);
     free(buf);
     return 0;
 }

@@ -29,12 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!model)
         model = tiny_model(&model_size);
     uint8_t *buf = aligned_copy(data, size);
-    char err[256];
-    llm_model *m = llm_load(model, model_size, buf, size, err, sizeof err);
-    if (m) {
-        exercise_model(m);
-        llm_model_free(m);
-    }
+    load_and_exercise(model, model_size, buf, size);
     free(buf);
     return 0;
 }
