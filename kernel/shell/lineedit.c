@@ -24,24 +24,26 @@ static void out(const char *s, size_t n)
     console_write(s, n);
 }
 
-static void backspaces(size_t n)
+/* Writes ch n times, in chunks rather than one console call per cell. */
+static void repeat(char ch, size_t n)
 {
-    static const char bs[16] = "\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b";
+    char chunk[16];
+    memset(chunk, ch, sizeof chunk);
     while (n > 0) {
-        size_t k = n < sizeof(bs) ? n : sizeof(bs);
-        out(bs, k);
+        size_t k = n < sizeof chunk ? n : sizeof chunk;
+        out(chunk, k);
         n -= k;
     }
 }
 
+static void backspaces(size_t n)
+{
+    repeat('\b', n);
+}
+
 static void spaces(size_t n)
 {
-    static const char sp[16] = "                ";
-    while (n > 0) {
-        size_t k = n < sizeof(sp) ? n : sizeof(sp);
-        out(sp, k);
-        n -= k;
-    }
+    repeat(' ', n);
 }
 
 /* Redraws from the cursor to the end, erasing `erase` stale cells after it,
