@@ -1,5 +1,7 @@
 """Shared pytest fixtures: project paths and model files. Each area keeps its own
 fixtures (e.g. a booted QEMU machine) in tests/<area>/conftest.py."""
+from pathlib import Path
+
 import pytest
 
 from myos import BUILD, ROOT
@@ -24,3 +26,14 @@ def smollm2_path():
 @pytest.fixture(scope="session")
 def stories260k_path():
     return stories260k()
+
+
+@pytest.fixture(scope="session")
+def built():
+    """built("tests/NAME") -> the path of a program make builds under build/,
+    failing with what to run when it is missing."""
+    def find(relative: str) -> Path:
+        path = BUILD / relative
+        assert path.exists(), f"{path} is missing: run `make test` (or `make {path.relative_to(ROOT)}`)"
+        return path
+    return find

@@ -62,10 +62,8 @@ CONVERSATIONS = [
 
 
 @pytest.fixture(scope="module")
-def harness(build_dir):
-    path = build_dir / "tests" / "chat_harness"
-    assert path.exists(), f"{path} is missing: run `make test` (built by tests/llm/chat.mk)"
-    return path
+def harness(built):
+    return built("tests/chat_harness")
 
 
 @pytest.fixture(scope="module")

@@ -14,10 +14,8 @@ MIN_GAP = 0.5
 
 
 @pytest.fixture(scope="module")
-def myos_llm(build_dir):
-    path = build_dir / "host" / "myos-llm"
-    assert path.exists(), f"{path} is missing: run `make host` (built by llm/llm.mk)"
-    return path
+def myos_llm(built):
+    return built("host/myos-llm")
 
 
 @pytest.fixture(scope="module")

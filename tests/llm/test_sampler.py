@@ -14,10 +14,8 @@ F32 = np.float32
 
 
 @pytest.fixture(scope="module")
-def harness(build_dir):
-    path = build_dir / "tests" / "sampler_harness"
-    assert path.exists(), f"{path} is missing: run `make test` (built by tests/llm/sampler.mk)"
-    return path
+def harness(built):
+    return built("tests/sampler_harness")
 
 
 def _hex(x) -> str:

@@ -81,15 +81,13 @@ class Harness:
 
 # The normal build, a 32-bit one (as in the kernel) and one with ASan + UBSan.
 @pytest.fixture(scope="module", params=["tok_harness", "tok_harness32", "tok_harness_san"])
-def harness_path(build_dir, request):
-    path = build_dir / "tests" / request.param
-    assert path.exists(), f"{path} is missing: run `make test` (built by tests/llm/tokenizer.mk)"
-    return path
+def harness_path(built, request):
+    return built(f"tests/{request.param}")
 
 
 @pytest.fixture(scope="module")
-def native_harness(build_dir):
-    return build_dir / "tests" / "tok_harness"
+def native_harness(built):
+    return built("tests/tok_harness")
 
 
 @pytest.fixture(scope="module")
