@@ -155,10 +155,12 @@ static int apply(const char *name, const char *value, char *msg, size_t msglen)
     }
     void *p = (char *)&current + st->offset;
     if (st->kind == K_U64) {
-        if (parse_u64(value, (uint64_t *)p) != 0) {
+        uint64_t v; /* parsed aside: a refused value leaves the setting as it was */
+        if (parse_u64(value, &v) != 0) {
             snprintf(msg, msglen, "%s: '%s' is not a whole number from 0 to 18446744073709551615", name, value);
             return -1;
         }
+        *(uint64_t *)p = v;
     } else {
         double v;
         int whole = st->kind == K_INT;

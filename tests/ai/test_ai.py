@@ -212,6 +212,18 @@ def test_errors_are_one_line_and_the_shell_goes_on(m, command, message):
     assert m.run("echo still here").strip() == "still here"
 
 
+def test_a_refused_value_leaves_the_setting_as_it_was(m):
+    def shown():
+        return dict(line.split(None, 1) for line in m.run("set").splitlines() if " " in line.strip())
+    before = shown()["seed"]
+    configure(m, seed=42)
+    for bad in ["12x", "x", "99999999999999999999"]:
+        out = m.run(f"set seed {bad}")
+        assert out.startswith(f"error: seed: '{bad}' is not a whole number"), out
+        assert shown()["seed"] == "42", bad
+    configure(m, seed=before)
+
+
 def test_prompt_longer_than_the_context(m):
     use_model(m, SMOLLM)
     configure(m, ctx=16, max_tokens=4)
