@@ -234,18 +234,19 @@ static int block_exponent(uint32_t amax)
     return e < EXP_MIN ? EXP_MIN : e;
 }
 
-/* round(x / 2^e), halves away from zero, exactly. */
+/* round(x / 2^e), halves away from zero, exactly. Branch-free: under
+ * emulation every branch ends a translated block. */
 static int32_t scale_round(float x, int e)
 {
     uint32_t b;
     memcpy(&b, &x, sizeof b);
     int exp = (int)((b >> 23) & 0xffu);
-    uint32_t mant = (b & 0x7fffffu) | (exp ? 0x800000u : 0);
-    int sh = 150 + e - (exp ? exp : 1); /* >= 11 when |x| <= RQ_AMAX * 2^e */
-    if (sh > 24)
-        return 0; /* below one half */
-    int32_t q = (int32_t)((mant + (1u << (sh - 1))) >> sh);
-    return b >> 31 ? -q : q;
+    uint32_t normal = exp != 0;
+    uint32_t mant = (b & 0x7fffffu) | normal << 23;
+    int sh = 150 + e - (exp | (int)!normal); /* >= 11 when |x| <= RQ_AMAX * 2^e */
+    sh = sh < 31 ? sh : 31;                   /* from 25 on the result is 0 */
+    uint32_t q = (mant + (1u << (sh - 1))) >> sh, neg = 0u - (b >> 31);
+    return (int32_t)((q ^ neg) - neg);
 }
 
 void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n, int pairs)
@@ -261,8 +262,7 @@ void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n, int pairs)
         uint32_t amax = 0; /* as bits: non-negative floats order like integers */
         for (uint32_t i = 0; i < 32; i++) {
             uint32_t v = abs_bits(xb[i]);
-            if (v > amax)
-                amax = v;
+            amax = v > amax ? v : amax;
         }
         int e = EXP_MIN;
         if (amax > abs_bits(1e30f)) {
@@ -286,9 +286,17 @@ void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n, int pairs)
         a->shift[b] = s < 31 ? s : 31;
     }
     a->p2 = finite_all ? pow2f(emax + (int)guard) : __builtin_nanf("");
-    for (uint32_t i = 0; i < n; i++) {
-        a->t4[i] = i % 8 ? a->q[i] - 16 * a->q[i - 1] : a->q[i];
-        a->t8[i] = i % 4 ? a->q[i] - 256 * a->q[i - 1] : a->q[i];
+    for (uint32_t i = 0; i < n; i += 8) {
+        const int32_t *q = a->q + i;
+        int32_t *t4 = a->t4 + i, *t8 = a->t8 + i;
+        t4[0] = t8[0] = q[0];
+        t8[4] = q[4];
+        for (uint32_t k = 1; k < 8; k++)
+            t4[k] = q[k] - 16 * q[k - 1];
+        for (uint32_t k = 1; k < 4; k++) {
+            t8[k] = q[k] - 256 * q[k - 1];
+            t8[k + 4] = q[k + 4] - 256 * q[k + 3];
+        }
     }
     for (uint32_t i = 0; pairs && i < n; i += 8)
         for (uint32_t k = 0; k < 4; k++)
