@@ -164,12 +164,17 @@ static int apply(const char *name, const char *value, char *msg, size_t msglen)
     } else {
         double v;
         int whole = st->kind == K_INT;
-        if (parse_float(value, &v) != 0 || (whole && v != (double)(int64_t)v)) {
+        if (parse_float(value, &v) != 0) {
             snprintf(msg, msglen, "%s: '%s' is not a%s number", name, value, whole ? " whole" : "");
             return -1;
         }
+        /* Range first: only an in-range value may be converted to an integer. */
         if (v < st->lo || v > st->hi) {
             snprintf(msg, msglen, "%s: %s is out of range (%g to %g)", name, value, st->lo, st->hi);
+            return -1;
+        }
+        if (whole && v != (double)(int32_t)v) {
+            snprintf(msg, msglen, "%s: '%s' is not a whole number", name, value);
             return -1;
         }
         if (whole)

@@ -200,6 +200,7 @@ def test_chat_needs_a_chat_template(m):
     ("set ctx 8", "error: ctx: 8 is out of range"),
     ("set temperature warm", "error: temperature: 'warm' is not a number"),
     ("set top_k 2.5", "error: top_k: '2.5' is not a whole number"),
+    ("set max_tokens 1e300", "error: max_tokens: 1e300 is out of range"),
     ("set seed -1", "error: seed: '-1' is not a whole number"),
     ("model nothere.gguf", "error: nothere.gguf: /MODELS/nothere.gguf:"),
     ("model damaged.gguf", "error: damaged.gguf: damaged header: impossible key or tensor count"),
