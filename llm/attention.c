@@ -9,6 +9,8 @@
  */
 #include "attention.h"
 
+#include "attention_simd.h"
+#include "dispatch.h"
 #include "ops.h"
 #include "platform.h"
 #include "quant.h"
@@ -19,9 +21,9 @@
  * moves the logits by KL 8e-3 and changes top-5 tokens; 13-bit keys and
  * 11-bit values reach KL 1.6e-4 but still flip near-tied tokens that the F16
  * cache keeps. So the cache stores each value rounded to F16 first, then at
- * 15 bits of its head's range, and the sums run in 64 bits. */
+ * 15 bits of its head's range, and the sums are exact. */
 #define Q_MAX 32767
-/* Sum of the integer softmax weights: each W * v < 2^38, exact in int64. */
+/* Sum of the integer softmax weights. */
 #define W_TOTAL 8388608.0f
 
 uint64_t kv_cache_bytes(uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim)
@@ -44,10 +46,16 @@ int kv_cache_init(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, uint32_t
     kv->v = llm_alloc((size_t)(heads * head_dim) * sizeof *kv->v, 64);
     kv->k_scale = llm_alloc((size_t)heads * sizeof(float), 64);
     kv->v_scale = llm_alloc((size_t)heads * sizeof(float), 64);
-    kv->q16 = llm_alloc(head_dim * sizeof(int16_t), 64);
-    kv->acc = llm_alloc(head_dim * sizeof(int64_t), 64);
+    kv->qh = llm_alloc(head_dim * sizeof(int16_t), 64);
+    kv->ql = llm_alloc(head_dim * sizeof(int16_t), 64);
+    kv->acc_hi = llm_alloc(head_dim * sizeof(int32_t), 64);
+    kv->acc_lo = llm_alloc(head_dim * sizeof(uint32_t), 64);
     kv->score = llm_alloc(ctx * sizeof(float), 64);
-    if (!kv->k || !kv->v || !kv->k_scale || !kv->v_scale || !kv->q16 || !kv->acc || !kv->score) {
+    kv->w = llm_alloc(ctx * sizeof(int32_t), 64);
+    kv->qprep = llm_alloc(2 * head_dim * sizeof(int32_t), 64);
+    kv->simd = (dispatch_cpu_features() & CPU_AVX2) && head_dim % 16 == 0 && head_dim <= 256;
+    if (!kv->k || !kv->v || !kv->k_scale || !kv->v_scale || !kv->qh || !kv->ql || !kv->acc_hi || !kv->acc_lo || !kv->score ||
+        !kv->w || !kv->qprep) {
         kv_cache_free(kv);
         return -1;
     }
@@ -56,7 +64,8 @@ int kv_cache_init(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, uint32_t
 
 void kv_cache_free(struct kv_cache *kv)
 {
-    void *bufs[] = { kv->k, kv->v, kv->k_scale, kv->v_scale, kv->q16, kv->acc, kv->score };
+    void *bufs[] = { kv->k, kv->v, kv->k_scale, kv->v_scale, kv->qh, kv->ql, kv->acc_hi, kv->acc_lo,
+                     kv->score, kv->w, kv->qprep };
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         llm_free(bufs[i]);
     memset(kv, 0, sizeof *kv);
@@ -95,13 +104,47 @@ void kv_store(struct kv_cache *kv, uint32_t layer, uint32_t pos, const float *k,
     }
 }
 
-/* n even: each pair of products fits in int32 (2 * 32767^2 < 2^31). */
-static int64_t dot_i16(const int16_t *a, const int16_t *b, uint32_t n)
+/* The loops below keep 64-bit integers out of their bodies: the i686 build
+ * would run them on SSE2 registers (punpckldq, paddq), which emulation
+ * executes through helper calls. 16-bit operands are split into a signed
+ * high byte and an unsigned low byte instead, so every inner sum fits in 32
+ * bits, and the halves are joined once per row. */
+#define CHUNK 64 /* 32767 * 255 * CHUNK < 2^31 */
+
+/* sum qh[i] * k[i] * 256 + ql[i] * k[i] over n values: the dot product with
+ * the query q = qh * 256 + ql. */
+static int64_t dot_split(const int16_t *qh, const int16_t *ql, const int16_t *k, uint32_t n)
 {
     int64_t sum = 0;
-    for (uint32_t i = 0; i < n; i += 2)
-        sum += a[i] * b[i] + a[i + 1] * b[i + 1];
+    for (uint32_t c = 0; c < n; c += CHUNK) {
+        uint32_t end = n - c < CHUNK ? n : c + CHUNK;
+        int32_t hi = 0, lo = 0;
+        for (uint32_t i = c; i < end; i++) {
+            hi += qh[i] * k[i];
+            lo += ql[i] * k[i];
+        }
+        sum += (int64_t)hi * 256 + lo;
+    }
     return sum;
+}
+
+/* acc_hi[i] = sum_t w[t] * (v_t[i] >> 8), acc_lo[i] = sum_t w[t] * (v_t[i] & 255).
+ * w >= 0 sums to at most W_TOTAL + n / 2: the high-byte sums stay within
+ * 2^31 and the low-byte ones within 2^32. */
+static void vsum(const int32_t *w, uint32_t n, const int16_t *v, size_t stride, uint32_t hd, int32_t *acc_hi,
+                 uint32_t *acc_lo)
+{
+    memset(acc_hi, 0, hd * sizeof(int32_t));
+    memset(acc_lo, 0, hd * sizeof(uint32_t));
+    for (uint32_t t = 0; t < n; t++) {
+        if (w[t] == 0)
+            continue;
+        const int16_t *vt = v + (size_t)t * stride;
+        for (uint32_t i = 0; i < hd; i++) {
+            acc_hi[i] += w[t] * (vt[i] >> 8);
+            acc_lo[i] += (uint32_t)w[t] * (uint32_t)(vt[i] & 255);
+        }
+    }
 }
 
 /* One query head against kv head `kvh` of `layer`, positions 0..pos. */
@@ -115,13 +158,20 @@ static void attend_head(struct kv_cache *kv, uint32_t layer, uint32_t kvh, uint3
 
     float qd = absmax(q, hd) / (float)Q_MAX;
     float iq = qd != 0.0f ? 1.0f / qd : 0.0f;
-    for (uint32_t i = 0; i < hd; i++)
-        kv->q16[i] = (int16_t)ops_round(q[i] * iq, Q_MAX);
+    for (uint32_t i = 0; i < hd; i++) {
+        int32_t v = ops_round(q[i] * iq, Q_MAX);
+        kv->qh[i] = (int16_t)(v >> 8); /* arithmetic shift: floor */
+        kv->ql[i] = (int16_t)(v & 255);
+    }
     float c = qd / sqrtf((float)hd);
+    if (kv->simd)
+        attn_prep_query_avx2(kv->qh, kv->ql, hd, kv->qprep);
 
     float max = -3.4e38f;
     for (uint32_t t = 0; t <= pos; t++) {
-        float sc = (float)dot_i16(kv->q16, k + (size_t)t * stride, hd) * ks[(size_t)t * kv->n_kv_heads] * c;
+        const int16_t *kt = k + (size_t)t * stride;
+        int64_t dot = kv->simd ? attn_dot_avx2(kv->qprep, kt, hd) : dot_split(kv->qh, kv->ql, kt, hd);
+        float sc = (float)dot * ks[(size_t)t * kv->n_kv_heads] * c;
         kv->score[t] = sc;
         if (sc > max)
             max = sc;
@@ -134,21 +184,16 @@ static void attend_head(struct kv_cache *kv, uint32_t layer, uint32_t kvh, uint3
         sum_w += w;
         kv->score[t] = w;
     }
-    memset(kv->acc, 0, hd * sizeof(int64_t));
-    if (sum_w > 0.0f) {
-        float f = W_TOTAL / sum_w;
-        for (uint32_t t = 0; t <= pos; t++) {
-            int32_t wt = ops_round(kv->score[t] * f, (int32_t)W_TOTAL);
-            if (wt == 0)
-                continue;
-            const int16_t *vt = v + (size_t)t * stride;
-            for (uint32_t i = 0; i < hd; i++)
-                kv->acc[i] += (int64_t)wt * vt[i];
-        }
-    }
+    float f = sum_w > 0.0f ? W_TOTAL / sum_w : 0.0f;
+    for (uint32_t t = 0; t <= pos; t++)
+        kv->w[t] = ops_round(kv->score[t] * f, (int32_t)W_TOTAL);
+    if (kv->simd)
+        attn_vsum_avx2(kv->w, pos + 1, v, stride, hd, kv->acc_hi, kv->acc_lo);
+    else
+        vsum(kv->w, pos + 1, v, stride, hd, kv->acc_hi, kv->acc_lo);
     float back = sum_w / (W_TOTAL * sum_p);
     for (uint32_t i = 0; i < hd; i++)
-        out[i] = (float)kv->acc[i] * back;
+        out[i] = (float)((int64_t)kv->acc_hi[i] * 256 + kv->acc_lo[i]) * back;
 }
 
 void kv_attention(struct kv_cache *kv, uint32_t layer, uint32_t pos, const float *q, uint32_t n_heads,

@@ -19,9 +19,13 @@ struct kv_cache {
     uint32_t ctx, n_layers, n_kv_heads, head_dim;
     int16_t *k, *v;              /* [layer][pos][kv head][head_dim] */
     float *k_scale, *v_scale;   /* [layer][pos][kv head] */
-    int16_t *q16;               /* scratch: one quantized query head */
-    int64_t *acc;               /* scratch: head_dim sums */
+    int16_t *qh, *ql;           /* scratch: one quantized query head, high and low byte */
+    int32_t *acc_hi;            /* scratch: head_dim value sums, high bytes */
+    uint32_t *acc_lo;           /*          and low bytes */
     float *score;               /* scratch: ctx scores, then weights */
+    int32_t *w;                 /* scratch: ctx integer weights */
+    int32_t *qprep;             /* scratch: the query laid out for the AVX2 loops */
+    int simd;                   /* use attention_avx2.c's loops */
 };
 
 /* Bytes kv_cache_init will allocate, for the caller's error message. */

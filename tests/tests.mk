@@ -5,3 +5,4 @@ include tests/llm/tokenizer.mk
 include tests/fuzz/fuzz.mk
 include tests/llm/engine.mk
 include tests/llm/kernels.mk
+include tests/llm/attention.mk

@@ -1,0 +1,20 @@
+/* attention_simd.h: the AVX2 twins of attention.c's integer loops (used when
+ * the CPU has AVX2 and head_dim is a multiple of 16, at most 256). */
+#ifndef LLM_ATTENTION_SIMD_H
+#define LLM_ATTENTION_SIMD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The query's high and low bytes rearranged for attn_dot_avx2: per 16
+ * values, 8 even then 8 odd high bytes, then the same for the low bytes
+ * (2 * hd int32). */
+void attn_prep_query_avx2(const int16_t *qh, const int16_t *ql, uint32_t hd, int32_t *prep);
+/* sum of q[i] * k[i], q given by attn_prep_query_avx2. */
+int64_t attn_dot_avx2(const int32_t *prep, const int16_t *k, uint32_t hd);
+/* acc_hi[i] = sum_t w[t] * (v_t[i] >> 8), acc_lo[i] = sum_t w[t] * (v_t[i] & 255)
+ * over the n rows v_t = v + t * stride. */
+void attn_vsum_avx2(const int32_t *w, uint32_t n, const int16_t *v, size_t stride, uint32_t hd,
+                    int32_t *acc_hi, uint32_t *acc_lo);
+
+#endif
