@@ -11,14 +11,15 @@
 
 #include <stdint.h>
 
+#include "platform.h"
+
+#define OPS_EXP_BITS 10 /* per table: 2 * 1024 entries, 4e-7 relative error */
+#define OPS_EXP_N (1u << OPS_EXP_BITS)
+/* 2^(j / 2^10) and 2^(j / 2^20) in Q30, for ops_exp. */
+extern uint32_t ops_exp_hi[OPS_EXP_N], ops_exp_lo[OPS_EXP_N];
+
 /* Fills the tables (idempotent; model_state_init calls it). */
 void ops_init(void);
-
-/* e^x within 1e-6 relative error; 0 below -87, +inf above 88, NaN for NaN. */
-float ops_exp(float x);
-
-/* gate[i] = silu(gate[i]) * up[i] for i < n. */
-void ops_swiglu(float *gate, const float *up, uint32_t n);
 
 /* Nearest integer of v, saturated to +-lim; NaN gives 0. */
 static inline int32_t ops_round(float v, int32_t lim)
@@ -29,5 +30,46 @@ static inline int32_t ops_round(float v, int32_t lim)
         return -lim;
     return v >= 0.0f ? (int32_t)(v + 0.5f) : v < 0.0f ? (int32_t)(v - 0.5f) : 0;
 }
+
+/* e^x within 1e-6 relative error; 0 below -87, +inf above 88, NaN for NaN.
+ *
+ * e^x = 2^y, y = x * log2(e) rounded to 20 fraction bits = n + f; 2^f =
+ * hi[f >> 10] * lo[f & 1023] (Q60), and n goes into the result's exponent
+ * field. Under emulation every float instruction is a helper call: this
+ * needs one multiply and one conversion (expf: a polynomial), tests the
+ * range on the float's bits, and is inline because a float returned from a
+ * call on i386 goes through the x87 stack. */
+static inline float ops_exp(float x)
+{
+    uint32_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    uint32_t mag = bits & 0x7fffffffu;
+    if (mag > 0x7f800000u) /* NaN */
+        return x;
+    if (bits >> 31 && mag > 0x42ae0000u) /* x < -87 */
+        return 0.0f;
+    if (!(bits >> 31) && mag > 0x42b00000u) { /* x > 88 */
+        bits = 0x7f800000u;
+        memcpy(&x, &bits, sizeof x);
+        return x;
+    }
+    /* |y| < 2^7, so y * 2^20 fits in 32 bits. */
+    int32_t yi = ops_round(x * (1.44269504f * (float)(OPS_EXP_N * OPS_EXP_N)), 0x7fffffff);
+    int32_t n = yi >> (2 * OPS_EXP_BITS); /* floor: arithmetic shift */
+    uint32_t f = (uint32_t)yi & (OPS_EXP_N * OPS_EXP_N - 1u);
+    uint64_t p = (uint64_t)ops_exp_hi[f >> OPS_EXP_BITS] * ops_exp_lo[f & (OPS_EXP_N - 1u)];
+    uint32_t m = (uint32_t)((p + (1ull << 36)) >> 37); /* Q23: [2^23, 2^24] */
+    if (m >= (1u << 24)) {
+        m >>= 1;
+        n++;
+    }
+    bits = ((uint32_t)(n + 127) << 23) | (m & 0x7fffffu);
+    float r;
+    memcpy(&r, &bits, sizeof r);
+    return r;
+}
+
+/* gate[i] = silu(gate[i]) * up[i] for i < n. */
+void ops_swiglu(float *gate, const float *up, uint32_t n);
 
 #endif
