@@ -170,7 +170,15 @@ static void attend_head(struct kv_cache *kv, uint32_t layer, uint32_t kvh, uint3
     float max = -3.4e38f;
     for (uint32_t t = 0; t <= pos; t++) {
         const int16_t *kt = k + (size_t)t * stride;
-        int64_t dot = kv->simd ? attn_dot_avx2(kv->qprep, kt, hd) : dot_split(kv->qh, kv->ql, kt, hd);
+        int64_t dot;
+        if (kv->simd) {
+            int32_t l[16];
+            attn_dot_avx2(kv->qprep, kt, hd, l);
+            dot = (int64_t)(l[0] + l[1] + l[2] + l[3] + l[4] + l[5] + l[6] + l[7]) * 256 + l[8] + l[9] + l[10] +
+                  l[11] + l[12] + l[13] + l[14] + l[15];
+        } else {
+            dot = dot_split(kv->qh, kv->ql, kt, hd);
+        }
         float sc = (float)dot * ks[(size_t)t * kv->n_kv_heads] * c;
         kv->score[t] = sc;
         if (sc > max)

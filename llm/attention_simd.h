@@ -6,12 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The query's high and low bytes rearranged for attn_dot_avx2: per 16
- * values, 8 even then 8 odd high bytes, then the same for the low bytes
- * (2 * hd int32). */
+/* The query (qh * 256 + ql) rearranged for attn_dot_avx2: per 16 values,
+ * the 8 even then the 8 odd ones, as int32 (hd values). */
 void attn_prep_query_avx2(const int16_t *qh, const int16_t *ql, uint32_t hd, int32_t *prep);
-/* sum of q[i] * k[i], q given by attn_prep_query_avx2. */
-int64_t attn_dot_avx2(const int32_t *prep, const int16_t *k, uint32_t hd);
+/* sum of q[i] * k[i], q given by attn_prep_query_avx2, as lanes: the sum of
+ * lanes[0..8) times 256 plus the sum of lanes[8..16). */
+void attn_dot_avx2(const int32_t *prep, const int16_t *k, uint32_t hd, int32_t lanes[16]);
 /* acc_hi[i] = sum_t w[t] * (v_t[i] >> 8), acc_lo[i] = sum_t w[t] * (v_t[i] & 255)
  * over the n rows v_t = v + t * stride. */
 void attn_vsum_avx2(const int32_t *w, uint32_t n, const int16_t *v, size_t stride, uint32_t hd,
