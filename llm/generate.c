@@ -158,6 +158,8 @@ uint32_t llm_session_ctx(const llm_session *s)
 
 /* ---- evaluation and context shift -------------------------------------- */
 
+/* Checks every id and the room first, so a bad call changes nothing; only
+ * the last token's logits are computed (the others just fill the cache). */
 static int eval_tokens(llm_session *s, const int32_t *ids, uint32_t n, char *err, size_t errlen)
 {
     for (uint32_t i = 0; i < n; i++) {
@@ -166,11 +168,15 @@ static int eval_tokens(llm_session *s, const int32_t *ids, uint32_t n, char *err
                      (unsigned long)s->m->tok_embd.rows);
             return -1;
         }
-        if (s->n_hist >= s->st.ctx) {
-            snprintf(err, errlen, "context full (%lu tokens)", (unsigned long)s->st.ctx);
-            return -1;
-        }
-        s->logits = model_forward(s->m, &s->st, ids[i], s->n_hist);
+    }
+    if (n > s->st.ctx - s->n_hist) {
+        snprintf(err, errlen, "context full (%lu tokens)", (unsigned long)s->st.ctx);
+        return -1;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        float *logits = model_forward(s->m, &s->st, ids[i], s->n_hist, i + 1 == n);
+        if (logits)
+            s->logits = logits;
         s->hist[s->n_hist++] = ids[i];
     }
     return 0;
@@ -209,7 +215,9 @@ found:;
     s->n_turns -= k;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t pos = s->n_keep + i;
-        s->logits = model_forward(s->m, &s->st, s->hist[pos], pos);
+        float *logits = model_forward(s->m, &s->st, s->hist[pos], pos, i + 1 == n);
+        if (logits)
+            s->logits = logits;
     }
     s->n_hist = s->n_keep + n;
     return 0;

@@ -160,7 +160,8 @@ static void matvec(const struct qtensor *w, struct model_state *s, const float *
     quant_matvec(w, &a, out);
 }
 
-float *model_forward(const struct llm_model *m, struct model_state *s, int32_t token, uint32_t pos)
+float *model_forward(const struct llm_model *m, struct model_state *s, int32_t token, uint32_t pos,
+                     int want_logits)
 {
     const struct model_config *c = &m->cfg;
     quant_dequant_row(&m->tok_embd, (uint32_t)token, s->x);
@@ -194,6 +195,10 @@ float *model_forward(const struct llm_model *m, struct model_state *s, int32_t t
         for (uint32_t i = 0; i < c->dim; i++)
             s->x[i] += s->xb2[i];
     }
+    /* The classifier is a fifth of a token's work: a prompt's earlier
+     * tokens only fill the KV cache and skip it. */
+    if (!want_logits)
+        return NULL;
     rmsnorm(s->xb, s->x, m->output_norm, c->dim, c->rms_eps);
     matvec(&m->output, s, s->xb, s->logits);
     return s->logits;

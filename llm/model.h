@@ -68,7 +68,9 @@ int model_state_init(struct model_state *s, const struct llm_model *m, uint32_t 
 void model_state_free(struct model_state *s);
 
 /* Runs `token` at position `pos` (< s->ctx, token < cfg.n_vocab rows of the
- * embedding: the caller checks) and returns the logits (cfg.n_vocab). */
-float *model_forward(const struct llm_model *m, struct model_state *s, int32_t token, uint32_t pos);
+ * embedding: the caller checks), storing its keys and values, and returns the
+ * logits (cfg.n_vocab), or NULL without computing them when want_logits is 0. */
+float *model_forward(const struct llm_model *m, struct model_state *s, int32_t token, uint32_t pos,
+                     int want_logits);
 
 #endif
