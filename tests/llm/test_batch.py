@@ -24,10 +24,16 @@ def logits(build_dir, prog, kernel, *args):
     return np.frombuffer(r.stdout, dtype=np.float32).reshape(-1, N_VOCAB)
 
 
+@pytest.fixture(scope="module")
+def token_by_token(build_dir, smollm2_path):
+    """Per kernel variant: the logits at every position, one token per call."""
+    return {kernel: logits(build_dir, "forward_harness", kernel, smollm2_path, *IDS)
+            for kernel in variants(build_dir) + ["auto"]}
+
+
 @pytest.mark.parametrize("chunk", [5, 16, len(IDS)])
-def test_batched_logits_equal_token_by_token(build_dir, smollm2_path, chunk):
-    for kernel in variants(build_dir) + ["auto"]:
-        single = logits(build_dir, "forward_harness", kernel, smollm2_path, *IDS)
+def test_batched_logits_equal_token_by_token(build_dir, smollm2_path, token_by_token, chunk):
+    for kernel, single in token_by_token.items():
         batched = logits(build_dir, "batch_harness", kernel, smollm2_path, chunk, *IDS)
         ends = [min(i + chunk, len(IDS)) - 1 for i in range(0, len(IDS), chunk)]
         assert batched.shape == (len(ends), N_VOCAB)
