@@ -11,6 +11,7 @@
 
 #include "attention_simd.h"
 #include "dispatch.h"
+#include "llm.h"
 #include "ops.h"
 #include "platform.h"
 #include "quant.h"
@@ -26,7 +27,7 @@
 /* Sum of the integer softmax weights. */
 #define W_TOTAL 8388608.0f
 
-uint64_t kv_cache_bytes(uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim)
+uint64_t llm_kv_cache_bytes(uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim)
 {
     uint64_t heads = (uint64_t)n_layers * ctx * n_kv_heads;
     return 2 * heads * head_dim * sizeof(int16_t) + 2 * heads * sizeof(float);
@@ -36,7 +37,7 @@ int kv_cache_init(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, uint32_t
 {
     memset(kv, 0, sizeof *kv);
     uint64_t heads = (uint64_t)n_layers * ctx * n_kv_heads;
-    if (ctx == 0 || kv_cache_bytes(n_layers, ctx, n_kv_heads, head_dim) > 0x7fffffffu)
+    if (ctx == 0 || llm_kv_cache_bytes(n_layers, ctx, n_kv_heads, head_dim) > 0x7fffffffu)
         return -1;
     kv->ctx = ctx;
     kv->n_layers = n_layers;

@@ -28,8 +28,6 @@ struct kv_cache {
     int simd;                   /* use attention_avx2.c's loops */
 };
 
-/* Bytes kv_cache_init will allocate, for the caller's error message. */
-uint64_t kv_cache_bytes(uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim);
 /* 0, or -1 when memory does not suffice (nothing left allocated). */
 int kv_cache_init(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim);
 void kv_cache_free(struct kv_cache *kv);

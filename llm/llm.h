@@ -66,6 +66,11 @@ struct llm_settings {
  * penalty 1.0 over 64 tokens, seed 0; 256 tokens; ctx 2048; raw completion. */
 void llm_settings_default(struct llm_settings *s);
 
+/* Bytes of KV cache a session of this shape and context allocates (what
+ * llm_session_create needs beyond the model), so a caller can check memory
+ * before loading anything. */
+uint64_t llm_kv_cache_bytes(uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim);
+
 /* ctx and max_tokens must be within 1..2^20 and 0..2^20. The KV cache for
  * ctx positions is allocated here: a clear error if memory does not suffice. */
 llm_session *llm_session_create(llm_model *m, const struct llm_settings *s,

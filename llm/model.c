@@ -9,6 +9,7 @@
 #include "model.h"
 
 #include "attention.h"
+#include "llm.h"
 #include "ops.h"
 #include "platform.h"
 #include "repack.h"
@@ -80,7 +81,7 @@ int model_state_init(struct model_state *s, const struct llm_model *m, uint32_t 
         wide = c->hidden_dim;
     memset(s, 0, sizeof *s);
     s->ctx = ctx;
-    uint64_t kv_bytes = kv_cache_bytes(c->n_layers, ctx, c->n_kv_heads, c->head_dim);
+    uint64_t kv_bytes = llm_kv_cache_bytes(c->n_layers, ctx, c->n_kv_heads, c->head_dim);
     if (ctx == 0 || kv_bytes > 0x7fffffffu) {
         snprintf(err, errlen, "context %lu needs a KV cache larger than 2 GiB", (unsigned long)ctx);
         return -1;

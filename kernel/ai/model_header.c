@@ -8,6 +8,7 @@
 #include "lib/memory.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "llm.h"
 
 #define CHUNK 16384
 #define KEY_MAX 256
@@ -363,8 +364,8 @@ int model_header_read(const char *path, struct model_header *h, char *err, size_
 
 uint64_t model_header_kv_bytes(const struct model_header *h, uint32_t ctx)
 {
-    uint64_t head_dim = h->n_heads ? h->dim / h->n_heads : 0;
-    return 2ull * 2 * h->n_layers * ctx * h->n_kv_heads * head_dim;
+    uint32_t head_dim = h->n_heads ? h->dim / h->n_heads : 0;
+    return llm_kv_cache_bytes(h->n_layers, ctx, h->n_kv_heads, head_dim);
 }
 
 void model_format_size(char *buf, size_t n, uint64_t bytes)
