@@ -24,10 +24,11 @@ static const struct rq_variant *const variants[] = {
 static struct {
     int ready;
     struct dispatch_report report;
-    rq_matvec_fn measured[RQ_FORMATS], active[RQ_FORMATS];
+    rq_matvec_fn measured[RQ_FORMATS];
+    rq_matmul_fn measured_matmul[RQ_FORMATS], active[RQ_FORMATS];
     int measured_pairs[RQ_FORMATS], active_pairs[RQ_FORMATS];
     const char *measured_name[RQ_FORMATS];
-    struct rq_act scratch;
+    struct rq_act scratch[QUANT_BATCH]; /* rq_matmul's quantized vectors */
     struct dispatch_stats stats;
 } st;
 
@@ -148,6 +149,7 @@ static void choose(uint32_t f)
         if (ns > 0.0f && (!st.measured[f] || ns < best)) {
             best = ns;
             st.measured[f] = variants[i]->matvec[f];
+            st.measured_matmul[f] = variants[i]->matmul[f];
             st.measured_name[f] = variants[i]->name;
             st.measured_pairs[f] = variants[i]->pairs;
         }
@@ -160,7 +162,7 @@ static void activate_measured(void)
     for (uint32_t f = 0; f < RQ_FORMATS; f++) {
         if (st.report.forced || !st.measured[f])
             continue;
-        st.active[f] = st.measured[f];
+        st.active[f] = st.measured_matmul[f];
         st.active_pairs[f] = st.measured_pairs[f];
         st.report.chosen[f] = st.measured_name[f];
     }
@@ -187,13 +189,13 @@ static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
     uint32_t s = 777;
     for (uint32_t i = 0; i < TEST_COLS; i++)
         x[i] = (float)((int32_t)(next(&s) % 2001) - 1000) * 1e-3f;
-    rq_act_quantize(&st.scratch, x, TEST_COLS, 1);
+    rq_act_quantize(st.scratch, x, TEST_COLS, 1);
     float *y = ref + TEST_ROWS;
-    rq_variant_scalar.matvec[f](m, &st.scratch, ref);
+    rq_variant_scalar.matvec[f](m, st.scratch, ref);
     for (uint32_t i = 0; i < N_VARIANTS; i++) {
         if (!st.report.v[i].allowed || !variants[i]->matvec[f])
             continue;
-        variants[i]->matvec[f](m, &st.scratch, y);
+        variants[i]->matvec[f](m, st.scratch, y);
         if (memcmp(y, ref, TEST_ROWS * sizeof(float)) != 0) {
             llm_log("kernel %s differs from the scalar results on %s: not used", variants[i]->name,
                     quant_type_name(types[f]));
@@ -207,7 +209,7 @@ static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
         for (uint32_t i = 0; i < N_VARIANTS; i++) {
             if (!st.report.v[i].exact || !variants[i]->matvec[f])
                 continue;
-            float ns = measure(variants[i]->matvec[f], m, &st.scratch, y, budget_ns / ROUNDS);
+            float ns = measure(variants[i]->matvec[f], m, st.scratch, y, budget_ns / ROUNDS);
             float *kept = &st.report.v[i].ns_per_mac[f];
             if (*kept == 0.0f || ns < *kept)
                 *kept = ns;
@@ -225,15 +227,22 @@ out:
 
 int dispatch_reserve(uint32_t cols, char *err, size_t errlen)
 {
-    if (cols <= st.scratch.cap)
+    if (cols <= st.scratch[0].cap)
         return 0;
-    struct rq_act a;
-    if (rq_act_init(&a, cols) != 0) {
-        snprintf(err, errlen, "out of memory for a %u-value activation buffer", (unsigned)cols);
-        return -1;
+    struct rq_act a[QUANT_BATCH];
+    for (uint32_t i = 0; i < QUANT_BATCH; i++) {
+        if (rq_act_init(&a[i], cols) != 0) {
+            while (i > 0)
+                rq_act_free(&a[--i]);
+            snprintf(err, errlen, "out of memory for %u activation buffers of %u values",
+                     (unsigned)QUANT_BATCH, (unsigned)cols);
+            return -1;
+        }
     }
-    rq_act_free(&st.scratch);
-    st.scratch = a;
+    for (uint32_t i = 0; i < QUANT_BATCH; i++) {
+        rq_act_free(&st.scratch[i]);
+        st.scratch[i] = a[i];
+    }
     return 0;
 }
 
@@ -266,7 +275,7 @@ int dispatch_tune(struct rq_matrix *const *mats, uint32_t n)
     for (uint32_t k = 0; k < n; k++)
         if (mats[k]->cols > cols)
             cols = mats[k]->cols;
-    if (!st.ready || cols > st.scratch.cap)
+    if (!st.ready || cols > st.scratch[0].cap)
         return -1;
     /* Any valid activation times the same; pairs for every variant. */
     uint32_t s = 4242;
@@ -283,7 +292,7 @@ int dispatch_tune(struct rq_matrix *const *mats, uint32_t n)
     }
     for (uint32_t i = 0; i < cols; i++)
         x[i] = (float)((int32_t)(next(&s) % 2001) - 1000) * 1e-3f;
-    rq_act_quantize(&st.scratch, x, cols, 1);
+    rq_act_quantize(st.scratch, x, cols, 1);
     for (uint32_t f = 0; f < RQ_FORMATS; f++) {
         uint64_t macs = 0;
         for (uint32_t k = 0; k < n; k++)
@@ -301,7 +310,7 @@ int dispatch_tune(struct rq_matrix *const *mats, uint32_t n)
                 uint64_t t0 = llm_time_ns();
                 for (uint32_t k = 0; k < n; k++)
                     if (mats[k]->format == f)
-                        variants[i]->matvec[f](mats[k], &st.scratch, y);
+                        variants[i]->matvec[f](mats[k], st.scratch, y);
                 float ns = (float)(int64_t)(llm_time_ns() - t0) / (float)(int64_t)macs;
                 float *kept = &st.report.v[i].ns_per_mac[f];
                 if (round == 0 || ns < *kept)
@@ -351,7 +360,7 @@ int dispatch_force(const char *name, char *err, size_t errlen)
         }
         for (uint32_t f = 0; f < RQ_FORMATS; f++) {
             if (variants[i]->matvec[f]) {
-                st.active[f] = variants[i]->matvec[f];
+                st.active[f] = variants[i]->matmul[f];
                 st.active_pairs[f] = variants[i]->pairs;
                 r->chosen[f] = variants[i]->name;
             }
@@ -380,28 +389,37 @@ static void ensure_ready(void)
         return;
     llm_log("%s: using the scalar kernels", err);
     for (uint32_t f = 0; f < RQ_FORMATS; f++) {
-        st.active[f] = rq_variant_scalar.matvec[f];
+        st.active[f] = rq_variant_scalar.matmul[f];
         st.active_pairs[f] = 0;
     }
 }
 
-void rq_matvec(const struct rq_matrix *m, const float *x, float *y)
+void rq_matmul(const struct rq_matrix *m, const float *x, size_t xstride, uint32_t n, float *y,
+               size_t ystride)
 {
     ensure_ready();
-    if (m->cols > st.scratch.cap) {
-        /* A caller skipped dispatch_reserve: say so loudly, not silently. */
-        llm_log("rq_matvec: %u columns exceed the reserved %u", (unsigned)m->cols,
-                (unsigned)st.scratch.cap);
-        for (uint32_t r = 0; r < m->rows; r++)
-            y[r] = __builtin_nanf("");
+    if (m->cols > st.scratch[0].cap || n > QUANT_BATCH) {
+        /* A caller skipped dispatch_reserve or split its batch wrongly: say
+         * so loudly, not silently. */
+        llm_log("rq_matmul: %u x %u columns exceed the reserved %u x %u", (unsigned)n, (unsigned)m->cols,
+                (unsigned)QUANT_BATCH, (unsigned)st.scratch[0].cap);
+        for (uint32_t i = 0; i < n; i++)
+            for (uint32_t r = 0; r < m->rows; r++)
+                y[i * ystride + r] = __builtin_nanf("");
         return;
     }
     uint64_t t0 = llm_time_ns();
-    rq_act_quantize(&st.scratch, x, m->cols, st.active_pairs[m->format]);
+    for (uint32_t i = 0; i < n; i++)
+        rq_act_quantize(&st.scratch[i], x + i * xstride, m->cols, st.active_pairs[m->format]);
     uint64_t t1 = llm_time_ns();
-    st.active[m->format](m, &st.scratch, y);
+    st.active[m->format](m, st.scratch, n, y, ystride);
     st.stats.quantize_ns += t1 - t0;
     st.stats.matvec_ns += llm_time_ns() - t1;
-    st.stats.macs += (uint64_t)m->rows * m->cols;
+    st.stats.macs += (uint64_t)m->rows * m->cols * n;
     st.stats.calls++;
+}
+
+void rq_matvec(const struct rq_matrix *m, const float *x, float *y)
+{
+    rq_matmul(m, x, 0, 1, y, 0);
 }

@@ -17,6 +17,10 @@
 
 /* y[r] for r < m->rows (a->n == m->cols). */
 typedef void (*rq_matvec_fn)(const struct rq_matrix *m, const struct rq_act *a, float *y);
+/* The same for n activations a[0..n-1] (weights read once for all), row r
+ * of vector i into y[i * ystride + r]; bit-identical to n matvec calls. */
+typedef void (*rq_matmul_fn)(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y,
+                             size_t ystride);
 
 /* CPU features the variants need. */
 #define CPU_SSE2 (1u << 0)
@@ -31,6 +35,7 @@ struct rq_variant {
     uint32_t needs;                  /* CPU_* bits */
     int pairs;                       /* reads rq_act's m4/m8 */
     rq_matvec_fn matvec[RQ_FORMATS]; /* NULL: format not provided */
+    rq_matmul_fn matmul[RQ_FORMATS]; /* provided with matvec */
 };
 
 /* The variants, defined in kernels_*.c; the scalar one is the reference. */
@@ -99,5 +104,9 @@ int dispatch_reserve(uint32_t cols, char *err, size_t errlen);
  * with a default budget). x has m->cols floats (at most what
  * dispatch_reserve allowed), y m->rows. */
 void rq_matvec(const struct rq_matrix *m, const float *x, float *y);
+/* The batched form: n <= QUANT_BATCH vectors, x + i * xstride into
+ * y + i * ystride. */
+void rq_matmul(const struct rq_matrix *m, const float *x, size_t xstride, uint32_t n, float *y,
+               size_t ystride);
 
 #endif

@@ -160,6 +160,18 @@ uint32_t llm_session_ctx(const llm_session *s)
 
 /* Checks every id and the room first, so a bad call changes nothing; only
  * the last token's logits are computed (the others just fill the cache). */
+/* Runs ids[0..n-1] at positions pos, pos + 1, ... in batches (each weight
+ * matrix is read once per batch); the last token's logits become current. */
+static void forward_tokens(llm_session *s, const int32_t *ids, uint32_t n, uint32_t pos)
+{
+    for (uint32_t i = 0; i < n; i += QUANT_BATCH) {
+        uint32_t k = n - i < QUANT_BATCH ? n - i : QUANT_BATCH;
+        float *logits = model_forward_batch(s->m, &s->st, ids + i, k, pos + i, i + k == n);
+        if (logits)
+            s->logits = logits;
+    }
+}
+
 static int eval_tokens(llm_session *s, const int32_t *ids, uint32_t n, char *err, size_t errlen)
 {
     for (uint32_t i = 0; i < n; i++) {
@@ -173,12 +185,9 @@ static int eval_tokens(llm_session *s, const int32_t *ids, uint32_t n, char *err
         snprintf(err, errlen, "context full (%lu tokens)", (unsigned long)s->st.ctx);
         return -1;
     }
-    for (uint32_t i = 0; i < n; i++) {
-        float *logits = model_forward(s->m, &s->st, ids[i], s->n_hist, i + 1 == n);
-        if (logits)
-            s->logits = logits;
-        s->hist[s->n_hist++] = ids[i];
-    }
+    forward_tokens(s, ids, n, s->n_hist);
+    memcpy(s->hist + s->n_hist, ids, sizeof(int32_t) * n);
+    s->n_hist += n;
     return 0;
 }
 
@@ -213,12 +222,7 @@ found:;
     for (uint32_t i = k; i < s->n_turns; i++)
         s->turn[i - k] = s->turn[i] - from + s->n_keep;
     s->n_turns -= k;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t pos = s->n_keep + i;
-        float *logits = model_forward(s->m, &s->st, s->hist[pos], pos, i + 1 == n);
-        if (logits)
-            s->logits = logits;
-    }
+    forward_tokens(s, s->hist + s->n_keep, n, s->n_keep);
     s->n_hist = s->n_keep + n;
     return 0;
 }

@@ -240,36 +240,54 @@ HOT static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint
 
 typedef void (*group_fn)(const struct rq_matrix *, const struct rq_act *, uint32_t, float *);
 
-/* Runs fn for groups g, g + step, ...; fn writes step * 8 rows; a partial
- * end goes through a buffer. `single` takes a last group that has no pair. */
-static void for_groups(const struct rq_matrix *m, const struct rq_act *a, float *y, group_fn fn,
-                       uint32_t step, group_fn single)
+/* Runs fn for groups g, g + step, ... and, inside each, for the n
+ * activations a[i] into y + i * ystride: the step * 8 rows' weights (a few
+ * KiB) are then read from memory once and from cache for the other vectors.
+ * fn writes step * 8 rows; a partial end goes through a buffer. `single`
+ * takes a last group that has no pair. */
+static void for_groups(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y,
+                       size_t ystride, group_fn fn, uint32_t step, group_fn single)
 {
     float tail[2 * RQ_ROWS];
     uint32_t g = 0;
     for (; g + step <= m->groups; g += step) {
-        uint32_t row = g * RQ_ROWS, n = step * RQ_ROWS;
-        if (row + n <= m->rows) {
-            fn(m, a, g, y + row);
-        } else {
-            fn(m, a, g, tail);
-            memcpy(y + row, tail, (m->rows - row) * sizeof(float));
+        uint32_t row = g * RQ_ROWS, rows = step * RQ_ROWS;
+        for (uint32_t i = 0; i < n; i++) {
+            float *out = y + i * ystride + row;
+            if (row + rows <= m->rows) {
+                fn(m, a + i, g, out);
+            } else {
+                fn(m, a + i, g, tail);
+                memcpy(out, tail, (m->rows - row) * sizeof(float));
+            }
         }
     }
     if (g < m->groups) {
-        single(m, a, g, tail);
-        memcpy(y + g * RQ_ROWS, tail, (m->rows - g * RQ_ROWS) * sizeof(float));
+        for (uint32_t i = 0; i < n; i++) {
+            single(m, a + i, g, tail);
+            memcpy(y + i * ystride + g * RQ_ROWS, tail, (m->rows - g * RQ_ROWS) * sizeof(float));
+        }
     }
+}
+
+static void matmul_q4(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y, size_t ystride)
+{
+    for_groups(m, a, n, y, ystride, q4_pair, 2, q4_group);
+}
+
+static void matmul_q8(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y, size_t ystride)
+{
+    for_groups(m, a, n, y, ystride, q8_pair, 2, q8_group);
 }
 
 static void matvec_q4(const struct rq_matrix *m, const struct rq_act *a, float *y)
 {
-    for_groups(m, a, y, q4_pair, 2, q4_group);
+    matmul_q4(m, a, 1, y, 0);
 }
 
 static void matvec_q8(const struct rq_matrix *m, const struct rq_act *a, float *y)
 {
-    for_groups(m, a, y, q8_pair, 2, q8_group);
+    matmul_q8(m, a, 1, y, 0);
 }
 
 /* ---- the pmaddwd variant -------------------------------------------------
@@ -323,22 +341,36 @@ HOT static void q8_madd_group(const struct rq_matrix *m, const struct rq_act *a,
     _mm256_storeu_ps(y, finish(total, m->unit + (size_t)g * RQ_ROWS, a));
 }
 
+static void matmul_q4_madd(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y,
+                           size_t ystride)
+{
+    for_groups(m, a, n, y, ystride, q4_madd_group, 1, q4_madd_group);
+}
+
+static void matmul_q8_madd(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y,
+                           size_t ystride)
+{
+    for_groups(m, a, n, y, ystride, q8_madd_group, 1, q8_madd_group);
+}
+
 static void matvec_q4_madd(const struct rq_matrix *m, const struct rq_act *a, float *y)
 {
-    for_groups(m, a, y, q4_madd_group, 1, q4_madd_group);
+    matmul_q4_madd(m, a, 1, y, 0);
 }
 
 static void matvec_q8_madd(const struct rq_matrix *m, const struct rq_act *a, float *y)
 {
-    for_groups(m, a, y, q8_madd_group, 1, q8_madd_group);
+    matmul_q8_madd(m, a, 1, y, 0);
 }
 
 #pragma GCC pop_options
 
 const struct rq_variant rq_variant_avx2 = {
     "avx2", CPU_AVX | CPU_AVX2, 0, { [RQ_Q4] = matvec_q4, [RQ_Q8] = matvec_q8 },
+    { [RQ_Q4] = matmul_q4, [RQ_Q8] = matmul_q8 },
 };
 
 const struct rq_variant rq_variant_avx2_madd = {
     "avx2-madd", CPU_AVX | CPU_AVX2, 1, { [RQ_Q4] = matvec_q4_madd, [RQ_Q8] = matvec_q8_madd },
+    { [RQ_Q4] = matmul_q4_madd, [RQ_Q8] = matmul_q8_madd },
 };

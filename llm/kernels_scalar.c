@@ -76,18 +76,33 @@ static float q8_row(const struct rq_matrix *m, const struct rq_act *a, uint32_t 
     return finish(total, m->unit[g * RQ_ROWS + r], a);
 }
 
-static void matvec_q4(const struct rq_matrix *m, const struct rq_act *a, float *y)
+/* n activations (a[0..n-1]) into y + i * ystride: rows outer, vectors
+ * inner, so each row's weights are read from memory once for all of them. */
+static void matmul_q4(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y, size_t ystride)
 {
     for (uint32_t r = 0; r < m->rows; r++)
-        y[r] = q4_row(m, a, r / RQ_ROWS, r % RQ_ROWS);
+        for (uint32_t i = 0; i < n; i++)
+            y[i * ystride + r] = q4_row(m, a + i, r / RQ_ROWS, r % RQ_ROWS);
+}
+
+static void matmul_q8(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y, size_t ystride)
+{
+    for (uint32_t r = 0; r < m->rows; r++)
+        for (uint32_t i = 0; i < n; i++)
+            y[i * ystride + r] = q8_row(m, a + i, r / RQ_ROWS, r % RQ_ROWS);
+}
+
+static void matvec_q4(const struct rq_matrix *m, const struct rq_act *a, float *y)
+{
+    matmul_q4(m, a, 1, y, 0);
 }
 
 static void matvec_q8(const struct rq_matrix *m, const struct rq_act *a, float *y)
 {
-    for (uint32_t r = 0; r < m->rows; r++)
-        y[r] = q8_row(m, a, r / RQ_ROWS, r % RQ_ROWS);
+    matmul_q8(m, a, 1, y, 0);
 }
 
 const struct rq_variant rq_variant_scalar = {
     "scalar", 0, 0, { [RQ_Q4] = matvec_q4, [RQ_Q8] = matvec_q8 },
+    { [RQ_Q4] = matmul_q4, [RQ_Q8] = matmul_q8 },
 };

@@ -5,6 +5,10 @@
  * n' = rmsnorm(x). RoPE rotates adjacent pairs (2i, 2i+1) of each head by
  * pos * base^(-2i / rope_dim): GGUF's llama conversions permute Wq/Wk rows so
  * that this is the model's rotation, and llama2.c does the same.
+ *
+ * Tokens go through in batches (a prompt's, up to QUANT_BATCH): each
+ * matrix is then read once for the whole batch, and only attention runs
+ * token by token, in order, each token seeing the keys stored before it.
  */
 #include "model.h"
 
@@ -86,17 +90,18 @@ int model_state_init(struct model_state *s, const struct llm_model *m, uint32_t 
         snprintf(err, errlen, "context %lu needs a KV cache larger than 2 GiB", (unsigned long)ctx);
         return -1;
     }
-    s->x = llm_alloc(sizeof(float) * c->dim, 32);
-    s->xb = llm_alloc(sizeof(float) * wide, 32);
-    s->xb2 = llm_alloc(sizeof(float) * c->dim, 32);
-    s->hb = llm_alloc(sizeof(float) * c->hidden_dim, 32);
-    s->hb2 = llm_alloc(sizeof(float) * c->hidden_dim, 32);
-    s->q = llm_alloc(sizeof(float) * q_dim, 32);
-    s->k = llm_alloc(sizeof(float) * kv_dim, 32);
-    s->v = llm_alloc(sizeof(float) * kv_dim, 32);
+    /* One vector per token of a batch: a few hundred KiB for SmolLM2. */
+    s->x = llm_alloc(sizeof(float) * c->dim * QUANT_BATCH, 32);
+    s->xb = llm_alloc(sizeof(float) * wide * QUANT_BATCH, 32);
+    s->xb2 = llm_alloc(sizeof(float) * c->dim * QUANT_BATCH, 32);
+    s->hb = llm_alloc(sizeof(float) * c->hidden_dim * QUANT_BATCH, 32);
+    s->hb2 = llm_alloc(sizeof(float) * c->hidden_dim * QUANT_BATCH, 32);
+    s->q = llm_alloc(sizeof(float) * q_dim * QUANT_BATCH, 32);
+    s->k = llm_alloc(sizeof(float) * kv_dim * QUANT_BATCH, 32);
+    s->v = llm_alloc(sizeof(float) * kv_dim * QUANT_BATCH, 32);
     s->logits = llm_alloc(sizeof(float) * c->n_vocab, 32);
-    s->rope_cos = llm_alloc(sizeof(float) * c->rope_dim / 2, 32);
-    s->rope_sin = llm_alloc(sizeof(float) * c->rope_dim / 2, 32);
+    s->rope_cos = llm_alloc(sizeof(float) * c->rope_dim / 2 * QUANT_BATCH, 32);
+    s->rope_sin = llm_alloc(sizeof(float) * c->rope_dim / 2 * QUANT_BATCH, 32);
     s->inv_freq = llm_alloc(sizeof(float) * c->rope_dim / 2, 32);
     s->qa = llm_alloc(sizeof(struct qact_block) * (wide / QK + 1), 32);
     if (!s->x || !s->xb || !s->xb2 || !s->hb || !s->hb2 || !s->q || !s->k || !s->v || !s->logits ||
@@ -140,67 +145,116 @@ static void rmsnorm(float *out, const float *x, const float *w, uint32_t n, floa
         out[i] = x[i] * scale * w[i];
 }
 
-/* Rotates the first rope_dim values of each head of v by this position. */
-static void rope(const struct model_state *s, float *v, uint32_t n_heads, uint32_t head_dim, uint32_t rope_dim)
+/* The rotation of positions pos0 .. pos0 + n - 1, once per batch (cosf and
+ * sinf are slow under emulation; every layer reuses them). */
+static void rope_angles(struct model_state *s, uint32_t rope_dim, uint32_t pos0, uint32_t n)
 {
-    for (uint32_t h = 0; h < n_heads; h++) {
-        float *p = v + h * head_dim;
-        for (uint32_t i = 0; i < rope_dim / 2; i++) {
-            float c = s->rope_cos[i], sn = s->rope_sin[i];
-            float a = p[2 * i], b = p[2 * i + 1];
-            p[2 * i] = a * c - b * sn;
-            p[2 * i + 1] = a * sn + b * c;
+    uint32_t half = rope_dim / 2;
+    for (uint32_t t = 0; t < n; t++) {
+        for (uint32_t i = 0; i < half; i++) {
+            float angle = (float)(pos0 + t) * s->inv_freq[i];
+            s->rope_cos[t * half + i] = cosf(angle);
+            s->rope_sin[t * half + i] = sinf(angle);
         }
     }
 }
 
-static void matvec(const struct qtensor *w, struct model_state *s, const float *x, float *out)
+/* Rotates the first rope_dim values of each head of v by the position of
+ * batch token t. */
+static void rope(const struct model_state *s, uint32_t t, float *v, uint32_t n_heads, uint32_t head_dim,
+                 uint32_t rope_dim)
 {
-    struct quant_act a = { 0, s->qa, 0, 0 };
-    quant_act_prepare(&a, x, w->cols);
-    quant_matvec(w, &a, out);
+    const float *cs = s->rope_cos + t * (rope_dim / 2), *sn = s->rope_sin + t * (rope_dim / 2);
+    for (uint32_t h = 0; h < n_heads; h++) {
+        float *p = v + h * head_dim;
+        for (uint32_t i = 0; i < rope_dim / 2; i++) {
+            float a = p[2 * i], b = p[2 * i + 1];
+            p[2 * i] = a * cs[i] - b * sn[i];
+            p[2 * i + 1] = a * sn[i] + b * cs[i];
+        }
+    }
 }
 
-float *model_forward(const struct llm_model *m, struct model_state *s, int32_t token, uint32_t pos,
-                     int want_logits)
+/* out + i * ostride = w . (x + i * xstride) for the n tokens of the batch. */
+static void matmul(const struct qtensor *w, struct model_state *s, const float *x, uint32_t xstride, uint32_t n,
+                   float *out, uint32_t ostride)
+{
+    quant_matmul(w, s->qa, x, xstride, n, out, ostride);
+}
+
+/* x += d over len values (every token of a batch at once). */
+static void add_residual(float *x, const float *d, uint32_t len)
+{
+    for (uint32_t i = 0; i < len; i++)
+        x[i] += d[i];
+}
+
+/* The attention half of layer l for the batch: Q, K, V for every token,
+ * then token by token in order RoPE, store its keys and values, attend
+ * (positions <= its own), then the output projection for all. */
+static void attention_block(const struct llm_model *m, struct model_state *s, uint32_t l, uint32_t n,
+                            uint32_t pos0, uint32_t wide)
 {
     const struct model_config *c = &m->cfg;
-    quant_dequant_row(&m->tok_embd, (uint32_t)token, s->x);
-    for (uint32_t i = 0; i < c->rope_dim / 2; i++) {
-        float angle = (float)pos * s->inv_freq[i];
-        s->rope_cos[i] = cosf(angle);
-        s->rope_sin[i] = sinf(angle);
+    const struct model_layer *L = &m->layers[l];
+    uint32_t q_dim = c->n_heads * c->head_dim, kv_dim = c->n_kv_heads * c->head_dim;
+    for (uint32_t t = 0; t < n; t++)
+        rmsnorm(s->xb + t * wide, s->x + t * c->dim, L->attn_norm, c->dim, c->rms_eps);
+    matmul(&L->wq, s, s->xb, wide, n, s->q, q_dim);
+    matmul(&L->wk, s, s->xb, wide, n, s->k, kv_dim);
+    matmul(&L->wv, s, s->xb, wide, n, s->v, kv_dim);
+    for (uint32_t t = 0; t < n; t++) {
+        float *q = s->q + t * q_dim, *k = s->k + t * kv_dim;
+        rope(s, t, q, c->n_heads, c->head_dim, c->rope_dim);
+        rope(s, t, k, c->n_kv_heads, c->head_dim, c->rope_dim);
+        kv_store(&s->kv, l, pos0 + t, k, s->v + t * kv_dim);
+        /* xb's normed input of token t is no longer needed: Q, K, V are done. */
+        kv_attention(&s->kv, l, pos0 + t, q, c->n_heads, s->xb + t * wide);
     }
-    for (uint32_t l = 0; l < c->n_layers; l++) {
-        const struct model_layer *L = &m->layers[l];
-        rmsnorm(s->xb, s->x, L->attn_norm, c->dim, c->rms_eps);
-        struct quant_act a = { 0, s->qa, 0, 0 };
-        quant_act_prepare(&a, s->xb, c->dim); /* shared by Q, K and V */
-        quant_matvec(&L->wq, &a, s->q);
-        quant_matvec(&L->wk, &a, s->k);
-        quant_matvec(&L->wv, &a, s->v);
-        rope(s, s->q, c->n_heads, c->head_dim, c->rope_dim);
-        rope(s, s->k, c->n_kv_heads, c->head_dim, c->rope_dim);
-        kv_store(&s->kv, l, pos, s->k, s->v);
-        kv_attention(&s->kv, l, pos, s->q, c->n_heads, s->xb);
-        matvec(&L->wo, s, s->xb, s->xb2);
-        for (uint32_t i = 0; i < c->dim; i++)
-            s->x[i] += s->xb2[i];
+    matmul(&L->wo, s, s->xb, wide, n, s->xb2, c->dim);
+    add_residual(s->x, s->xb2, n * c->dim);
+}
 
-        rmsnorm(s->xb, s->x, L->ffn_norm, c->dim, c->rms_eps);
-        quant_act_prepare(&a, s->xb, c->dim); /* shared by gate and up */
-        quant_matvec(&L->w_gate, &a, s->hb);
-        quant_matvec(&L->w_up, &a, s->hb2);
-        ops_swiglu(s->hb, s->hb2, c->hidden_dim);
-        matvec(&L->w_down, s, s->hb, s->xb2);
-        for (uint32_t i = 0; i < c->dim; i++)
-            s->x[i] += s->xb2[i];
+/* The feed-forward half of layer l for the batch. */
+static void ffn_block(const struct llm_model *m, struct model_state *s, uint32_t l, uint32_t n)
+{
+    const struct model_config *c = &m->cfg;
+    const struct model_layer *L = &m->layers[l];
+    for (uint32_t t = 0; t < n; t++)
+        rmsnorm(s->xb + t * c->dim, s->x + t * c->dim, L->ffn_norm, c->dim, c->rms_eps);
+    matmul(&L->w_gate, s, s->xb, c->dim, n, s->hb, c->hidden_dim);
+    matmul(&L->w_up, s, s->xb, c->dim, n, s->hb2, c->hidden_dim);
+    ops_swiglu(s->hb, s->hb2, n * c->hidden_dim);
+    matmul(&L->w_down, s, s->hb, c->hidden_dim, n, s->xb2, c->dim);
+    add_residual(s->x, s->xb2, n * c->dim);
+}
+
+float *model_forward_batch(const struct llm_model *m, struct model_state *s, const int32_t *tokens, uint32_t n,
+                           uint32_t pos0, int want_logits)
+{
+    const struct model_config *c = &m->cfg;
+    uint32_t q_dim = c->n_heads * c->head_dim;
+    uint32_t wide = c->dim > q_dim ? c->dim : q_dim;
+    if (n == 0 || n > QUANT_BATCH)
+        return NULL;
+    for (uint32_t t = 0; t < n; t++)
+        quant_dequant_row(&m->tok_embd, (uint32_t)tokens[t], s->x + t * c->dim);
+    rope_angles(s, c->rope_dim, pos0, n);
+    for (uint32_t l = 0; l < c->n_layers; l++) {
+        attention_block(m, s, l, n, pos0, wide);
+        ffn_block(m, s, l, n);
     }
     /* The classifier is a fifth of a token's work: a prompt's earlier
      * tokens only fill the KV cache and skip it. */
     if (!want_logits)
         return NULL;
-    rmsnorm(s->xb, s->x, m->output_norm, c->dim, c->rms_eps);
-    matvec(&m->output, s, s->xb, s->logits);
+    rmsnorm(s->xb, s->x + (n - 1) * c->dim, m->output_norm, c->dim, c->rms_eps);
+    matmul(&m->output, s, s->xb, c->dim, 1, s->logits, c->n_vocab);
     return s->logits;
+}
+
+float *model_forward(const struct llm_model *m, struct model_state *s, int32_t token, uint32_t pos,
+                     int want_logits)
+{
+    return model_forward_batch(m, s, &token, 1, pos, want_logits);
 }

@@ -333,6 +333,20 @@ void quant_matvec(const struct qtensor *w, struct quant_act *a, float *out)
     quant_kernels[w->type].matvec(w, a, out);
 }
 
+void quant_matmul(const struct qtensor *w, struct qact_block *qa, const float *x, uint32_t xstride,
+                  uint32_t n, float *out, uint32_t ostride)
+{
+    if (w->packed) {
+        rq_matmul(w->packed, x, xstride, n, out, ostride);
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        struct quant_act a = { 0, qa, 0, 0 };
+        quant_act_prepare(&a, x + (size_t)i * xstride, w->cols);
+        quant_matvec(w, &a, out + (size_t)i * ostride);
+    }
+}
+
 void quant_dequant_row(const struct qtensor *w, uint32_t r, float *out)
 {
     quant_kernels[w->type].dequant(w->data + (size_t)r * w->row_bytes, out, w->cols);
