@@ -40,10 +40,10 @@ qemu-i386 on single instructions: vpaddd/vpmulld/vpsrld 0.8-2 ns, a 256-bit load
 vpmaddwd 24 ns, vcvtdq2ps 60-105 ns, a scalar float multiply 12-14 ns), so the matrices cost
 0.5-1.5 ns per multiply-accumulate here rather than the 0.22 of the design notes, and the
 targets (15 tok/s generation, 40 tok/s prompt with AVX2; 3 tok/s without) are not reached. The
-prompt's matrices are not batched yet: it runs token by token through the same kernels, only
-skipping the output matrix for every prompt token but the last; under TCG a batch would save
-the weight load and shift per column. Figures vary by a factor of 2 between runs while other
-jobs share the two cores."""
+prompt runs in batches of up to 16 tokens (each weight group read once per batch, the output
+matrix only for the last token): that doubles the prompt speed on a real CPU but gains little
+under TCG, whose cost is per instruction rather than per byte loaded. Figures vary by a factor
+of 2 between runs while other jobs share the two cores."""
 
 KERNEL_RE = re.compile(r"kernel ([\w-]+)\s+Q4_1\s+([\d.]+) ns/MAC\s+Q8_0\s+([\d.]+) ns/MAC")
 UNSUPPORTED_RE = re.compile(r"kernel ([\w-]+)\s+not supported")

@@ -85,8 +85,8 @@ def main(argv=None) -> int:
         f"| build/host/myos-llm | {best(ours, 0):.1f} | {best(ours, 1):.1f} |",
         f"| llama.cpp (llama-cpp-python, 1 thread) | {best(theirs, 0):.1f} | {best(theirs, 1):.1f} |",
         "",
-        "llama.cpp evaluates the prompt as one batch (matrix-matrix products); myos-llm runs it token",
-        "by token through the same matrix-vector kernels it uses for generation.",
+        "llama.cpp evaluates the prompt as one batch (matrix-matrix products); myos-llm evaluates it",
+        "in batches of up to 16 tokens, each weight group read once per batch.",
         END,
     ])
     text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n"
