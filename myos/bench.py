@@ -17,7 +17,6 @@ from . import bench_engine
 from .qemu import Machine
 
 BEGIN, END = "<!-- kernels-tcg: begin -->", "<!-- kernels-tcg: end -->"
-DOC = bench_engine.DOC
 TARGETS = {"max": (15.0, 40.0), "core2duo": (3.0, None)}  # generation, prompt tok/s
 
 NOTES = """\
@@ -106,16 +105,6 @@ def section(results: dict[str, dict], elapsed: float) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n"
-    if BEGIN in doc and END in doc:
-        doc = doc[:doc.index(BEGIN)] + text + doc[doc.index(END) + len(END):]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text + "\n"
-    DOC.parent.mkdir(exist_ok=True)
-    DOC.write_text(doc)
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cpus", default="max,core2duo", help="QEMU CPU models, comma-separated")
@@ -125,7 +114,7 @@ def main(argv=None) -> int:
     t0 = time.monotonic()
     results = {cpu: run_in_qemu(cpu, args.timeout) for cpu in args.cpus.split(",")}
     text = section(results, time.monotonic() - t0)
-    write_section(text)
+    bench_engine.write_doc_section(BEGIN, END, text)
     print(text)
     return 0 if args.skip_host else bench_engine.main([])
 

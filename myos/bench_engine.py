@@ -24,6 +24,18 @@ BEGIN, END = "<!-- engine-host: begin -->", "<!-- engine-host: end -->"
 DOC = ROOT / "docs" / "benchmarks.md"
 
 
+def write_doc_section(begin: str, end: str, section: str) -> None:
+    """Replaces the part of docs/benchmarks.md between the markers `begin` and
+    `end` (`section` includes them), or appends it: each benchmark owns one part."""
+    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n"
+    if begin in text and end in text:
+        text = text[:text.index(begin)] + section + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    DOC.parent.mkdir(exist_ok=True)
+    DOC.write_text(text)
+
+
 def bench_myos(model, tokens: int) -> tuple[float, float, int]:
     """(prompt tok/s, generation tok/s, prompt tokens) from myos-llm's report."""
     r = subprocess.run([str(BUILD / "host" / "myos-llm"), "-m", str(model), "-p", PROMPT, "-n", str(tokens),
@@ -89,13 +101,7 @@ def main(argv=None) -> int:
         "in batches of up to 16 tokens, each weight group read once per batch.",
         END,
     ])
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n"
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.parent.mkdir(exist_ok=True)
-    DOC.write_text(text)
+    write_doc_section(BEGIN, END, section)
     print(section)
     return 0
 
