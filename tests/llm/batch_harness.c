@@ -13,23 +13,7 @@
 #include "dispatch.h"
 #include "llm.h"
 #include "platform.h"
-
-static void *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    void *data = NULL;
-    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-    if (n > 0 && fseek(f, 0, SEEK_SET) == 0 && (data = llm_alloc((size_t)n, 32)) != NULL &&
-        fread(data, 1, (size_t)n, f) != (size_t)n) {
-        llm_free(data);
-        data = NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return data;
-}
+#include "harness_file.h"
 
 int main(int argc, char **argv)
 {
@@ -46,7 +30,7 @@ int main(int argc, char **argv)
         return 2;
     }
     size_t size;
-    void *data = read_file(argv[1], &size);
+    void *data = harness_read_file(argv[1], &size);
     if (!data) {
         fprintf(stderr, "cannot read %s\n", argv[1]);
         return 1;

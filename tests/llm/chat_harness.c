@@ -18,6 +18,7 @@
 #include "chat.h"
 #include "gguf.h"
 #include "tokenizer.h"
+#include "harness_file.h"
 
 static void die(const char *what)
 {
@@ -27,16 +28,9 @@ static void die(const char *what)
 
 static void *slurp(const char *path, size_t *size)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        die("cannot open file");
-    fseek(f, 0, SEEK_END);
-    *size = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *data = malloc(*size + 1);
-    if (!data || fread(data, 1, *size, f) != *size)
+    void *data = harness_read_file(path, size);
+    if (!data)
         die("cannot read file");
-    fclose(f);
     return data;
 }
 

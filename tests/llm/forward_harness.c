@@ -9,6 +9,7 @@
 #include "dispatch.h"
 #include "llm.h"
 #include "platform.h"
+#include "harness_file.h"
 
 int main(int argc, char **argv)
 {
@@ -16,18 +17,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: forward_harness MODEL ID...\n");
         return 2;
     }
-    FILE *f = fopen(argv[1], "rb");
-    if (!f || fseek(f, 0, SEEK_END) != 0) {
-        fprintf(stderr, "cannot open %s\n", argv[1]);
-        return 1;
-    }
-    long size = ftell(f);
-    void *data = llm_alloc((size_t)size, 32);
-    if (!data || fseek(f, 0, SEEK_SET) != 0 || fread(data, 1, (size_t)size, f) != (size_t)size) {
+    size_t size;
+    void *data = harness_read_file(argv[1], &size);
+    if (!data) {
         fprintf(stderr, "cannot read %s\n", argv[1]);
         return 1;
     }
-    fclose(f);
     char err[256];
     /* MYOS_KERNEL=scalar|avx2|... runs every matrix product on that variant. */
     const char *kernel = getenv("MYOS_KERNEL");

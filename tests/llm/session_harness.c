@@ -12,6 +12,7 @@
 
 #include "llm.h"
 #include "platform.h"
+#include "harness_file.h"
 
 struct stopper {
     int pieces, stop_at;
@@ -39,14 +40,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: session_harness MODEL stop K PROMPT | repeat PROMPT\n");
         return 2;
     }
-    FILE *f = fopen(argv[1], "rb");
-    if (!f || fseek(f, 0, SEEK_END) != 0)
+    size_t size;
+    void *data = harness_read_file(argv[1], &size);
+    if (!data)
         return 2;
-    long size = ftell(f);
-    void *data = llm_alloc((size_t)size, 32);
-    if (!data || fseek(f, 0, SEEK_SET) != 0 || fread(data, 1, (size_t)size, f) != (size_t)size)
-        return 2;
-    fclose(f);
     char err[256];
     llm_model *m = llm_load(data, (size_t)size, NULL, 0, err, sizeof err);
     struct llm_settings set;

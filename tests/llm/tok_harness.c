@@ -29,6 +29,7 @@
 #include "model.h"
 #include "tokenizer.h"
 #include "unicode_tables.h"
+#include "harness_file.h"
 
 static void die(const char *what)
 {
@@ -38,17 +39,9 @@ static void die(const char *what)
 
 static void *slurp(const char *path, size_t *size)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        die("cannot open file");
-    fseek(f, 0, SEEK_END);
-    *size = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *data = aligned_alloc(64, (*size + 64) & ~(size_t)63);
-    if (!data || fread(data, 1, *size, f) != *size)
+    void *data = harness_read_file(path, size);
+    if (!data)
         die("cannot read file");
-    ((char *)data)[*size] = 0; /* the vocab file is parsed as text */
-    fclose(f);
     return data;
 }
 
@@ -118,7 +111,7 @@ static tokenizer *load_vocab_file(const char *path)
         exit(1);
     }
     /* The tokenizer copied what it keeps: the file may go (ASan checks it). */
-    free(file);
+    llm_free(file);
     free(tokens);
     free(merges);
     free(types);
@@ -260,7 +253,7 @@ int main(int argc, char **argv)
         llm_model_free(m);
     else
         tok_free(tok);
-    free(data);
+    llm_free(data);
     free(line);
     free(text);
     free(out);
