@@ -18,6 +18,7 @@ static const struct rq_variant *const variants[] = {
     &rq_variant_scalar,
     &rq_variant_avx2,
     &rq_variant_avx2_madd,
+    &rq_variant_sse2,
 };
 #define N_VARIANTS (sizeof variants / sizeof variants[0])
 

@@ -42,6 +42,17 @@ struct rq_variant {
 extern const struct rq_variant rq_variant_scalar;
 extern const struct rq_variant rq_variant_avx2;
 extern const struct rq_variant rq_variant_avx2_madd;
+extern const struct rq_variant rq_variant_sse2;
+
+/* For the SIMD variants: fn computes `step` consecutive groups (step *
+ * RQ_ROWS rows, step <= RQ_GROUPS_MAX) from group g into y; rq_for_groups
+ * runs it over a matrix for n activations, each group's weights read once
+ * for all n (from cache after the first), with `single` (one group) for
+ * what is left at the end and partial groups through a buffer. */
+#define RQ_GROUPS_MAX 4
+typedef void (*rq_group_fn)(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y);
+void rq_for_groups(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y, size_t ystride,
+                   rq_group_fn fn, uint32_t step, rq_group_fn single);
 
 /* Variant i in report order (0 = scalar), NULL past the end. */
 const struct rq_variant *dispatch_variant(uint32_t i);
@@ -89,7 +100,7 @@ struct dispatch_stats {
 void dispatch_stats_reset(void);
 const struct dispatch_stats *dispatch_get_stats(void);
 
-/* Forces variant `name` ("scalar", "avx2", "avx2-madd") for every format it
+/* Forces variant `name` ("scalar", "avx2", "avx2-madd", "sse2") for every format it
  * provides, or "auto" to return to the measured choice. -1 with err set when
  * unknown or not supported by this CPU. Call after dispatch_init. */
 int dispatch_force(const char *name, char *err, size_t errlen);

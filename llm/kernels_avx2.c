@@ -238,46 +238,14 @@ HOT static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint
     _mm256_storeu_ps(y, finish(total, m->unit + (size_t)g * RQ_ROWS, a));
 }
 
-typedef void (*group_fn)(const struct rq_matrix *, const struct rq_act *, uint32_t, float *);
-
-/* Runs fn for groups g, g + step, ... and, inside each, for the n
- * activations a[i] into y + i * ystride: the step * 8 rows' weights (a few
- * KiB) are then read from memory once and from cache for the other vectors.
- * fn writes step * 8 rows; a partial end goes through a buffer. `single`
- * takes a last group that has no pair. */
-static void for_groups(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y,
-                       size_t ystride, group_fn fn, uint32_t step, group_fn single)
-{
-    float tail[2 * RQ_ROWS];
-    uint32_t g = 0;
-    for (; g + step <= m->groups; g += step) {
-        uint32_t row = g * RQ_ROWS, rows = step * RQ_ROWS;
-        for (uint32_t i = 0; i < n; i++) {
-            float *out = y + i * ystride + row;
-            if (row + rows <= m->rows) {
-                fn(m, a + i, g, out);
-            } else {
-                fn(m, a + i, g, tail);
-                memcpy(out, tail, (m->rows - row) * sizeof(float));
-            }
-        }
-    }
-    if (g < m->groups) {
-        for (uint32_t i = 0; i < n; i++) {
-            single(m, a + i, g, tail);
-            memcpy(y + i * ystride + g * RQ_ROWS, tail, (m->rows - g * RQ_ROWS) * sizeof(float));
-        }
-    }
-}
-
 static void matmul_q4(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y, size_t ystride)
 {
-    for_groups(m, a, n, y, ystride, q4_pair, 2, q4_group);
+    rq_for_groups(m, a, n, y, ystride, q4_pair, 2, q4_group);
 }
 
 static void matmul_q8(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y, size_t ystride)
 {
-    for_groups(m, a, n, y, ystride, q8_pair, 2, q8_group);
+    rq_for_groups(m, a, n, y, ystride, q8_pair, 2, q8_group);
 }
 
 static void matvec_q4(const struct rq_matrix *m, const struct rq_act *a, float *y)
@@ -344,13 +312,13 @@ HOT static void q8_madd_group(const struct rq_matrix *m, const struct rq_act *a,
 static void matmul_q4_madd(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y,
                            size_t ystride)
 {
-    for_groups(m, a, n, y, ystride, q4_madd_group, 1, q4_madd_group);
+    rq_for_groups(m, a, n, y, ystride, q4_madd_group, 1, q4_madd_group);
 }
 
 static void matmul_q8_madd(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y,
                            size_t ystride)
 {
-    for_groups(m, a, n, y, ystride, q8_madd_group, 1, q8_madd_group);
+    rq_for_groups(m, a, n, y, ystride, q8_madd_group, 1, q8_madd_group);
 }
 
 static void matvec_q4_madd(const struct rq_matrix *m, const struct rq_act *a, float *y)

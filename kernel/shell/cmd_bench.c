@@ -43,11 +43,11 @@ static int print_kernels(void)
     const struct dispatch_report *r = dispatch_get_report();
     for (uint32_t i = 0; i < r->n; i++) {
         if (!r->v[i].allowed)
-            kprintf("kernel %-7s not supported by this CPU\n", r->v[i].name);
+            kprintf("kernel %-9s not supported by this CPU\n", r->v[i].name);
         else if (!r->v[i].exact)
-            kprintf("kernel %-7s differs from the scalar results: not used\n", r->v[i].name);
+            kprintf("kernel %-9s differs from the scalar results: not used\n", r->v[i].name);
         else
-            kprintf("kernel %-7s Q4_1 %7.3f ns/MAC   Q8_0 %7.3f ns/MAC\n", r->v[i].name,
+            kprintf("kernel %-9s Q4_1 %7.3f ns/MAC   Q8_0 %7.3f ns/MAC\n", r->v[i].name,
                     (double)r->v[i].ns_per_mac[RQ_Q4], (double)r->v[i].ns_per_mac[RQ_Q8]);
     }
     kprintf("chosen: Q4_1 %s, Q8_0 %s%s\n", r->chosen[RQ_Q4], r->chosen[RQ_Q8],

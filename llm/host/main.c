@@ -3,7 +3,7 @@
  *   myos-llm -m MODEL [-p PROMPT] [--chat] [-n N] [-t TEMP] [--top-k K] [--top-p P]
  *            [--min-p P] [--repeat-penalty R] [--repeat-last-n N] [--seed S] [--ctx N]
  *            [--print-ids] [--tokenizer TOKENIZER.BIN] [--ids "1 2 3"] [--system TEXT]
- *            [--kernel scalar|avx2|avx2-madd|auto]
+ *            [--kernel scalar|avx2|avx2-madd|sse2|auto]
  *
  * The generated text goes to stdout exactly as streamed (the kernel's `ai`
  * output is compared with it); model information and timing go to stderr.
@@ -24,7 +24,7 @@ static void usage(void)
             "usage: myos-llm -m MODEL [-p PROMPT] [--chat] [-n N] [-t TEMP] [--top-k K] [--top-p P]\n"
             "                [--min-p P] [--repeat-penalty R] [--repeat-last-n N] [--seed S] [--ctx N]\n"
             "                [--print-ids] [--tokenizer TOKENIZER.BIN] [--ids \"ID ...\"] [--system TEXT]\n"
-            "                [--kernel scalar|avx2|avx2-madd|auto]\n");
+            "                [--kernel scalar|avx2|avx2-madd|sse2|auto]\n");
 }
 
 /* Reads a whole file into 32-byte aligned memory (the engine uses it in place). */

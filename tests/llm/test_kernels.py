@@ -126,4 +126,4 @@ def test_unknown_variant_is_one_clear_error(build_dir, smollm2_path):
     r = subprocess.run([str(build_dir / "host" / "myos-llm"), "-m", str(smollm2_path), "-p", "hi",
                         "--kernel", "fastest"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 2
-    assert r.stderr.strip() == "myos-llm: --kernel: unknown kernel 'fastest' (scalar, avx2, avx2-madd, or auto)"
+    assert r.stderr.strip() == "myos-llm: --kernel: unknown kernel 'fastest' (scalar, avx2, avx2-madd, sse2, or auto)"

@@ -1,0 +1,135 @@
+/* kernels_sse2.c: the SSE2 kernels of repack.h's recipe, for x86 CPUs
+ * without AVX2 (every i686 MyOS accepts has SSE2).
+ *
+ * SSE2 has no 32-bit lane multiply, so this is the pmaddwd form of
+ * kernels_avx2.c's avx2-madd variant on 128-bit registers: an 8-row group
+ * is two registers of four 32-bit lanes (rows 0-3 and 4-7); a mask leaves
+ * two 4-bit (8-bit) fields in the 16-bit halves of each lane and pmaddwd
+ * multiplies them by a broadcast pair of activations (rq_act's m4/m8), so
+ * every instruction does eight multiply-accumulates. On a real CPU that is
+ * several times the scalar speed. Under QEMU's emulation legacy SSE
+ * instructions are slow helper calls and measurement picks the scalar
+ * kernels instead. Results equal kernels_scalar.c's bit for bit.
+ */
+#include "dispatch.h"
+#include "platform.h"
+
+#if !__STDC_HOSTED__
+#define _MM_MALLOC_H_INCLUDED /* see kernels_avx2.c */
+#endif
+#include <emmintrin.h>
+
+/* Arithmetic right shift of each lane by the block's shift. */
+static __m128i shift_block(__m128i acc, int32_t s)
+{
+    return _mm_sra_epi32(acc, _mm_cvtsi32_si128(s));
+}
+
+/* acc_b = dq * P + mq * S for four rows (sc: their packed scales), shifted
+ * into the running total. */
+static __m128i q4_block_total(__m128i total, __m128i p, __m128i sc, const struct rq_act *a, uint32_t b)
+{
+    __m128i dq = _mm_srai_epi32(_mm_slli_epi32(sc, 16), 16);
+    __m128i mq = _mm_srai_epi32(sc, 16);
+    /* SSE2 has no 32-bit lane multiply: pmuludq multiplies the even lanes
+     * (then the odd ones, shifted down) into 64 bits, whose low halves are
+     * the recipe's wrapping 32-bit products. */
+    __m128i s = _mm_set1_epi32(a->bsum[b]);
+    __m128i prod_even = _mm_add_epi64(_mm_mul_epu32(dq, p), _mm_mul_epu32(mq, s));
+    __m128i prod_odd = _mm_add_epi64(_mm_mul_epu32(_mm_srli_epi64(dq, 32), _mm_srli_epi64(p, 32)),
+                                     _mm_mul_epu32(_mm_srli_epi64(mq, 32), _mm_srli_epi64(s, 32)));
+    /* Lanes 0 and 2 from the even products, 1 and 3 from the odd ones. */
+    __m128i acc = _mm_unpacklo_epi32(_mm_shuffle_epi32(prod_even, 0x08), _mm_shuffle_epi32(prod_odd, 0x08));
+    return _mm_add_epi32(total, shift_block(acc, a->shift[b]));
+}
+
+/* The same for Q8: acc_b = (P >> 5) * dq. */
+static __m128i q8_block_total(__m128i total, __m128i p, __m128i dq, const struct rq_act *a, uint32_t b)
+{
+    p = _mm_srai_epi32(p, RQ_Q8_PSHIFT);
+    __m128i even = _mm_mul_epu32(p, dq);
+    __m128i odd = _mm_mul_epu32(_mm_srli_epi64(p, 32), _mm_srli_epi64(dq, 32));
+    __m128i acc = _mm_unpacklo_epi32(_mm_shuffle_epi32(even, 0x08), _mm_shuffle_epi32(odd, 0x08));
+    return _mm_add_epi32(total, shift_block(acc, a->shift[b]));
+}
+
+/* The recipe's last step for 8 rows: ((float)total * U) * 2^(E+G). */
+static void finish(float *y, __m128i lo, __m128i hi, const float *unit, const struct rq_act *a)
+{
+    __m128 p2 = _mm_set1_ps(a->p2);
+    _mm_storeu_ps(y, _mm_mul_ps(_mm_mul_ps(_mm_cvtepi32_ps(lo), _mm_loadu_ps(unit)), p2));
+    _mm_storeu_ps(y + 4, _mm_mul_ps(_mm_mul_ps(_mm_cvtepi32_ps(hi), _mm_loadu_ps(unit + 4)), p2));
+}
+
+static void q4_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    uint32_t nb = m->cols / 32;
+    const __m128i *words = (const __m128i *)(m->q + (size_t)g * nb * 128);
+    const __m128i *scales = (const __m128i *)(m->scales + (size_t)g * nb * RQ_ROWS);
+    const __m128i mask = _mm_set1_epi32(0x000f000f);
+    __m128i total_lo = _mm_setzero_si128(), total_hi = total_lo;
+    for (uint32_t b = 0; b < nb; b++) {
+        __m128i p_lo = _mm_setzero_si128(), p_hi = p_lo;
+        for (uint32_t s = 0; s < 4; s++) {
+            __m128i w_lo = _mm_load_si128(words + (b * 4 + s) * 2), w_hi = _mm_load_si128(words + (b * 4 + s) * 2 + 1);
+            const uint32_t *x = a->m4 + (b * 4 + s) * 4;
+            for (uint32_t k = 0; k < 4; k++) {
+                __m128i xk = _mm_set1_epi32((int32_t)x[k]);
+                p_lo = _mm_add_epi32(p_lo, _mm_madd_epi16(_mm_and_si128(_mm_srli_epi32(w_lo, 4 * k), mask), xk));
+                p_hi = _mm_add_epi32(p_hi, _mm_madd_epi16(_mm_and_si128(_mm_srli_epi32(w_hi, 4 * k), mask), xk));
+            }
+        }
+        total_lo = q4_block_total(total_lo, p_lo, _mm_load_si128(scales + b * 2), a, b);
+        total_hi = q4_block_total(total_hi, p_hi, _mm_load_si128(scales + b * 2 + 1), a, b);
+    }
+    finish(y, total_lo, total_hi, m->unit + (size_t)g * RQ_ROWS, a);
+}
+
+static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    uint32_t nb = m->cols / 32;
+    const __m128i *words = (const __m128i *)(m->q + (size_t)g * (m->cols / 4) * 32);
+    const __m128i *scales = (const __m128i *)(m->scales + (size_t)g * nb * RQ_ROWS);
+    const __m128i mask = _mm_set1_epi32(0x00ff00ff);
+    __m128i total_lo = _mm_setzero_si128(), total_hi = total_lo;
+    for (uint32_t b = 0; b < nb; b++) {
+        /* Bytes are stored as q + 128: start from -128 * (sum of x). */
+        __m128i p_lo = _mm_set1_epi32((int32_t)(0u - 128u * (uint32_t)a->bsum[b])), p_hi = p_lo;
+        for (uint32_t c = b * 8; c < b * 8 + 8; c++) {
+            __m128i w_lo = _mm_load_si128(words + c * 2), w_hi = _mm_load_si128(words + c * 2 + 1);
+            __m128i x0 = _mm_set1_epi32((int32_t)a->m8[c * 2]), x1 = _mm_set1_epi32((int32_t)a->m8[c * 2 + 1]);
+            p_lo = _mm_add_epi32(p_lo, _mm_madd_epi16(_mm_and_si128(w_lo, mask), x0));
+            p_hi = _mm_add_epi32(p_hi, _mm_madd_epi16(_mm_and_si128(w_hi, mask), x0));
+            p_lo = _mm_add_epi32(p_lo, _mm_madd_epi16(_mm_and_si128(_mm_srli_epi32(w_lo, 8), mask), x1));
+            p_hi = _mm_add_epi32(p_hi, _mm_madd_epi16(_mm_and_si128(_mm_srli_epi32(w_hi, 8), mask), x1));
+        }
+        total_lo = q8_block_total(total_lo, p_lo, _mm_load_si128(scales + b * 2), a, b);
+        total_hi = q8_block_total(total_hi, p_hi, _mm_load_si128(scales + b * 2 + 1), a, b);
+    }
+    finish(y, total_lo, total_hi, m->unit + (size_t)g * RQ_ROWS, a);
+}
+
+static void matmul_q4(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y, size_t ystride)
+{
+    rq_for_groups(m, a, n, y, ystride, q4_group, 1, q4_group);
+}
+
+static void matmul_q8(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y, size_t ystride)
+{
+    rq_for_groups(m, a, n, y, ystride, q8_group, 1, q8_group);
+}
+
+static void matvec_q4(const struct rq_matrix *m, const struct rq_act *a, float *y)
+{
+    matmul_q4(m, a, 1, y, 0);
+}
+
+static void matvec_q8(const struct rq_matrix *m, const struct rq_act *a, float *y)
+{
+    matmul_q8(m, a, 1, y, 0);
+}
+
+const struct rq_variant rq_variant_sse2 = {
+    "sse2", CPU_SSE2, 1, { [RQ_Q4] = matvec_q4, [RQ_Q8] = matvec_q8 },
+    { [RQ_Q4] = matmul_q4, [RQ_Q8] = matmul_q8 },
+};
