@@ -42,54 +42,115 @@ static inline __attribute__((always_inline)) uint32_t dot_bytes(uint32_t w, cons
            (w >> 24) * (uint32_t)t[3];
 }
 
-static float q4_row(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, uint32_t r)
+/* The sub-block kernels below: p[r] += sum over the fields of row r's
+ * words of field * t_j, for the eight rows of a group and eight columns.
+ * Under emulation every guest memory access costs a software TLB lookup,
+ * which made loading t for each multiply, not the multiply, the price of a
+ * multiply-accumulate. The 32-bit build therefore loads the eight t_j into
+ * xmm0-7 once for all eight rows and reads them back with movd, which the
+ * emulator translates into a plain load from its register file. */
+#if defined(__GNUC__) && defined(__i386__)
+#define LOAD_T                                                                 \
+    "movd 0(%[t]), %%xmm0\n\tmovd 4(%[t]), %%xmm1\n\tmovd 8(%[t]), %%xmm2\n\t" \
+    "movd 12(%[t]), %%xmm3\n\tmovd 16(%[t]), %%xmm4\n\tmovd 20(%[t]), %%xmm5\n\t" \
+    "movd 24(%[t]), %%xmm6\n\tmovd 28(%[t]), %%xmm7\n\t"
+/* v holds a word; its first field starts acc, each later one adds to it. */
+#define FIRST(j) "movd %%xmm" #j ", %[acc]\n\timull %[v], %[acc]\n\t"
+#define FIELD(sh, j) "shrl $" #sh ", %[v]\n\tmovd %%xmm" #j ", %[x]\n\timull %[v], %[x]\n\taddl %[x], %[acc]\n\t"
+#define SUBBLOCK_ASM(rows, words_bytes)                                         \
+    __asm__ volatile(LOAD_T rows                                                \
+                     : [v] "=&r"(v), [x] "=&r"(x), [acc] "=&r"(acc), "+m"(*(uint32_t(*)[RQ_ROWS])p) \
+                     : [w] "r"(w), [t] "r"(t), [p] "r"(p), "m"(*(const uint8_t(*)[words_bytes])w), \
+                       "m"(*(const int32_t(*)[8])t)                             \
+                     : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "cc")
+#endif
+
+/* Q4: one word per row, eight 4-bit fields (w[r]). */
+static inline __attribute__((always_inline)) void q4_subblock(const uint32_t *w, const int32_t *t, uint32_t p[RQ_ROWS])
 {
-    uint32_t nb = m->cols / 32;
-    const uint32_t *words = (const uint32_t *)(m->q + (size_t)g * nb * 128) + r;
-    const uint32_t *scales = m->scales + (size_t)g * nb * RQ_ROWS + r;
-    int32_t total = 0;
-    for (uint32_t b = 0; b < nb; b++, words += 4 * RQ_ROWS, scales += RQ_ROWS) {
-        const int32_t *t = a->t4 + b * 32;
-        uint32_t p = dot_nibbles(words[0], t) + dot_nibbles(words[RQ_ROWS], t + 8) +
-                     dot_nibbles(words[2 * RQ_ROWS], t + 16) + dot_nibbles(words[3 * RQ_ROWS], t + 24);
-        uint32_t dq = (uint32_t)(int32_t)(int16_t)(*scales & 0xffffu);
-        uint32_t mq = (uint32_t)(int32_t)(int16_t)(*scales >> 16);
-        total += sar(dq * p + mq * (uint32_t)a->bsum[b], a->shift[b]);
-    }
-    return finish(total, m->unit[g * RQ_ROWS + r], a);
+#if defined(__GNUC__) && defined(__i386__)
+    uint32_t v, x, acc;
+#define ROW(r)                                                                        \
+    "movl 4*" #r "(%[w]), %[v]\n\t" FIRST(0) FIELD(4, 1) FIELD(4, 2) FIELD(4, 3) FIELD(4, 4) \
+    FIELD(4, 5) FIELD(4, 6) FIELD(4, 7) "addl %[acc], 4*" #r "(%[p])\n\t"
+    SUBBLOCK_ASM(ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7), 32);
+#undef ROW
+#else
+    for (uint32_t r = 0; r < RQ_ROWS; r++)
+        p[r] += dot_nibbles(w[r], t);
+#endif
 }
 
-static float q8_row(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, uint32_t r)
+/* Q8: two words per row, four 8-bit fields each (w[r], then w[8 + r]). */
+static inline __attribute__((always_inline)) void q8_subblock(const uint32_t *w, const int32_t *t, uint32_t p[RQ_ROWS])
+{
+#if defined(__GNUC__) && defined(__i386__)
+    uint32_t v, x, acc;
+#define ROW(r)                                                                             \
+    "movl 4*" #r "(%[w]), %[v]\n\t" FIRST(0) FIELD(8, 1) FIELD(8, 2) FIELD(8, 3)             \
+    "movl 32+4*" #r "(%[w]), %[v]\n\tmovd %%xmm4, %[x]\n\timull %[v], %[x]\n\taddl %[x], %[acc]\n\t" \
+    FIELD(8, 5) FIELD(8, 6) FIELD(8, 7) "addl %[acc], 4*" #r "(%[p])\n\t"
+    SUBBLOCK_ASM(ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7), 64);
+#undef ROW
+#else
+    for (uint32_t r = 0; r < RQ_ROWS; r++)
+        p[r] += dot_bytes(w[r], t) + dot_bytes(w[RQ_ROWS + r], t + 4);
+#endif
+}
+
+/* The eight rows of group g. */
+static void q4_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float y[RQ_ROWS])
 {
     uint32_t nb = m->cols / 32;
-    const uint32_t *words = (const uint32_t *)(m->q + (size_t)g * (m->cols / 4) * 32) + r;
-    const uint32_t *scales = m->scales + (size_t)g * nb * RQ_ROWS + r;
-    int32_t total = 0;
+    const uint32_t *words = (const uint32_t *)(m->q + (size_t)g * nb * 128);
+    const uint32_t *scales = m->scales + (size_t)g * nb * RQ_ROWS;
+    int32_t total[RQ_ROWS] = { 0 };
+    for (uint32_t b = 0; b < nb; b++, words += 4 * RQ_ROWS, scales += RQ_ROWS) {
+        const int32_t *t = a->t4 + b * 32;
+        uint32_t p[RQ_ROWS] = { 0 };
+        for (uint32_t s = 0; s < 4; s++)
+            q4_subblock(words + s * RQ_ROWS, t + 8 * s, p);
+        for (uint32_t r = 0; r < RQ_ROWS; r++) {
+            uint32_t dq = (uint32_t)(int32_t)(int16_t)(scales[r] & 0xffffu);
+            uint32_t mq = (uint32_t)(int32_t)(int16_t)(scales[r] >> 16);
+            total[r] += sar(dq * p[r] + mq * (uint32_t)a->bsum[b], a->shift[b]);
+        }
+    }
+    for (uint32_t r = 0; r < RQ_ROWS; r++)
+        y[r] = finish(total[r], m->unit[g * RQ_ROWS + r], a);
+}
+
+static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float y[RQ_ROWS])
+{
+    uint32_t nb = m->cols / 32;
+    const uint32_t *words = (const uint32_t *)(m->q + (size_t)g * (m->cols / 4) * 32);
+    const uint32_t *scales = m->scales + (size_t)g * nb * RQ_ROWS;
+    int32_t total[RQ_ROWS] = { 0 };
     for (uint32_t b = 0; b < nb; b++, words += 8 * RQ_ROWS, scales += RQ_ROWS) {
         const int32_t *t = a->t8 + b * 32;
+        uint32_t p[RQ_ROWS];
         /* Bytes are stored as q + 128. */
-        uint32_t p = 0u - 128u * (uint32_t)a->bsum[b];
-        for (uint32_t k = 0; k < 8; k++)
-            p += dot_bytes(words[k * RQ_ROWS], t + 4 * k);
-        total += sar((uint32_t)sar(p, RQ_Q8_PSHIFT) * *scales, a->shift[b]);
+        for (uint32_t r = 0; r < RQ_ROWS; r++)
+            p[r] = 0u - 128u * (uint32_t)a->bsum[b];
+        for (uint32_t s = 0; s < 4; s++)
+            q8_subblock(words + s * 2 * RQ_ROWS, t + 8 * s, p);
+        for (uint32_t r = 0; r < RQ_ROWS; r++)
+            total[r] += sar((uint32_t)sar(p[r], RQ_Q8_PSHIFT) * scales[r], a->shift[b]);
     }
-    return finish(total, m->unit[g * RQ_ROWS + r], a);
+    for (uint32_t r = 0; r < RQ_ROWS; r++)
+        y[r] = finish(total[r], m->unit[g * RQ_ROWS + r], a);
 }
 
 /* n activations (a[0..n-1]) into y + i * ystride: rows outer, vectors
  * inner, so each row's weights are read from memory once for all of them. */
 static void matmul_q4(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y, size_t ystride)
 {
-    for (uint32_t r = 0; r < m->rows; r++)
-        for (uint32_t i = 0; i < n; i++)
-            y[i * ystride + r] = q4_row(m, a + i, r / RQ_ROWS, r % RQ_ROWS);
+    rq_for_groups(m, a, n, y, ystride, q4_group, 1, q4_group);
 }
 
 static void matmul_q8(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y, size_t ystride)
 {
-    for (uint32_t r = 0; r < m->rows; r++)
-        for (uint32_t i = 0; i < n; i++)
-            y[i * ystride + r] = q8_row(m, a + i, r / RQ_ROWS, r % RQ_ROWS);
+    rq_for_groups(m, a, n, y, ystride, q8_group, 1, q8_group);
 }
 
 static void matvec_q4(const struct rq_matrix *m, const struct rq_act *a, float *y)
