@@ -158,21 +158,41 @@ uint32_t llm_session_ctx(const llm_session *s)
 
 /* ---- evaluation and context shift -------------------------------------- */
 
-/* Checks every id and the room first, so a bad call changes nothing; only
- * the last token's logits are computed (the others just fill the cache). */
+/* Asks the caller's emit callback, with no text, whether to stop (Ctrl+C
+ * during a long prompt); NULL never stops. */
+struct stop_poll {
+    llm_emit_fn emit;
+    void *user;
+};
+
+static int should_stop(const struct stop_poll *p)
+{
+    return p && p->emit && p->emit(p->user, "", 0);
+}
+
 /* Runs ids[0..n-1] at positions pos, pos + 1, ... in batches (each weight
- * matrix is read once per batch); the last token's logits become current. */
-static void forward_tokens(llm_session *s, const int32_t *ids, uint32_t n, uint32_t pos)
+ * matrix is read once per batch); the last token's logits become current.
+ * Only the last token's logits are computed (the others just fill the
+ * cache). Between batches `poll` may stop it: then 1, else 0. */
+static int forward_tokens(llm_session *s, const int32_t *ids, uint32_t n, uint32_t pos,
+                          const struct stop_poll *poll)
 {
     for (uint32_t i = 0; i < n; i += QUANT_BATCH) {
+        if (i > 0 && should_stop(poll))
+            return 1;
         uint32_t k = n - i < QUANT_BATCH ? n - i : QUANT_BATCH;
         float *logits = model_forward_batch(s->m, &s->st, ids + i, k, pos + i, i + k == n);
         if (logits)
             s->logits = logits;
     }
+    return 0;
 }
 
-static int eval_tokens(llm_session *s, const int32_t *ids, uint32_t n, char *err, size_t errlen)
+/* Checks every id and the room first, so a bad call changes nothing. 0, 1
+ * when `poll` stopped it (the positions stay as they were: what was
+ * computed past them is overwritten later), or -1 with err set. */
+static int eval_tokens(llm_session *s, const int32_t *ids, uint32_t n, const struct stop_poll *poll, char *err,
+                       size_t errlen)
 {
     for (uint32_t i = 0; i < n; i++) {
         if (ids[i] < 0 || (uint32_t)ids[i] >= s->m->tok_embd.rows) {
@@ -185,7 +205,10 @@ static int eval_tokens(llm_session *s, const int32_t *ids, uint32_t n, char *err
         snprintf(err, errlen, "context full (%lu tokens)", (unsigned long)s->st.ctx);
         return -1;
     }
-    forward_tokens(s, ids, n, s->n_hist);
+    if (forward_tokens(s, ids, n, s->n_hist, poll)) {
+        s->logits = NULL; /* they belong to positions now forgotten */
+        return 1;
+    }
     memcpy(s->hist + s->n_hist, ids, sizeof(int32_t) * n);
     s->n_hist += n;
     return 0;
@@ -197,7 +220,7 @@ const float *llm_eval(llm_session *s, const int32_t *ids, uint32_t n, char *err,
         snprintf(err, errlen, "nothing evaluated yet");
         return NULL;
     }
-    return eval_tokens(s, ids, n, err, errlen) == 0 ? s->logits : NULL;
+    return eval_tokens(s, ids, n, NULL, err, errlen) == 0 ? s->logits : NULL;
 }
 
 /* Makes room for `need` more tokens by dropping the oldest turns after the
@@ -222,7 +245,7 @@ found:;
     for (uint32_t i = k; i < s->n_turns; i++)
         s->turn[i - k] = s->turn[i] - from + s->n_keep;
     s->n_turns -= k;
-    forward_tokens(s, s->hist + s->n_keep, n, s->n_keep);
+    forward_tokens(s, s->hist + s->n_keep, n, s->n_keep, NULL);
     s->n_hist = s->n_keep + n;
     return 0;
 }
@@ -283,18 +306,28 @@ static int run_prompt(llm_session *s, int turn, llm_emit_fn emit, void *user, st
     }
     uint64_t t0 = llm_time_ns();
     if (extra) {
-        if (eval_tokens(s, &s->pending, 1, err, errlen) != 0)
+        if (eval_tokens(s, &s->pending, 1, NULL, err, errlen) != 0)
             return -1;
         s->pending = -1;
     }
-    if (turn && s->n_turns < MAX_TURNS)
+    int new_boundary = turn && s->n_turns < MAX_TURNS;
+    if (new_boundary)
         s->turn[s->n_turns++] = s->n_hist;
     else if (turn) { /* turn table full: forget the oldest boundary */
         memmove(s->turn, s->turn + 1, sizeof(uint32_t) * (MAX_TURNS - 1));
         s->turn[MAX_TURNS - 1] = s->n_hist;
     }
-    if (eval_tokens(s, s->prompt_ids, s->n_prompt, err, errlen) != 0)
+    struct stop_poll poll = { emit, user };
+    int rc = eval_tokens(s, s->prompt_ids, s->n_prompt, &poll, err, errlen);
+    if (rc < 0)
         return -1;
+    if (rc > 0) { /* stopped during the prompt: the turn never happened */
+        if (new_boundary)
+            s->n_turns--;
+        res->stop = LLM_STOP_CALLBACK;
+        res->prompt_ns = llm_time_ns() - t0;
+        return 0;
+    }
     uint64_t t1 = llm_time_ns();
     res->prompt_tokens = s->n_prompt + extra;
     res->prompt_ns = t1 - t0;
@@ -336,7 +369,7 @@ static int run_prompt(llm_session *s, int turn, llm_emit_fn emit, void *user, st
             res->stop = LLM_STOP_CONTEXT;
             break;
         }
-        if (eval_tokens(s, &id, 1, err, errlen) != 0)
+        if (eval_tokens(s, &id, 1, NULL, err, errlen) != 0)
             return -1;
     }
     if (s->m->tok && !r.stopped) {

@@ -80,7 +80,10 @@ void llm_session_free(llm_session *s);
 void llm_session_reset(llm_session *s);
 
 /* Receives each decoded piece of text (complete UTF-8 sequences). Returning
- * nonzero asks generation to stop (Ctrl+C). */
+ * nonzero asks generation to stop (Ctrl+C). While a prompt is evaluated it
+ * is also called with len 0 between batches of tokens: stopping then
+ * forgets the prompt (the session is as before the call, with
+ * LLM_STOP_CALLBACK and no tokens generated). */
 typedef int (*llm_emit_fn)(void *user, const char *text, size_t len);
 
 enum llm_stop_reason {

@@ -17,7 +17,8 @@ const struct shell_command *shell_find_command(const char *name)
     return NULL;
 }
 
-/* Splits in place; returns argc, or -1 with a message printed. */
+/* Splits in place (a line of SHELL_LINE_MAX has room for every argument);
+ * returns argc, or -1 with a message printed. */
 static int split(char *line, char **argv)
 {
     int argc = 0;
@@ -27,10 +28,6 @@ static int split(char *line, char **argv)
             p++;
         if (!*p)
             return argc;
-        if (argc == SHELL_ARGS_MAX) {
-            kprintf("error: too many arguments (at most %d)\n", SHELL_ARGS_MAX);
-            return -1;
-        }
         char *out = p;
         argv[argc++] = out;
         int quoted = 0;

@@ -173,6 +173,26 @@ def test_ctrl_c_stops_generation_and_the_model_stays(m, how):
     assert STATUS.search(out).group(1) == "5"
 
 
+def test_ctrl_c_stops_a_long_prompt(m):
+    """A prompt of ~370 tokens (digits are single tokens) takes half a
+    minute to read under emulation; Ctrl+C ends it at the next batch of 16
+    tokens, and the next answer is still the host program's."""
+    use_model(m, SMOLLM)
+    configure(m, temperature=0, show_ids=1, **SMALL)
+    long_prompt = " ".join("0123456789" * 3 for _ in range(12))
+    m.write(f"ai {long_prompt}\r")
+    m.wait_for(r"0123456789\r?\n", 30)  # the echo: evaluation has begun
+    time.sleep(1.0)
+    started = time.monotonic()
+    m.sendkey("ctrl", "c")
+    m.wait_for(r"\^C \(stopped\)\r?\n\[0 tokens", 20)
+    assert time.monotonic() - started < 15
+    m.wait_for(r"myos> ", 10)
+    prompt = GREEDY_PROMPTS[0]
+    got = os_answer(m, prompt)
+    assert got.gen_ids == host_answer(default_model(), prompt, **SMALL).gen_ids
+
+
 def test_switch_to_a_llama2c_model(m, tokenizer_bin):
     configure(m, temperature=0, show_ids=1, max_tokens=40, ctx=512)
     out = m.run(f"model {STORIES}", 60)

@@ -151,7 +151,23 @@ def test_callback_can_stop_generation(smollm2_path):
     out = subprocess.run([str(SESSION), str(smollm2_path), "stop", "3", "Once upon a time"], capture_output=True,
                          text=True, check=True).stdout.split()
     facts = dict(zip(out[::2], map(int, out[1::2])))
-    assert facts == {"stop": 3, "pieces": 3, "generated": 3}  # 3 = LLM_STOP_CALLBACK
+    # 3 = LLM_STOP_CALLBACK; a 4-token prompt is one batch: no poll before it.
+    assert facts == {"stop": 3, "pieces": 3, "polls": 0, "generated": 3, "pos": 4 + 3 - 1}
+
+
+def test_callback_can_stop_a_long_prompt(smollm2_path):
+    """Between batches of 16 prompt tokens the callback is polled without
+    text; stopping there forgets the prompt, and the session still gives
+    what a fresh one gives."""
+    prompt = " ".join(["The quick brown fox jumps over the lazy dog."] * 12)  # ~120 tokens
+    lines = subprocess.run([str(SESSION), str(smollm2_path), "stop-prompt", "2", prompt], capture_output=True,
+                           text=True, check=True).stdout.splitlines()
+    facts = dict(l.split(" ", 1) for l in lines)
+    assert (facts["stop"], facts["pieces"], facts["polls"], facts["generated"], facts["pos"]) == \
+        ("3", "0", "2", "0", "0")
+    fresh = subprocess.run([str(SESSION), str(smollm2_path), "repeat", prompt], capture_output=True,
+                           text=True, check=True).stdout.splitlines()
+    assert "ids " + facts["ids"] == fresh[0]
 
 
 def test_raw_generations_restart_and_reset_empties_the_cache(smollm2_path):
