@@ -1,6 +1,6 @@
 /* cmd_ai.c: `ai PROMPT` (one answer) and `chat` (a conversation), streamed
  * token by token, word-wrapped, to VGA and serial; Ctrl+C stops at the next
- * token. A status line follows each answer. */
+ * token (or the prompt at its next batch). A status line follows each answer. */
 #include "shell/command.h"
 #include "shell/lineedit.h"
 #include "shell/shell.h"
