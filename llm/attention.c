@@ -148,6 +148,30 @@ static void vsum(const int32_t *w, uint32_t n, const int16_t *v, size_t stride, 
     }
 }
 
+/* q . k_t as a float, the query given by qh/ql (and, for the AVX2 loop,
+ * qprep). Both paths give the same integer hi * 256 + lo with 0 <= lo < 256
+ * and convert it the same way: two int32 conversions instead of an int64
+ * one, which the i686 build does through SSE2 shuffles and the x87 unit. */
+static float dot(const struct kv_cache *kv, const int16_t *kt)
+{
+    int32_t hi, lo;
+    if (kv->simd) {
+        int32_t l[16];
+        attn_dot_avx2(kv->qprep, kt, kv->head_dim, l);
+        /* Each half fits in 32 bits: head_dim <= 256 products, each below
+         * 32767 * 255 in magnitude. */
+        hi = l[0] + l[1] + l[2] + l[3] + l[4] + l[5] + l[6] + l[7];
+        lo = l[8] + l[9] + l[10] + l[11] + l[12] + l[13] + l[14] + l[15];
+        hi += lo >> 8; /* arithmetic shift: floor */
+        lo &= 255;
+    } else {
+        int64_t d = dot_split(kv->qh, kv->ql, kt, kv->head_dim);
+        hi = (int32_t)(d >> 8);
+        lo = (int32_t)(d & 255);
+    }
+    return (float)hi * 256.0f + (float)lo;
+}
+
 /* One query head against kv head `kvh` of `layer`, positions 0..pos. */
 static void attend_head(struct kv_cache *kv, uint32_t layer, uint32_t kvh, uint32_t pos, const float *q,
                         float *out)
@@ -164,38 +188,41 @@ static void attend_head(struct kv_cache *kv, uint32_t layer, uint32_t kvh, uint3
         kv->qh[i] = (int16_t)(v >> 8); /* arithmetic shift: floor */
         kv->ql[i] = (int16_t)(v & 255);
     }
-    float c = qd / sqrtf((float)hd);
     if (kv->simd)
         attn_prep_query_avx2(kv->qh, kv->ql, hd, kv->qprep);
 
-    float max = -3.4e38f;
+    /* u_t = (q16 . k16_t) * k_scale_t; the score is u_t * qd / sqrt(hd), and
+     * as that factor is >= 0 the softmax only needs (u_t - max u) times it,
+     * taken in the exponent's constant below. */
+    float umax = -3.4e38f;
     for (uint32_t t = 0; t <= pos; t++) {
-        const int16_t *kt = k + (size_t)t * stride;
-        int64_t dot;
-        if (kv->simd) {
-            int32_t l[16];
-            attn_dot_avx2(kv->qprep, kt, hd, l);
-            dot = (int64_t)(l[0] + l[1] + l[2] + l[3] + l[4] + l[5] + l[6] + l[7]) * 256 + l[8] + l[9] + l[10] +
-                  l[11] + l[12] + l[13] + l[14] + l[15];
-        } else {
-            dot = dot_split(kv->qh, kv->ql, kt, hd);
-        }
-        float sc = (float)dot * ks[(size_t)t * kv->n_kv_heads] * c;
-        kv->score[t] = sc;
-        if (sc > max)
-            max = sc;
+        float u = dot(kv, k + (size_t)t * stride) * ks[(size_t)t * kv->n_kv_heads];
+        kv->score[t] = u;
+        umax = u > umax ? u : umax;
     }
+    /* p_t = e^(score_t - max) = 2^(y_t / 2^20): y_t <= 0 is rounded (half
+     * away from zero) and held above -126 * 2^20, so the table exponential
+     * needs no range tests; below that p is under 2^-126, a weight of 0. */
+    float cy = qd / sqrtf((float)hd) * (OPS_LOG2E * (float)(OPS_EXP_N * OPS_EXP_N));
+    const float ylow = -126.0f * (float)(OPS_EXP_N * OPS_EXP_N);
     float sum_p = 0.0f, sum_w = 0.0f;
     for (uint32_t t = 0; t <= pos; t++) {
-        float p = ops_exp(kv->score[t] - max);
+        float y = (kv->score[t] - umax) * cy;
+        y = y > ylow ? y : ylow;
+        float p = ops_exp2_q20((int32_t)(y - 0.5f));
         float w = p * vs[(size_t)t * kv->n_kv_heads];
         sum_p += p;
         sum_w += w;
         kv->score[t] = w;
     }
-    float f = sum_w > 0.0f ? W_TOTAL / sum_w : 0.0f;
-    for (uint32_t t = 0; t <= pos; t++)
-        kv->w[t] = ops_round(kv->score[t] * f, (int32_t)W_TOTAL);
+    /* w_t <= sum_w, so w_t * f + 0.5 stays below 2^24: no saturation. */
+    if (sum_w > 0.0f && sum_w <= 3.4e38f) {
+        float f = W_TOTAL / sum_w;
+        for (uint32_t t = 0; t <= pos; t++)
+            kv->w[t] = (int32_t)(kv->score[t] * f + 0.5f);
+    } else {
+        memset(kv->w, 0, (pos + 1) * sizeof *kv->w);
+    }
     if (kv->simd)
         attn_vsum_avx2(kv->w, pos + 1, v, stride, hd, kv->acc_hi, kv->acc_lo);
     else
