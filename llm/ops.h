@@ -1,6 +1,7 @@
 /* ops.h: the element-wise pieces of the forward pass made cheap under
  * software emulation: an exponential from integer tables (no polynomial of
- * float operations per call) and the SwiGLU activation built on it.
+ * float operations per call) and the SwiGLU activation with a table
+ * sigmoid.
  *
  * Every result depends only on integer operations and a fixed sequence of
  * single float operations, so the host program and the OS compute the same
@@ -76,7 +77,8 @@ static inline float ops_exp(float x)
     return ops_exp2_q20(ops_round(x * (OPS_LOG2E * (float)(OPS_EXP_N * OPS_EXP_N)), 0x7fffffff));
 }
 
-/* gate[i] = silu(gate[i]) * up[i] for i < n. */
+/* gate[i] = silu(gate[i]) * up[i] for i < n: gate * up times the sigmoid
+ * interpolated from a table (see ops.c), 2.3e-7 absolute error. */
 void ops_swiglu(float *gate, const float *up, uint32_t n);
 
 #endif
