@@ -84,6 +84,22 @@ static float absmax(const float *x, uint32_t n)
     return amax;
 }
 
+/* x rounded to F16 and back, as quant_f16_to_f32(quant_f32_to_f16(x)),
+ * in integers for |x| in [2^-14, 65504]: the mantissa rounded to 10 bits,
+ * to nearest even. The rest (subnormal halves, overflow to infinity, NaN)
+ * takes the two calls. */
+static inline float f16_round(float x)
+{
+    uint32_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    uint32_t e = (bits >> 23) & 0xffu;
+    uint32_t r = (bits + 0xfffu + ((bits >> 13) & 1u)) & ~0x1fffu;
+    if (e - 113u >= 30u || (r & 0x7fffffffu) >= 0x47800000u)
+        return quant_f16_to_f32(quant_f32_to_f16(x));
+    memcpy(&x, &r, sizeof x);
+    return x;
+}
+
 /* x[0..n), each rounded to F16, ~= scale * out[i] with |out[i]| <= Q_MAX;
  * returns the scale. */
 static float quantize(const float *x, uint32_t n, int16_t *out)
@@ -91,7 +107,7 @@ static float quantize(const float *x, uint32_t n, int16_t *out)
     float d = absmax(x, n) / (float)Q_MAX;
     float id = d != 0.0f ? 1.0f / d : 0.0f;
     for (uint32_t i = 0; i < n; i++)
-        out[i] = (int16_t)ops_round(quant_f16_to_f32(quant_f32_to_f16(x[i])) * id, Q_MAX);
+        out[i] = (int16_t)ops_round(f16_round(x[i]) * id, Q_MAX);
     return d;
 }
 
