@@ -231,9 +231,10 @@ static void attend_head(struct kv_cache *kv, uint32_t layer, uint32_t kvh, uint3
         sum_w += w;
         kv->score[t] = w;
     }
-    /* w_t <= sum_w, so w_t * f + 0.5 stays below 2^24: no saturation. */
-    if (sum_w > 0.0f && sum_w <= 3.4e38f) {
-        float f = W_TOTAL / sum_w;
+    /* With sum_w and f finite (a sum_w below 2^-105 makes f infinite), w_t <=
+     * sum_w and w_t * f + 0.5 stays below 2^24: no saturation. */
+    float f = sum_w > 0.0f ? W_TOTAL / sum_w : 0.0f;
+    if (sum_w <= 3.4e38f && f > 0.0f && f <= 3.4e38f) {
         for (uint32_t t = 0; t <= pos; t++)
             kv->w[t] = (int32_t)(kv->score[t] * f + 0.5f);
     } else {
