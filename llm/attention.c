@@ -84,6 +84,22 @@ static float absmax(const float *x, uint32_t n)
     return amax;
 }
 
+/* x rounded to F16 and back, as quant_f16_to_f32(quant_f32_to_f16(x)),
+ * in integers for |x| in [2^-14, 65504]: the mantissa rounded to 10 bits,
+ * to nearest even. The rest (subnormal halves, overflow to infinity, NaN)
+ * takes the two calls. */
+static inline float f16_round(float x)
+{
+    uint32_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    uint32_t e = (bits >> 23) & 0xffu;
+    uint32_t r = (bits + 0xfffu + ((bits >> 13) & 1u)) & ~0x1fffu;
+    if (e - 113u >= 30u || (r & 0x7fffffffu) >= 0x47800000u)
+        return quant_f16_to_f32(quant_f32_to_f16(x));
+    memcpy(&x, &r, sizeof x);
+    return x;
+}
+
 /* x[0..n), each rounded to F16, ~= scale * out[i] with |out[i]| <= Q_MAX;
  * returns the scale. */
 static float quantize(const float *x, uint32_t n, int16_t *out)
@@ -91,7 +107,7 @@ static float quantize(const float *x, uint32_t n, int16_t *out)
     float d = absmax(x, n) / (float)Q_MAX;
     float id = d != 0.0f ? 1.0f / d : 0.0f;
     for (uint32_t i = 0; i < n; i++)
-        out[i] = (int16_t)ops_round(quant_f16_to_f32(quant_f32_to_f16(x[i])) * id, Q_MAX);
+        out[i] = (int16_t)ops_round(f16_round(x[i]) * id, Q_MAX);
     return d;
 }
 
@@ -148,6 +164,30 @@ static void vsum(const int32_t *w, uint32_t n, const int16_t *v, size_t stride, 
     }
 }
 
+/* q . k_t as a float, the query given by qh/ql (and, for the AVX2 loop,
+ * qprep). Both paths give the same integer hi * 256 + lo with 0 <= lo < 256
+ * and convert it the same way: two int32 conversions instead of an int64
+ * one, which the i686 build does through SSE2 shuffles and the x87 unit. */
+static float dot(const struct kv_cache *kv, const int16_t *kt)
+{
+    int32_t hi, lo;
+    if (kv->simd) {
+        int32_t l[16];
+        attn_dot_avx2(kv->qprep, kt, kv->head_dim, l);
+        /* Each half fits in 32 bits: head_dim <= 256 products, each below
+         * 32767 * 255 in magnitude. */
+        hi = l[0] + l[1] + l[2] + l[3] + l[4] + l[5] + l[6] + l[7];
+        lo = l[8] + l[9] + l[10] + l[11] + l[12] + l[13] + l[14] + l[15];
+        hi += lo >> 8; /* arithmetic shift: floor */
+        lo &= 255;
+    } else {
+        int64_t d = dot_split(kv->qh, kv->ql, kt, kv->head_dim);
+        hi = (int32_t)(d >> 8);
+        lo = (int32_t)(d & 255);
+    }
+    return (float)hi * 256.0f + (float)lo;
+}
+
 /* One query head against kv head `kvh` of `layer`, positions 0..pos. */
 static void attend_head(struct kv_cache *kv, uint32_t layer, uint32_t kvh, uint32_t pos, const float *q,
                         float *out)
@@ -164,38 +204,42 @@ static void attend_head(struct kv_cache *kv, uint32_t layer, uint32_t kvh, uint3
         kv->qh[i] = (int16_t)(v >> 8); /* arithmetic shift: floor */
         kv->ql[i] = (int16_t)(v & 255);
     }
-    float c = qd / sqrtf((float)hd);
     if (kv->simd)
         attn_prep_query_avx2(kv->qh, kv->ql, hd, kv->qprep);
 
-    float max = -3.4e38f;
+    /* u_t = (q16 . k16_t) * k_scale_t; the score is u_t * qd / sqrt(hd), and
+     * as that factor is >= 0 the softmax only needs (u_t - max u) times it,
+     * taken in the exponent's constant below. */
+    float umax = -3.4e38f;
     for (uint32_t t = 0; t <= pos; t++) {
-        const int16_t *kt = k + (size_t)t * stride;
-        int64_t dot;
-        if (kv->simd) {
-            int32_t l[16];
-            attn_dot_avx2(kv->qprep, kt, hd, l);
-            dot = (int64_t)(l[0] + l[1] + l[2] + l[3] + l[4] + l[5] + l[6] + l[7]) * 256 + l[8] + l[9] + l[10] +
-                  l[11] + l[12] + l[13] + l[14] + l[15];
-        } else {
-            dot = dot_split(kv->qh, kv->ql, kt, hd);
-        }
-        float sc = (float)dot * ks[(size_t)t * kv->n_kv_heads] * c;
-        kv->score[t] = sc;
-        if (sc > max)
-            max = sc;
+        float u = dot(kv, k + (size_t)t * stride) * ks[(size_t)t * kv->n_kv_heads];
+        kv->score[t] = u;
+        umax = u > umax ? u : umax;
     }
+    /* p_t = e^(score_t - max) = 2^(y_t / 2^20): y_t <= 0 is rounded (half
+     * away from zero) and held above -126 * 2^20, so the table exponential
+     * needs no range tests; below that p is under 2^-126, a weight of 0. */
+    float cy = qd / sqrtf((float)hd) * (OPS_LOG2E * (float)(OPS_EXP_N * OPS_EXP_N));
+    const float ylow = -126.0f * (float)(OPS_EXP_N * OPS_EXP_N);
     float sum_p = 0.0f, sum_w = 0.0f;
     for (uint32_t t = 0; t <= pos; t++) {
-        float p = ops_exp(kv->score[t] - max);
+        float y = (kv->score[t] - umax) * cy;
+        y = y > ylow ? y : ylow;
+        float p = ops_exp2_q20((int32_t)(y - 0.5f));
         float w = p * vs[(size_t)t * kv->n_kv_heads];
         sum_p += p;
         sum_w += w;
         kv->score[t] = w;
     }
+    /* With sum_w and f finite (a sum_w below 2^-105 makes f infinite), w_t <=
+     * sum_w and w_t * f + 0.5 stays below 2^24: no saturation. */
     float f = sum_w > 0.0f ? W_TOTAL / sum_w : 0.0f;
-    for (uint32_t t = 0; t <= pos; t++)
-        kv->w[t] = ops_round(kv->score[t] * f, (int32_t)W_TOTAL);
+    if (sum_w <= 3.4e38f && f > 0.0f && f <= 3.4e38f) {
+        for (uint32_t t = 0; t <= pos; t++)
+            kv->w[t] = (int32_t)(kv->score[t] * f + 0.5f);
+    } else {
+        memset(kv->w, 0, (pos + 1) * sizeof *kv->w);
+    }
     if (kv->simd)
         attn_vsum_avx2(kv->w, pos + 1, v, stride, hd, kv->acc_hi, kv->acc_lo);
     else
