@@ -7,6 +7,7 @@
 #include "dispatch.h"
 
 #include "platform.h"
+#include "profile.h"
 
 /* Big enough not to fit in a core's L2 cache (Q4 2.5 MB, Q8 4.7 MB): model
  * weights stream from memory, and kernels rank differently on cached data. */
@@ -30,7 +31,6 @@ static struct {
     int measured_pairs[RQ_FORMATS], active_pairs[RQ_FORMATS];
     const char *measured_name[RQ_FORMATS];
     struct rq_act scratch[QUANT_BATCH]; /* rq_matmul's quantized vectors */
-    struct dispatch_stats stats;
 } st;
 
 static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
@@ -332,16 +332,6 @@ int dispatch_init(uint32_t budget_ms, char *err, size_t errlen)
     return st.ready ? 0 : dispatch_measure(budget_ms, err, errlen);
 }
 
-void dispatch_stats_reset(void)
-{
-    memset(&st.stats, 0, sizeof st.stats);
-}
-
-const struct dispatch_stats *dispatch_get_stats(void)
-{
-    return &st.stats;
-}
-
 int dispatch_force(const char *name, char *err, size_t errlen)
 {
     if (!st.ready && dispatch_init(5, err, errlen) != 0)
@@ -414,10 +404,9 @@ void rq_matmul(const struct rq_matrix *m, const float *x, size_t xstride, uint32
         rq_act_quantize(&st.scratch[i], x + i * xstride, m->cols, st.active_pairs[m->format]);
     uint64_t t1 = llm_time_ns();
     st.active[m->format](m, st.scratch, n, y, ystride);
-    st.stats.quantize_ns += t1 - t0;
-    st.stats.matvec_ns += llm_time_ns() - t1;
-    st.stats.macs += (uint64_t)m->rows * m->cols * n;
-    st.stats.calls++;
+    llm_prof.quantize_ns += t1 - t0;
+    llm_prof.matmul_ns += llm_time_ns() - t1;
+    llm_prof.macs += (uint64_t)m->rows * m->cols * n;
 }
 
 void rq_matvec(const struct rq_matrix *m, const float *x, float *y)

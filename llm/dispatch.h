@@ -90,16 +90,6 @@ int dispatch_measure(uint32_t budget_ms, char *err, size_t errlen);
  * (the choice then stays). */
 int dispatch_tune(struct rq_matrix *const *mats, uint32_t n);
 
-/* Time spent in rq_matvec since the last reset, for per-token profiles. */
-struct dispatch_stats {
-    uint64_t quantize_ns;  /* activation quantization */
-    uint64_t matvec_ns;    /* the kernels */
-    uint64_t macs;         /* multiply-accumulates done */
-    uint64_t calls;
-};
-void dispatch_stats_reset(void);
-const struct dispatch_stats *dispatch_get_stats(void);
-
 /* Forces variant `name` ("scalar", "avx2", "avx2-madd", "sse2") for every format it
  * provides, or "auto" to return to the measured choice. -1 with err set when
  * unknown or not supported by this CPU. Call after dispatch_init. */

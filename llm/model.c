@@ -16,6 +16,7 @@
 #include "llm.h"
 #include "ops.h"
 #include "platform.h"
+#include "profile.h"
 #include "repack.h"
 #include "tokenizer.h"
 
@@ -203,6 +204,7 @@ static void attention_block(const struct llm_model *m, struct model_state *s, ui
     matmul(&L->wq, s, s->xb, wide, n, s->q, q_dim);
     matmul(&L->wk, s, s->xb, wide, n, s->k, kv_dim);
     matmul(&L->wv, s, s->xb, wide, n, s->v, kv_dim);
+    uint64_t t0 = llm_time_ns();
     for (uint32_t t = 0; t < n; t++) {
         float *q = s->q + t * q_dim, *k = s->k + t * kv_dim;
         rope(s, t, q, c->n_heads, c->head_dim, c->rope_dim);
@@ -211,6 +213,7 @@ static void attention_block(const struct llm_model *m, struct model_state *s, ui
         /* xb's normed input of token t is no longer needed: Q, K, V are done. */
         kv_attention(&s->kv, l, pos0 + t, q, c->n_heads, s->xb + t * wide);
     }
+    llm_prof.attention_ns += llm_time_ns() - t0;
     matmul(&L->wo, s, s->xb, wide, n, s->xb2, c->dim);
     add_residual(s->x, s->xb2, n * c->dim);
 }

@@ -25,30 +25,37 @@ groups of 8 rows, one 32-bit lane per row, Q4_1 keeping its nibbles with its blo
 into integers (14-bit integer weights per row), Q8_0 keeping its bytes with 11-bit integer block
 scales; activations become 12-bit integers with one power-of-two step per block of 32. Every
 block's dot product is an exact 32-bit integer, blocks combine with integer shifts, and one float
-multiply per row ends it, so all variants (scalar, avx2, avx2-madd) give bit-identical logits
-(tests/llm/test_kernels.py checks it on the model; KL to the float reference 1.9e-4). The avx2
-kernel uses only instructions TCG translates inline (vpbroadcastd, vpsrld, vpmulld, vpaddd, one
-256-bit load per 64 multiply-accumulates; packed fields need no mask thanks to a transformed
-activation vector, t_j = q_j - 16 q_(j-1)) and runs two groups per pass to share the broadcasts;
-avx2-madd uses pmaddwd on two fields per lane, half the instructions on a real CPU but a helper
-call under TCG. The choice is made by timing: on the test matrix first, then on the model's own
-matrices after repacking (streaming weights rank kernels differently from cached ones).
+multiply per row ends it, so all variants give bit-identical logits (tests/llm/test_kernels.py
+checks it on the model). The variants: scalar (the reference; its 32-bit build keeps the eight
+activations of a column block in xmm0-7 and reads them with movd, so that eight rows share one
+load of each), avx2 (only instructions TCG translates inline: vpbroadcastd, vpsrld, vpmulld,
+vpaddd and one 256-bit load per 64 multiply-accumulates; packed fields need no mask thanks to a
+transformed activation vector, t_j = q_j - 16 q_(j-1); two groups per pass share the
+broadcasts), avx2-madd and sse2 (pmaddwd on two fields per lane: half the instructions on a real
+CPU, a helper call under TCG). The choice is made by timing: on the test matrix first, then on
+the model's own matrices after repacking.
 
-Under TCG each vector instruction still costs about 1 ns on this shared host (measured with
-qemu-i386 on single instructions: vpaddd/vpmulld/vpsrld 0.8-2 ns, a 256-bit load 14-26 ns,
-vpmaddwd 24 ns, vcvtdq2ps 60-105 ns, a scalar float multiply 12-14 ns), so the matrices cost
-0.5-1.5 ns per multiply-accumulate here rather than the 0.22 of the design notes, and the
-targets (15 tok/s generation, 40 tok/s prompt with AVX2; 3 tok/s without) are not reached. The
-prompt runs in batches of up to 16 tokens (each weight group read once per batch, the output
-matrix only for the last token): that doubles the prompt speed on a real CPU but gains little
-under TCG, whose cost is per instruction rather than per byte loaded. Figures vary by a factor
-of 2 between runs while other jobs share the two cores."""
+What an instruction costs under TCG on this host (qemu-i386 on single instructions, and the
+code TCG generates, `-d out_asm`): a scalar integer instruction about 0.3 ns; a VEX vector
+instruction 0.6-1.5 ns, because each one loads its operands from the emulated register file and
+stores its result there, and a dependent instruction waits about 3 ns for that store; a 256-bit
+load from guest memory about 7 ns (four 64-bit loads into a temporary that is then read back
+whole); every guest memory access also pays a software TLB lookup, which is why the scalar
+kernel doubled its speed once its activations came from registers. The matrices therefore cost
+0.6-0.8 ns per multiply-accumulate with AVX2 here, not the 0.22 of the design notes. A 16-row
+layout with 16-bit lanes (11-bit activations, widened every 4 columns) measured 0.61-0.73 ns/MAC
+in qemu-i386 as a plain loop and 0.44-0.47 with two column chunks interleaved, against 0.51 for
+the kernel above in the same run; three groups per pass instead of two made no measurable
+difference. Neither was adopted. The prompt runs in batches of up to 16 tokens (each weight
+group read once per batch, the output matrix only for the last token): that pays on a real CPU,
+where the cost is memory traffic, but little under TCG, where it is instructions. Figures vary by
+up to a factor of 2 between runs while other jobs share the two cores."""
 
 KERNEL_RE = re.compile(r"kernel ([\w-]+)\s+Q4_1\s+([\d.]+) ns/MAC\s+Q8_0\s+([\d.]+) ns/MAC")
 UNSUPPORTED_RE = re.compile(r"kernel ([\w-]+)\s+not supported")
 CHOSEN_RE = re.compile(r"chosen: Q4_1 ([\w-]+), Q8_0 ([\w-]+)")
 RATE_RE = re.compile(r"(prompt|generation)\s+(\d+) tokens\s+([\d.]+) tok/s\s+([\d.]+) ms/token: matmul ([\d.]+) "
-                     r"\(([\d.]+) ns/MAC\), quantize ([\d.]+), other (-?[\d.]+)")
+                     r"\(([\d.]+) ns/MAC\), quantize ([\d.]+), attention ([\d.]+), other (-?[\d.]+)")
 
 
 def parse(output: str) -> dict:
@@ -60,9 +67,10 @@ def parse(output: str) -> dict:
     if not m or not res["kernels"]:
         raise RuntimeError(f"no kernel report in the bench output:\n{output}")
     res["chosen"] = m.groups()
-    for what, n, rate, per, mat, ns, quant, other in RATE_RE.findall(output):
+    for what, n, rate, per, mat, ns, quant, attn, other in RATE_RE.findall(output):
         res["rates"][what] = dict(tokens=int(n), rate=float(rate), per=float(per), matmul=float(mat),
-                                  ns_mac=float(ns), quantize=float(quant), other=float(other))
+                                  ns_mac=float(ns), quantize=float(quant), attention=float(attn),
+                                  other=float(other))
     if set(res["rates"]) != {"prompt", "generation"}:
         raise RuntimeError(f"no prompt/generation figures in the bench output:\n{output}")
     return res
@@ -82,15 +90,19 @@ def section(results: dict[str, dict], elapsed: float) -> str:
              f"(best of 3 interleaved rounds) on an 8192x576 test matrix; SmolLM2-135M-Instruct Q4_1, "
              f"a 64-token prompt, then 64 greedy tokens; times from the calibrated TSC. Run took "
              f"{elapsed:.0f} s.", "",
-             "| CPU model | kernel | Q4_1 ns/MAC | Q8_0 ns/MAC |", "|---|---|---|---|"]
+             "Speed-ups are against the scalar kernel timed in the same round.", "",
+             "| CPU model | kernel | Q4_1 ns/MAC | Q4_1 speed-up | Q8_0 ns/MAC | Q8_0 speed-up |",
+             "|---|---|---|---|---|---|"]
     for cpu, r in results.items():
+        base_q4, base_q8 = r["kernels"]["scalar"]
         for name, (q4, q8) in r["kernels"].items():
             chosen = " (chosen)" if name in r["chosen"] else ""
-            lines.append(f"| `-cpu {cpu}` | {name}{chosen} | {q4:.3f} | {q8:.3f} |")
+            lines.append(f"| `-cpu {cpu}` | {name}{chosen} | {q4:.3f} | {base_q4 / q4:.2f}x | {q8:.3f} | "
+                         f"{base_q8 / q8:.2f}x |")
         for name in r["unsupported"]:
-            lines.append(f"| `-cpu {cpu}` | {name} | not supported | not supported |")
-    lines += ["", "| CPU model | phase | tok/s | target | ms/token | matmul ms (ns/MAC) | quantize ms | other ms |",
-              "|---|---|---|---|---|---|---|---|"]
+            lines.append(f"| `-cpu {cpu}` | {name} | not supported | | not supported | |")
+    lines += ["", "| CPU model | phase | tok/s | target | ms/token | matmul ms (ns/MAC) | quantize ms | attention ms "
+              "| other ms |", "|---|---|---|---|---|---|---|---|---|"]
     for cpu, r in results.items():
         gen_target, prompt_target = TARGETS.get(cpu, (None, None))
         for what in ("prompt", "generation"):
@@ -98,9 +110,11 @@ def section(results: dict[str, dict], elapsed: float) -> str:
             target = gen_target if what == "generation" else prompt_target
             lines.append(f"| `-cpu {cpu}` | {what} ({x['tokens']} tok) | {x['rate']:.2f} | "
                          f"{'>= %g' % target if target else '-'} | {x['per']:.1f} | "
-                         f"{x['matmul']:.1f} ({x['ns_mac']:.3f}) | {x['quantize']:.1f} | {x['other']:.1f} |")
+                         f"{x['matmul']:.1f} ({x['ns_mac']:.3f}) | {x['quantize']:.1f} | {x['attention']:.1f} | "
+                         f"{x['other']:.1f} |")
     lines += ["", "matmul: the integer matrix-vector kernels; quantize: activation quantization for them; "
-              "other: attention, norms, RoPE, SwiGLU, the argmax and the rest of the forward pass.", "",
+              "attention: RoPE, storing keys and values, attention over the cache; other: norms, SwiGLU, the "
+              "embedding, the argmax and the rest of the forward pass.", "",
               NOTES, END]
     return "\n".join(lines)
 

@@ -7,6 +7,7 @@
 #include "ai/model.h"
 #include "arch/x86/timer.h"
 #include "dispatch.h"
+#include "profile.h"
 #include "repack.h"
 #include "drivers/console.h"
 #include "lib/string.h"
@@ -67,13 +68,14 @@ static int32_t argmax(const float *v, uint32_t n)
 /* One line: rate and where the time per token went. */
 static void report(const char *what, uint32_t tokens, uint64_t ns)
 {
-    const struct dispatch_stats *st = dispatch_get_stats();
+    const struct llm_profile *p = &llm_prof;
     double per = (double)ns / tokens / 1e6;
-    double mat = (double)st->matvec_ns / tokens / 1e6, quant = (double)st->quantize_ns / tokens / 1e6;
+    double mat = (double)p->matmul_ns / tokens / 1e6, quant = (double)p->quantize_ns / tokens / 1e6;
+    double attn = (double)p->attention_ns / tokens / 1e6;
     kprintf("%-10s %3u tokens %7.2f tok/s  %7.1f ms/token: matmul %.1f (%.3f ns/MAC), "
-            "quantize %.1f, other %.1f\n",
+            "quantize %.1f, attention %.1f, other %.1f\n",
             what, (unsigned)tokens, tokens * 1e9 / (double)ns, per, mat,
-            st->macs ? (double)st->matvec_ns / (double)st->macs : 0.0, quant, per - mat - quant);
+            p->macs ? (double)p->matmul_ns / (double)p->macs : 0.0, quant, attn, per - mat - quant - attn);
 }
 
 static int cmd_bench(int argc, char **argv)
@@ -111,7 +113,7 @@ static int cmd_bench(int argc, char **argv)
         return 1;
     }
     llm_session_reset(s);
-    dispatch_stats_reset();
+    llm_profile_reset();
     uint64_t t0 = timer_ns();
     const float *logits = llm_eval(s, ids, BENCH_TOKENS, err, sizeof err);
     uint64_t prompt_ns = timer_ns() - t0;
@@ -120,7 +122,7 @@ static int cmd_bench(int argc, char **argv)
         return 1;
     }
     report("prompt", BENCH_TOKENS, prompt_ns);
-    dispatch_stats_reset();
+    llm_profile_reset();
     t0 = timer_ns();
     for (int i = 0; i < BENCH_TOKENS && logits; i++) {
         int32_t id = argmax(logits, info.n_vocab);
