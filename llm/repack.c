@@ -222,15 +222,16 @@ static uint32_t abs_bits(float x)
 }
 
 /* e_b of the recipe: the smallest e with amax <= RQ_AMAX * 2^e. With
- * e = E - 138, RQ_AMAX * 2^e = 4095 * 4096 * 2^(E - 150), so one more
- * step is needed exactly when M > 4095 * 4096. */
+ * e = E - 126 - RQ_ABITS, RQ_AMAX * 2^e = RQ_AMAX * 2^(24 - RQ_ABITS) *
+ * 2^(E - 150), so one more step is needed exactly when M exceeds
+ * RQ_AMAX * 2^(24 - RQ_ABITS). */
 static int block_exponent(uint32_t amax)
 {
     int exp = (int)(amax >> 23);
     if (exp == 0)
         return EXP_MIN; /* zero or denormal: every value rounds to 0 */
     uint32_t mant = (amax & 0x7fffffu) | 0x800000u;
-    int e = exp - 138 + (mant > (uint32_t)RQ_AMAX * 4096u);
+    int e = exp - 126 - RQ_ABITS + (mant > (uint32_t)RQ_AMAX << (24 - RQ_ABITS));
     return e < EXP_MIN ? EXP_MIN : e;
 }
 
