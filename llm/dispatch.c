@@ -385,28 +385,43 @@ static void ensure_ready(void)
     }
 }
 
-void rq_matmul(const struct rq_matrix *m, const float *x, size_t xstride, uint32_t n, float *y,
-               size_t ystride)
+void rq_matmul_many(const struct rq_product *p, uint32_t count, const float *x, size_t xstride, uint32_t n)
 {
     ensure_ready();
-    if (m->cols > st.scratch[0].cap || n > QUANT_BATCH) {
+    uint32_t cols = p[0].m->cols;
+    int pairs = 0, fits = n <= QUANT_BATCH && cols <= st.scratch[0].cap;
+    for (uint32_t k = 0; k < count; k++) {
+        fits &= p[k].m->cols == cols;
+        pairs |= st.active_pairs[p[k].m->format];
+    }
+    if (!fits) {
         /* A caller skipped dispatch_reserve or split its batch wrongly: say
          * so loudly, not silently. */
-        llm_log("rq_matmul: %u x %u columns exceed the reserved %u x %u", (unsigned)n, (unsigned)m->cols,
-                (unsigned)QUANT_BATCH, (unsigned)st.scratch[0].cap);
-        for (uint32_t i = 0; i < n; i++)
-            for (uint32_t r = 0; r < m->rows; r++)
-                y[i * ystride + r] = __builtin_nanf("");
+        llm_log("rq_matmul: %u x %u columns exceed the reserved %u x %u (or differ)", (unsigned)n,
+                (unsigned)cols, (unsigned)QUANT_BATCH, (unsigned)st.scratch[0].cap);
+        for (uint32_t k = 0; k < count; k++)
+            for (uint32_t i = 0; i < n; i++)
+                for (uint32_t r = 0; r < p[k].m->rows; r++)
+                    p[k].y[i * p[k].ystride + r] = __builtin_nanf("");
         return;
     }
     uint64_t t0 = llm_time_ns();
     for (uint32_t i = 0; i < n; i++)
-        rq_act_quantize(&st.scratch[i], x + i * xstride, m->cols, st.active_pairs[m->format]);
+        rq_act_quantize(&st.scratch[i], x + i * xstride, cols, pairs);
     uint64_t t1 = llm_time_ns();
-    st.active[m->format](m, st.scratch, n, y, ystride);
+    for (uint32_t k = 0; k < count; k++) {
+        st.active[p[k].m->format](p[k].m, st.scratch, n, p[k].y, p[k].ystride);
+        llm_prof.macs += (uint64_t)p[k].m->rows * cols * n;
+    }
     llm_prof.quantize_ns += t1 - t0;
     llm_prof.matmul_ns += llm_time_ns() - t1;
-    llm_prof.macs += (uint64_t)m->rows * m->cols * n;
+}
+
+void rq_matmul(const struct rq_matrix *m, const float *x, size_t xstride, uint32_t n, float *y,
+               size_t ystride)
+{
+    struct rq_product p = { m, y, ystride };
+    rq_matmul_many(&p, 1, x, xstride, n);
 }
 
 void rq_matvec(const struct rq_matrix *m, const float *x, float *y)

@@ -109,5 +109,13 @@ void rq_matvec(const struct rq_matrix *m, const float *x, float *y);
  * y + i * ystride. */
 void rq_matmul(const struct rq_matrix *m, const float *x, size_t xstride, uint32_t n, float *y,
                size_t ystride);
+/* Several matrices with as many columns applied to the same vectors (Q, K
+ * and V; gate and up): the vectors are quantized once for all of them. */
+struct rq_product {
+    const struct rq_matrix *m;
+    float *y;
+    size_t ystride;
+};
+void rq_matmul_many(const struct rq_product *p, uint32_t count, const float *x, size_t xstride, uint32_t n);
 
 #endif

@@ -201,9 +201,9 @@ static void attention_block(const struct llm_model *m, struct model_state *s, ui
     uint32_t q_dim = c->n_heads * c->head_dim, kv_dim = c->n_kv_heads * c->head_dim;
     for (uint32_t t = 0; t < n; t++)
         rmsnorm(s->xb + t * wide, s->x + t * c->dim, L->attn_norm, c->dim, c->rms_eps);
-    matmul(&L->wq, s, s->xb, wide, n, s->q, q_dim);
-    matmul(&L->wk, s, s->xb, wide, n, s->k, kv_dim);
-    matmul(&L->wv, s, s->xb, wide, n, s->v, kv_dim);
+    const struct quant_product qkv[3] = { { &L->wq, s->q, q_dim }, { &L->wk, s->k, kv_dim },
+                                          { &L->wv, s->v, kv_dim } };
+    quant_matmul_many(qkv, 3, s->qa, s->xb, wide, n);
     uint64_t t0 = llm_time_ns();
     for (uint32_t t = 0; t < n; t++) {
         float *q = s->q + t * q_dim, *k = s->k + t * kv_dim;
@@ -225,8 +225,9 @@ static void ffn_block(const struct llm_model *m, struct model_state *s, uint32_t
     const struct model_layer *L = &m->layers[l];
     for (uint32_t t = 0; t < n; t++)
         rmsnorm(s->xb + t * c->dim, s->x + t * c->dim, L->ffn_norm, c->dim, c->rms_eps);
-    matmul(&L->w_gate, s, s->xb, c->dim, n, s->hb, c->hidden_dim);
-    matmul(&L->w_up, s, s->xb, c->dim, n, s->hb2, c->hidden_dim);
+    const struct quant_product gate_up[2] = { { &L->w_gate, s->hb, c->hidden_dim },
+                                              { &L->w_up, s->hb2, c->hidden_dim } };
+    quant_matmul_many(gate_up, 2, s->qa, s->xb, c->dim, n);
     ops_swiglu(s->hb, s->hb2, n * c->hidden_dim);
     matmul(&L->w_down, s, s->hb, c->hidden_dim, n, s->xb2, c->dim);
     add_residual(s->x, s->xb2, n * c->dim);

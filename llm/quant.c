@@ -333,18 +333,37 @@ void quant_matvec(const struct qtensor *w, struct quant_act *a, float *out)
     quant_kernels[w->type].matvec(w, a, out);
 }
 
+void quant_matmul_many(const struct quant_product *p, uint32_t count, struct qact_block *qa, const float *x,
+                       uint32_t xstride, uint32_t n)
+{
+    struct rq_product packed[QUANT_PRODUCTS_MAX];
+    uint32_t all_packed = count <= QUANT_PRODUCTS_MAX;
+    for (uint32_t k = 0; k < count && all_packed; k++) {
+        all_packed = p[k].w->packed != NULL;
+        packed[k] = (struct rq_product){ p[k].w->packed, p[k].out, p[k].ostride };
+    }
+    if (all_packed) {
+        rq_matmul_many(packed, count, x, xstride, n);
+        return;
+    }
+    for (uint32_t k = 0; k < count; k++) {
+        if (p[k].w->packed) {
+            rq_matmul(p[k].w->packed, x, xstride, n, p[k].out, p[k].ostride);
+            continue;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            struct quant_act a = { 0, qa, 0, 0 };
+            quant_act_prepare(&a, x + (size_t)i * xstride, p[k].w->cols);
+            quant_matvec(p[k].w, &a, p[k].out + (size_t)i * p[k].ostride);
+        }
+    }
+}
+
 void quant_matmul(const struct qtensor *w, struct qact_block *qa, const float *x, uint32_t xstride,
                   uint32_t n, float *out, uint32_t ostride)
 {
-    if (w->packed) {
-        rq_matmul(w->packed, x, xstride, n, out, ostride);
-        return;
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        struct quant_act a = { 0, qa, 0, 0 };
-        quant_act_prepare(&a, x + (size_t)i * xstride, w->cols);
-        quant_matvec(w, &a, out + (size_t)i * ostride);
-    }
+    struct quant_product p = { w, out, ostride };
+    quant_matmul_many(&p, 1, qa, x, xstride, n);
 }
 
 void quant_dequant_row(const struct qtensor *w, uint32_t r, float *out)

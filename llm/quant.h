@@ -97,6 +97,19 @@ void quant_matvec(const struct qtensor *w, struct quant_act *a, float *out);
 void quant_matmul(const struct qtensor *w, struct qact_block *qa, const float *x, uint32_t xstride,
                   uint32_t n, float *out, uint32_t ostride);
 
+/* Several matrices of as many columns applied to the same n vectors (Q, K
+ * and V; gate and up), each into its out + i * ostride: repacked ones share
+ * one quantization of the vectors. At most QUANT_PRODUCTS_MAX share it;
+ * more are still computed, one by one. */
+#define QUANT_PRODUCTS_MAX 4
+struct quant_product {
+    const struct qtensor *w;
+    float *out;
+    uint32_t ostride;
+};
+void quant_matmul_many(const struct quant_product *p, uint32_t count, struct qact_block *qa, const float *x,
+                       uint32_t xstride, uint32_t n);
+
 /* Dequantizes row `r` of w into out (w->cols floats). */
 void quant_dequant_row(const struct qtensor *w, uint32_t r, float *out);
 
