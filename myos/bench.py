@@ -120,7 +120,7 @@ def section(results: dict[str, dict], elapsed: float) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="myos bench", description=__doc__.splitlines()[0])
     ap.add_argument("--cpus", default="max,core2duo", help="QEMU CPU models, comma-separated")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds for one `bench` command")
     ap.add_argument("--skip-host", action="store_true", help="only the QEMU part")

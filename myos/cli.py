@@ -11,6 +11,11 @@
   screenshot [-o PNG] [CMD ...]
                               boot headless, run the commands, save the VGA
                               screen as a PNG (QEMU screendump)
+  bench [--cpus max,core2duo] [--skip-host]
+                              measure, write docs/benchmarks.md
+  profile [--cpu MODEL] "CMD" ["CMD" ...]
+                              sample the guest's EIP while the last command
+                              runs: time per kernel function
 
 `exec` exits 0 when every command succeeded, 1 when a command failed (its
 output has a line starting with "error:", or the kernel panicked), 2 on a
@@ -118,7 +123,12 @@ def cmd_screenshot(args) -> int:
 
 def cmd_bench(args) -> int:
     from . import bench
-    return bench.main([])
+    return bench.main(args.rest)
+
+
+def cmd_profile(args) -> int:
+    from . import profile
+    return profile.main(args.rest)
 
 
 def cmd_ai(args) -> int:
@@ -131,8 +141,9 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     sub.add_parser("build", help="build everything").set_defaults(fn=cmd_build)
-    sub.add_parser("bench", help="measure the engine against llama.cpp (docs/benchmarks.md)").set_defaults(
-        fn=cmd_bench)
+    # Listed for --help; main() hands their arguments to them unparsed.
+    sub.add_parser("bench", help="measure the engine against llama.cpp (docs/benchmarks.md)")
+    sub.add_parser("profile", help="sample where the kernel spends its time during shell commands")
 
     s = sub.add_parser("image", help="write a disk image")
     s.add_argument("-o", "--output", default=str(DEFAULT_IMAGE))
@@ -168,5 +179,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    # bench and profile parse their own options (`myos bench --help`).
+    if argv[:1] == ["bench"] or argv[:1] == ["profile"]:
+        args = argparse.Namespace(rest=argv[1:])
+        return (cmd_bench if argv[0] == "bench" else cmd_profile)(args)
     args = parser().parse_args(argv)
     return args.fn(args)

@@ -36,3 +36,18 @@ def test_exec_boot_timeout():
     r = myos_exec("--boot-timeout", "0.05", "echo x")
     assert r.returncode == 2
     assert "no prompt within" in r.stderr
+
+
+def test_profile_names_the_hot_functions():
+    """`python -m myos profile`: samples while `bench kernels` runs land
+    in the matrix kernels, which take nearly all of that command's time."""
+    r = subprocess.run([sys.executable, "-m", "myos", "profile", "--top", "3", "bench kernels"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "chosen: Q4_1" in r.stdout  # the command's own output
+    samples = int(r.stdout.split(" samples\n")[0].split()[-1])
+    top = r.stdout.split(" samples\n")[1].splitlines()
+    assert samples > 100 and len(top) == 3, r.stdout
+    share, name = top[0].split()
+    assert name.startswith(("q4_", "q8_")), r.stdout
+    assert float(share.rstrip("%")) > 20
