@@ -26,10 +26,7 @@ static const struct rq_variant *const variants[] = {
 static struct {
     int ready;
     struct dispatch_report report;
-    rq_matvec_fn measured[RQ_FORMATS];
-    rq_matmul_fn measured_matmul[RQ_FORMATS], active[RQ_FORMATS];
-    int measured_pairs[RQ_FORMATS], active_pairs[RQ_FORMATS];
-    const char *measured_name[RQ_FORMATS];
+    const struct rq_variant *measured[RQ_FORMATS], *active[RQ_FORMATS];
     struct rq_act scratch[QUANT_BATCH]; /* rq_matmul's quantized vectors */
 } st;
 
@@ -124,15 +121,42 @@ static void fill_test_matrix(struct qtensor *t, uint32_t type, uint8_t *data)
     }
 }
 
-/* Runs fn repeatedly for about budget_ns; ns per multiply-accumulate. */
-static float measure(rq_matvec_fn fn, const struct rq_matrix *m, const struct rq_act *a, float *y,
+void rq_variant_matmul(const struct rq_variant *v, const struct rq_matrix *m, const struct rq_act *a, uint32_t n,
+                       float *y, size_t ystride)
+{
+    const struct rq_kernel *k = &v->fmt[m->format];
+    float tail[RQ_GROUPS_MAX * RQ_ROWS];
+    uint32_t g = 0;
+    for (; g + k->step <= m->groups; g += k->step) {
+        uint32_t row = g * RQ_ROWS, rows = k->step * RQ_ROWS;
+        for (uint32_t i = 0; i < n; i++) {
+            float *out = y + i * ystride + row;
+            if (row + rows <= m->rows) {
+                k->multi(m, a + i, g, out);
+            } else { /* the padding rows of the last group go to a buffer */
+                k->multi(m, a + i, g, tail);
+                memcpy(out, tail, (m->rows - row) * sizeof(float));
+            }
+        }
+    }
+    for (; g < m->groups; g++) { /* fewer than `step` groups left */
+        uint32_t row = g * RQ_ROWS, rows = m->rows - row < RQ_ROWS ? m->rows - row : RQ_ROWS;
+        for (uint32_t i = 0; i < n; i++) {
+            k->group(m, a + i, g, tail);
+            memcpy(y + i * ystride + row, tail, rows * sizeof(float));
+        }
+    }
+}
+
+/* Runs v repeatedly for about budget_ns; ns per multiply-accumulate. */
+static float measure(const struct rq_variant *v, const struct rq_matrix *m, const struct rq_act *a, float *y,
                      uint64_t budget_ns)
 {
-    fn(m, a, y); /* warm caches and translation */
+    rq_variant_matmul(v, m, a, 1, y, 0); /* warm caches and translation */
     uint64_t t0 = llm_time_ns(), t;
     uint32_t calls = 0;
     do {
-        fn(m, a, y);
+        rq_variant_matmul(v, m, a, 1, y, 0);
         calls++;
         t = llm_time_ns() - t0;
     } while (t < budget_ns);
@@ -149,10 +173,7 @@ static void choose(uint32_t f)
         float ns = st.report.v[i].ns_per_mac[f];
         if (ns > 0.0f && (!st.measured[f] || ns < best)) {
             best = ns;
-            st.measured[f] = variants[i]->matvec[f];
-            st.measured_matmul[f] = variants[i]->matmul[f];
-            st.measured_name[f] = variants[i]->name;
-            st.measured_pairs[f] = variants[i]->pairs;
+            st.measured[f] = variants[i];
         }
     }
 }
@@ -163,9 +184,8 @@ static void activate_measured(void)
     for (uint32_t f = 0; f < RQ_FORMATS; f++) {
         if (st.report.forced || !st.measured[f])
             continue;
-        st.active[f] = st.measured_matmul[f];
-        st.active_pairs[f] = st.measured_pairs[f];
-        st.report.chosen[f] = st.measured_name[f];
+        st.active[f] = st.measured[f];
+        st.report.chosen[f] = st.measured[f]->name;
     }
 }
 
@@ -192,11 +212,11 @@ static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
         x[i] = (float)((int32_t)(next(&s) % 2001) - 1000) * 1e-3f;
     rq_act_quantize(st.scratch, x, TEST_COLS, 1);
     float *y = ref + TEST_ROWS;
-    rq_variant_scalar.matvec[f](m, st.scratch, ref);
+    rq_variant_matmul(&rq_variant_scalar, m, st.scratch, 1, ref, 0);
     for (uint32_t i = 0; i < N_VARIANTS; i++) {
-        if (!st.report.v[i].allowed || !variants[i]->matvec[f])
+        if (!st.report.v[i].allowed || !variants[i]->fmt[f].group)
             continue;
-        variants[i]->matvec[f](m, st.scratch, y);
+        rq_variant_matmul(variants[i], m, st.scratch, 1, y, 0);
         if (memcmp(y, ref, TEST_ROWS * sizeof(float)) != 0) {
             llm_log("kernel %s differs from the scalar results on %s: not used", variants[i]->name,
                     quant_type_name(types[f]));
@@ -208,9 +228,9 @@ static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
      * alike instead of deciding the ranking. */
     for (uint32_t round = 0; round < ROUNDS; round++) {
         for (uint32_t i = 0; i < N_VARIANTS; i++) {
-            if (!st.report.v[i].exact || !variants[i]->matvec[f])
+            if (!st.report.v[i].exact || !variants[i]->fmt[f].group)
                 continue;
-            float ns = measure(variants[i]->matvec[f], m, st.scratch, y, budget_ns / ROUNDS);
+            float ns = measure(variants[i], m, st.scratch, y, budget_ns / ROUNDS);
             float *kept = &st.report.v[i].ns_per_mac[f];
             if (*kept == 0.0f || ns < *kept)
                 *kept = ns;
@@ -306,12 +326,12 @@ int dispatch_tune(struct rq_matrix *const *mats, uint32_t n)
         uint64_t start = llm_time_ns();
         for (uint32_t round = 0; round < 2 && (round == 0 || llm_time_ns() - start < 100000000u); round++) {
             for (uint32_t i = 0; i < N_VARIANTS; i++) {
-                if (!st.report.v[i].exact || !variants[i]->matvec[f])
+                if (!st.report.v[i].exact || !variants[i]->fmt[f].group)
                     continue;
                 uint64_t t0 = llm_time_ns();
                 for (uint32_t k = 0; k < n; k++)
                     if (mats[k]->format == f)
-                        variants[i]->matvec[f](mats[k], st.scratch, y);
+                        rq_variant_matmul(variants[i], mats[k], st.scratch, 1, y, 0);
                 float ns = (float)(int64_t)(llm_time_ns() - t0) / (float)(int64_t)macs;
                 float *kept = &st.report.v[i].ns_per_mac[f];
                 if (round == 0 || ns < *kept)
@@ -350,9 +370,8 @@ int dispatch_force(const char *name, char *err, size_t errlen)
             return -1;
         }
         for (uint32_t f = 0; f < RQ_FORMATS; f++) {
-            if (variants[i]->matvec[f]) {
-                st.active[f] = variants[i]->matmul[f];
-                st.active_pairs[f] = variants[i]->pairs;
+            if (variants[i]->fmt[f].group) {
+                st.active[f] = variants[i];
                 r->chosen[f] = variants[i]->name;
             }
         }
@@ -379,10 +398,8 @@ static void ensure_ready(void)
     if (st.ready || dispatch_init(5, err, sizeof err) == 0)
         return;
     llm_log("%s: using the scalar kernels", err);
-    for (uint32_t f = 0; f < RQ_FORMATS; f++) {
-        st.active[f] = rq_variant_scalar.matmul[f];
-        st.active_pairs[f] = 0;
-    }
+    for (uint32_t f = 0; f < RQ_FORMATS; f++)
+        st.active[f] = &rq_variant_scalar;
 }
 
 void rq_matmul_many(const struct rq_product *p, uint32_t count, const float *x, size_t xstride, uint32_t n)
@@ -392,7 +409,7 @@ void rq_matmul_many(const struct rq_product *p, uint32_t count, const float *x, 
     int pairs = 0, fits = n <= QUANT_BATCH && cols <= st.scratch[0].cap;
     for (uint32_t k = 0; k < count; k++) {
         fits &= p[k].m->cols == cols;
-        pairs |= st.active_pairs[p[k].m->format];
+        pairs |= st.active[p[k].m->format]->pairs;
     }
     if (!fits) {
         /* A caller skipped dispatch_reserve or split its batch wrongly: say
@@ -410,7 +427,7 @@ void rq_matmul_many(const struct rq_product *p, uint32_t count, const float *x, 
         rq_act_quantize(&st.scratch[i], x + i * xstride, cols, pairs);
     uint64_t t1 = llm_time_ns();
     for (uint32_t k = 0; k < count; k++) {
-        st.active[p[k].m->format](p[k].m, st.scratch, n, p[k].y, p[k].ystride);
+        rq_variant_matmul(st.active[p[k].m->format], p[k].m, st.scratch, n, p[k].y, p[k].ystride);
         llm_prof.macs += (uint64_t)p[k].m->rows * cols * n;
     }
     llm_prof.quantize_ns += t1 - t0;

@@ -15,13 +15,6 @@
 
 #include "repack.h"
 
-/* y[r] for r < m->rows (a->n == m->cols). */
-typedef void (*rq_matvec_fn)(const struct rq_matrix *m, const struct rq_act *a, float *y);
-/* The same for n activations a[0..n-1] (weights read once for all), row r
- * of vector i into y[i * ystride + r]; bit-identical to n matvec calls. */
-typedef void (*rq_matmul_fn)(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y,
-                             size_t ystride);
-
 /* CPU features the variants need. */
 #define CPU_SSE2 (1u << 0)
 #define CPU_SSSE3 (1u << 1)
@@ -30,12 +23,23 @@ typedef void (*rq_matmul_fn)(const struct rq_matrix *m, const struct rq_act *a, 
 #define CPU_AVX2 (1u << 4)
 #define CPU_FMA (1u << 5)
 
+/* A variant's kernel for one format: `group` computes group g (RQ_ROWS
+ * rows) for activation a into y[0..RQ_ROWS); `multi` the same for `step`
+ * consecutive groups (step * RQ_ROWS rows, step <= RQ_GROUPS_MAX; it may be
+ * `group` with step 1). */
+#define RQ_GROUPS_MAX 4
+typedef void (*rq_group_fn)(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y);
+struct rq_kernel {
+    rq_group_fn group; /* NULL: format not provided */
+    rq_group_fn multi;
+    uint32_t step;
+};
+
 struct rq_variant {
     const char *name;
-    uint32_t needs;                  /* CPU_* bits */
-    int pairs;                       /* reads rq_act's m4/m8 */
-    rq_matvec_fn matvec[RQ_FORMATS]; /* NULL: format not provided */
-    rq_matmul_fn matmul[RQ_FORMATS]; /* provided with matvec */
+    uint32_t needs; /* CPU_* bits */
+    int pairs;      /* reads rq_act's m4/m8 */
+    struct rq_kernel fmt[RQ_FORMATS];
 };
 
 /* The variants, defined in kernels_*.c; the scalar one is the reference. */
@@ -44,15 +48,11 @@ extern const struct rq_variant rq_variant_avx2;
 extern const struct rq_variant rq_variant_avx2_madd;
 extern const struct rq_variant rq_variant_sse2;
 
-/* For the SIMD variants: fn computes `step` consecutive groups (step *
- * RQ_ROWS rows, step <= RQ_GROUPS_MAX) from group g into y; rq_for_groups
- * runs it over a matrix for n activations, each group's weights read once
- * for all n (from cache after the first), with `single` (one group) for
- * what is left at the end and partial groups through a buffer. */
-#define RQ_GROUPS_MAX 4
-typedef void (*rq_group_fn)(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y);
-void rq_for_groups(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y, size_t ystride,
-                   rq_group_fn fn, uint32_t step, rq_group_fn single);
+/* m times the n activations a[0..n-1] with variant v's kernel for the
+ * matrix's format: row r of vector i into y[i * ystride + r], each group's
+ * weights read from memory once for all n. */
+void rq_variant_matmul(const struct rq_variant *v, const struct rq_matrix *m, const struct rq_act *a, uint32_t n,
+                       float *y, size_t ystride);
 
 /* Variant i in report order (0 = scalar), NULL past the end. */
 const struct rq_variant *dispatch_variant(uint32_t i);

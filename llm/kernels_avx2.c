@@ -243,26 +243,6 @@ HOT static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint
     _mm256_storeu_ps(y, finish(total, m->unit + (size_t)g * RQ_ROWS, a));
 }
 
-static void matmul_q4(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y, size_t ystride)
-{
-    rq_for_groups(m, a, n, y, ystride, q4_pair, 2, q4_group);
-}
-
-static void matmul_q8(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y, size_t ystride)
-{
-    rq_for_groups(m, a, n, y, ystride, q8_pair, 2, q8_group);
-}
-
-static void matvec_q4(const struct rq_matrix *m, const struct rq_act *a, float *y)
-{
-    matmul_q4(m, a, 1, y, 0);
-}
-
-static void matvec_q8(const struct rq_matrix *m, const struct rq_act *a, float *y)
-{
-    matmul_q8(m, a, 1, y, 0);
-}
-
 /* ---- the pmaddwd variant -------------------------------------------------
  * Same layout and results, two multiply-accumulates per 32-bit lane: a mask
  * leaves two 4-bit (8-bit) fields in the two halves of each lane and pmaddwd
@@ -314,36 +294,13 @@ HOT static void q8_madd_group(const struct rq_matrix *m, const struct rq_act *a,
     _mm256_storeu_ps(y, finish(total, m->unit + (size_t)g * RQ_ROWS, a));
 }
 
-static void matmul_q4_madd(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y,
-                           size_t ystride)
-{
-    rq_for_groups(m, a, n, y, ystride, q4_madd_group, 1, q4_madd_group);
-}
-
-static void matmul_q8_madd(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y,
-                           size_t ystride)
-{
-    rq_for_groups(m, a, n, y, ystride, q8_madd_group, 1, q8_madd_group);
-}
-
-static void matvec_q4_madd(const struct rq_matrix *m, const struct rq_act *a, float *y)
-{
-    matmul_q4_madd(m, a, 1, y, 0);
-}
-
-static void matvec_q8_madd(const struct rq_matrix *m, const struct rq_act *a, float *y)
-{
-    matmul_q8_madd(m, a, 1, y, 0);
-}
-
 #pragma GCC pop_options
 
 const struct rq_variant rq_variant_avx2 = {
-    "avx2", CPU_AVX | CPU_AVX2, 0, { [RQ_Q4] = matvec_q4, [RQ_Q8] = matvec_q8 },
-    { [RQ_Q4] = matmul_q4, [RQ_Q8] = matmul_q8 },
+    "avx2", CPU_AVX | CPU_AVX2, 0, { [RQ_Q4] = { q4_group, q4_pair, 2 }, [RQ_Q8] = { q8_group, q8_pair, 2 } },
 };
 
 const struct rq_variant rq_variant_avx2_madd = {
-    "avx2-madd", CPU_AVX | CPU_AVX2, 1, { [RQ_Q4] = matvec_q4_madd, [RQ_Q8] = matvec_q8_madd },
-    { [RQ_Q4] = matmul_q4_madd, [RQ_Q8] = matmul_q8_madd },
+    "avx2-madd", CPU_AVX | CPU_AVX2, 1,
+    { [RQ_Q4] = { q4_madd_group, q4_madd_group, 1 }, [RQ_Q8] = { q8_madd_group, q8_madd_group, 1 } },
 };

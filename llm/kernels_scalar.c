@@ -141,29 +141,6 @@ static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t
         y[r] = finish(total[r], m->unit[g * RQ_ROWS + r], a);
 }
 
-/* n activations (a[0..n-1]) into y + i * ystride: rows outer, vectors
- * inner, so each row's weights are read from memory once for all of them. */
-static void matmul_q4(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y, size_t ystride)
-{
-    rq_for_groups(m, a, n, y, ystride, q4_group, 1, q4_group);
-}
-
-static void matmul_q8(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y, size_t ystride)
-{
-    rq_for_groups(m, a, n, y, ystride, q8_group, 1, q8_group);
-}
-
-static void matvec_q4(const struct rq_matrix *m, const struct rq_act *a, float *y)
-{
-    matmul_q4(m, a, 1, y, 0);
-}
-
-static void matvec_q8(const struct rq_matrix *m, const struct rq_act *a, float *y)
-{
-    matmul_q8(m, a, 1, y, 0);
-}
-
 const struct rq_variant rq_variant_scalar = {
-    "scalar", 0, 0, { [RQ_Q4] = matvec_q4, [RQ_Q8] = matvec_q8 },
-    { [RQ_Q4] = matmul_q4, [RQ_Q8] = matmul_q8 },
+    "scalar", 0, 0, { [RQ_Q4] = { q4_group, q4_group, 1 }, [RQ_Q8] = { q8_group, q8_group, 1 } },
 };

@@ -109,27 +109,6 @@ static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t
     finish(y, total_lo, total_hi, m->unit + (size_t)g * RQ_ROWS, a);
 }
 
-static void matmul_q4(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y, size_t ystride)
-{
-    rq_for_groups(m, a, n, y, ystride, q4_group, 1, q4_group);
-}
-
-static void matmul_q8(const struct rq_matrix *m, const struct rq_act *a, uint32_t n, float *y, size_t ystride)
-{
-    rq_for_groups(m, a, n, y, ystride, q8_group, 1, q8_group);
-}
-
-static void matvec_q4(const struct rq_matrix *m, const struct rq_act *a, float *y)
-{
-    matmul_q4(m, a, 1, y, 0);
-}
-
-static void matvec_q8(const struct rq_matrix *m, const struct rq_act *a, float *y)
-{
-    matmul_q8(m, a, 1, y, 0);
-}
-
 const struct rq_variant rq_variant_sse2 = {
-    "sse2", CPU_SSE2, 1, { [RQ_Q4] = matvec_q4, [RQ_Q8] = matvec_q8 },
-    { [RQ_Q4] = matmul_q4, [RQ_Q8] = matmul_q8 },
+    "sse2", CPU_SSE2, 1, { [RQ_Q4] = { q4_group, q4_group, 1 }, [RQ_Q8] = { q8_group, q8_group, 1 } },
 };

@@ -117,13 +117,13 @@ static int cmd_selftest(void)
             struct rq_act a;
             rq_act_init(&a, cols);
             rq_act_quantize(&a, x, cols, 1);
-            rq_variant_scalar.matvec[m->format](m, &a, ref);
+            rq_variant_matmul(&rq_variant_scalar, m, &a, 1, ref, 0);
             for (uint32_t v = 1; dispatch_variant(v); v++) {
                 if (!allowed(dispatch_variant(v)))
                     continue;
                 for (uint32_t r = 0; r < rows; r++)
                     y[r] = -1.0f;
-                dispatch_variant(v)->matvec[m->format](m, &a, y);
+                rq_variant_matmul(dispatch_variant(v), m, &a, 1, y, 0);
                 if (memcmp(y, ref, rows * sizeof(float)) != 0) {
                     printf("MISMATCH %s %s %ux%u\n", dispatch_variant(v)->name, quant_type_name(type), rows, cols);
                     return 1;
@@ -169,7 +169,7 @@ static int cmd_run(char **argv)
     for (uint32_t v = 0; dispatch_variant(v); v++) {
         if (!allowed(dispatch_variant(v)))
             continue;
-        dispatch_variant(v)->matvec[m->format](m, &a, y);
+        rq_variant_matmul(dispatch_variant(v), m, &a, 1, y, 0);
         fwrite(y, sizeof(float), rows, out);
         printf("%s\n", dispatch_variant(v)->name);
     }
@@ -197,11 +197,11 @@ static int cmd_bench(char **argv)
         for (uint32_t v = 0; dispatch_variant(v); v++) {
             if (!allowed(dispatch_variant(v)))
                 continue;
-            dispatch_variant(v)->matvec[m->format](m, &a, y);
+            rq_variant_matmul(dispatch_variant(v), m, &a, 1, y, 0);
             uint64_t t0 = llm_time_ns(), dt;
             uint32_t calls = 0;
             do {
-                dispatch_variant(v)->matvec[m->format](m, &a, y);
+                rq_variant_matmul(dispatch_variant(v), m, &a, 1, y, 0);
                 calls++;
                 dt = llm_time_ns() - t0;
             } while (dt < (uint64_t)ms * 1000000u);
