@@ -30,7 +30,8 @@
 uint64_t llm_kv_cache_bytes(uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim)
 {
     uint64_t heads = (uint64_t)n_layers * ctx * n_kv_heads;
-    return 2 * heads * head_dim * sizeof(int16_t) + 2 * heads * sizeof(float);
+    uint64_t key_heads = (uint64_t)n_layers * ((ctx + KV_BLOCK - 1) / KV_BLOCK * KV_BLOCK) * n_kv_heads;
+    return (key_heads + heads) * head_dim * sizeof(int16_t) + 2 * heads * sizeof(float);
 }
 
 int kv_cache_init(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim)
@@ -43,7 +44,8 @@ int kv_cache_init(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, uint32_t
     kv->n_layers = n_layers;
     kv->n_kv_heads = n_kv_heads;
     kv->head_dim = head_dim;
-    kv->k = llm_alloc((size_t)(heads * head_dim) * sizeof *kv->k, 64);
+    kv->ctx_blocks = (ctx + KV_BLOCK - 1) / KV_BLOCK;
+    kv->k = llm_alloc((size_t)n_layers * n_kv_heads * kv->ctx_blocks * KV_BLOCK * head_dim * sizeof *kv->k, 64);
     kv->v = llm_alloc((size_t)(heads * head_dim) * sizeof *kv->v, 64);
     kv->k_scale = llm_alloc((size_t)heads * sizeof(float), 64);
     kv->v_scale = llm_alloc((size_t)heads * sizeof(float), 64);
@@ -53,10 +55,13 @@ int kv_cache_init(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, uint32_t
     kv->acc_lo = llm_alloc(head_dim * sizeof(uint32_t), 64);
     kv->score = llm_alloc(ctx * sizeof(float), 64);
     kv->w = llm_alloc(ctx * sizeof(int32_t), 64);
-    kv->qprep = llm_alloc(2 * head_dim * sizeof(int32_t), 64);
+    kv->key = llm_alloc(head_dim * sizeof(int16_t), 64);
+    kv->qfull = llm_alloc(head_dim * sizeof(int32_t), 64);
+    kv->dot_hi = llm_alloc(KV_BLOCK * sizeof(int32_t), 64);
+    kv->dot_lo = llm_alloc(KV_BLOCK * sizeof(int32_t), 64);
     kv->simd = (dispatch_cpu_features() & CPU_AVX2) && head_dim % 16 == 0 && head_dim <= 256;
-    if (!kv->k || !kv->v || !kv->k_scale || !kv->v_scale || !kv->qh || !kv->ql || !kv->acc_hi || !kv->acc_lo || !kv->score ||
-        !kv->w || !kv->qprep) {
+    if (!kv->k || !kv->v || !kv->k_scale || !kv->v_scale || !kv->qh || !kv->ql || !kv->key || !kv->acc_hi ||
+        !kv->acc_lo || !kv->score || !kv->w || !kv->qfull || !kv->dot_hi || !kv->dot_lo) {
         kv_cache_free(kv);
         return -1;
     }
@@ -65,8 +70,8 @@ int kv_cache_init(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, uint32_t
 
 void kv_cache_free(struct kv_cache *kv)
 {
-    void *bufs[] = { kv->k, kv->v, kv->k_scale, kv->v_scale, kv->qh, kv->ql, kv->acc_hi, kv->acc_lo,
-                     kv->score, kv->w, kv->qprep };
+    void *bufs[] = { kv->k, kv->v, kv->k_scale, kv->v_scale, kv->qh, kv->ql, kv->key, kv->acc_hi,
+                     kv->acc_lo, kv->score, kv->w, kv->qfull, kv->dot_hi, kv->dot_lo };
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         llm_free(bufs[i]);
     memset(kv, 0, sizeof *kv);
@@ -111,12 +116,24 @@ static float quantize(const float *x, uint32_t n, int16_t *out)
     return d;
 }
 
+/* The key block holding position `block` * KV_BLOCK of a layer's kv head. */
+static int16_t *key_block(const struct kv_cache *kv, uint32_t layer, uint32_t kvh, uint32_t block)
+{
+    size_t blocks = ((size_t)layer * kv->n_kv_heads + kvh) * kv->ctx_blocks + block;
+    return kv->k + blocks * KV_BLOCK * kv->head_dim;
+}
+
 void kv_store(struct kv_cache *kv, uint32_t layer, uint32_t pos, const float *k, const float *v)
 {
     uint32_t hd = kv->head_dim;
     size_t head = ((size_t)layer * kv->ctx + pos) * kv->n_kv_heads;
     for (uint32_t h = 0; h < kv->n_kv_heads; h++, head++) {
-        kv->k_scale[head] = quantize(k + h * hd, hd, kv->k + head * hd);
+        kv->k_scale[head] = quantize(k + h * hd, hd, kv->key);
+        int16_t *kt = key_block(kv, layer, h, pos / KV_BLOCK) + pos % KV_BLOCK * 2;
+        for (uint32_t d = 0; d < hd; d += 2) {
+            kt[d * KV_BLOCK] = kv->key[d];
+            kt[d * KV_BLOCK + 1] = kv->key[d + 1];
+        }
         kv->v_scale[head] = quantize(v + h * hd, hd, kv->v + head * hd);
     }
 }
@@ -129,16 +146,18 @@ void kv_store(struct kv_cache *kv, uint32_t layer, uint32_t pos, const float *k,
 #define CHUNK 64 /* 32767 * 255 * CHUNK < 2^31 */
 
 /* sum qh[i] * k[i] * 256 + ql[i] * k[i] over n values: the dot product with
- * the query q = qh * 256 + ql. */
-static int64_t dot_split(const int16_t *qh, const int16_t *ql, const int16_t *k, uint32_t n)
+ * the query q = qh * 256 + ql, for the key of one position laid out as in
+ * the cache (kt: its first pair; pair j KV_BLOCK pairs further on). */
+static int64_t dot_split(const int16_t *qh, const int16_t *ql, const int16_t *kt, uint32_t n)
 {
     int64_t sum = 0;
     for (uint32_t c = 0; c < n; c += CHUNK) {
         uint32_t end = n - c < CHUNK ? n : c + CHUNK;
         int32_t hi = 0, lo = 0;
         for (uint32_t i = c; i < end; i++) {
-            hi += qh[i] * k[i];
-            lo += ql[i] * k[i];
+            int32_t k = kt[i / 2 * 2 * KV_BLOCK + i % 2];
+            hi += qh[i] * k;
+            lo += ql[i] * k;
         }
         sum += (int64_t)hi * 256 + lo;
     }
@@ -164,28 +183,37 @@ static void vsum(const int32_t *w, uint32_t n, const int16_t *v, size_t stride, 
     }
 }
 
-/* q . k_t as a float, the query given by qh/ql (and, for the AVX2 loop,
- * qprep). Both paths give the same integer hi * 256 + lo with 0 <= lo < 256
- * and convert it the same way: two int32 conversions instead of an int64
- * one, which the i686 build does through SSE2 shuffles and the x87 unit. */
-static float dot(const struct kv_cache *kv, const int16_t *kt)
+/* u_t = (q . k_t) * k_scale_t for the positions of key block `block` up to
+ * `last` into kv->score; returns the largest of them and umax. The query is
+ * given by qh/ql (and, for the AVX2 loop, qfull). Both paths give the same
+ * integer hi * 256 + lo with 0 <= lo < 256 per position and convert it the
+ * same way: two int32 conversions instead of an int64 one, which the i686
+ * build does through SSE2 shuffles and the x87 unit. */
+static float score_block(struct kv_cache *kv, uint32_t layer, uint32_t kvh, uint32_t block, uint32_t last,
+                         const float *ks, float umax)
 {
-    int32_t hi, lo;
-    if (kv->simd) {
-        int32_t l[16];
-        attn_dot_avx2(kv->qprep, kt, kv->head_dim, l);
-        /* Each half fits in 32 bits: head_dim <= 256 products, each below
-         * 32767 * 255 in magnitude. */
-        hi = l[0] + l[1] + l[2] + l[3] + l[4] + l[5] + l[6] + l[7];
-        lo = l[8] + l[9] + l[10] + l[11] + l[12] + l[13] + l[14] + l[15];
-        hi += lo >> 8; /* arithmetic shift: floor */
-        lo &= 255;
-    } else {
-        int64_t d = dot_split(kv->qh, kv->ql, kt, kv->head_dim);
-        hi = (int32_t)(d >> 8);
-        lo = (int32_t)(d & 255);
+    const int16_t *kb = key_block(kv, layer, kvh, block);
+    uint32_t first = block * KV_BLOCK, n = last + 1 - first < KV_BLOCK ? last + 1 - first : KV_BLOCK;
+    if (kv->simd)
+        attn_dot8_avx2(kv->qfull, kb, kv->head_dim, kv->dot_hi, kv->dot_lo);
+    for (uint32_t p = 0; p < n; p++) {
+        int32_t hi, lo;
+        if (kv->simd) {
+            /* dot_hi: q times the keys' signed high bytes, dot_lo: times
+             * their low bytes; each fits in 32 bits (head_dim <= 256
+             * products below 32767 * 255 in magnitude). */
+            hi = kv->dot_hi[p] + (kv->dot_lo[p] >> 8); /* arithmetic shift: floor */
+            lo = kv->dot_lo[p] & 255;
+        } else {
+            int64_t d = dot_split(kv->qh, kv->ql, kb + p * 2, kv->head_dim);
+            hi = (int32_t)(d >> 8);
+            lo = (int32_t)(d & 255);
+        }
+        float u = ((float)hi * 256.0f + (float)lo) * ks[(size_t)(first + p) * kv->n_kv_heads];
+        kv->score[first + p] = u;
+        umax = u > umax ? u : umax;
     }
-    return (float)hi * 256.0f + (float)lo;
+    return umax;
 }
 
 /* One query head against kv head `kvh` of `layer`, positions 0..pos. */
@@ -194,7 +222,7 @@ static void attend_head(struct kv_cache *kv, uint32_t layer, uint32_t kvh, uint3
 {
     uint32_t hd = kv->head_dim, stride = kv->n_kv_heads * hd;
     size_t first = (size_t)layer * kv->ctx * kv->n_kv_heads + kvh;
-    const int16_t *k = kv->k + first * hd, *v = kv->v + first * hd;
+    const int16_t *v = kv->v + first * hd;
     const float *ks = kv->k_scale + first, *vs = kv->v_scale + first;
 
     float qd = absmax(q, hd) / (float)Q_MAX;
@@ -203,19 +231,15 @@ static void attend_head(struct kv_cache *kv, uint32_t layer, uint32_t kvh, uint3
         int32_t v = ops_round(q[i] * iq, Q_MAX);
         kv->qh[i] = (int16_t)(v >> 8); /* arithmetic shift: floor */
         kv->ql[i] = (int16_t)(v & 255);
+        kv->qfull[i] = v;
     }
-    if (kv->simd)
-        attn_prep_query_avx2(kv->qh, kv->ql, hd, kv->qprep);
 
     /* u_t = (q16 . k16_t) * k_scale_t; the score is u_t * qd / sqrt(hd), and
      * as that factor is >= 0 the softmax only needs (u_t - max u) times it,
      * taken in the exponent's constant below. */
     float umax = -3.4e38f;
-    for (uint32_t t = 0; t <= pos; t++) {
-        float u = dot(kv, k + (size_t)t * stride) * ks[(size_t)t * kv->n_kv_heads];
-        kv->score[t] = u;
-        umax = u > umax ? u : umax;
-    }
+    for (uint32_t block = 0; block <= pos / KV_BLOCK; block++)
+        umax = score_block(kv, layer, kvh, block, pos, ks, umax);
     /* p_t = e^(score_t - max) = 2^(y_t / 2^20): y_t <= 0 is rounded (half
      * away from zero) and held above -126 * 2^20, so the table exponential
      * needs no range tests; below that p is under 2^-126, a weight of 0. */

@@ -15,16 +15,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define KV_BLOCK 8
+
 struct kv_cache {
     uint32_t ctx, n_layers, n_kv_heads, head_dim;
-    int16_t *k, *v;              /* [layer][pos][kv head][head_dim] */
+    /* Keys in blocks of KV_BLOCK positions, the blocks of each layer and kv
+     * head in order: [layer][kv head][pos / 8][head_dim / 2][pos % 8][2],
+     * so that one vector holds a pair of dimensions for 8 positions and the
+     * AVX2 dot product scores 8 positions at once. */
+    int16_t *k;
+    int16_t *v;                 /* [layer][pos][kv head][head_dim] */
     float *k_scale, *v_scale;   /* [layer][pos][kv head] */
+    uint32_t ctx_blocks;        /* ctx / KV_BLOCK, rounded up */
     int16_t *qh, *ql;           /* scratch: one quantized query head, high and low byte */
+    int16_t *key;               /* scratch: one quantized key head before it is spread */
     int32_t *acc_hi;            /* scratch: head_dim value sums, high bytes */
     uint32_t *acc_lo;           /*          and low bytes */
     float *score;               /* scratch: ctx scores, then weights */
     int32_t *w;                 /* scratch: ctx integer weights */
-    int32_t *qprep;             /* scratch: the query laid out for the AVX2 loops */
+    int32_t *qfull;             /* scratch: the quantized query head as int32 */
+    int32_t *dot_hi, *dot_lo;   /* scratch: a block's dot products, high and low parts */
     int simd;                   /* use attention_avx2.c's loops */
 };
 

@@ -1,11 +1,13 @@
 /* attention_avx2.c: the two integer loops of attention.c in AVX2, for
  * QEMU's software emulation first (see kernels_avx2.c for the rules): 256-bit
- * loads of the rows (and of the query in the dot product), 32-bit
- * broadcasts from memory, and otherwise only immediate shifts, vpmulld and
- * vpaddd, which TCG translates inline. A 32-bit lane loaded from an int16
- * row holds the pair (x[2j], x[2j+1]); shifts take each value's signed high
- * byte and unsigned low byte, so every lane sum fits in 32 bits. The integer
- * sums equal the scalar loops' exactly, so the results are the same bits.
+ * loads of the cache, 32-bit broadcasts from memory, and otherwise only
+ * immediate shifts, vpmulld and vpaddd, which TCG translates inline. A 32-bit
+ * lane loaded from the cache holds a pair of int16 values; shifts take each
+ * value's signed high byte and unsigned low byte, so every lane sum fits in
+ * 32 bits. The integer sums equal the scalar loops' exactly, so the results
+ * are the same bits. The dot product scores the 8 positions of a key block
+ * at once (one lane each), so the query is broadcast, not loaded, and no
+ * lanes need adding up.
  */
 #include "attention_simd.h"
 
@@ -28,33 +30,22 @@
 #define LO_ODD(x) _mm256_srli_epi32(_mm256_slli_epi32(x, 8), 24)
 #define MAC(acc, a, b) acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(a, b))
 
-void attn_prep_query_avx2(const int16_t *qh, const int16_t *ql, uint32_t hd, int32_t *prep)
+void attn_dot8_avx2(const int32_t *q, const int16_t *kb, uint32_t hd, int32_t hi_out[8], int32_t lo_out[8])
 {
-    for (uint32_t c = 0; c < hd; c += 16, prep += 16)
-        for (uint32_t j = 0; j < 8; j++) {
-            prep[j] = qh[c + 2 * j] * 256 + ql[c + 2 * j];
-            prep[8 + j] = qh[c + 2 * j + 1] * 256 + ql[c + 2 * j + 1];
-        }
-}
-
-void attn_dot_avx2(const int32_t *prep, const int16_t *k, uint32_t hd, int32_t lanes[16])
-{
-    /* The key is split: k = (k >> 8) * 256 + (k & 255). hd <= 256: each lane
-     * sums hd / 8 products below 2^23. */
+    /* Lane p: position p of the block. A 32-bit lane loaded from the block
+     * holds the pair (k[2j], k[2j+1]) of its position; the key is split into
+     * signed high and unsigned low bytes (hi and lo sums). */
     __m256i hi = _mm256_setzero_si256(), lo = _mm256_setzero_si256();
-    for (uint32_t c = 0; c < hd; c += 16, prep += 16) {
-        __m256i x = _mm256_loadu_si256((const __m256i *)(k + c));
-        __m256i qe = _mm256_loadu_si256((const __m256i *)prep);
-        __m256i qo = _mm256_loadu_si256((const __m256i *)(prep + 8));
+    for (uint32_t j = 0; j < hd / 2; j++) {
+        __m256i x = _mm256_load_si256((const __m256i *)(kb + j * 16));
+        __m256i qe = _mm256_set1_epi32(q[2 * j]), qo = _mm256_set1_epi32(q[2 * j + 1]);
         MAC(hi, qe, HI_EVEN(x));
         MAC(lo, qe, LO_EVEN(x));
         MAC(hi, qo, HI_ODD(x));
         MAC(lo, qo, LO_ODD(x));
     }
-    /* Stored, not reduced here: GCC reduces with vpextrd/vextracti128, each
-     * a helper call under emulation; the caller adds the lanes in scalar. */
-    _mm256_storeu_si256((__m256i *)lanes, hi);
-    _mm256_storeu_si256((__m256i *)(lanes + 8), lo);
+    _mm256_storeu_si256((__m256i *)hi_out, hi);
+    _mm256_storeu_si256((__m256i *)lo_out, lo);
 }
 
 void attn_vsum_avx2(const int32_t *w, uint32_t n, const int16_t *v, size_t stride, uint32_t hd,
