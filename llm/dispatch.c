@@ -121,25 +121,25 @@ static void fill_test_matrix(struct qtensor *t, uint32_t type, uint8_t *data)
     }
 }
 
+/* Groups per range call when several vectors share the weights: a few KiB
+ * of them, read from memory for the first vector and from cache after. */
+#define RANGE_GROUPS 16
+
 void rq_variant_matmul(const struct rq_variant *v, const struct rq_matrix *m, const struct rq_act *a, uint32_t n,
                        float *y, size_t ystride)
 {
     const struct rq_kernel *k = &v->fmt[m->format];
-    float tail[RQ_GROUPS_MAX * RQ_ROWS];
-    uint32_t g = 0;
-    for (; g + k->step <= m->groups; g += k->step) {
-        uint32_t row = g * RQ_ROWS, rows = k->step * RQ_ROWS;
-        for (uint32_t i = 0; i < n; i++) {
-            float *out = y + i * ystride + row;
-            if (row + rows <= m->rows) {
-                k->multi(m, a + i, g, out);
-            } else { /* the padding rows of the last group go to a buffer */
-                k->multi(m, a + i, g, tail);
-                memcpy(out, tail, (m->rows - row) * sizeof(float));
-            }
-        }
+    /* Whole groups, in whole steps, go straight to y; the rest (and a last
+     * group with padding rows) one group at a time through a buffer. */
+    uint32_t direct = m->rows / RQ_ROWS / k->step * k->step;
+    uint32_t chunk = n == 1 ? direct : RANGE_GROUPS / k->step * k->step;
+    for (uint32_t g = 0; g < direct; g += chunk) {
+        uint32_t end = direct - g < chunk ? direct : g + chunk;
+        for (uint32_t i = 0; i < n; i++)
+            k->range(m, a + i, g, end, y + i * ystride + g * RQ_ROWS);
     }
-    for (; g < m->groups; g++) { /* fewer than `step` groups left */
+    for (uint32_t g = direct; g < m->groups; g++) {
+        float tail[RQ_ROWS];
         uint32_t row = g * RQ_ROWS, rows = m->rows - row < RQ_ROWS ? m->rows - row : RQ_ROWS;
         for (uint32_t i = 0; i < n; i++) {
             k->group(m, a + i, g, tail);

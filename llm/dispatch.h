@@ -24,16 +24,29 @@
 #define CPU_FMA (1u << 5)
 
 /* A variant's kernel for one format: `group` computes group g (RQ_ROWS
- * rows) for activation a into y[0..RQ_ROWS); `multi` the same for `step`
- * consecutive groups (step * RQ_ROWS rows, step <= RQ_GROUPS_MAX; it may be
- * `group` with step 1). */
-#define RQ_GROUPS_MAX 4
+ * rows) for activation a into y[0..RQ_ROWS); `range` groups g .. end - 1
+ * into y[0 .. (end - g) * RQ_ROWS), end - g a multiple of `step` (the
+ * groups its inner kernel does at once). One call per range, not per
+ * group: under emulation every call and return through a pointer costs a
+ * lookup of the translated code. */
 typedef void (*rq_group_fn)(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y);
+typedef void (*rq_range_fn)(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, uint32_t end,
+                            float *y);
 struct rq_kernel {
     rq_group_fn group; /* NULL: format not provided */
-    rq_group_fn multi;
+    rq_range_fn range;
     uint32_t step;
 };
+
+/* Defines `name`, an rq_range_fn running fn (an rq_group_fn for `step`
+ * groups at once) over a range; `attrs` are its function attributes. */
+#define RQ_RANGE(attrs, name, fn, step)                                                                  \
+    attrs static void name(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, uint32_t end, \
+                           float *y)                                                                    \
+    {                                                                                             \
+        for (; g < end; g += (step), y += (step) * RQ_ROWS)                                       \
+            fn(m, a, g, y);                                                                       \
+    }
 
 struct rq_variant {
     const char *name;

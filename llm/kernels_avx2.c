@@ -294,13 +294,18 @@ HOT static void q8_madd_group(const struct rq_matrix *m, const struct rq_act *a,
     _mm256_storeu_ps(y, finish(total, m->unit + (size_t)g * RQ_ROWS, a));
 }
 
+RQ_RANGE(HOT, q4_pairs, q4_pair, 2)
+RQ_RANGE(HOT, q8_pairs, q8_pair, 2)
+RQ_RANGE(HOT, q4_madd_range, q4_madd_group, 1)
+RQ_RANGE(HOT, q8_madd_range, q8_madd_group, 1)
+
 #pragma GCC pop_options
 
 const struct rq_variant rq_variant_avx2 = {
-    "avx2", CPU_AVX | CPU_AVX2, 0, { [RQ_Q4] = { q4_group, q4_pair, 2 }, [RQ_Q8] = { q8_group, q8_pair, 2 } },
+    "avx2", CPU_AVX | CPU_AVX2, 0, { [RQ_Q4] = { q4_group, q4_pairs, 2 }, [RQ_Q8] = { q8_group, q8_pairs, 2 } },
 };
 
 const struct rq_variant rq_variant_avx2_madd = {
     "avx2-madd", CPU_AVX | CPU_AVX2, 1,
-    { [RQ_Q4] = { q4_madd_group, q4_madd_group, 1 }, [RQ_Q8] = { q8_madd_group, q8_madd_group, 1 } },
+    { [RQ_Q4] = { q4_madd_group, q4_madd_range, 1 }, [RQ_Q8] = { q8_madd_group, q8_madd_range, 1 } },
 };

@@ -141,6 +141,9 @@ static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t
         y[r] = finish(total[r], m->unit[g * RQ_ROWS + r], a);
 }
 
+RQ_RANGE(, q4_range, q4_group, 1)
+RQ_RANGE(, q8_range, q8_group, 1)
+
 const struct rq_variant rq_variant_scalar = {
-    "scalar", 0, 0, { [RQ_Q4] = { q4_group, q4_group, 1 }, [RQ_Q8] = { q8_group, q8_group, 1 } },
+    "scalar", 0, 0, { [RQ_Q4] = { q4_group, q4_range, 1 }, [RQ_Q8] = { q8_group, q8_range, 1 } },
 };

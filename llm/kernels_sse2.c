@@ -109,6 +109,9 @@ static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t
     finish(y, total_lo, total_hi, m->unit + (size_t)g * RQ_ROWS, a);
 }
 
+RQ_RANGE(, q4_range, q4_group, 1)
+RQ_RANGE(, q8_range, q8_group, 1)
+
 const struct rq_variant rq_variant_sse2 = {
-    "sse2", CPU_SSE2, 1, { [RQ_Q4] = { q4_group, q4_group, 1 }, [RQ_Q8] = { q8_group, q8_group, 1 } },
+    "sse2", CPU_SSE2, 1, { [RQ_Q4] = { q4_group, q4_range, 1 }, [RQ_Q8] = { q8_group, q8_range, 1 } },
 };
