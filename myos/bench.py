@@ -31,25 +31,29 @@ activations of a column block in xmm0-7 and reads them with movd, so that eight 
 load of each), avx2 (only instructions TCG translates inline: vpbroadcastd, vpsrld, vpmulld,
 vpaddd and one 256-bit load per 64 multiply-accumulates; packed fields need no mask thanks to a
 transformed activation vector, t_j = q_j - 16 q_(j-1); two groups per pass share the
-broadcasts), avx2-madd and sse2 (pmaddwd on two fields per lane: half the instructions on a real
-CPU, a helper call under TCG). The choice is made by timing: on the test matrix first, then on
-the model's own matrices after repacking.
+broadcasts, and each pair of weight words is loaded while the previous pair is multiplied),
+avx2-madd and sse2 (pmaddwd on two fields per lane: half the instructions on a real CPU, a
+helper call under TCG). The choice is made by timing: on the test matrix first, then on the
+model's own matrices after repacking. Attention keeps its keys in blocks of 8 positions so
+that the AVX2 dot product scores 8 positions per instruction with the query broadcast.
 
 What an instruction costs under TCG on this host (qemu-i386 on single instructions, and the
 code TCG generates, `-d out_asm`): a scalar integer instruction about 0.3 ns; a VEX vector
 instruction 0.6-1.5 ns, because each one loads its operands from the emulated register file and
 stores its result there, and a dependent instruction waits about 3 ns for that store; a 256-bit
 load from guest memory about 7 ns (four 64-bit loads into a temporary that is then read back
-whole); every guest memory access also pays a software TLB lookup, which is why the scalar
-kernel doubled its speed once its activations came from registers. The matrices therefore cost
-0.6-0.8 ns per multiply-accumulate with AVX2 here, not the 0.22 of the design notes. A 16-row
-layout with 16-bit lanes (11-bit activations, widened every 4 columns) measured 0.61-0.73 ns/MAC
-in qemu-i386 as a plain loop and 0.44-0.47 with two column chunks interleaved, against 0.51 for
-the kernel above in the same run; three groups per pass instead of two made no measurable
-difference. Neither was adopted. The prompt runs in batches of up to 16 tokens (each weight
-group read once per batch, the output matrix only for the last token): that pays on a real CPU,
-where the cost is memory traffic, but little under TCG, where it is instructions. Figures vary by
-up to a factor of 2 between runs while other jobs share the two cores."""
+whole, which stalls the first instruction using it); every guest memory access also pays a
+software TLB lookup, which is why the scalar kernel doubled its speed once its activations came
+from registers; an indirect call and its return each look up translated code. The matrices
+therefore cost about 0.5 ns per multiply-accumulate with AVX2 here, not the 0.22 of the design
+notes. A 16-row layout with 16-bit lanes (widened every 4 columns, which needs 10-bit
+activations: KL 1.0e-3 against the reference instead of 1.7e-4) measured 0.61-0.73 ns/MAC in
+qemu-i386 as a plain loop and 0.44-0.47 with two column chunks interleaved, against 0.51 for
+the kernel above before its loads were pipelined; three groups per pass instead of two made no
+measurable difference. Neither was adopted. The prompt runs in batches of up to 16 tokens (each
+weight group read once per batch, the output matrix only for the last token): that pays on a
+real CPU, where the cost is memory traffic, but little under TCG, where it is instructions.
+Figures vary by up to a factor of 2 between runs while other jobs share the host."""
 
 KERNEL_RE = re.compile(r"kernel ([\w-]+)\s+Q4_1\s+([\d.]+) ns/MAC\s+Q8_0\s+([\d.]+) ns/MAC")
 UNSUPPORTED_RE = re.compile(r"kernel ([\w-]+)\s+not supported")
