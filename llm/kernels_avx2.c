@@ -94,7 +94,9 @@ static __m256i q8_octet(__m256i p, const __m256i *w, const int32_t *t)
  * temporary read back whole, which stalls whatever uses it next; issued a
  * word early it costs measurably less (about a tenth of the kernel's time).
  * Eight registers: accumulators p0, p1; words in a0/a1 and b0/b1 by turns;
- * s, x scratch. w0 and w1 point at the block's words in groups g and g + 1. */
+ * s, x scratch. w0 and w1 point at the block's words in groups g and g + 1,
+ * sc0 and sc1 at their block scales, which the last word loads (into a0/a1,
+ * returned as sv0/sv1) for the same reason. */
 #define PAIR_LOAD(a0, a1, k) "vmovdqa " #k "*32(%[w0]), %[" #a0 "]\n\t" "vmovdqa " #k "*32(%[w1]), %[" #a1 "]\n\t"
 /* The lowest field: no shift. */
 #define PAIR_FIRST(a0, a1, off)                         \
@@ -111,11 +113,13 @@ static __m256i q8_octet(__m256i p, const __m256i *w, const int32_t *t)
     "vpsrld $" #sh ", %[" #a1 "], %[s]\n\t"            \
     "vpmulld %[s], %[x], %[s]\n\t"                      \
     "vpaddd %[s], %[p1], %[p1]\n\t"
-#define PAIR_OPERANDS(words)                                                                           \
-    : [p0] "+x"(*p0), [p1] "+x"(*p1), [a0] "=&x"(a0), [a1] "=&x"(a1), [b0] "=&x"(b0), [b1] "=&x"(b1), \
-      [s] "=&x"(s), [x] "=&x"(x)                                                                      \
-    : [w0] "r"(w0), [w1] "r"(w1), [t] "r"(t), "m"(*(const __m256i(*)[words])w0),                     \
-      "m"(*(const __m256i(*)[words])w1), "m"(*(const int32_t(*)[32])t)
+#define PAIR_SCALES "vmovdqa (%[sc0]), %[a0]\n\t" "vmovdqa (%[sc1]), %[a1]\n\t"
+#define PAIR_OPERANDS(words)                                                                               \
+    : [p0] "+x"(*p0), [p1] "+x"(*p1), [a0] "=&x"(*sv0), [a1] "=&x"(*sv1), [b0] "=&x"(b0), [b1] "=&x"(b1), \
+      [s] "=&x"(s), [x] "=&x"(x)                                                                          \
+    : [w0] "r"(w0), [w1] "r"(w1), [t] "r"(t), [sc0] "r"(sc0), [sc1] "r"(sc1),                             \
+      "m"(*(const __m256i(*)[words])w0), "m"(*(const __m256i(*)[words])w1), "m"(*(const int32_t(*)[32])t), \
+      "m"(*sc0), "m"(*sc1)
 
 /* Q4: four words per group and block, eight 4-bit fields each; `next`
  * loads the following word. */
@@ -123,22 +127,21 @@ static __m256i q8_octet(__m256i p, const __m256i *w, const int32_t *t)
     PAIR_FIRST(a0, a1, off) next PAIR_FIELD(a0, a1, 4, off + 4) PAIR_FIELD(a0, a1, 8, off + 8)  \
     PAIR_FIELD(a0, a1, 12, off + 12) PAIR_FIELD(a0, a1, 16, off + 16) PAIR_FIELD(a0, a1, 20, off + 20) \
     PAIR_FIELD(a0, a1, 24, off + 24) PAIR_FIELD(a0, a1, 28, off + 28)
-static void q4_block_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m256i *w1, const int32_t *t)
+static void q4_block_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m256i *w1, const int32_t *t,
+                          const __m256i *sc0, const __m256i *sc1, __m256i *sv0, __m256i *sv1)
 {
-    __m256i a0, a1, b0, b1, s, x;
+    __m256i b0, b1, s, x;
     __asm__(PAIR_LOAD(a0, a1, 0)
             Q4_WORD(a0, a1, 0, PAIR_LOAD(b0, b1, 1))
             Q4_WORD(b0, b1, 32, PAIR_LOAD(a0, a1, 2))
             Q4_WORD(a0, a1, 64, PAIR_LOAD(b0, b1, 3))
-            Q4_WORD(b0, b1, 96, "")
+            Q4_WORD(b0, b1, 96, PAIR_SCALES)
             PAIR_OPERANDS(4));
 }
 
 /* acc_b of the recipe for 8 rows, shifted into the running total. */
-static __m256i q4_block_total(__m256i total, __m256i p, const __m256i *scales, const struct rq_act *a,
-                              uint32_t b)
+static __m256i q4_block_total(__m256i total, __m256i p, __m256i sc, const struct rq_act *a, uint32_t b)
 {
-    __m256i sc = _mm256_load_si256(scales);
     __m256i dq = _mm256_srai_epi32(_mm256_slli_epi32(sc, 16), 16);
     __m256i mq = _mm256_srai_epi32(sc, 16);
     __m256i acc = _mm256_add_epi32(_mm256_mullo_epi32(dq, p),
@@ -159,9 +162,10 @@ HOT static void q4_pair(const struct rq_matrix *m, const struct rq_act *a, uint3
     __m256i total0 = _mm256_setzero_si256(), total1 = _mm256_setzero_si256();
     for (uint32_t b = 0; b < nb; b++) {
         __m256i p0 = _mm256_setzero_si256(), p1 = _mm256_setzero_si256();
-        q4_block_pair(&p0, &p1, w0 + b * 4, w1 + b * 4, a->t4 + b * 32);
-        total0 = q4_block_total(total0, p0, sc0 + b, a, b);
-        total1 = q4_block_total(total1, p1, sc1 + b, a, b);
+        __m256i s0, s1;
+        q4_block_pair(&p0, &p1, w0 + b * 4, w1 + b * 4, a->t4 + b * 32, sc0 + b, sc1 + b, &s0, &s1);
+        total0 = q4_block_total(total0, p0, s0, a, b);
+        total1 = q4_block_total(total1, p1, s1, a, b);
     }
     _mm256_storeu_ps(y, finish(total0, m->unit + (size_t)g * RQ_ROWS, a));
     _mm256_storeu_ps(y + RQ_ROWS, finish(total1, m->unit + (size_t)(g + 1) * RQ_ROWS, a));
@@ -179,7 +183,7 @@ HOT static void q4_group(const struct rq_matrix *m, const struct rq_act *a, uint
         __m256i p = _mm256_setzero_si256();
         for (uint32_t s = 0; s < 4; s++)
             p = q4_subblock(p, words + b * 4 + s, t + 8 * s);
-        total = q4_block_total(total, p, scales + b, a, b);
+        total = q4_block_total(total, p, _mm256_load_si256(scales + b), a, b);
     }
     _mm256_storeu_ps(y, finish(total, m->unit + (size_t)g * RQ_ROWS, a));
 }
@@ -187,9 +191,10 @@ HOT static void q4_group(const struct rq_matrix *m, const struct rq_act *a, uint
 /* Q8: eight words per group and block, four 8-bit fields each. */
 #define Q8_WORD(a0, a1, off, next) \
     PAIR_FIRST(a0, a1, off) next PAIR_FIELD(a0, a1, 8, off + 4) PAIR_FIELD(a0, a1, 16, off + 8) PAIR_FIELD(a0, a1, 24, off + 12)
-static void q8_block_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m256i *w1, const int32_t *t)
+static void q8_block_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m256i *w1, const int32_t *t,
+                          const __m256i *sc0, const __m256i *sc1, __m256i *sv0, __m256i *sv1)
 {
-    __m256i a0, a1, b0, b1, s, x;
+    __m256i b0, b1, s, x;
     __asm__(PAIR_LOAD(a0, a1, 0)
             Q8_WORD(a0, a1, 0, PAIR_LOAD(b0, b1, 1))
             Q8_WORD(b0, b1, 16, PAIR_LOAD(a0, a1, 2))
@@ -198,15 +203,14 @@ static void q8_block_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m
             Q8_WORD(a0, a1, 64, PAIR_LOAD(b0, b1, 5))
             Q8_WORD(b0, b1, 80, PAIR_LOAD(a0, a1, 6))
             Q8_WORD(a0, a1, 96, PAIR_LOAD(b0, b1, 7))
-            Q8_WORD(b0, b1, 112, "")
+            Q8_WORD(b0, b1, 112, PAIR_SCALES)
             PAIR_OPERANDS(8));
 }
 
 /* acc_b of the Q8 recipe for 8 rows, shifted into the running total. */
-static __m256i q8_block_total(__m256i total, __m256i p, const __m256i *scales, const struct rq_act *a,
-                              uint32_t b)
+static __m256i q8_block_total(__m256i total, __m256i p, __m256i dq, const struct rq_act *a, uint32_t b)
 {
-    __m256i acc = _mm256_mullo_epi32(_mm256_srai_epi32(p, RQ_Q8_PSHIFT), _mm256_load_si256(scales));
+    __m256i acc = _mm256_mullo_epi32(_mm256_srai_epi32(p, RQ_Q8_PSHIFT), dq);
     return _mm256_add_epi32(total, shift_block(acc, a->shift[b]));
 }
 
@@ -219,9 +223,10 @@ HOT static void q8_pair(const struct rq_matrix *m, const struct rq_act *a, uint3
     for (uint32_t b = 0; b < nb; b++) {
         /* Bytes are stored as q + 128: start from -128 * (sum of x). */
         __m256i p0 = _mm256_set1_epi32((int32_t)(0u - 128u * (uint32_t)a->bsum[b])), p1 = p0;
-        q8_block_pair(&p0, &p1, w0 + b * 8, w1 + b * 8, a->t8 + b * 32);
-        total0 = q8_block_total(total0, p0, sc0 + b, a, b);
-        total1 = q8_block_total(total1, p1, sc1 + b, a, b);
+        __m256i s0, s1;
+        q8_block_pair(&p0, &p1, w0 + b * 8, w1 + b * 8, a->t8 + b * 32, sc0 + b, sc1 + b, &s0, &s1);
+        total0 = q8_block_total(total0, p0, s0, a, b);
+        total1 = q8_block_total(total1, p1, s1, a, b);
     }
     _mm256_storeu_ps(y, finish(total0, m->unit + (size_t)g * RQ_ROWS, a));
     _mm256_storeu_ps(y + RQ_ROWS, finish(total1, m->unit + (size_t)(g + 1) * RQ_ROWS, a));
@@ -238,7 +243,7 @@ HOT static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint
         __m256i p = _mm256_set1_epi32((int32_t)(0u - 128u * (uint32_t)a->bsum[b]));
         for (uint32_t c = b * 32; c < b * 32 + 32; c += 8)
             p = q8_octet(p, words + c / 4, a->t8 + c);
-        total = q8_block_total(total, p, scales + b, a, b);
+        total = q8_block_total(total, p, _mm256_load_si256(scales + b), a, b);
     }
     _mm256_storeu_ps(y, finish(total, m->unit + (size_t)g * RQ_ROWS, a));
 }
@@ -267,7 +272,7 @@ HOT static void q4_madd_group(const struct rq_matrix *m, const struct rq_act *a,
                 p = _mm256_add_epi32(p, _mm256_madd_epi16(f, _mm256_set1_epi32((int32_t)x[k])));
             }
         }
-        total = q4_block_total(total, p, scales + b, a, b);
+        total = q4_block_total(total, p, _mm256_load_si256(scales + b), a, b);
     }
     _mm256_storeu_ps(y, finish(total, m->unit + (size_t)g * RQ_ROWS, a));
 }
@@ -289,7 +294,7 @@ HOT static void q8_madd_group(const struct rq_matrix *m, const struct rq_act *a,
             p = _mm256_add_epi32(p, _mm256_madd_epi16(_mm256_and_si256(_mm256_srli_epi32(w, 8), mask),
                                                       _mm256_set1_epi32((int32_t)x[1])));
         }
-        total = q8_block_total(total, p, scales + b, a, b);
+        total = q8_block_total(total, p, _mm256_load_si256(scales + b), a, b);
     }
     _mm256_storeu_ps(y, finish(total, m->unit + (size_t)g * RQ_ROWS, a));
 }
