@@ -14,6 +14,9 @@
 #define TEST_ROWS 8192
 #define TEST_COLS 576 /* SmolLM2's width */
 #define ROUNDS 3
+/* dispatch_tune times on the model only the variants within this factor of
+ * the best one on the test matrix. */
+#define TUNE_SPREAD 1.5f
 
 static const struct rq_variant *const variants[] = {
     &rq_variant_scalar,
@@ -321,12 +324,24 @@ int dispatch_tune(struct rq_matrix *const *mats, uint32_t n)
                 macs += (uint64_t)mats[k]->rows * mats[k]->cols;
         if (!macs)
             continue;
+        /* Only variants near the best on the test matrix are timed again: a
+         * pass over the model's weights with a kernel several times slower
+         * costs a good part of a second under emulation and cannot win. */
+        float best = 0.0f;
+        for (uint32_t i = 0; i < N_VARIANTS; i++) {
+            float ns = st.report.v[i].ns_per_mac[f];
+            if (st.report.v[i].exact && ns > 0.0f && (best == 0.0f || ns < best))
+                best = ns;
+        }
+        for (uint32_t i = 0; i < N_VARIANTS; i++)
+            if (st.report.v[i].ns_per_mac[f] > TUNE_SPREAD * best)
+                st.report.v[i].ns_per_mac[f] = 0.0f; /* not measured on the model */
         /* A second round only when the first was quick (a real CPU): under
          * emulation one pass of every variant already takes a second. */
         uint64_t start = llm_time_ns();
         for (uint32_t round = 0; round < 2 && (round == 0 || llm_time_ns() - start < 100000000u); round++) {
             for (uint32_t i = 0; i < N_VARIANTS; i++) {
-                if (!st.report.v[i].exact || !variants[i]->fmt[f].group)
+                if (!st.report.v[i].exact || !variants[i]->fmt[f].group || st.report.v[i].ns_per_mac[f] == 0.0f)
                     continue;
                 uint64_t t0 = llm_time_ns();
                 for (uint32_t k = 0; k < n; k++)

@@ -96,10 +96,11 @@ int dispatch_init(uint32_t budget_ms, char *err, size_t errlen);
 /* Measures again (for `bench`); a forced choice stays. 0 or -1 with err. */
 int dispatch_measure(uint32_t budget_ms, char *err, size_t errlen);
 
-/* Times every exact variant on a model's own repacked matrices (one pass
- * each, twice when that is quick, interleaved: weights streaming from
- * memory rank kernels differently from a cached test matrix) and chooses
- * again. After dispatch_init and dispatch_reserve; -1 when out of memory
+/* Times the exact variants within 1.5x of the best on the test matrix
+ * again on a model's own repacked matrices (one pass each, twice when that
+ * is quick, interleaved: weights streaming from memory rank kernels
+ * differently from a cached test matrix) and chooses again; the others'
+ * figures become 0 (not measured). After dispatch_init and dispatch_reserve; -1 when out of memory
  * (the choice then stays). */
 int dispatch_tune(struct rq_matrix *const *mats, uint32_t n);
 
