@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import BUILD
 from .build import make
-from .qemu import PROMPT, Machine
+from .qemu import Machine
 
 SYMBOLS = BUILD / "kernel" / "kernel.sym"
 EIP = re.compile(r"EIP=([0-9a-f]{8})")
