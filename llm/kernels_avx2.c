@@ -153,22 +153,34 @@ static __m256i q4_block_total(__m256i total, __m256i p, __m256i sc, const struct
  * boundary runs about a third slower under TCG. */
 #define HOT __attribute__((aligned(4096)))
 
-/* Groups g and g + 1 (16 rows) into y[0..15]. */
-HOT static void q4_pair(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+typedef void (*block_pair_fn)(__m256i *p0, __m256i *p1, const __m256i *w0, const __m256i *w1, const int32_t *t,
+                              const __m256i *sc0, const __m256i *sc1, __m256i *sv0, __m256i *sv1);
+typedef __m256i (*block_total_fn)(__m256i total, __m256i p, __m256i sc, const struct rq_act *a, uint32_t b);
+
+/* Groups g and g + 1 (16 rows) into y[0..15], for a format with `words`
+ * 256-bit words per group and block; inlined with constant arguments. */
+static inline __attribute__((always_inline)) void pair_rows(const struct rq_matrix *m, const struct rq_act *a,
+                                                            uint32_t g, float *y, uint32_t words, const int32_t *t,
+                                                            block_pair_fn block_pair, block_total_fn block_total)
 {
     uint32_t nb = m->cols / 32;
-    const __m256i *w0 = (const __m256i *)(m->q + (size_t)g * nb * 128), *w1 = w0 + nb * 4;
+    const __m256i *w0 = (const __m256i *)m->q + (size_t)g * nb * words, *w1 = w0 + nb * words;
     const __m256i *sc0 = (const __m256i *)(m->scales + (size_t)g * nb * RQ_ROWS), *sc1 = sc0 + nb;
     __m256i total0 = _mm256_setzero_si256(), total1 = _mm256_setzero_si256();
     for (uint32_t b = 0; b < nb; b++) {
         __m256i p0 = _mm256_setzero_si256(), p1 = _mm256_setzero_si256();
         __m256i s0, s1;
-        q4_block_pair(&p0, &p1, w0 + b * 4, w1 + b * 4, a->t4 + b * 32, sc0 + b, sc1 + b, &s0, &s1);
-        total0 = q4_block_total(total0, p0, s0, a, b);
-        total1 = q4_block_total(total1, p1, s1, a, b);
+        block_pair(&p0, &p1, w0 + b * words, w1 + b * words, t + b * 32, sc0 + b, sc1 + b, &s0, &s1);
+        total0 = block_total(total0, p0, s0, a, b);
+        total1 = block_total(total1, p1, s1, a, b);
     }
     _mm256_storeu_ps(y, finish(total0, m->unit + (size_t)g * RQ_ROWS, a));
     _mm256_storeu_ps(y + RQ_ROWS, finish(total1, m->unit + (size_t)(g + 1) * RQ_ROWS, a));
+}
+
+HOT static void q4_pair(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    pair_rows(m, a, g, y, 4, a->t4, q4_block_pair, q4_block_total);
 }
 
 /* Group g (8 rows) into y[0..7]. */
@@ -207,29 +219,18 @@ static void q8_block_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m
             PAIR_OPERANDS(8));
 }
 
-/* acc_b of the Q8 recipe for 8 rows, shifted into the running total. */
+/* acc_b of the Q8 recipe for 8 rows, shifted into the running total. p
+ * summed the bytes as stored, q + 128: 128 * (sum of x) comes off first. */
 static __m256i q8_block_total(__m256i total, __m256i p, __m256i dq, const struct rq_act *a, uint32_t b)
 {
+    p = _mm256_sub_epi32(p, _mm256_set1_epi32((int32_t)(128u * (uint32_t)a->bsum[b])));
     __m256i acc = _mm256_mullo_epi32(_mm256_srai_epi32(p, RQ_Q8_PSHIFT), dq);
     return _mm256_add_epi32(total, shift_block(acc, a->shift[b]));
 }
 
 HOT static void q8_pair(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
 {
-    uint32_t nb = m->cols / 32;
-    const __m256i *w0 = (const __m256i *)(m->q + (size_t)g * (m->cols / 4) * 32), *w1 = w0 + m->cols / 4;
-    const __m256i *sc0 = (const __m256i *)(m->scales + (size_t)g * nb * RQ_ROWS), *sc1 = sc0 + nb;
-    __m256i total0 = _mm256_setzero_si256(), total1 = _mm256_setzero_si256();
-    for (uint32_t b = 0; b < nb; b++) {
-        /* Bytes are stored as q + 128: start from -128 * (sum of x). */
-        __m256i p0 = _mm256_set1_epi32((int32_t)(0u - 128u * (uint32_t)a->bsum[b])), p1 = p0;
-        __m256i s0, s1;
-        q8_block_pair(&p0, &p1, w0 + b * 8, w1 + b * 8, a->t8 + b * 32, sc0 + b, sc1 + b, &s0, &s1);
-        total0 = q8_block_total(total0, p0, s0, a, b);
-        total1 = q8_block_total(total1, p1, s1, a, b);
-    }
-    _mm256_storeu_ps(y, finish(total0, m->unit + (size_t)g * RQ_ROWS, a));
-    _mm256_storeu_ps(y + RQ_ROWS, finish(total1, m->unit + (size_t)(g + 1) * RQ_ROWS, a));
+    pair_rows(m, a, g, y, 8, a->t8, q8_block_pair, q8_block_total);
 }
 
 HOT static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
@@ -239,8 +240,7 @@ HOT static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint
     const __m256i *scales = (const __m256i *)(m->scales + (size_t)g * nb * RQ_ROWS);
     __m256i total = _mm256_setzero_si256();
     for (uint32_t b = 0; b < nb; b++) {
-        /* Bytes are stored as q + 128: start from -128 * (sum of x). */
-        __m256i p = _mm256_set1_epi32((int32_t)(0u - 128u * (uint32_t)a->bsum[b]));
+        __m256i p = _mm256_setzero_si256();
         for (uint32_t c = b * 32; c < b * 32 + 32; c += 8)
             p = q8_octet(p, words + c / 4, a->t8 + c);
         total = q8_block_total(total, p, _mm256_load_si256(scales + b), a, b);
@@ -285,8 +285,7 @@ HOT static void q8_madd_group(const struct rq_matrix *m, const struct rq_act *a,
     const __m256i mask = _mm256_set1_epi32(0x00ff00ff);
     __m256i total = _mm256_setzero_si256();
     for (uint32_t b = 0; b < nb; b++) {
-        /* Bytes are stored as q + 128: start from -128 * (sum of x). */
-        __m256i p = _mm256_set1_epi32((int32_t)(0u - 128u * (uint32_t)a->bsum[b]));
+        __m256i p = _mm256_setzero_si256();
         for (uint32_t c = b * 8; c < b * 8 + 8; c++) {
             __m256i w = _mm256_load_si256(words + c);
             const uint32_t *x = a->m8 + c * 2;
