@@ -88,11 +88,19 @@ def char_to_keys(ch: str) -> list[str]:
     raise ValueError(f"no key for {ch!r}")
 
 
+QEMU_FORBIDDEN_ENV = "MYOS_QEMU_FORBIDDEN"
+
+
 def qemu_command(image: Path, memory_mb: int = 512, cpu: str = "max", accel: str = "tcg",
                  snapshot: bool = True, debug_exit: bool = True,
                  display: bool = False) -> list[str]:
     """The QEMU command line shared by tests, `exec` and `run` (minus the
     serial and monitor wiring, which the caller adds)."""
+    if os.environ.get(QEMU_FORBIDDEN_ENV):
+        # Set by tests/conftest.py for tests without the `qemu` marker, so
+        # `pytest -m "not qemu"` really runs without booting anything.
+        raise QemuError(f"{os.environ[QEMU_FORBIDDEN_ENV]} boots QEMU but is not marked "
+                        "@pytest.mark.qemu")
     cmd = ["qemu-system-i386", "-accel", accel, "-cpu", cpu, "-m", str(memory_mb),
            "-drive", f"file={image},format=raw,if=ide,index=0,media=disk"
            + (",snapshot=on" if snapshot else "")]
