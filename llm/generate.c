@@ -252,6 +252,7 @@ found:;
 
 /* ---- generation -------------------------------------------------------- */
 
+/* One call's streaming state: where the text goes and whether to stop. */
 struct run {
     llm_session *s;
     llm_emit_fn emit;
@@ -269,6 +270,16 @@ static void emit_token(struct run *r, int32_t id)
         r->stopped = 1;
 }
 
+/* Emits what the decoder still holds (an incomplete UTF-8 sequence). */
+static void flush_text(struct run *r)
+{
+    if (!r->s->m->tok || r->stopped)
+        return;
+    int32_t n = tok_stream_flush(&r->stream, r->s->text, r->s->text_cap);
+    if (n > 0 && r->emit)
+        r->emit(r->user, r->s->text, (size_t)n);
+}
+
 static int is_eot(const llm_session *s, int32_t id)
 {
     for (uint32_t i = 0; i < s->n_eog; i++)
@@ -277,16 +288,11 @@ static int is_eot(const llm_session *s, int32_t id)
     return s->set.chat && chat_is_eot(&s->chat, id);
 }
 
-/* Evaluates s->prompt_ids (after a pending token), then samples until a stop
- * condition. The prompt starts a new turn when `turn` is set. */
-static int run_prompt(llm_session *s, int turn, llm_emit_fn emit, void *user, struct llm_result *res, char *err,
-                      size_t errlen)
+/* Makes room for the pending token, s->prompt_ids and one generated token;
+ * when a new turn cannot fit beside the last reply, only the kept prefix
+ * stays. 0, or -1 with err set. */
+static int fit_prompt(llm_session *s, int turn, char *err, size_t errlen)
 {
-    memset(res, 0, sizeof *res);
-    res->prompt_ids = s->prompt_ids;
-    res->n_prompt_ids = s->n_prompt;
-    res->gen_ids = s->gen_ids;
-    s->n_gen = 0;
     uint32_t extra = s->pending >= 0 ? 1 : 0;
     if (s->n_prompt + extra == 0) {
         snprintf(err, errlen, "empty prompt");
@@ -304,79 +310,108 @@ static int run_prompt(llm_session *s, int turn, llm_emit_fn emit, void *user, st
                  (unsigned long)(s->n_prompt + s->n_hist), (unsigned long)s->st.ctx);
         return -1;
     }
-    uint64_t t0 = llm_time_ns();
-    if (extra) {
+    return 0;
+}
+
+/* Records that a turn starts at the current position. 1 when a boundary was
+ * added; 0 when the table was full and the oldest one was forgotten instead
+ * (that cannot be undone). */
+static int start_turn(llm_session *s)
+{
+    if (s->n_turns < LLM_MAX_TURNS) {
+        s->turn[s->n_turns++] = s->n_hist;
+        return 1;
+    }
+    memmove(s->turn, s->turn + 1, sizeof(uint32_t) * (LLM_MAX_TURNS - 1));
+    s->turn[LLM_MAX_TURNS - 1] = s->n_hist;
+    return 0;
+}
+
+/* Evaluates the pending token, then s->prompt_ids (a new turn when `turn`
+ * is set). 0, 1 when `poll` stopped the prompt (the turn never happened), or
+ * -1 with err set. */
+static int eval_prompt(llm_session *s, int turn, const struct stop_poll *poll, char *err, size_t errlen)
+{
+    if (s->pending >= 0) {
         if (eval_tokens(s, &s->pending, 1, NULL, err, errlen) != 0)
             return -1;
         s->pending = -1;
     }
-    int new_boundary = turn && s->n_turns < LLM_MAX_TURNS;
-    if (new_boundary)
-        s->turn[s->n_turns++] = s->n_hist;
-    else if (turn) { /* turn table full: forget the oldest boundary */
-        memmove(s->turn, s->turn + 1, sizeof(uint32_t) * (LLM_MAX_TURNS - 1));
-        s->turn[LLM_MAX_TURNS - 1] = s->n_hist;
+    int new_boundary = turn && start_turn(s);
+    int rc = eval_tokens(s, s->prompt_ids, s->n_prompt, poll, err, errlen);
+    if (rc > 0 && new_boundary)
+        s->n_turns--;
+    return rc;
+}
+
+/* Samples from the current logits until a stop condition and returns it
+ * (LLM_STOP_ERROR with err set). The last sampled token stays pending. */
+static enum llm_stop_reason sample_reply(llm_session *s, struct run *r, char *err, size_t errlen)
+{
+    uint32_t n_vocab = s->m->cfg.n_vocab, max = (uint32_t)s->set.max_tokens;
+    s->last_eot = 0;
+    while (s->n_gen < max) {
+        /* The sampler's penalty edits the logits: they are recomputed next. */
+        int32_t id = sampler_sample(s->smp, (float *)s->logits, (int)n_vocab, s->hist, (int)s->n_hist);
+        if (id < 0) {
+            snprintf(err, errlen, "sampling failed");
+            return LLM_STOP_ERROR;
+        }
+        s->gen_ids[s->n_gen++] = id;
+        s->pending = id;
+        if (is_eot(s, id)) {
+            s->last_eot = 1;
+            return LLM_STOP_EOS;
+        }
+        emit_token(r, id);
+        if (r->stopped)
+            return LLM_STOP_CALLBACK;
+        if (s->n_gen == max)
+            return LLM_STOP_LIMIT;
+        if (make_room(s, 1) != 0)
+            return LLM_STOP_CONTEXT;
+        s->pending = -1;
+        if (eval_tokens(s, &id, 1, NULL, err, errlen) != 0)
+            return LLM_STOP_ERROR;
     }
+    return LLM_STOP_LIMIT;
+}
+
+/* Evaluates s->prompt_ids (after a pending token), then samples a reply.
+ * The prompt starts a new turn when `turn` is set. */
+static int run_prompt(llm_session *s, int turn, llm_emit_fn emit, void *user, struct llm_result *res, char *err,
+                      size_t errlen)
+{
+    memset(res, 0, sizeof *res);
+    res->prompt_ids = s->prompt_ids;
+    res->n_prompt_ids = s->n_prompt;
+    res->gen_ids = s->gen_ids;
+    s->n_gen = 0;
+    if (fit_prompt(s, turn, err, errlen) != 0)
+        return -1;
+    uint32_t n_eval = s->n_prompt + (s->pending >= 0 ? 1 : 0);
     struct stop_poll poll = { emit, user };
-    int rc = eval_tokens(s, s->prompt_ids, s->n_prompt, &poll, err, errlen);
+    uint64_t t0 = llm_time_ns();
+    int rc = eval_prompt(s, turn, &poll, err, errlen);
+    uint64_t t1 = llm_time_ns();
+    res->prompt_ns = t1 - t0;
     if (rc < 0)
         return -1;
-    if (rc > 0) { /* stopped during the prompt: the turn never happened */
-        if (new_boundary)
-            s->n_turns--;
+    if (rc > 0) {
         res->stop = LLM_STOP_CALLBACK;
-        res->prompt_ns = llm_time_ns() - t0;
         return 0;
     }
-    uint64_t t1 = llm_time_ns();
-    res->prompt_tokens = s->n_prompt + extra;
-    res->prompt_ns = t1 - t0;
+    res->prompt_tokens = n_eval;
 
     struct run r = { s, emit, user, { 0 }, 0 };
     if (s->m->tok) {
         tok_stream_init(&r.stream, s->m->tok);
         r.stream.prev = s->hist[s->n_hist - 1];
     }
-    uint32_t n_vocab = s->m->cfg.n_vocab;
-    s->last_eot = 0;
-    res->stop = LLM_STOP_LIMIT;
-    while (s->n_gen < (uint32_t)s->set.max_tokens) {
-        /* The sampler's penalty edits the logits: they are recomputed next. */
-        int32_t id = sampler_sample(s->smp, (float *)s->logits, (int)n_vocab, s->hist, (int)s->n_hist);
-        if (id < 0) {
-            snprintf(err, errlen, "sampling failed");
-            return -1;
-        }
-        s->gen_ids[s->n_gen++] = id;
-        if (is_eot(s, id)) {
-            s->pending = id;
-            s->last_eot = 1;
-            res->stop = LLM_STOP_EOS;
-            break;
-        }
-        emit_token(&r, id);
-        if (r.stopped) {
-            s->pending = id;
-            res->stop = LLM_STOP_CALLBACK;
-            break;
-        }
-        if (s->n_gen == (uint32_t)s->set.max_tokens) {
-            s->pending = id;
-            break;
-        }
-        if (make_room(s, 1) != 0) {
-            s->pending = id;
-            res->stop = LLM_STOP_CONTEXT;
-            break;
-        }
-        if (eval_tokens(s, &id, 1, NULL, err, errlen) != 0)
-            return -1;
-    }
-    if (s->m->tok && !r.stopped) {
-        int32_t n = tok_stream_flush(&r.stream, s->text, s->text_cap);
-        if (n > 0 && emit)
-            emit(user, s->text, (size_t)n);
-    }
+    res->stop = sample_reply(s, &r, err, errlen);
+    if (res->stop == LLM_STOP_ERROR)
+        return -1;
+    flush_text(&r);
     res->gen_tokens = s->n_gen;
     res->gen_ns = llm_time_ns() - t1;
     res->n_gen_ids = s->n_gen;
