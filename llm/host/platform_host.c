@@ -48,6 +48,12 @@ void *llm_alloc(size_t size, size_t align)
     return p;
 }
 
+/* The C library has one heap and no placement to choose. */
+void *llm_alloc_lasting(size_t size, size_t align)
+{
+    return llm_alloc(size, align);
+}
+
 void llm_free(void *ptr)
 {
     free(ptr);
