@@ -40,23 +40,6 @@ struct llm_session {
     uint32_t text_cap;
 };
 
-void llm_settings_default(struct llm_settings *s)
-{
-    sampler_params p;
-    sampler_params_default(&p);
-    s->sampling.temperature = p.temperature;
-    s->sampling.top_k = p.top_k;
-    s->sampling.top_p = p.top_p;
-    s->sampling.min_p = p.min_p;
-    s->sampling.repeat_penalty = p.repeat_penalty;
-    s->sampling.repeat_last_n = p.repeat_last_n;
-    s->sampling.seed = p.seed;
-    s->max_tokens = 256;
-    s->ctx = 2048;
-    s->chat = 0;
-    s->system_prompt = NULL;
-}
-
 /* End-of-generation ids, as llama.cpp gathers them: EOS and the vocabulary's
  * end-of-text / end-of-turn control tokens (a base model may end a text with
  * <|endoftext|> although its EOS is <|im_end|>). */
@@ -78,12 +61,9 @@ static void find_eog(llm_session *s)
 
 llm_session *llm_session_create(llm_model *m, const struct llm_settings *set, char *err, size_t errlen)
 {
-    /* Both bounds keep the buffers below 2^31 bytes on 32-bit machines. */
-    if (set->ctx <= 0 || set->ctx > (int32_t)LLM_MAX_CTX || set->max_tokens < 0 ||
-        set->max_tokens > (int32_t)LLM_MAX_NEW_TOKENS) {
-        snprintf(err, errlen, "context and token limit must be within 1..%u and 0..%u", LLM_MAX_CTX, LLM_MAX_NEW_TOKENS);
+    /* The ranges also keep the buffers below 2^31 bytes on 32-bit machines. */
+    if (llm_settings_check(set, err, errlen) != 0)
         return NULL;
-    }
     if (set->chat && !m->tok) {
         snprintf(err, errlen, "chat needs a model with a tokenizer");
         return NULL;
@@ -96,13 +76,18 @@ llm_session *llm_session_create(llm_model *m, const struct llm_settings *set, ch
     memset(s, 0, sizeof *s);
     s->m = m;
     s->set = *set;
-    uint32_t ctx = (uint32_t)set->ctx, maxgen = (uint32_t)set->max_tokens + 1;
+    if (s->set.max_tokens < 0)
+        s->set.max_tokens = set->ctx;
+    if (s->set.sampling.repeat_last_n < 0)
+        s->set.sampling.repeat_last_n = set->ctx;
+    uint32_t ctx = (uint32_t)set->ctx, maxgen = (uint32_t)s->set.max_tokens + 1;
     if (model_state_init(&s->st, m, ctx, err, errlen) != 0) {
         llm_free(s);
         return NULL;
     }
-    sampler_params p = { set->sampling.temperature, set->sampling.top_k, set->sampling.top_p, set->sampling.min_p,
-                         set->sampling.repeat_penalty, set->sampling.repeat_last_n, set->sampling.seed };
+    const struct llm_sampling *sp = &s->set.sampling;
+    sampler_params p = { sp->temperature, sp->top_k, sp->top_p, sp->min_p, sp->repeat_penalty, sp->repeat_last_n,
+                         sp->seed };
     s->smp = sampler_create(&p, (int)m->cfg.n_vocab);
     s->hist = llm_alloc(sizeof(int32_t) * ctx, 8);
     s->prompt_ids = llm_alloc(sizeof(int32_t) * (ctx + 1), 8);

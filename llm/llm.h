@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "settings.h"
+
 typedef struct llm_model llm_model;
 typedef struct llm_session llm_session;
 
@@ -62,17 +64,23 @@ struct llm_settings {
     const char *system_prompt; /* chat only; NULL = the template's default */
 };
 
-/* llama.cpp's defaults: temp 0.8, top-k 40, top-p 0.95, min-p 0.05, repeat
- * penalty 1.0 over 64 tokens, seed 0; 256 tokens; ctx 2048; raw completion. */
+/* The defaults of llm_session_settings (settings.h), llama.cpp's: temp 0.8,
+ * top-k 40, top-p 0.95, min-p 0.05, repeat penalty 1.0 over 64 tokens, seed
+ * 0; 256 tokens; ctx 2048; raw completion. */
 void llm_settings_default(struct llm_settings *s);
+
+/* 0 when every value is within its row's range of llm_session_settings,
+ * else -1 with err naming the first one that is not. */
+int llm_settings_check(const struct llm_settings *s, char *err, size_t errlen);
 
 /* Bytes of KV cache a session of this shape and context allocates (what
  * llm_session_create needs beyond the model), so a caller can check memory
  * before loading anything. */
 uint64_t llm_kv_cache_bytes(uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim);
 
-/* ctx and max_tokens must be within 1..2^20 and 0..2^20. The KV cache for
- * ctx positions is allocated here: a clear error if memory does not suffice. */
+/* The settings must pass llm_settings_check; max_tokens and repeat_last_n
+ * -1 stand for the context length. The KV cache for ctx positions is
+ * allocated here: a clear error if memory does not suffice. */
 llm_session *llm_session_create(llm_model *m, const struct llm_settings *s,
                                 char *err, size_t errlen);
 void llm_session_free(llm_session *s);

@@ -76,7 +76,7 @@ static int check_memory(const char *name, const struct model_header *h, uint32_t
 {
     struct heap_stats hs;
     heap_get_stats(&hs);
-    uint32_t ctx = (uint32_t)ai_settings()->ctx;
+    uint32_t ctx = (uint32_t)ai_settings()->llm.ctx;
     uint64_t kv = model_header_kv_bytes(h, ctx);
     uint64_t work = 4ull * (2ull * h->n_vocab + 8ull * h->dim + 3ull * h->hidden_dim + 4ull * ctx + 65536) +
                     (uint64_t)TABLE_BYTES_PER_TOKEN * h->n_vocab + TABLE_BYTES_FIXED + h->quant_matrix_bytes;
@@ -215,11 +215,7 @@ llm_session *ai_model_session(void)
     cur.session = NULL;
     struct llm_model_info info;
     llm_model_get_info(cur.model, &info);
-    struct llm_settings set;
-    llm_settings_default(&set);
-    set.sampling = st->sampling;
-    set.max_tokens = st->max_tokens;
-    set.ctx = st->ctx;
+    struct llm_settings set = st->llm;
     set.chat = info.has_chat_template;
     set.system_prompt = st->has_system ? st->system : NULL;
     char err[200];
