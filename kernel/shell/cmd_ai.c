@@ -4,7 +4,6 @@
 #include "shell/command.h"
 #include "shell/lineedit.h"
 #include "shell/shell.h"
-#include "ai/args.h"
 #include "ai/model.h"
 #include "ai/settings.h"
 #include "ai/wrap.h"
@@ -72,18 +71,17 @@ static int answer(llm_session *s, const char *prompt, size_t len)
     return 0;
 }
 
+/* Only spaces and tabs: nothing to ask. */
 static int is_blank(const char *s)
 {
-    while (*s == ' ')
+    while (*s == ' ' || *s == '\t')
         s++;
     return *s == 0;
 }
 
 static int cmd_ai(int argc, char **argv)
 {
-    static char prompt[SHELL_LINE_MAX];
-    int len = ai_join_args(argc, argv, prompt, sizeof prompt); /* the line held them: fits */
-    if (len <= 0 || is_blank(prompt)) {
+    if (argc < 2 || is_blank(argv[1])) {
         kprintf("error: empty prompt (usage: ai PROMPT)\n");
         return -1;
     }
@@ -91,9 +89,9 @@ static int cmd_ai(int argc, char **argv)
     if (!s)
         return -1;
     llm_session_reset(s); /* one answer: no earlier conversation */
-    return answer(s, prompt, (size_t)len);
+    return answer(s, argv[1], strlen(argv[1]));
 }
-SHELL_COMMAND(ai, "ai PROMPT: one answer from the current model", cmd_ai);
+SHELL_TEXT_COMMAND(ai, 0, "ai PROMPT: one answer from the current model", cmd_ai);
 
 static int cmd_chat(int argc, char **argv)
 {

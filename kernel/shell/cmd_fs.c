@@ -91,40 +91,28 @@ static int cmd_cat(int argc, char **argv)
 }
 SHELL_COMMAND(cat, "cat FILE: print a file", cmd_cat);
 
-/* write/append: the words after FILE joined by spaces, plus a newline. */
+/* write/append: the text after FILE as typed (command.h), plus a newline. */
 static int put_text(const char *cmd, int flags, int argc, char **argv)
 {
-    if (argc < 3)
-        return usage(flags & FS_O_APPEND ? "append FILE TEXT..." : "write FILE TEXT...");
-    size_t len = 1;
-    for (int i = 2; i < argc; i++)
-        len += strlen(argv[i]) + 1;
-    char *text = kmalloc(len);
-    if (!text)
-        return fs_err(cmd, FS_ENOMEM);
-    size_t at = 0;
-    for (int i = 2; i < argc; i++) {
-        size_t n = strlen(argv[i]);
-        memcpy(text + at, argv[i], n);
-        at += n;
-        text[at++] = i + 1 < argc ? ' ' : '\n';
-    }
+    if (argc != 3)
+        return usage(flags & FS_O_APPEND ? "append FILE TEXT" : "write FILE TEXT");
     struct fs_file *f;
     int r = fs_open(argv[1], FS_O_WRITE | FS_O_CREATE | flags, &f);
     if (r == 0) {
-        long w = fs_write(f, text, at);
+        long w = fs_write(f, argv[2], strlen(argv[2]));
+        if (w >= 0)
+            w = fs_write(f, "\n", 1);
         fs_close(f);
         r = w < 0 ? (int)w : 0;
     }
-    kfree(text);
     return r ? fs_err(cmd, r) : 0;
 }
 
 static int cmd_write(int argc, char **argv) { return put_text("write", FS_O_TRUNC, argc, argv); }
-SHELL_COMMAND(write, "write FILE TEXT: replace FILE with TEXT and a newline", cmd_write);
+SHELL_TEXT_COMMAND(write, 1, "write FILE TEXT: replace FILE with TEXT and a newline", cmd_write);
 
 static int cmd_append(int argc, char **argv) { return put_text("append", FS_O_APPEND, argc, argv); }
-SHELL_COMMAND(append, "append FILE TEXT: add TEXT and a newline to FILE", cmd_append);
+SHELL_TEXT_COMMAND(append, 1, "append FILE TEXT: add TEXT and a newline to FILE", cmd_append);
 
 static int cmd_rm(int argc, char **argv)
 {

@@ -34,12 +34,10 @@ SHELL_COMMAND(clear, "clear the screen", cmd_clear);
 
 static int cmd_echo(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        kprintf("%s%s", i > 1 ? " " : "", argv[i]);
-    kprintf("\n");
+    kprintf("%s\n", argc > 1 ? argv[1] : "");
     return 0;
 }
-SHELL_COMMAND(echo, "print the arguments", cmd_echo);
+SHELL_TEXT_COMMAND(echo, 0, "echo TEXT: print the text as typed", cmd_echo);
 
 static const char *e820_type_name(uint32_t type)
 {

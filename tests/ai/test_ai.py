@@ -64,6 +64,26 @@ def test_sampled_answer_equals_the_host_program(m, prompt, seed):
     assert words(got.text) == words(want.text)
 
 
+# The prompt is the rest of the line after "ai ", byte for byte.
+VERBATIM_PROMPTS = [
+    'Repeat exactly: "carpe   diem"',
+    "  two leading and two trailing spaces  ",
+    "tab\tseparated\t\twords",
+    'a back\\slash, \\"escaped\\" quotes and a last one\\',
+    ' "   " ',
+]
+
+
+def test_prompts_reach_the_model_verbatim(m):
+    configure(m, temperature=0, show_ids=1, max_tokens=1, ctx=512)
+    use_model(m, SMOLLM)
+    for prompt in VERBATIM_PROMPTS:
+        got = os_answer(m, prompt)
+        want = host_answer(default_model(), prompt, max_tokens=1)
+        assert got.prompt_ids == want.prompt_ids, repr(prompt)
+    configure(m, **SMALL)
+
+
 def test_system_prompt_is_used(m):
     configure(m, temperature=0, show_ids=1, **SMALL)
     use_model(m, SMOLLM)
@@ -74,6 +94,19 @@ def test_system_prompt_is_used(m):
     assert got.prompt_ids == want.prompt_ids
     assert got.gen_ids == want.gen_ids
     assert m.run("system default").strip() == ""
+
+
+def test_system_prompt_reaches_the_model_verbatim(m):
+    configure(m, temperature=0, show_ids=1, max_tokens=1, ctx=512)
+    use_model(m, SMOLLM)
+    system = ' Be "brief".  Very\tbrief, \\ no more. '
+    assert m.run(f"system {system}").strip() == ""
+    assert m.run("system") == system + "\n"
+    got = os_answer(m, "Hi")
+    want = host_answer(default_model(), "Hi", max_tokens=1, extra=("--system", system))
+    assert got.prompt_ids == want.prompt_ids
+    assert m.run("system default").strip() == ""
+    configure(m, **SMALL)
 
 
 def test_vga_shows_the_streamed_answer(m):
@@ -123,6 +156,24 @@ def test_chat_remembers_earlier_turns(m):
     assert (got.prompt_ids, got.gen_ids) == (fresh.prompt_ids, fresh.gen_ids)
     m.write("/bye\r")
     m.wait_for(r"myos> ", 30)
+
+
+def test_chat_turns_reach_the_model_verbatim(m):
+    configure(m, temperature=0, show_ids=1, max_tokens=1, ctx=512)
+    use_model(m, SMOLLM)
+    turns = ['  say "hi"   to\tme \\ ', "a second, \"plain\" turn"]
+    want = host_chat(default_model(), turns, max_tokens=1, ctx=512)
+    m.write("chat\r")
+    m.wait_for(r"you> ", 60)
+    for turn, expected in zip(turns, want):
+        start = len(m.transcript)
+        m.write(turn + "\r")
+        m.wait_for(r"you> ", 600)
+        got = _parse_chat_turn(m.transcript[start:].rpartition("you> ")[0])
+        assert got.prompt_ids == expected.prompt_ids, repr(turn)
+    m.write("/bye\r")
+    m.wait_for(r"myos> ", 30)
+    configure(m, **SMALL)
 
 
 def test_chat_drops_the_oldest_turns_when_the_context_fills(m):
@@ -214,7 +265,7 @@ def test_chat_needs_a_chat_template(m):
 
 @pytest.mark.parametrize("command, message", [
     ("ai", "error: empty prompt"),
-    ('ai "   "', "error: empty prompt"),
+    ("ai  \t  ", "error: empty prompt"),
     ("set foo 1", "error: unknown setting 'foo'"),
     ("set top_p 2", "error: top_p: 2 is out of range (0 to 1)"),
     ("set ctx 8", "error: ctx: 8 is out of range"),
