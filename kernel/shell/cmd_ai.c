@@ -27,18 +27,6 @@ static void print_ids(const char *label, const int32_t *ids, uint32_t n)
     kprintf("\n");
 }
 
-/* Nanoseconds in tenths of a second, for "%u.%u". */
-static uint32_t tenths(uint64_t ns)
-{
-    return (uint32_t)((ns + 50000000) / 100000000);
-}
-
-/* Tokens per second x10, for "%u.%u". */
-static uint32_t rate10(uint32_t tokens, uint64_t ns)
-{
-    return ns ? (uint32_t)(((uint64_t)tokens * 10000000000ull + ns / 2) / ns) : 0;
-}
-
 /* Generates one answer in session s; 0, or -1 after an error line. */
 static int answer(llm_session *s, const char *prompt, size_t len)
 {
@@ -60,10 +48,9 @@ static int answer(llm_session *s, const char *prompt, size_t len)
     /* Fewer positions than this call added: the oldest turns were dropped. */
     if (llm_session_pos(s) < pos_before + r.prompt_tokens + (r.gen_tokens ? r.gen_tokens - 1 : 0))
         kprintf("(context full: the oldest turns were forgotten)\n");
-    uint32_t gen = rate10(r.gen_tokens, r.gen_ns), pt = tenths(r.prompt_ns);
-    kprintf("[%lu tokens | %lu.%lu tok/s | prompt %lu tok in %lu.%lu s]\n", (unsigned long)r.gen_tokens,
-            (unsigned long)(gen / 10), (unsigned long)(gen % 10), (unsigned long)r.prompt_tokens,
-            (unsigned long)(pt / 10), (unsigned long)(pt % 10));
+    double rate = r.gen_ns ? r.gen_tokens * 1e9 / (double)r.gen_ns : 0;
+    kprintf("[%lu tokens | %.1f tok/s | prompt %lu tok in %.1f s]\n", (unsigned long)r.gen_tokens, rate,
+            (unsigned long)r.prompt_tokens, (double)r.prompt_ns / 1e9);
     if (ai_settings()->show_ids) {
         print_ids("prompt_ids", r.prompt_ids, r.n_prompt_ids);
         print_ids("generated_ids", r.gen_ids, r.n_gen_ids);

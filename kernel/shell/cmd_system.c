@@ -116,7 +116,7 @@ static int cmd_cpu(int argc, char **argv)
             (unsigned)cpu_info.model, (unsigned)cpu_info.stepping);
     print_wrapped("features: ", features);
     kprintf("AVX:      %s\n", cpu_info.avx_enabled ? "enabled" : "not available");
-    kprintf("TSC:      %u.%03u MHz\n", (unsigned)(hz / 1000000), (unsigned)(hz / 1000 % 1000));
+    kprintf("TSC:      %.3f MHz\n", (double)hz / 1e6);
     bench_print_kernel_choice();
     return 0;
 }
@@ -127,8 +127,7 @@ static int cmd_uptime(int argc, char **argv)
     (void)argc;
     (void)argv;
     uint64_t ms = uptime_ms();
-    kprintf("up %llu.%03llu s (%llu timer ticks)\n", (unsigned long long)(ms / 1000),
-            (unsigned long long)(ms % 1000), (unsigned long long)timer_ticks());
+    kprintf("up %.3f s (%llu timer ticks)\n", (double)ms / 1e3, (unsigned long long)timer_ticks());
     return 0;
 }
 SHELL_COMMAND(uptime, "time since boot", cmd_uptime);
