@@ -48,9 +48,14 @@ static int answer(llm_session *s, const char *prompt, size_t len)
     /* Fewer positions than this call added: the oldest turns were dropped. */
     if (llm_session_pos(s) < pos_before + r.prompt_tokens + (r.gen_tokens ? r.gen_tokens - 1 : 0))
         kprintf("(context full: the oldest turns were forgotten)\n");
-    double rate = r.gen_ns ? r.gen_tokens * 1e9 / (double)r.gen_ns : 0;
-    kprintf("[%lu tokens | %.1f tok/s | prompt %lu tok in %.1f s]\n", (unsigned long)r.gen_tokens, rate,
-            (unsigned long)r.prompt_tokens, (double)r.prompt_ns / 1e9);
+    if (r.stop == LLM_STOP_CALLBACK && r.prompt_tokens == 0) {
+        /* The engine forgets a prompt stopped before its end: no figures to give. */
+        kprintf("[0 tokens | stopped during the prompt, after %.1f s]\n", (double)r.prompt_ns / 1e9);
+    } else {
+        double rate = r.gen_ns ? r.gen_tokens * 1e9 / (double)r.gen_ns : 0;
+        kprintf("[%lu tokens | %.1f tok/s | prompt %lu tok in %.1f s]\n", (unsigned long)r.gen_tokens,
+                rate, (unsigned long)r.prompt_tokens, (double)r.prompt_ns / 1e9);
+    }
     if (ai_settings()->show_ids) {
         print_ids("prompt_ids", r.prompt_ids, r.n_prompt_ids);
         print_ids("generated_ids", r.gen_ids, r.n_gen_ids);
