@@ -1,6 +1,8 @@
 /* cmd_ai.c: `ai PROMPT` (one answer) and `chat` (a conversation), streamed
  * token by token, word-wrapped, to VGA and serial; Ctrl+C stops at the next
- * token (or the prompt at its next batch). A status line follows each answer. */
+ * token (or the prompt at its next batch). The answer stands out (a marker
+ * glyph, a highlight colour) and a dimmed status line follows it; on serial
+ * only with `set color 1`, so that plain serial output is the text alone. */
 #include "shell/command.h"
 #include "shell/lineedit.h"
 #include "shell/shell.h"
@@ -12,10 +14,22 @@
 
 #define CHAT_PROMPT "you> "
 
-/* The engine's streaming callback: shows the piece, asks to stop on Ctrl+C. */
+/* An answer on its way to the screen. */
+struct shown {
+    struct wrap wrap;
+    int marked; /* the marker is out: text has begun */
+};
+
+/* The engine's streaming callback: shows the piece (the first one after the
+ * marker), asks to stop on Ctrl+C. */
 static int emit(void *user, const char *text, size_t len)
 {
-    wrap_write(user, text, len);
+    struct shown *v = user;
+    if (len && !v->marked) {
+        console_begin_answer();
+        v->marked = 1;
+    }
+    wrap_write(&v->wrap, text, len);
     return console_poll_cancel();
 }
 
@@ -30,17 +44,20 @@ static void print_ids(const char *label, const int32_t *ids, uint32_t n)
 /* Generates one answer in session s; 0, or -1 after an error line. */
 static int answer(llm_session *s, const char *prompt, size_t len)
 {
-    struct wrap w;
+    struct shown v = { .marked = 0 };
     struct llm_result r;
     char err[200];
     uint32_t pos_before = llm_session_pos(s);
-    wrap_begin(&w);
-    int rc = llm_generate(s, prompt, len, emit, &w, &r, err, sizeof err);
-    wrap_end(&w);
+    console_serial_colors(ai_settings()->color);
+    wrap_begin(&v.wrap, CONSOLE_MARKER_COLS);
+    int rc = llm_generate(s, prompt, len, emit, &v, &r, err, sizeof err);
+    wrap_end(&v.wrap);
     if (rc != 0) {
+        console_set_style(CONSOLE_PLAIN);
         kprintf("error: %s\n", err);
         return -1;
     }
+    console_set_style(CONSOLE_DIM);
     if (r.stop == LLM_STOP_CALLBACK)
         kprintf("^C (stopped)\n");
     else if (r.stop == LLM_STOP_CONTEXT)
@@ -56,6 +73,7 @@ static int answer(llm_session *s, const char *prompt, size_t len)
         kprintf("[%lu tokens | %.1f tok/s | prompt %lu tok in %.1f s]\n", (unsigned long)r.gen_tokens,
                 rate, (unsigned long)r.prompt_tokens, (double)r.prompt_ns / 1e9);
     }
+    console_set_style(CONSOLE_PLAIN);
     if (ai_settings()->show_ids) {
         print_ids("prompt_ids", r.prompt_ids, r.n_prompt_ids);
         print_ids("generated_ids", r.gen_ids, r.n_gen_ids);
