@@ -14,6 +14,7 @@ struct ai_settings {
     struct llm_settings llm;          /* the engine's rows; chat and the system
                                          prompt are chosen per session (ai/model.c) */
     int32_t show_ids;                 /* print the token ids after each answer */
+    int32_t color;                    /* answers in ANSI colours on serial too */
     char model[AI_MODEL_NAME_MAX];    /* file in /MODELS, "" = the first one found */
     char system[AI_SYSTEM_MAX];
     int has_system;                   /* 0: the chat template's default */
