@@ -10,7 +10,7 @@
 #include "attention.h"
 
 #include "attention_simd.h"
-#include "matmul/dispatch.h"
+#include "matmul/select.h"
 #include "llm.h"
 #include "ops.h"
 #include "platform.h"
@@ -59,7 +59,7 @@ int kv_cache_init(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, uint32_t
     kv->qfull = llm_alloc(head_dim * sizeof(int32_t), 64);
     kv->dot_hi = llm_alloc(KV_BLOCK * sizeof(int32_t), 64);
     kv->dot_lo = llm_alloc(KV_BLOCK * sizeof(int32_t), 64);
-    kv->simd = (dispatch_cpu_features() & CPU_AVX2) && head_dim % 16 == 0 && head_dim <= 256;
+    kv->simd = (select_cpu_features() & CPU_AVX2) && head_dim % 16 == 0 && head_dim <= 256;
     if (!kv->k || !kv->v || !kv->k_scale || !kv->v_scale || !kv->qh || !kv->ql || !kv->key || !kv->acc_hi ||
         !kv->acc_lo || !kv->score || !kv->w || !kv->qfull || !kv->dot_hi || !kv->dot_lo) {
         kv_cache_free(kv);

@@ -18,7 +18,7 @@
 #include "ops.h"
 #include "platform.h"
 #include "profile.h"
-#include "matmul/repack.h"
+#include "matmul/matmul.h"
 #include "text/tokenizer.h"
 
 /* Generous limits that keep every size below 2^31 elements. */
@@ -61,7 +61,6 @@ float *model_norm(struct llm_model *m, uint32_t i)
 
 void model_release(struct llm_model *m)
 {
-    rq_release_model(m);
     if (m->tok)
         tok_free(m->tok);
     llm_free(m->layers);
