@@ -251,9 +251,3 @@ float *model_forward_batch(const struct llm_model *m, struct model_state *s, con
     matmul(&m->output, s, s->xb, c->dim, 1, s->logits, c->n_vocab);
     return s->logits;
 }
-
-float *model_forward(const struct llm_model *m, struct model_state *s, int32_t token, uint32_t pos,
-                     int want_logits)
-{
-    return model_forward_batch(m, s, &token, 1, pos, want_logits);
-}
