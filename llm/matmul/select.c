@@ -31,6 +31,7 @@ static struct {
     int ready;
     struct select_report report;
     const struct rq_variant *measured[RQ_FORMATS];
+    struct rq_act act; /* the timed activation, kept (it is rarely resized) */
 } st;
 
 static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
@@ -165,20 +166,23 @@ static void activate_measured(void)
     }
 }
 
-/* Activations for timing: any valid vector times the same; pairs for every
- * variant. -1 when out of memory. */
-static int test_activation(struct rq_act *a, uint32_t cols, uint32_t seed)
+/* st.act for timing on `cols` columns: any valid vector times the same;
+ * pairs for every variant. NULL when out of memory. */
+static const struct rq_act *test_activation(uint32_t cols, uint32_t seed)
 {
-    float *x = llm_alloc(cols * sizeof(float), 64);
-    if (!x || rq_act_init(a, cols) != 0) {
-        llm_free(x);
-        return -1;
+    if (cols > st.act.cap) {
+        rq_act_free(&st.act);
+        if (rq_act_init(&st.act, cols) != 0)
+            return NULL;
     }
+    float *x = llm_alloc(cols * sizeof(float), 64);
+    if (!x)
+        return NULL;
     for (uint32_t i = 0; i < cols; i++)
         x[i] = (float)((int32_t)(next(&seed) % 2001) - 1000) * 1e-3f;
-    rq_act_quantize(a, x, cols, 1);
+    rq_act_quantize(&st.act, x, cols, 1);
     llm_free(x);
-    return 0;
+    return &st.act;
 }
 
 /* Checks each variant against the scalar results and times it on format f. */
@@ -189,9 +193,9 @@ static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
     float *ref = llm_alloc(2 * TEST_ROWS * sizeof(float), 64);
     struct qtensor t;
     struct rq_matrix *m = NULL;
-    struct rq_act a = { 0 };
+    const struct rq_act *a = test_activation(TEST_COLS, 777);
     int rc = -1;
-    if (!data || !ref || test_activation(&a, TEST_COLS, 777) != 0) {
+    if (!data || !ref || !a) {
         snprintf(err, errlen, "out of memory measuring the kernels");
         goto out;
     }
@@ -200,11 +204,11 @@ static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
     if (!m)
         goto out;
     float *y = ref + TEST_ROWS;
-    rq_variant_matmul(&rq_variant_scalar, m, &a, 1, ref, 0);
+    rq_variant_matmul(&rq_variant_scalar, m, a, 1, ref, 0);
     for (uint32_t i = 0; i < N_VARIANTS; i++) {
         if (!st.report.v[i].allowed || !variants[i]->fmt[f].group)
             continue;
-        rq_variant_matmul(variants[i], m, &a, 1, y, 0);
+        rq_variant_matmul(variants[i], m, a, 1, y, 0);
         if (memcmp(y, ref, TEST_ROWS * sizeof(float)) != 0) {
             llm_log("kernel %s differs from the scalar results on %s: not used", variants[i]->name,
                     quant_type_name(types[f]));
@@ -218,7 +222,7 @@ static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
         for (uint32_t i = 0; i < N_VARIANTS; i++) {
             if (!st.report.v[i].exact || !variants[i]->fmt[f].group)
                 continue;
-            float ns = measure(variants[i], m, &a, y, budget_ns / ROUNDS);
+            float ns = measure(variants[i], m, a, y, budget_ns / ROUNDS);
             float *kept = &st.report.v[i].ns_per_mac[f];
             if (*kept == 0.0f || ns < *kept)
                 *kept = ns;
@@ -227,7 +231,6 @@ static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
     choose(f);
     rc = 0;
 out:
-    rq_act_free(&a);
     rq_free(m);
     llm_free(data);
     llm_free(ref);
@@ -301,9 +304,9 @@ int select_tune(struct rq_matrix *const *mats, uint32_t n)
     }
     if (!st.ready)
         return -1;
-    struct rq_act a = { 0 };
+    const struct rq_act *a = test_activation(cols, 4242);
     float *y = llm_alloc(rows * sizeof(float), 64);
-    if (!y || test_activation(&a, cols, 4242) != 0) {
+    if (!a || !y) {
         llm_free(y);
         return -1;
     }
@@ -313,11 +316,10 @@ int select_tune(struct rq_matrix *const *mats, uint32_t n)
             if (mats[k]->format == f)
                 macs += (uint64_t)mats[k]->rows * mats[k]->cols;
         if (macs)
-            tune_format(f, mats, n, macs, &a, y);
+            tune_format(f, mats, n, macs, a, y);
     }
     st.report.tuned = 1;
     activate_measured();
-    rq_act_free(&a);
     llm_free(y);
     return 0;
 }
