@@ -88,6 +88,9 @@ def char_to_keys(ch: str) -> list[str]:
     raise ValueError(f"no key for {ch!r}")
 
 
+QEMU_FORBIDDEN_ENV = "MYOS_QEMU_FORBIDDEN"
+
+
 def qemu_command(image: Path, memory_mb: int = 512, cpu: str = "max", accel: str = "tcg",
                  snapshot: bool = True, debug_exit: bool = True,
                  display: bool = False, smp: int = 1) -> list[str]:
@@ -95,6 +98,11 @@ def qemu_command(image: Path, memory_mb: int = 512, cpu: str = "max", accel: str
     serial and monitor wiring, which the caller adds). With several CPUs
     under software emulation, multi-threaded TCG runs each on its own host
     thread (QEMU's default for x86 on x86, made explicit here)."""
+    if os.environ.get(QEMU_FORBIDDEN_ENV):
+        # Set by tests/conftest.py for tests without the `qemu` marker, so
+        # `pytest -m "not qemu"` really runs without booting anything.
+        raise QemuError(f"{os.environ[QEMU_FORBIDDEN_ENV]} boots QEMU but is not marked "
+                        "@pytest.mark.qemu")
     if smp < 1:
         raise ValueError(f"smp must be at least 1, got {smp}")
     accel_arg = accel + (",thread=multi" if accel == "tcg" and smp > 1 else "")
