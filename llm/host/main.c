@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "host/platform_host.h"
-#include "matmul/dispatch.h"
+#include "matmul/select.h"
 #include "llm.h"
 #include "platform.h"
 
@@ -259,7 +259,7 @@ static void describe(llm_model *m)
     fprintf(stderr, "model: %s %s '%s' %s, %u layers, dim %u, %u heads (%u kv), vocab %u, %.1fM params\n",
             info.format, info.arch, info.name, info.quant, info.n_layers, info.dim, info.n_heads, info.n_kv_heads,
             info.n_vocab, info.n_params / 1e6);
-    const struct dispatch_report *kr = dispatch_get_report();
+    const struct select_report *kr = select_get_report();
     fprintf(stderr, "kernels: Q4_1 %s, Q8_0 %s (%s)\n", kr->chosen[RQ_Q4], kr->chosen[RQ_Q8],
             kr->forced ? "forced" : "measured");
 }
@@ -380,7 +380,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "myos-llm: cannot start %ld threads\n", (long)rq.threads);
         return 1;
     }
-    if (rq.kernel && dispatch_force(rq.kernel, err, sizeof err) != 0) {
+    if (rq.kernel && select_force(rq.kernel, err, sizeof err) != 0) {
         fprintf(stderr, "myos-llm: --kernel: %s\n", err);
         return 2;
     }
