@@ -1,6 +1,7 @@
 # MyOS build: `make` builds everything, `make run` boots it, `make test` runs every
-# test, `make bench` measures. Each part keeps its rules in its own fragment
-# (boot/boot.mk, kernel/kernel.mk, llm/llm.mk, tests/tests.mk); this file holds
+# test, `make bench` measures, `make serve` serves the OpenAI API. Each part
+# keeps its rules in its own fragment (boot/boot.mk, kernel/kernel.mk,
+# llm/llm.mk, kernel/net/net.mk, tests/tests.mk); this file holds
 # what they share. Every rule that needs a tool depends on $(SETUP) (order-only),
 # which installs apt packages and the Python venv on a fresh machine.
 SHELL := /bin/bash
@@ -21,7 +22,7 @@ KERNEL_CFLAGS := -m32 -march=i686 -msse -msse2 -mfpmath=sse -ffreestanding -fno-
 HOST_CC := gcc
 HOST_CFLAGS := -std=gnu11 -O2 -g -march=native -ffp-contract=off -Wall -Wextra -Werror
 
-.PHONY: all setup image host run test bench clean
+.PHONY: all setup image host run serve test bench clean
 all: image host
 
 setup: $(SETUP)
@@ -35,6 +36,7 @@ KERNEL_OBJS :=
 include boot/boot.mk
 include kernel/lib/lib.mk
 include kernel/fs/fs.mk
+include kernel/net/net.mk
 include kernel/kernel.mk
 include llm/llm.mk
 include kernel/llm.mk
@@ -48,6 +50,11 @@ host: $(HOST_PROGRAMS)
 
 run: all
 	$(PY) -m myos run
+
+# The OpenAI-compatible API at http://127.0.0.1:$(PORT)/v1 until Ctrl+C.
+PORT ?= 8080
+serve: all
+	$(PY) -m myos serve --port $(PORT)
 
 test: all $(TEST_PROGRAMS)
 	$(PY) -m pytest -q tests

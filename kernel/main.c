@@ -1,6 +1,6 @@
 /* main.c: the boot sequence: CPU tables, console, memory, timers, the other
- * processors, storage, then the shell. Entered from arch/x86/entry.asm with the boot-info pointer from
- * stage 2. */
+ * processors, storage, network, then the shell. Entered from arch/x86/entry.asm
+ * with the boot-info pointer from stage 2. */
 #include <stdint.h>
 #include "boot_info.h"
 #include "arch/x86/cpu.h"
@@ -18,6 +18,7 @@
 #include "drivers/power.h"
 #include "fs/storage.h"
 #include "lib/memory.h"
+#include "net/net_kernel.h"
 #include "lib/string.h"
 #include "shell/shell.h"
 
@@ -98,6 +99,7 @@ void kmain(uint32_t magic, const struct boot_info *info)
             (unsigned)(tsc_hz() / 1000000), (unsigned)boot_info.boot_drive,
             (unsigned)uptime_ms());
     storage_init();
+    net_kernel_init();
     kprintf("Type 'help' for the list of commands.\n");
     shell_run();
 }

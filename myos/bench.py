@@ -1,10 +1,11 @@
 """`make bench` / `python -m myos bench`: the OS's `bench` command in QEMU
-(software emulation) for two CPU models, then the host program against
-llama.cpp (myos.bench_engine), in one run. Writes the emulation section of
+(software emulation) for two CPU models, the OpenAI-compatible API
+(myos.bench_api), then the host program against llama.cpp
+(myos.bench_engine), in one run. Writes the emulation section of
 docs/benchmarks.md (between marker comments; other sections are kept) and
 prints it.
 
-    python -m myos bench [--cpus max,core2duo] [--skip-host]
+    python -m myos bench [--cpus max,core2duo] [--skip-host] [--skip-api] [--api-only]
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import re
 import time
 from pathlib import Path
 
-from . import bench_engine
+from . import bench_api, bench_engine
 from .qemu import Machine
 
 BEGIN, END = "<!-- kernels-tcg: begin -->", "<!-- kernels-tcg: end -->"
@@ -128,12 +129,18 @@ def main(argv=None) -> int:
     ap.add_argument("--cpus", default="max,core2duo", help="QEMU CPU models, comma-separated")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds for one `bench` command")
     ap.add_argument("--skip-host", action="store_true", help="only the QEMU part")
+    ap.add_argument("--skip-api", action="store_true", help="without the OpenAI API's part")
+    ap.add_argument("--api-only", action="store_true", help="only the OpenAI API's part")
     args = ap.parse_args(argv)
+    if args.api_only:
+        return bench_api.main()
     t0 = time.monotonic()
     results = {cpu: run_in_qemu(cpu, args.timeout) for cpu in args.cpus.split(",")}
     text = section(results, time.monotonic() - t0)
     bench_engine.write_doc_section(BEGIN, END, text)
     print(text)
+    if not args.skip_api:
+        bench_api.main()
     return 0 if args.skip_host else bench_engine.main([])
 
 
