@@ -31,7 +31,8 @@ HOST_PROGRAMS += $(MYOS_LLM)
 # no libc headers, and the linked objects need nothing beyond llm/platform.h
 # (no libgcc helpers such as 64-bit division on i386).
 LLM_KCHECK_OBJS := $(LLM_SRCS:%.c=$(BUILD)/kcheck/%.o)
-LLM_KCHECK_ALLOWED := llm_alloc llm_free llm_time_ns llm_log llm_parallel_for llm_parallel_workers memcpy memmove memset memcmp \
+LLM_KCHECK_ALLOWED := llm_alloc llm_alloc_lasting llm_free llm_time_ns llm_log llm_parallel_for llm_parallel_workers \
+	memcpy memmove memset memcmp \
 	strlen strcmp strncmp snprintf vsnprintf expf logf sqrtf powf sinf cosf tanhf floorf fabsf
 $(BUILD)/kcheck/llm/%.o: llm/%.c | $(SETUP)
 	@mkdir -p $(dir $@)

@@ -190,17 +190,19 @@ struct rq_matrix *rq_repack(const struct qtensor *t, char *err, size_t errlen)
     return m;
 }
 
+/* Activation buffers are the engine's shared scratch (dispatch.c keeps them
+ * from one model to the next), hence llm_alloc_lasting. */
 int rq_act_init(struct rq_act *a, uint32_t cap)
 {
     uint32_t blocks = cap / 32 + 1;
     memset(a, 0, sizeof *a);
-    a->q = llm_alloc((size_t)cap * sizeof(int32_t), 64);
-    a->t4 = llm_alloc((size_t)cap * sizeof(int32_t), 64);
-    a->t8 = llm_alloc((size_t)cap * sizeof(int32_t), 64);
-    a->m4 = llm_alloc((size_t)cap / 2 * sizeof(uint32_t) + 4, 64);
-    a->m8 = llm_alloc((size_t)cap / 2 * sizeof(uint32_t) + 4, 64);
-    a->bsum = llm_alloc((size_t)blocks * sizeof(int32_t), 64);
-    a->shift = llm_alloc((size_t)blocks * sizeof(int32_t), 64);
+    a->q = llm_alloc_lasting((size_t)cap * sizeof(int32_t), 64);
+    a->t4 = llm_alloc_lasting((size_t)cap * sizeof(int32_t), 64);
+    a->t8 = llm_alloc_lasting((size_t)cap * sizeof(int32_t), 64);
+    a->m4 = llm_alloc_lasting((size_t)cap / 2 * sizeof(uint32_t) + 4, 64);
+    a->m8 = llm_alloc_lasting((size_t)cap / 2 * sizeof(uint32_t) + 4, 64);
+    a->bsum = llm_alloc_lasting((size_t)blocks * sizeof(int32_t), 64);
+    a->shift = llm_alloc_lasting((size_t)blocks * sizeof(int32_t), 64);
     if (!a->q || !a->t4 || !a->t8 || !a->m4 || !a->m8 || !a->bsum || !a->shift) {
         rq_act_free(a);
         return -1;

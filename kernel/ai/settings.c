@@ -193,13 +193,7 @@ static int write_file(const char *path, const char *text, size_t len)
     struct fs_stat st;
     if (fs_stat(SETTINGS_DIR, &st) == FS_ENOENT)
         fs_mkdir(SETTINGS_DIR);
-    struct fs_file *f;
-    int rc = fs_open(path, FS_O_WRITE | FS_O_CREATE | FS_O_TRUNC, &f);
-    if (rc < 0)
-        return rc;
-    long n = fs_write(f, text, len);
-    rc = fs_close(f);
-    return n < 0 ? (int)n : rc;
+    return fs_write_whole(path, text, len);
 }
 
 static int save(void)

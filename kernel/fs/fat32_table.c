@@ -51,7 +51,7 @@ static int fat_slot(struct fat32 *v, uint32_t cluster, uint8_t **slot)
     return 0;
 }
 
-static int fat_get(struct fat32 *v, uint32_t cluster, uint32_t *value)
+int fat_get(struct fat32 *v, uint32_t cluster, uint32_t *value)
 {
     uint8_t *p;
     int r = fat_slot(v, cluster, &p);

@@ -1,8 +1,9 @@
 # fuzz.mk: libFuzzer targets (clang, AddressSanitizer + UBSan) for the model
-# loaders, the tokenizer and the network stack. Every tests/fuzz/fuzz_*.c
-# becomes a target build/fuzz/fuzz_* linked with the whole engine built with
-# the sanitizers, or for the network's targets (FUZZ_NET_TARGETS) with the
-# stack's portable files and tests/fuzz/net_host.c.
+# loaders, the tokenizer, the FAT32 driver and the network stack. Every
+# tests/fuzz/fuzz_*.c becomes a target build/fuzz/fuzz_* linked with the whole
+# engine built with the sanitizers; fuzz_fat is linked with kernel/fs instead,
+# the network's targets (FUZZ_NET_TARGETS) with the stack's portable files
+# and tests/fuzz/net_host.c.
 # `make test` runs each briefly (tests/fuzz/test_fuzz.py); `make fuzz
 # FUZZ_SECONDS=600` runs each for longer.
 FUZZ_CC := clang
@@ -24,6 +25,13 @@ $(BUILD)/fuzz/obj/llm/%.o: llm/%.c | $(SETUP)
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/common.h $(FUZZ_ENGINE_OBJS) | $(SETUP)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(filter-out %.h,$^) -o $@ -lm
+
+# The FAT32 driver as the host harness builds it (tests/fs/host maps the
+# kernel's lib headers onto libc).
+$(BUILD)/fuzz/fuzz_fat: tests/fuzz/fuzz_fat.c $(FS_CORE_SRCS) $(FS_HEADERS) | $(SETUP)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -O1 -g -Wall $(FUZZ_SAN) -fsanitize=fuzzer -Itests/fs/host -Ikernel \
+		tests/fuzz/fuzz_fat.c $(FS_CORE_SRCS) -o $@
 
 FUZZ_NET_TARGETS := $(addprefix $(BUILD)/fuzz/, fuzz_http fuzz_json fuzz_tcp)
 FUZZ_NET_OBJS := $(NET_CORE_SRCS:%.c=$(BUILD)/fuzz/obj/%.o) $(BUILD)/fuzz/obj/tests/fuzz/net_host.o

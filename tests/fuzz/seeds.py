@@ -1,9 +1,10 @@
 """Seed corpora for the fuzz targets, made from real files: the SmolLM2 GGUF's
 header region (and truncations of it), stories260K.bin, a tiny but complete
 GGUF (myos/tiny_gguf.py: every metadata type, every supported tensor type),
-tiny llama2.c models and tokenizer.bin files; for the network targets, the
-requests the OpenAI client and curl send, and TCP conversations in
-fuzz_tcp.c's script format."""
+tiny llama2.c models and tokenizer.bin files, FAT32 disks made by mformat
+and mcopy (tests/fuzz/fat_seeds.py); for the network targets, the requests
+the OpenAI client and curl send, and TCP conversations in fuzz_tcp.c's
+script format."""
 from __future__ import annotations
 
 import struct
@@ -12,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from myos import tiny_gguf
+from tests.fuzz.fat_seeds import write_fat_seeds
 
 
 def tiny_llama2c(vocab: int, shared: bool = True) -> bytes:
@@ -45,7 +47,7 @@ def tokenizer_bin(vocab: int = 512) -> bytes:
 def write_corpora(root: Path, smollm2: Path, stories260k: Path) -> dict[str, Path]:
     """Seed directories for every target, under root (rebuilt each time)."""
     dirs = {name: root / name for name in ("fuzz_gguf", "fuzz_llama2c", "fuzz_tokenizer_bin", "fuzz_tokenizer",
-                                           "fuzz_http", "fuzz_json", "fuzz_tcp")}
+                                           "fuzz_fat", "fuzz_http", "fuzz_json", "fuzz_tcp")}
     for d in dirs.values():
         d.mkdir(parents=True, exist_ok=True)
 
@@ -84,6 +86,8 @@ def write_corpora(root: Path, smollm2: Path, stories260k: Path) -> dict[str, Pat
     for k, s in enumerate(texts):
         (x / f"text{k}.txt").write_bytes(s.encode())
     (x / "invalid_utf8.bin").write_bytes(b"\xff\xfe\xc3(\xe2\x82 ok \xf0\x9f")
+
+    write_fat_seeds(dirs["fuzz_fat"], root / "fat-work")
     write_net_corpora(dirs)
     return dirs
 
