@@ -36,6 +36,7 @@ static const struct setting table[] = {
     { "max_tokens", K_INT, 1, 65536, AT(max_tokens) },
     { "ctx", K_INT, 16, 32768, AT(ctx) },
     { "show_ids", K_INT, 0, 1, AT(show_ids) },
+    { "color", K_INT, 0, 1, AT(color) },
 };
 #define N_SETTINGS (sizeof table / sizeof table[0])
 

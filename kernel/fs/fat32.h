@@ -81,6 +81,10 @@ int fat_next(struct fat32 *v, uint32_t cluster, uint32_t *next); /* 0 at chain e
 int fat_alloc(struct fat32 *v, uint32_t prev, uint32_t *out);   /* links prev -> new */
 int fat_free_chain(struct fat32 *v, uint32_t first);
 int fat_count_free(struct fat32 *v);
+/* The cached FAT entries from `cluster` on: *entry points at its 4 bytes,
+ * *count entries follow in the same window (valid until the next FAT call
+ * that moves the window; fat_set inside it does not). */
+int fat_window(struct fat32 *v, uint32_t cluster, uint8_t **entry, uint32_t *count);
 int fat_flush(struct fat32 *v);
 int fat_cluster_valid(const struct fat32 *v, uint32_t c);
 

@@ -137,13 +137,17 @@ static int walk_dir(struct walk *w, uint32_t dir)
 static int reclaim_lost(struct walk *w)
 {
     struct fat32 *v = w->v;
-    for (uint32_t c = 2; c < v->clusters + 2; c++) {
-        uint32_t x;
-        int r = fat_get(v, c, &x);
+    for (uint32_t c = 2; c < v->clusters + 2;) {
+        uint8_t *p;
+        uint32_t n;
+        int r = fat_window(v, c, &p, &n);
         if (r != 0)
             return r;
-        if (x != 0 && x != FAT_BAD && !(w->owned[c / 8] & (1u << c % 8))) {
-            r = fat_set(v, c, 0);
+        for (uint32_t end = c + n; c < end; c++, p += 4) {
+            uint32_t x = ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24) & 0x0FFFFFFFu;
+            if (x == 0 || x == FAT_BAD || (w->owned[c / 8] & (1u << c % 8)))
+                continue;
+            r = fat_set(v, c, 0);      /* same window: p stays valid */
             if (r != 0)
                 return r;
             v->free_clusters++;

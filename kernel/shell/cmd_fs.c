@@ -197,35 +197,28 @@ static int cmd_cat(int argc, char **argv)
 }
 SHELL_COMMAND(cat, "cat FILE: print a file", cmd_cat);
 
-/* write/append: the words after FILE joined by spaces, plus a newline; the
- * file holds its old or its new text even if the power fails meanwhile. */
+/* write/append: the text after FILE as typed (command.h), plus a newline;
+ * the file holds its old or its new text even if the power fails meanwhile. */
 static int put_text(const char *cmd, int append, int argc, char **argv)
 {
-    if (argc < 3)
-        return usage(append ? "append FILE TEXT..." : "write FILE TEXT...");
-    size_t len = 1;
-    for (int i = 2; i < argc; i++)
-        len += strlen(argv[i]) + 1;
-    char *text = kmalloc(len);
+    if (argc != 3)
+        return usage(append ? "append FILE TEXT" : "write FILE TEXT");
+    size_t len = strlen(argv[2]);
+    char *text = kmalloc(len + 1);
     if (!text)
         return fs_err(cmd, FS_ENOMEM);
-    size_t at = 0;
-    for (int i = 2; i < argc; i++) {
-        size_t n = strlen(argv[i]);
-        memcpy(text + at, argv[i], n);
-        at += n;
-        text[at++] = i + 1 < argc ? ' ' : '\n';
-    }
-    int r = append ? fs_append_whole(argv[1], text, at) : fs_write_whole(argv[1], text, at);
+    memcpy(text, argv[2], len);
+    text[len] = '\n';
+    int r = append ? fs_append_whole(argv[1], text, len + 1) : fs_write_whole(argv[1], text, len + 1);
     kfree(text);
     return r ? fs_err(cmd, r) : 0;
 }
 
 static int cmd_write(int argc, char **argv) { return put_text("write", 0, argc, argv); }
-SHELL_COMMAND(write, "write FILE TEXT: replace FILE with TEXT and a newline", cmd_write);
+SHELL_TEXT_COMMAND(write, 1, "write FILE TEXT: replace FILE with TEXT and a newline", cmd_write);
 
 static int cmd_append(int argc, char **argv) { return put_text("append", 1, argc, argv); }
-SHELL_COMMAND(append, "append FILE TEXT: add TEXT and a newline to FILE", cmd_append);
+SHELL_TEXT_COMMAND(append, 1, "append FILE TEXT: add TEXT and a newline to FILE", cmd_append);
 
 static int cmd_rm(int argc, char **argv)
 {
@@ -245,13 +238,6 @@ static int cmd_mkdir(int argc, char **argv)
 }
 SHELL_COMMAND(mkdir, "mkdir DIR: create a directory", cmd_mkdir);
 
-/* Bytes as "123.4 MB" (decimal megabytes, like the progress bar). */
-static void print_mb(const char *what, uint64_t bytes)
-{
-    uint64_t d = bytes / 100000;
-    kprintf("%s %llu.%llu MB", what, (unsigned long long)(d / 10), (unsigned long long)(d % 10));
-}
-
 static int cmd_df(int argc, char **argv)
 {
     (void)argv;
@@ -262,11 +248,10 @@ static int cmd_df(int argc, char **argv)
     if (r != 0)
         return fs_err("df", r);
     uint64_t cb = st.cluster_bytes, total = cb * st.total_clusters, free = cb * st.free_clusters;
-    kprintf("FAT32 volume %s: ", st.label[0] ? st.label : "(no label)");
-    print_mb("size", total);
-    print_mb(", used", total - free);
-    print_mb(", free", free);
-    kprintf(" (%llu bytes free, %u-byte clusters)\n", (unsigned long long)free, (unsigned)cb);
+    /* Decimal megabytes, like the progress bar. */
+    kprintf("FAT32 volume %s: size %.1f MB, used %.1f MB, free %.1f MB (%llu bytes free, %u-byte clusters)\n",
+            st.label[0] ? st.label : "(no label)", (double)total / 1e6, (double)(total - free) / 1e6,
+            (double)free / 1e6, (unsigned long long)free, (unsigned)cb);
     return 0;
 }
 SHELL_COMMAND(df, "df: size, used and free space of the volume", cmd_df);
@@ -291,10 +276,9 @@ static int disk_bench(struct ata_drive *d, uint32_t mb)
         kprintf("error: disk: %s\n", d->bd.error);
         return 1;
     }
-    uint32_t rate = ns ? (uint32_t)(bytes * 10000 / ns) : 0;
-    kprintf("%s: read %llu MiB in %llu ms with %s: %u.%u MB/s\n", d->name,
+    kprintf("%s: read %llu MiB in %llu ms with %s: %.1f MB/s\n", d->name,
             (unsigned long long)(bytes >> 20), (unsigned long long)(ns / 1000000),
-            d->dma ? "DMA" : "PIO", rate / 10, rate % 10);
+            d->dma ? "DMA" : "PIO", ns ? (double)bytes * 1e3 / (double)ns : 0.0);
     return 0;
 }
 
@@ -356,8 +340,7 @@ static int cmd_sum(int argc, char **argv)
         fs_progress_finish(&prog);
         return fs_err("sum", r);
     }
-    uint32_t rate = fs_progress_rate10(&prog, size);
-    uint64_t load_ms = (prog.end_ns - prog.start_ns) / 1000000;
+    uint64_t load_ns = prog.end_ns - prog.start_ns;
     uint64_t t0 = timer_ns();
     kprintf("crc32 %08x  %s\n", (unsigned)crc32_update(0, data, size), path);
     if (sha) {
@@ -372,8 +355,8 @@ static int cmd_sum(int argc, char **argv)
         kprintf("  %s\n", path);
     }
     kfree(data);
-    kprintf("%lu bytes loaded in %llu ms (%u.%u MB/s), checksummed in %llu ms\n", (unsigned long)size,
-            (unsigned long long)load_ms, rate / 10, rate % 10,
+    kprintf("%lu bytes loaded in %llu ms (%.1f MB/s), checksummed in %llu ms\n", (unsigned long)size,
+            (unsigned long long)(load_ns / 1000000), load_ns ? (double)size * 1e3 / (double)load_ns : 0.0,
             (unsigned long long)((timer_ns() - t0) / 1000000));
     return 0;
 }

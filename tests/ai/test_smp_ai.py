@@ -2,7 +2,7 @@
 attention heads and the prompt's batches are shared out over the CPUs, and
 the answers still equal build/host/myos-llm's token for token, greedy and
 seeded (the host program with as many threads as the OS has CPUs, and with
-one)."""
+one); Ctrl+C still stops a generation."""
 import pytest
 
 from myos.models import default_model
@@ -49,3 +49,16 @@ def test_seeded_answer_equals_the_host_program(m):
     want = host_answer(default_model(), prompt, temperature=0.8, seed=42, extra=("--threads", str(n)),
                        **SHORT)
     assert (got.prompt_ids, got.gen_ids) == (want.prompt_ids, want.gen_ids)
+
+
+def test_ctrl_c_stops_a_generation(m):
+    n, machine = m
+    configure(machine, temperature=0.8, seed=1, max_tokens=4096, ctx=4096, show_ids=0)
+    use_model(machine, SMOLLM)
+    machine.write("ai Write a very long story about the sea.\r")
+    machine.wait_for(r"the sea\.\r?\n.", 60)  # the first piece of the answer
+    machine.sendkey("ctrl", "c")
+    stopped = machine.wait_for(r"\^C \(stopped\)\r?\n\[(\d+) tokens", 60)
+    assert int(stopped.group(1)) < 4096
+    machine.wait_for(r"myos> ", 10)
+    assert f"CPUs: {n} online" in machine.run("cpu")
