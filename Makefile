@@ -3,12 +3,15 @@
 # keeps its rules in its own fragment (boot/boot.mk, kernel/kernel.mk,
 # llm/llm.mk, kernel/net/net.mk, tests/tests.mk); this file holds
 # what they share. Every rule that needs a tool depends on $(SETUP) (order-only),
-# which installs apt packages and the Python venv on a fresh machine.
+# which installs the build tools, QEMU and the default model on a fresh machine;
+# `make test` and `make bench` add $(TEST_SETUP), the reference packages
+# (myos/bootstrap.py).
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 BUILD := build
 PY := .venv/bin/python
-SETUP := .venv/.requirements-installed
+SETUP := .venv/.run-installed
+TEST_SETUP := .venv/.test-installed
 
 # Freestanding 32-bit code: the kernel and the engine as built into it.
 # SSE2 is the floor (core2duo and newer); wider kernels are chosen at run time.
@@ -25,9 +28,11 @@ HOST_CFLAGS := -std=gnu11 -O2 -g -march=native -ffp-contract=off -Wall -Wextra -
 .PHONY: all setup image host run serve test bench clean
 all: image host
 
-setup: $(SETUP)
-$(SETUP): requirements.txt myos/bootstrap.py
-	python3 -m myos.bootstrap
+setup: $(TEST_SETUP)
+$(SETUP): requirements-run.txt myos/bootstrap.py
+	python3 -m myos.bootstrap run
+$(TEST_SETUP): requirements.txt $(SETUP)
+	python3 -m myos.bootstrap test
 
 HOST_PROGRAMS :=
 TEST_PROGRAMS :=
@@ -56,10 +61,10 @@ PORT ?= 8080
 serve: all
 	$(PY) -m myos serve --port $(PORT)
 
-test: all $(TEST_PROGRAMS)
+test: all $(TEST_PROGRAMS) | $(TEST_SETUP)
 	$(PY) -m pytest -q tests
 
-bench: all
+bench: all | $(TEST_SETUP)
 	$(PY) -m myos bench
 
 clean:

@@ -10,11 +10,11 @@
 #include "attention.h"
 
 #include "attention_simd.h"
-#include "dispatch.h"
+#include "matmul/dispatch.h"
 #include "llm.h"
 #include "ops.h"
 #include "platform.h"
-#include "quant.h"
+#include "matmul/quant.h"
 
 /* Levels of the cached values and of the query (per head vector,
  * symmetric). Measured on SmolLM2 against the reference (which, like

@@ -9,15 +9,14 @@
  * token is not evaluated right away (it is often the final one): it stays
  * `pending` and goes first into the next evaluation.
  */
-#include "chat.h"
+#include "text/chat.h"
+#include "params.h"
 #include "llm.h"
 #include "model.h"
 #include "platform.h"
 #include "sampler.h"
-#include "tokenizer.h"
+#include "text/tokenizer.h"
 
-#define MAX_TURNS 1024
-#define MAX_EOG 8
 
 struct llm_session {
     struct llm_model *m;
@@ -28,9 +27,9 @@ struct llm_session {
     int32_t *hist;               /* the tokens in the KV cache, position order */
     uint32_t n_hist;
     uint32_t n_keep;             /* prefix kept by a context shift */
-    uint32_t turn[MAX_TURNS];    /* hist index where each turn starts */
+    uint32_t turn[LLM_MAX_TURNS];    /* hist index where each turn starts */
     uint32_t n_turns;
-    int32_t eog[MAX_EOG];        /* ids that end generation in any mode */
+    int32_t eog[LLM_MAX_EOG];        /* ids that end generation in any mode */
     uint32_t n_eog;
     int32_t pending;             /* sampled, not yet evaluated; -1 none */
     int last_eot;                /* the last reply ended with an end-of-turn id */
@@ -70,7 +69,7 @@ static void find_eog(llm_session *s)
         return;
     if (tok_eos(tok) >= 0)
         s->eog[s->n_eog++] = tok_eos(tok);
-    for (size_t i = 0; i < sizeof names / sizeof names[0] && s->n_eog < MAX_EOG; i++) {
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && s->n_eog < LLM_MAX_EOG; i++) {
         int32_t id = tok_lookup(tok, names[i]);
         if (id >= 0 && id != tok_eos(tok) && tok_type(tok, id) == TOK_TYPE_CONTROL)
             s->eog[s->n_eog++] = id;
@@ -80,8 +79,9 @@ static void find_eog(llm_session *s)
 llm_session *llm_session_create(llm_model *m, const struct llm_settings *set, char *err, size_t errlen)
 {
     /* Both bounds keep the buffers below 2^31 bytes on 32-bit machines. */
-    if (set->ctx <= 0 || set->ctx > (1 << 20) || set->max_tokens < 0 || set->max_tokens > (1 << 20)) {
-        snprintf(err, errlen, "context and token limit must be within 1..%d and 0..%d", 1 << 20, 1 << 20);
+    if (set->ctx <= 0 || set->ctx > (int32_t)LLM_MAX_CTX || set->max_tokens < 0 ||
+        set->max_tokens > (int32_t)LLM_MAX_NEW_TOKENS) {
+        snprintf(err, errlen, "context and token limit must be within 1..%u and 0..%u", LLM_MAX_CTX, LLM_MAX_NEW_TOKENS);
         return NULL;
     }
     if (set->chat && !m->tok) {
@@ -177,10 +177,10 @@ static int should_stop(const struct stop_poll *p)
 static int forward_tokens(llm_session *s, const int32_t *ids, uint32_t n, uint32_t pos,
                           const struct stop_poll *poll)
 {
-    for (uint32_t i = 0; i < n; i += QUANT_BATCH) {
+    for (uint32_t i = 0; i < n; i += LLM_BATCH) {
         if (i > 0 && should_stop(poll))
             return 1;
-        uint32_t k = n - i < QUANT_BATCH ? n - i : QUANT_BATCH;
+        uint32_t k = n - i < LLM_BATCH ? n - i : LLM_BATCH;
         float *logits = model_forward_batch(s->m, &s->st, ids + i, k, pos + i, i + k == n);
         if (logits)
             s->logits = logits;
@@ -310,12 +310,12 @@ static int run_prompt(llm_session *s, int turn, llm_emit_fn emit, void *user, st
             return -1;
         s->pending = -1;
     }
-    int new_boundary = turn && s->n_turns < MAX_TURNS;
+    int new_boundary = turn && s->n_turns < LLM_MAX_TURNS;
     if (new_boundary)
         s->turn[s->n_turns++] = s->n_hist;
     else if (turn) { /* turn table full: forget the oldest boundary */
-        memmove(s->turn, s->turn + 1, sizeof(uint32_t) * (MAX_TURNS - 1));
-        s->turn[MAX_TURNS - 1] = s->n_hist;
+        memmove(s->turn, s->turn + 1, sizeof(uint32_t) * (LLM_MAX_TURNS - 1));
+        s->turn[LLM_MAX_TURNS - 1] = s->n_hist;
     }
     struct stop_poll poll = { emit, user };
     int rc = eval_tokens(s, s->prompt_ids, s->n_prompt, &poll, err, errlen);

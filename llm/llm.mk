@@ -1,18 +1,40 @@
-# llm.mk: the inference engine. LLM_SRCS are the portable engine files (every
-# llm/*.c, whoever owns it); they build for the host into build/host/llm/ and,
-# as a check that they stay freestanding and 32-bit clean, for the kernel.
-LLM_SRCS := $(sort $(wildcard llm/*.c))
-LLM_HOST_OBJS := $(LLM_SRCS:%.c=$(BUILD)/host/%.o)
-LLM_HOST_PLATFORM := $(BUILD)/host/llm/host/platform_host.o
+# llm.mk: the inference engine. LLM_SRCS are the portable engine files: the
+# story at the top (generate, model, attention, ops, sampler, loading) listed
+# here, each folder's files in its own fragment. They build once for the host
+# (build/host/llm/, linked into myos-llm and the test harnesses) and once for
+# the kernel (kernel/llm.mk, which also checks that they stay freestanding).
+LLM_SRCS := $(addprefix llm/,generate.c model.c attention.c attention_avx2.c ops.c sampler.c \
+	load.c repack_model.c profile.c parallel_check.c)
+include llm/formats/formats.mk
+include llm/text/text.mk
+include llm/matmul/matmul.mk
 # No math builtins: GCC would fold constant calls with its own exact
 # arithmetic and fuse sinf+cosf into glibc's sincosf, while the kernel build
 # (freestanding) calls kernel/lib/math.c every time; the tokens would differ.
 LLM_NO_MATH_BUILTINS := $(foreach f,expf logf powf sinf cosf tanhf,-fno-builtin-$(f))
-LLM_HOST_CFLAGS := $(HOST_CFLAGS) $(LLM_NO_MATH_BUILTINS) -Illm -MMD -MP
 
-$(BUILD)/host/llm/%.o: llm/%.c | $(SETUP)
-	@mkdir -p $(dir $@)
-	$(HOST_CC) $(LLM_HOST_CFLAGS) -c $< -o $@
+# Host builds of the engine, each compiled once into build/VARIANT/llm/ (with
+# the host platform, llm/host/platform_host.c) and linked by whatever needs
+# it: LLM_OBJS_<variant>. host: native, for myos-llm and most harnesses;
+# host32: 32-bit SSE2 floats as in the kernel (size_t is 32-bit there too);
+# san and san32: the same with AddressSanitizer and UBSan.
+LLM_32_CFLAGS := -m32 -msse2 -mfpmath=sse $(filter-out -march=native,$(HOST_CFLAGS))
+LLM_SAN := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
+LLM_VARIANT_CFLAGS_host := $(HOST_CFLAGS)
+LLM_VARIANT_CFLAGS_host32 := $(LLM_32_CFLAGS)
+LLM_VARIANT_CFLAGS_san := $(HOST_CFLAGS) $(LLM_SAN)
+LLM_VARIANT_CFLAGS_san32 := $(LLM_32_CFLAGS) $(LLM_SAN)
+define LLM_VARIANT
+LLM_OBJS_$(1) := $$(LLM_SRCS:%.c=$(BUILD)/$(1)/%.o) $(BUILD)/$(1)/llm/host/platform_host.o
+$(BUILD)/$(1)/llm/%.o: llm/%.c | $$(SETUP)
+	@mkdir -p $$(@D)
+	$$(HOST_CC) $$(LLM_VARIANT_CFLAGS_$(1)) $$(LLM_NO_MATH_BUILTINS) -Illm -MMD -MP -c $$< -o $$@
+-include $$(LLM_OBJS_$(1):.o=.d)
+endef
+$(foreach v,host host32 san san32,$(eval $(call LLM_VARIANT,$(v))))
+# The native objects without the platform, for programs that bring their own.
+LLM_HOST_OBJS := $(filter-out %/platform_host.o,$(LLM_OBJS_host))
+LLM_HOST_PLATFORM := $(BUILD)/host/llm/host/platform_host.o
 
 # Host test harnesses and fuzz targets link $(LLM_HOST_OBJS) $(LLM_HOST_PLATFORM).
 MYOS_LLM := $(BUILD)/host/myos-llm
@@ -27,25 +49,4 @@ $(MYOS_LLM): $(LLM_HOST_OBJS) $(LLM_HOST_PLATFORM) $(BUILD)/host/llm/host/main.o
 	$(HOST_CC) $(HOST_CFLAGS) $^ -o $@ -lm
 HOST_PROGRAMS += $(MYOS_LLM)
 
-# Freestanding check: every engine file compiles with the kernel's flags and
-# no libc headers, and the linked objects need nothing beyond llm/platform.h
-# (no libgcc helpers such as 64-bit division on i386).
-LLM_KCHECK_OBJS := $(LLM_SRCS:%.c=$(BUILD)/kcheck/%.o)
-LLM_KCHECK_ALLOWED := llm_alloc llm_alloc_lasting llm_free llm_time_ns llm_log llm_parallel_for llm_parallel_workers \
-	memcpy memmove memset memcmp \
-	strlen strcmp strncmp snprintf vsnprintf expf logf sqrtf powf sinf cosf tanhf floorf fabsf
-$(BUILD)/kcheck/llm/%.o: llm/%.c | $(SETUP)
-	@mkdir -p $(dir $@)
-	$(KERNEL_CC) $(KERNEL_CFLAGS) -nostdinc -isystem $(shell $(KERNEL_CC) -m32 -print-file-name=include) \
-		-Illm -MMD -MP -c $< -o $@
-$(BUILD)/kcheck/llm.ok: $(LLM_KCHECK_OBJS)
-	ld -m elf_i386 -r -o $(BUILD)/kcheck/llm.o $^
-	@bad=$$(nm -u $(BUILD)/kcheck/llm.o | awk '{print $$2}' | grep -vxF $(foreach s,$(LLM_KCHECK_ALLOWED),-e $(s)) || true); \
-	if [ -n "$$bad" ]; then echo "llm: freestanding build needs symbols outside platform.h: $$bad"; exit 1; fi
-	@touch $@
-
-.PHONY: llm-kernel-check
-llm-kernel-check: $(BUILD)/kcheck/llm.ok
-TEST_PROGRAMS += $(BUILD)/kcheck/llm.ok
-
--include $(LLM_HOST_OBJS:.o=.d) $(LLM_KCHECK_OBJS:.o=.d) $(LLM_HOST_PLATFORM:.o=.d)
+-include $(BUILD)/host/llm/host/main.d

@@ -1,9 +1,9 @@
 /* load.c: llm_load (format detection), llm_model_free and the model summary
  * of llm.h. */
 #include "llm.h"
-#include "loaders.h"
+#include "formats/loaders.h"
 #include "platform.h"
-#include "repack.h"
+#include "matmul/repack.h"
 
 llm_model *llm_load(const void *data, size_t size, const void *tok_data, size_t tok_size, char *err, size_t errlen)
 {

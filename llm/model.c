@@ -6,26 +6,22 @@
  * pos * base^(-2i / rope_dim): GGUF's llama conversions permute Wq/Wk rows so
  * that this is the model's rotation, and llama2.c does the same.
  *
- * Tokens go through in batches (a prompt's, up to QUANT_BATCH): each
+ * Tokens go through in batches (a prompt's, up to LLM_BATCH): each
  * matrix is then read once for the whole batch, and only attention runs
  * token by token, in order, each token seeing the keys stored before it.
  */
 #include "model.h"
+#include "params.h"
 
 #include "attention.h"
 #include "llm.h"
 #include "ops.h"
 #include "platform.h"
 #include "profile.h"
-#include "repack.h"
-#include "tokenizer.h"
+#include "matmul/repack.h"
+#include "text/tokenizer.h"
 
 /* Generous limits that keep every size below 2^31 elements. */
-#define MAX_DIM 16384u
-#define MAX_HIDDEN 65536u
-#define MAX_LAYERS 256u
-#define MAX_HEADS 256u
-#define MAX_VOCAB (1u << 20)
 
 static int bad_config(char *err, size_t errlen, const char *what)
 {
@@ -36,17 +32,17 @@ static int bad_config(char *err, size_t errlen, const char *what)
 int model_alloc(struct llm_model *m, char *err, size_t errlen)
 {
     const struct model_config *c = &m->cfg;
-    if (c->n_layers == 0 || c->n_layers > MAX_LAYERS)
+    if (c->n_layers == 0 || c->n_layers > LLM_MAX_LAYERS)
         return bad_config(err, errlen, "layer count out of range");
-    if (c->dim == 0 || c->dim > MAX_DIM || c->hidden_dim == 0 || c->hidden_dim > MAX_HIDDEN)
+    if (c->dim == 0 || c->dim > LLM_MAX_DIM || c->hidden_dim == 0 || c->hidden_dim > LLM_MAX_HIDDEN)
         return bad_config(err, errlen, "embedding or feed-forward size out of range");
-    if (c->n_heads == 0 || c->n_heads > MAX_HEADS || c->n_kv_heads == 0 || c->n_heads % c->n_kv_heads != 0)
+    if (c->n_heads == 0 || c->n_heads > LLM_MAX_HEADS || c->n_kv_heads == 0 || c->n_heads % c->n_kv_heads != 0)
         return bad_config(err, errlen, "head counts inconsistent");
-    if (c->head_dim == 0 || c->head_dim % 2 != 0 || c->head_dim * c->n_heads > MAX_DIM)
+    if (c->head_dim == 0 || c->head_dim % 2 != 0 || c->head_dim * c->n_heads > LLM_MAX_DIM)
         return bad_config(err, errlen, "head size must be even and fit the embedding");
     if (c->rope_dim == 0 || c->rope_dim % 2 != 0 || c->rope_dim > c->head_dim)
         return bad_config(err, errlen, "rope dimension out of range");
-    if (c->n_vocab == 0 || c->n_vocab > MAX_VOCAB)
+    if (c->n_vocab == 0 || c->n_vocab > LLM_MAX_VOCAB)
         return bad_config(err, errlen, "vocabulary size out of range");
     if (!(c->rms_eps > 0.0f && c->rms_eps < 1.0f) || !(c->rope_base > 1.0f && c->rope_base < 1e12f))
         return bad_config(err, errlen, "rms epsilon or rope base out of range");
@@ -92,17 +88,17 @@ int model_state_init(struct model_state *s, const struct llm_model *m, uint32_t 
         return -1;
     }
     /* One vector per token of a batch: a few hundred KiB for SmolLM2. */
-    s->x = llm_alloc(sizeof(float) * c->dim * QUANT_BATCH, 32);
-    s->xb = llm_alloc(sizeof(float) * wide * QUANT_BATCH, 32);
-    s->xb2 = llm_alloc(sizeof(float) * c->dim * QUANT_BATCH, 32);
-    s->hb = llm_alloc(sizeof(float) * c->hidden_dim * QUANT_BATCH, 32);
-    s->hb2 = llm_alloc(sizeof(float) * c->hidden_dim * QUANT_BATCH, 32);
-    s->q = llm_alloc(sizeof(float) * q_dim * QUANT_BATCH, 32);
-    s->k = llm_alloc(sizeof(float) * kv_dim * QUANT_BATCH, 32);
-    s->v = llm_alloc(sizeof(float) * kv_dim * QUANT_BATCH, 32);
+    s->x = llm_alloc(sizeof(float) * c->dim * LLM_BATCH, 32);
+    s->xb = llm_alloc(sizeof(float) * wide * LLM_BATCH, 32);
+    s->xb2 = llm_alloc(sizeof(float) * c->dim * LLM_BATCH, 32);
+    s->hb = llm_alloc(sizeof(float) * c->hidden_dim * LLM_BATCH, 32);
+    s->hb2 = llm_alloc(sizeof(float) * c->hidden_dim * LLM_BATCH, 32);
+    s->q = llm_alloc(sizeof(float) * q_dim * LLM_BATCH, 32);
+    s->k = llm_alloc(sizeof(float) * kv_dim * LLM_BATCH, 32);
+    s->v = llm_alloc(sizeof(float) * kv_dim * LLM_BATCH, 32);
     s->logits = llm_alloc(sizeof(float) * c->n_vocab, 32);
-    s->rope_cos = llm_alloc(sizeof(float) * c->rope_dim / 2 * QUANT_BATCH, 32);
-    s->rope_sin = llm_alloc(sizeof(float) * c->rope_dim / 2 * QUANT_BATCH, 32);
+    s->rope_cos = llm_alloc(sizeof(float) * c->rope_dim / 2 * LLM_BATCH, 32);
+    s->rope_sin = llm_alloc(sizeof(float) * c->rope_dim / 2 * LLM_BATCH, 32);
     s->inv_freq = llm_alloc(sizeof(float) * c->rope_dim / 2, 32);
     s->qa = llm_alloc(sizeof(struct qact_block) * (wide / QK + 1), 32);
     if (!s->x || !s->xb || !s->xb2 || !s->hb || !s->hb2 || !s->q || !s->k || !s->v || !s->logits ||
@@ -240,7 +236,7 @@ float *model_forward_batch(const struct llm_model *m, struct model_state *s, con
     const struct model_config *c = &m->cfg;
     uint32_t q_dim = c->n_heads * c->head_dim;
     uint32_t wide = c->dim > q_dim ? c->dim : q_dim;
-    if (n == 0 || n > QUANT_BATCH)
+    if (n == 0 || n > LLM_BATCH)
         return NULL;
     for (uint32_t t = 0; t < n; t++)
         quant_dequant_row(&m->tok_embd, (uint32_t)tokens[t], s->x + t * c->dim);

@@ -9,10 +9,11 @@
 #define LLM_MODEL_H
 
 #include <stddef.h>
+#include "params.h"
 #include <stdint.h>
 
 #include "attention.h"
-#include "quant.h"
+#include "matmul/quant.h"
 
 struct tokenizer;
 
@@ -54,7 +55,7 @@ void model_release(struct llm_model *m);
 
 struct model_state {
     uint32_t ctx;
-    /* Per token of a batch (QUANT_BATCH vectors each), except logits. */
+    /* Per token of a batch (LLM_BATCH vectors each), except logits. */
     float *x, *xb, *xb2, *hb, *hb2, *q, *k, *v, *logits;
     float *rope_cos, *rope_sin;  /* the batch positions' rotations, rope_dim / 2 each */
     float *inv_freq;             /* per pair */
@@ -73,7 +74,7 @@ void model_state_free(struct model_state *s);
  * logits (cfg.n_vocab), or NULL without computing them when want_logits is 0. */
 float *model_forward(const struct llm_model *m, struct model_state *s, int32_t token, uint32_t pos,
                      int want_logits);
-/* Runs tokens[0..n-1] (1 <= n <= QUANT_BATCH, else NULL) at positions pos0,
+/* Runs tokens[0..n-1] (1 <= n <= LLM_BATCH, else NULL) at positions pos0,
  * pos0 + 1, ... (pos0 + n <= s->ctx): the same results as n model_forward
  * calls in order, with each weight matrix read once for the batch. Logits,
  * when wanted, are the last token's. */

@@ -3,7 +3,8 @@
  * Norms, the token embedding (read row by row) and other types stay as they
  * are in the file.
  */
-#include "dispatch.h"
+#include "matmul/dispatch.h"
+#include "params.h"
 #include "model.h"
 #include "platform.h"
 
@@ -56,7 +57,7 @@ int rq_repack_model(struct llm_model *m, char *err, size_t errlen)
     uint32_t widest = c->dim > c->hidden_dim ? c->dim : c->hidden_dim;
     if (c->n_heads * c->head_dim > widest)
         widest = c->n_heads * c->head_dim;
-    if (dispatch_init(3, err, errlen) != 0 || dispatch_reserve(widest, err, errlen) != 0)
+    if (dispatch_init(LLM_SELECT_BUDGET_MS, err, errlen) != 0 || dispatch_reserve(widest, err, errlen) != 0)
         return -1;
     struct repack_ctx ctx = { err, errlen, 0, NULL, 0 };
     for_each_matrix(m, repack_one, &ctx);

@@ -3,6 +3,7 @@
  * order so myos/reference_samplers.py can reproduce it bit for bit.
  */
 #include "sampler.h"
+#include "params.h"
 
 #include "platform.h"
 
@@ -99,11 +100,10 @@ static float exp_neg(float x)
 
 /* Far beyond any real vocabulary, and small enough that the buffer sizes
  * below cannot overflow a 32-bit size_t. */
-#define SAMPLER_MAX_VOCAB (1 << 24)
 
 sampler *sampler_create(const sampler_params *p, int n_vocab)
 {
-    if (n_vocab <= 0 || n_vocab > SAMPLER_MAX_VOCAB)
+    if (n_vocab <= 0 || n_vocab > (int)LLM_MAX_VOCAB)
         return NULL;
     sampler *s = llm_alloc(sizeof *s, 16);
     if (!s)

@@ -24,7 +24,7 @@ SMP_BEGIN, SMP_END = "<!-- smp-tcg: begin -->", "<!-- smp-tcg: end -->"
 TARGETS = {"max": (15.0, 40.0), "core2duo": (3.0, None)}  # generation, prompt tok/s
 
 NOTES = """\
-How the kernels work (llm/repack.h has the full recipe): weights are repacked at load time into
+How the kernels work (llm/matmul/repack.h has the full recipe): weights are repacked at load time into
 groups of 8 rows, one 32-bit lane per row, Q4_1 keeping its nibbles with its block scales turned
 into integers (14-bit integer weights per row), Q8_0 keeping its bytes with 11-bit integer block
 scales; activations become 12-bit integers with one power-of-two step per block of 32. Every

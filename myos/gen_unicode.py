@@ -1,4 +1,4 @@
-"""Generates llm/unicode_tables.c/.h: Unicode character classes for the tokenizer.
+"""Generates llm/text/unicode_tables.c/.h: Unicode character classes for the tokenizer.
 
 The pre-tokenizer regexes of BPE vocabularies use \\p{L}, \\p{N}, \\s and friends.
 Instead of hand-writing those classes, this script derives them from Python's
@@ -75,7 +75,7 @@ def render() -> tuple[str, str]:
     c = [header_note,
          "/* unicode_tables.c: range table behind unicode_class(). Each entry is\n"
          " * (first code point << 8) | flags of a run that lasts until the next entry. */\n",
-         '#include "unicode_tables.h"\n\n',
+         '#include "text/unicode_tables.h"\n\n',
          f"static const uint32_t unicode_runs[{len(table)}] = {{\n"]
     line = "   "
     for first, f in table:
@@ -116,7 +116,7 @@ def main() -> int:
     ap.add_argument("--check", action="store_true", help="only verify the committed files")
     args = ap.parse_args()
     h_text, c_text = render()
-    targets = {ROOT / "llm" / "unicode_tables.h": h_text, ROOT / "llm" / "unicode_tables.c": c_text}
+    targets = {ROOT / "llm" / "text" / "unicode_tables.h": h_text, ROOT / "llm" / "text" / "unicode_tables.c": c_text}
     stale = [p for p, t in targets.items() if not p.exists() or p.read_text() != t]
     if args.check:
         for p in stale:

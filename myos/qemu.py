@@ -88,6 +88,9 @@ def char_to_keys(ch: str) -> list[str]:
     raise ValueError(f"no key for {ch!r}")
 
 
+QEMU_FORBIDDEN_ENV = "MYOS_QEMU_FORBIDDEN"
+
+
 def network_args(forward: tuple[int, int] | None = None) -> list[str]:
     """QEMU's user network with the e1000 card MyOS drives, restricted: the
     guest reaches QEMU's virtual gateway (DHCP, ping) and nothing beyond;
@@ -105,6 +108,11 @@ def qemu_command(image: Path, memory_mb: int = 512, cpu: str = "max", accel: str
     the serial and monitor wiring, which the caller adds). With several CPUs
     under software emulation, multi-threaded TCG runs each on its own host
     thread (QEMU's default for x86 on x86, made explicit here)."""
+    if os.environ.get(QEMU_FORBIDDEN_ENV):
+        # Set by tests/conftest.py for tests without the `qemu` marker, so
+        # `pytest -m "not qemu"` really runs without booting anything.
+        raise QemuError(f"{os.environ[QEMU_FORBIDDEN_ENV]} boots QEMU but is not marked "
+                        "@pytest.mark.qemu")
     if smp < 1:
         raise ValueError(f"smp must be at least 1, got {smp}")
     accel_arg = accel + (",thread=multi" if accel == "tcg" and smp > 1 else "")

@@ -1,11 +1,26 @@
 """Shared pytest fixtures: project paths and model files. Each area keeps its own
-fixtures (e.g. a booted QEMU machine) in tests/<area>/conftest.py."""
+fixtures (e.g. a booted QEMU machine) in tests/<area>/conftest.py.
+
+Every test that boots MyOS carries the `qemu` marker (pytest.ini), so that
+`pytest -m "not qemu"` runs the host tests alone; a test without it that
+tries to start QEMU (itself or through `python -m myos`) fails."""
+import os
 from pathlib import Path
 
 import pytest
 
 from myos import BUILD, ROOT
 from myos.models import default_model, stories260k
+from myos.qemu import QEMU_FORBIDDEN_ENV
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # Runs before the item's fixtures, module-scoped machines included.
+    if item.get_closest_marker("qemu"):
+        os.environ.pop(QEMU_FORBIDDEN_ENV, None)
+    else:
+        os.environ[QEMU_FORBIDDEN_ENV] = item.nodeid
 
 
 @pytest.fixture(scope="session")

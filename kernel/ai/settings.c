@@ -224,13 +224,26 @@ static int report_save(int rc)
     return 0;
 }
 
-/* Reads a small text file into a new NUL-terminated buffer; NULL if absent. */
+/* Reads a small text file into a new NUL-terminated buffer; NULL if it is
+ * absent, or if it is there but unreadable or empty, which is said in one
+ * line: a saved file that comes back empty (a damaged disk) must not pass
+ * silently for "nothing saved". */
 static char *read_text(const char *path)
 {
     void *data;
     size_t size;
-    if (fs_read_whole(path, 16, &data, &size, NULL, NULL) < 0)
+    int rc = fs_read_whole(path, 16, &data, &size, NULL, NULL);
+    if (rc == FS_ENOENT)
         return NULL;
+    if (rc < 0) {
+        kprintf("warning: %s is unreadable (%s): using the defaults\n", path, fs_error_message(rc));
+        return NULL;
+    }
+    if (size == 0) {
+        kfree(data);
+        kprintf("warning: %s is empty: using the defaults\n", path);
+        return NULL;
+    }
     char *text = kmalloc(size + 1);
     if (text) {
         memcpy(text, data, size);

@@ -9,10 +9,10 @@
 #include "ai/model.h"
 #include "arch/x86/parallel.h"
 #include "arch/x86/timer.h"
-#include "dispatch.h"
+#include "matmul/dispatch.h"
 #include "parallel_check.h"
 #include "profile.h"
-#include "repack.h"
+#include "matmul/repack.h"
 #include "drivers/console.h"
 #include "lib/string.h"
 
@@ -30,7 +30,7 @@ static const char bench_text[] =
 void bench_print_kernel_choice(void)
 {
     char err[160];
-    if (dispatch_init(5, err, sizeof err) != 0) {
+    if (dispatch_init(LLM_SELECT_BUDGET_MS, err, sizeof err) != 0) {
         kprintf("kernels:  %s\n", err);
         return;
     }

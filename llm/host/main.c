@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dispatch.h"
+#include "matmul/dispatch.h"
 #include "host/platform_host.h"
 #include "llm.h"
 #include "platform.h"

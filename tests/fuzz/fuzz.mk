@@ -18,11 +18,11 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/
 FUZZ_ENGINE_OBJS := $(LLM_SRCS:%.c=$(BUILD)/fuzz/obj/%.o) $(BUILD)/fuzz/obj/llm/host/platform_host.o
 TEST_PROGRAMS += $(FUZZ_TARGETS)
 
-$(BUILD)/fuzz/obj/llm/%.o: llm/%.c | $(SETUP)
+$(BUILD)/fuzz/obj/llm/%.o: llm/%.c | $(TEST_SETUP)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/common.h $(FUZZ_ENGINE_OBJS) | $(SETUP)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/common.h $(FUZZ_ENGINE_OBJS) | $(TEST_SETUP)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(filter-out %.h,$^) -o $@ -lm
 

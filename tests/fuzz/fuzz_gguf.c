@@ -1,7 +1,7 @@
-/* fuzz_gguf.c: libFuzzer target for the GGUF reader (llm/gguf.c) and the GGUF
+/* fuzz_gguf.c: libFuzzer target for the GGUF reader (llm/formats/gguf.c) and the GGUF
  * model loader behind llm_load (config, tensor mapping, tokenizer). */
 #include "common.h"
-#include "gguf.h"
+#include "formats/gguf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -9,7 +9,7 @@
 
 #include "common.h"
 #include "model.h"
-#include "tokenizer.h"
+#include "text/tokenizer.h"
 
 static llm_model *model;
 static int has_byte[256]; /* the vocabulary has the byte-level token of this byte */

@@ -1,4 +1,4 @@
-# chat.mk: host harness for tests/llm/test_chat.py (llm/chat.c with a real
+# chat.mk: host harness for tests/llm/test_chat.py (llm/text/chat.c with a real
 # GGUF tokenizer, so it links the whole engine).
 CHAT_HARNESS := $(BUILD)/tests/chat_harness
 TEST_PROGRAMS += $(CHAT_HARNESS)

@@ -1,4 +1,4 @@
-/* chat_harness.c: drives llm/chat.c from tests/llm/test_chat.py with the
+/* chat_harness.c: drives llm/text/chat.c from tests/llm/test_chat.py with the
  * tokenizer and chat template of a real GGUF file.
  *
  * usage: chat_harness MODEL.gguf [TEMPLATE_FILE]
@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chat.h"
-#include "gguf.h"
-#include "tokenizer.h"
+#include "text/chat.h"
+#include "formats/gguf.h"
+#include "text/tokenizer.h"
 #include "harness_file.h"
 
 static void die(const char *what)

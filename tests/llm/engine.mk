@@ -22,19 +22,10 @@ $(SESSION_HARNESS): tests/llm/session_harness.c $(LLM_HOST_OBJS) $(LLM_HOST_PLAT
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -Illm $^ -o $@ -lm
 
-$(LOADER_HARNESS): tests/llm/loader_harness.c $(LLM_SRCS) llm/host/platform_host.c $(wildcard llm/*.h) | $(SETUP)
-	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -Illm \
-		tests/llm/loader_harness.c $(LLM_SRCS) llm/host/platform_host.c -o $@ -lm
-
-$(LOADER_HARNESS32): tests/llm/loader_harness.c $(LLM_SRCS) llm/host/platform_host.c $(wildcard llm/*.h) | $(SETUP)
-	@mkdir -p $(dir $@)
-	$(HOST_CC) -m32 -msse2 -mfpmath=sse $(filter-out -march=native,$(HOST_CFLAGS)) -O1 \
-		-fsanitize=address,undefined -fno-sanitize-recover=all -Illm \
-		tests/llm/loader_harness.c $(LLM_SRCS) llm/host/platform_host.c -o $@ -lm
-
+$(LOADER_HARNESS): tests/llm/loader_harness.c $(LLM_OBJS_san) | $(SETUP)
+	$(HOST_CC) $(LLM_VARIANT_CFLAGS_san) -Illm $^ -o $@ -lm
+$(LOADER_HARNESS32): tests/llm/loader_harness.c $(LLM_OBJS_san32) | $(SETUP)
+	$(HOST_CC) $(LLM_VARIANT_CFLAGS_san32) -Illm $^ -o $@ -lm
 # The forward pass as the kernel runs it: 32-bit, SSE2 floats.
-$(FORWARD_HARNESS32): tests/llm/forward_harness.c $(LLM_SRCS) llm/host/platform_host.c $(wildcard llm/*.h) | $(SETUP)
-	@mkdir -p $(dir $@)
-	$(HOST_CC) -m32 -msse2 -mfpmath=sse $(filter-out -march=native,$(HOST_CFLAGS)) -Illm \
-		tests/llm/forward_harness.c $(LLM_SRCS) llm/host/platform_host.c -o $@ -lm
+$(FORWARD_HARNESS32): tests/llm/forward_harness.c $(LLM_OBJS_host32) | $(SETUP)
+	$(HOST_CC) $(LLM_VARIANT_CFLAGS_host32) -Illm $^ -o $@ -lm

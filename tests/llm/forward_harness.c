@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dispatch.h"
+#include "matmul/dispatch.h"
 #include "llm.h"
 #include "platform.h"
 #include "harness_file.h"

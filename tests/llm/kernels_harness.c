@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dispatch.h"
+#include "matmul/dispatch.h"
 #include "platform.h"
 
 static uint32_t rng = 1;
@@ -79,7 +79,7 @@ static struct rq_matrix *repack_or_die(const struct qtensor *t)
 static void reserve_or_die(uint32_t cols)
 {
     char err[160];
-    if (dispatch_reserve(cols, err, sizeof err) != 0 || dispatch_init(5, err, sizeof err) != 0) {
+    if (dispatch_reserve(cols, err, sizeof err) != 0 || dispatch_init(LLM_SELECT_BUDGET_MS, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
         exit(1);
     }

@@ -1,4 +1,4 @@
-/* quant_harness.c: drives llm/quant.c for tests/llm/test_quant.py.
+/* quant_harness.c: drives llm/matmul/quant.c for tests/llm/test_quant.py.
  *
  *   quant_harness dequant TYPE N     stdin: the blocks of N values; stdout: N float32
  *   quant_harness matvec TYPE ROWS COLS   stdin: ROWS rows of blocks, then COLS float32
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "quant.h"
+#include "matmul/quant.h"
 
 static void *read_all(size_t n)
 {

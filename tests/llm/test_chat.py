@@ -1,4 +1,4 @@
-"""llm/chat.c against the real thing: the GGUF's own Jinja chat template
+"""llm/text/chat.c against the real thing: the GGUF's own Jinja chat template
 rendered with jinja2 and tokenized by llama.cpp's tokenizer (control tokens
 parsed), through the host harness build/tests/chat_harness."""
 import subprocess

@@ -1,5 +1,5 @@
-"""The repacked integer matrix-vector kernels (llm/repack.c, llm/kernels_*.c,
-llm/dispatch.c) through build/tests/kernels_harness: every variant equals the
+"""The repacked integer matrix-vector kernels (llm/matmul/repack.c, llm/matmul/kernels_*.c,
+llm/matmul/dispatch.c) through build/tests/kernels_harness: every variant equals the
 scalar reference bit for bit, and the recipe stays close to the float product
 of the dequantized weights on the real model's matrices."""
 import subprocess

@@ -1,4 +1,4 @@
-"""llm/quant.c against the gguf package: dequantization of random blocks of
+"""llm/matmul/quant.c against the gguf package: dequantization of random blocks of
 every supported type (bit-exact), activation quantization, f32->f16, and the
 integer matrix-vector kernels against float math within the error the 16-bit
 activation blocks can introduce."""

@@ -1,4 +1,4 @@
-"""llm/tokenizer.c against two independent references.
+"""llm/text/tokenizer.c against two independent references.
 
 GPT-2 byte-level BPE: the SmolLM2 GGUF loaded through the engine (llm_load),
 compared with the HF `tokenizers` library built from the same GGUF's vocab and
@@ -295,7 +295,7 @@ PRE_TOKENIZERS = {
         split(r"[0-9][0-9][0-9]"), byte_level(False)]),
 }
 
-# Every tokenizer.ggml.pre name llm/tokenizer_pre.c accepts, with its family.
+# Every tokenizer.ggml.pre name llm/text/tokenizer_pre.c accepts, with its family.
 PRE_NAMES = {
     "default": "default",
     **dict.fromkeys(["gpt-2", "phi-2", "roberta-bpe", "jina-es", "mpt", "olmo", "jais"], "gpt-2"),

@@ -1,4 +1,4 @@
-/* tok_harness.c: drives llm/tokenizer.c for tests/llm/test_tokenizer.py.
+/* tok_harness.c: drives llm/text/tokenizer.c for tests/llm/test_tokenizer.py.
  *
  * usage: tok_harness gguf MODEL.gguf   tokenizer of a GGUF, loaded by llm_load
  *        tok_harness vocab FILE        tokenizer from a vocab file the test wrote:
@@ -27,8 +27,8 @@
 
 #include "llm.h"
 #include "model.h"
-#include "tokenizer.h"
-#include "unicode_tables.h"
+#include "text/tokenizer.h"
+#include "text/unicode_tables.h"
 #include "harness_file.h"
 
 static void die(const char *what)

@@ -10,9 +10,7 @@ $(TOK_HARNESS): tests/llm/tok_harness.c $(LLM_HOST_OBJS) $(LLM_HOST_PLATFORM) | 
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -Illm $^ -o $@ -lm
 
-$(BUILD)/tests/tok_harness32: TOK_VARIANT_FLAGS := -m32
-$(BUILD)/tests/tok_harness_san: TOK_VARIANT_FLAGS := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
-$(TOK_HARNESS_VARIANTS): tests/llm/tok_harness.c $(LLM_SRCS) llm/host/platform_host.c $(wildcard llm/*.h) | $(SETUP)
-	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) $(TOK_VARIANT_FLAGS) -Illm tests/llm/tok_harness.c $(LLM_SRCS) \
-		llm/host/platform_host.c -o $@ -lm
+$(BUILD)/tests/tok_harness32: tests/llm/tok_harness.c $(LLM_OBJS_host32) | $(SETUP)
+	$(HOST_CC) $(LLM_VARIANT_CFLAGS_host32) -Illm $^ -o $@ -lm
+$(BUILD)/tests/tok_harness_san: tests/llm/tok_harness.c $(LLM_OBJS_san) | $(SETUP)
+	$(HOST_CC) $(LLM_VARIANT_CFLAGS_san) -Illm $^ -o $@ -lm

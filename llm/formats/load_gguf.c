@@ -5,10 +5,10 @@
  * converted to floats, and the tokenizer (gpt2 byte-level BPE or llama
  * SentencePiece) is built from the tokenizer.ggml.* arrays.
  */
-#include "gguf.h"
-#include "loaders.h"
+#include "formats/gguf.h"
+#include "formats/loaders.h"
 #include "platform.h"
-#include "tokenizer.h"
+#include "text/tokenizer.h"
 
 static int errf(char *err, size_t errlen, const char *what, struct gguf_str name)
 {

@@ -15,6 +15,7 @@
 #define LLM_QUANT_H
 
 #include <stddef.h>
+#include "params.h"
 #include <stdint.h>
 
 /* ggml tensor type ids, as stored in GGUF. */
@@ -25,9 +26,6 @@ enum quant_type {
 };
 
 #define QK 32 /* elements per block for every quantized type here */
-/* Most vectors one quant_matmul takes: a prompt's tokens go through the
- * model this many at a time. */
-#define QUANT_BATCH 16
 
 /* An activation block: x[i] ~= d * qs[i], d = amax / 32767; s = d * sum(qs). */
 #define QACT_MAX 32767
@@ -91,7 +89,7 @@ void quant_act_quantize(struct quant_act *a);
 
 /* out[r] = row r of w . activation, for every row. */
 void quant_matvec(const struct qtensor *w, struct quant_act *a, float *out);
-/* The same for n <= QUANT_BATCH vectors x + i * xstride into
+/* The same for n <= LLM_BATCH vectors x + i * xstride into
  * out + i * ostride; repacked weights are read once for all of them (the
  * results equal n quant_matvec calls). qa: room for w->cols / QK blocks. */
 void quant_matmul(const struct qtensor *w, struct qact_block *qa, const float *x, uint32_t xstride,

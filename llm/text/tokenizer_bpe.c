@@ -3,9 +3,10 @@
  * "printable" character, and adjacent pieces merge by merge rank (lowest
  * first, leftmost among equals) until no rule applies. */
 #include "platform.h"
-#include "tokenizer_internal.h"
-#include "tokenizer_pre.h"
-#include "unicode_tables.h"
+#include "params.h"
+#include "text/tokenizer_internal.h"
+#include "text/tokenizer_pre.h"
+#include "text/unicode_tables.h"
 
 /* GPT-2 shows bytes as characters: printable Latin-1 bytes as themselves,
  * the other 68 (0..32, 127..160, 173) as U+0100.. in byte order. */
@@ -62,7 +63,6 @@ static const struct tok_merge *find_merge(const tokenizer *tok, int32_t left, in
     }
 }
 
-#define MAX_MERGES (1u << 24)
 
 int tok_bpe_init(tokenizer *tok, const llm_str *merges, uint32_t n_merges, const char *pre_name,
                  char *err, size_t errlen)
@@ -72,7 +72,7 @@ int tok_bpe_init(tokenizer *tok, const llm_str *merges, uint32_t n_merges, const
         tok_seterr(err, errlen, "tokenizer: unsupported pre-tokenizer '%s'", pre_name);
         return -1;
     }
-    if ((!merges && n_merges) || n_merges > MAX_MERGES) {
+    if ((!merges && n_merges) || n_merges > LLM_MAX_MERGES) {
         tok_seterr(err, errlen, "tokenizer: invalid merge list (%u merges)", n_merges);
         return -1;
     }

@@ -3,7 +3,7 @@
  * Runs once per tensor (repack) or once per matrix-vector product (activation),
  * so it favours clarity over speed; the kernels are elsewhere.
  */
-#include "repack.h"
+#include "matmul/repack.h"
 
 #include "platform.h"
 

@@ -4,7 +4,7 @@
  * The engine is single-threaded, so the choice and the scratch activation
  * live in this file's state.
  */
-#include "dispatch.h"
+#include "matmul/dispatch.h"
 
 #include "platform.h"
 #include "profile.h"
@@ -30,7 +30,7 @@ static struct {
     int ready;
     struct dispatch_report report;
     const struct rq_variant *measured[RQ_FORMATS], *active[RQ_FORMATS];
-    struct rq_act scratch[QUANT_BATCH]; /* rq_matmul's quantized vectors */
+    struct rq_act scratch[LLM_BATCH]; /* rq_matmul's quantized vectors */
 } st;
 
 static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
@@ -253,17 +253,17 @@ int dispatch_reserve(uint32_t cols, char *err, size_t errlen)
 {
     if (cols <= st.scratch[0].cap)
         return 0;
-    struct rq_act a[QUANT_BATCH];
-    for (uint32_t i = 0; i < QUANT_BATCH; i++) {
+    struct rq_act a[LLM_BATCH];
+    for (uint32_t i = 0; i < LLM_BATCH; i++) {
         if (rq_act_init(&a[i], cols) != 0) {
             while (i > 0)
                 rq_act_free(&a[--i]);
             snprintf(err, errlen, "out of memory for %u activation buffers of %u values",
-                     (unsigned)QUANT_BATCH, (unsigned)cols);
+                     (unsigned)LLM_BATCH, (unsigned)cols);
             return -1;
         }
     }
-    for (uint32_t i = 0; i < QUANT_BATCH; i++) {
+    for (uint32_t i = 0; i < LLM_BATCH; i++) {
         rq_act_free(&st.scratch[i]);
         st.scratch[i] = a[i];
     }
@@ -369,7 +369,7 @@ int dispatch_init(uint32_t budget_ms, char *err, size_t errlen)
 
 int dispatch_force(const char *name, char *err, size_t errlen)
 {
-    if (!st.ready && dispatch_init(5, err, errlen) != 0)
+    if (!st.ready && dispatch_init(LLM_SELECT_BUDGET_MS, err, errlen) != 0)
         return -1;
     struct dispatch_report *r = &st.report;
     if (strcmp(name, "auto") == 0) {
@@ -410,7 +410,7 @@ const struct dispatch_report *dispatch_get_report(void)
 static void ensure_ready(void)
 {
     char err[128];
-    if (st.ready || dispatch_init(5, err, sizeof err) == 0)
+    if (st.ready || dispatch_init(LLM_SELECT_BUDGET_MS, err, sizeof err) == 0)
         return;
     llm_log("%s: using the scalar kernels", err);
     for (uint32_t f = 0; f < RQ_FORMATS; f++)
@@ -421,7 +421,7 @@ void rq_matmul_many(const struct rq_product *p, uint32_t count, const float *x, 
 {
     ensure_ready();
     uint32_t cols = p[0].m->cols;
-    int pairs = 0, fits = n <= QUANT_BATCH && cols <= st.scratch[0].cap;
+    int pairs = 0, fits = n <= LLM_BATCH && cols <= st.scratch[0].cap;
     for (uint32_t k = 0; k < count; k++) {
         fits &= p[k].m->cols == cols;
         pairs |= st.active[p[k].m->format]->pairs;
@@ -430,7 +430,7 @@ void rq_matmul_many(const struct rq_product *p, uint32_t count, const float *x, 
         /* A caller skipped dispatch_reserve or split its batch wrongly: say
          * so loudly, not silently. */
         llm_log("rq_matmul: %u x %u columns exceed the reserved %u x %u (or differ)", (unsigned)n,
-                (unsigned)cols, (unsigned)QUANT_BATCH, (unsigned)st.scratch[0].cap);
+                (unsigned)cols, (unsigned)LLM_BATCH, (unsigned)st.scratch[0].cap);
         for (uint32_t k = 0; k < count; k++)
             for (uint32_t i = 0; i < n; i++)
                 for (uint32_t r = 0; r < p[k].m->rows; r++)

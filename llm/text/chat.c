@@ -6,10 +6,10 @@
  * reference implementations tokenize a rendered template: encoding "user\n"
  * and "Hello" separately could split whitespace runs differently.
  */
-#include "chat.h"
+#include "text/chat.h"
 
 #include "platform.h"
-#include "tokenizer.h"
+#include "text/tokenizer.h"
 
 /* ---- template recognition ---------------------------------------------- */
 
@@ -91,7 +91,7 @@ static int need(const chat_template *c, const char *piece, int32_t *id, char *er
 
 static void add_eot(chat_template *c, int32_t id)
 {
-    if (id < 0 || chat_is_eot(c, id) || c->n_eot == CHAT_MAX_EOT)
+    if (id < 0 || chat_is_eot(c, id) || c->n_eot == LLM_MAX_EOT)
         return;
     c->eot[c->n_eot++] = id;
 }

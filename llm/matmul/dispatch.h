@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "repack.h"
+#include "matmul/repack.h"
 
 /* CPU features the variants need. */
 #define CPU_SSE2 (1u << 0)
@@ -119,7 +119,7 @@ int dispatch_reserve(uint32_t cols, char *err, size_t errlen);
  * with a default budget). x has m->cols floats (at most what
  * dispatch_reserve allowed), y m->rows. */
 void rq_matvec(const struct rq_matrix *m, const float *x, float *y);
-/* The batched form: n <= QUANT_BATCH vectors, x + i * xstride into
+/* The batched form: n <= LLM_BATCH vectors, x + i * xstride into
  * y + i * ystride. */
 void rq_matmul(const struct rq_matrix *m, const float *x, size_t xstride, uint32_t n, float *y,
                size_t ystride);

@@ -15,9 +15,9 @@
  * the types with a minimum). With 16-bit activations a block's integer sum
  * stays below 32 * 127 * 32767 < 2^31.
  */
-#include "quant.h"
+#include "matmul/quant.h"
 
-#include "dispatch.h"
+#include "matmul/dispatch.h"
 #include "platform.h"
 
 static uint16_t rd16(const uint8_t *p)

@@ -1,12 +1,12 @@
 /* tokenizer.c: the parts every tokenizer family shares: the vocab copy and its
  * piece -> id hash, lookups, BOS/EOS, and streaming UTF-8-safe decoding. The
  * encoders live in tokenizer_bpe.c and tokenizer_spm.c. */
-#include "tokenizer_internal.h"
+#include "text/tokenizer_internal.h"
+#include "params.h"
 #include "platform.h"
 
 /* Largest vocab accepted: far above any real model, and small enough that no
  * table size computed from it can overflow a 32-bit size_t. */
-#define TOK_MAX_VOCAB (1u << 24)
 
 void tok_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -80,7 +80,7 @@ tokenizer *tok_alloc_vocab(enum tok_kind kind, const llm_str *tokens, const int3
         tok_seterr(err, errlen, "tokenizer: empty vocabulary");
         return NULL;
     }
-    if (n_vocab > TOK_MAX_VOCAB) {
+    if (n_vocab > LLM_MAX_VOCAB) {
         tok_seterr(err, errlen, "tokenizer: vocabulary of %u tokens is too large", n_vocab);
         return NULL;
     }

@@ -11,7 +11,7 @@
  * instructions are slow helper calls and measurement picks the scalar
  * kernels instead. Results equal kernels_scalar.c's bit for bit.
  */
-#include "dispatch.h"
+#include "matmul/dispatch.h"
 #include "platform.h"
 
 #if !__STDC_HOSTED__

@@ -4,7 +4,7 @@
  * tokens. Adjacent symbols then merge while their concatenation is a vocab
  * piece, the highest-scoring merge first (leftmost on ties). */
 #include "platform.h"
-#include "tokenizer_internal.h"
+#include "text/tokenizer_internal.h"
 
 static const char SPM_SPACE[] = "\xe2\x96\x81"; /* U+2581, SentencePiece's space */
 

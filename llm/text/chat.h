@@ -22,6 +22,7 @@
 #define LLM_CHAT_H
 
 #include <stddef.h>
+#include "params.h"
 #include <stdint.h>
 
 struct tokenizer;
@@ -36,8 +37,6 @@ typedef struct {
     uint32_t len;
 } chat_message;
 
-#define CHAT_MAX_EOT 4
-#define CHAT_MAX_SYSTEM 512 /* longest default system prompt taken from a template */
 
 typedef struct {
     chat_family family;
@@ -47,9 +46,9 @@ typedef struct {
     int32_t open;      /* family's turn-opening control token (im_start, start_header_id, start_of_turn) */
     int32_t close;     /* turn-closing control token (im_end, eot_id, end_of_turn, EOS for LLAMA2) */
     int32_t header_end;/* LLAMA3 <|end_header_id|> */
-    int32_t eot[CHAT_MAX_EOT]; /* ids that end the assistant's turn */
+    int32_t eot[LLM_MAX_EOT]; /* ids that end the assistant's turn */
     int n_eot;
-    char default_system[CHAT_MAX_SYSTEM];
+    char default_system[LLM_MAX_SYSTEM_DEFAULT];
     uint32_t default_system_len; /* 0: no default system prompt */
 } chat_template;
 

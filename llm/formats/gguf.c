@@ -8,10 +8,10 @@
  * it is used or allocated for; 64-bit values are checked before they are
  * narrowed to size_t (32 bits in the kernel).
  */
-#include "gguf.h"
+#include "formats/gguf.h"
 
 #include "platform.h"
-#include "quant.h"
+#include "matmul/quant.h"
 
 struct cursor {
     const uint8_t *base;

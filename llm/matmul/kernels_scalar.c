@@ -6,7 +6,7 @@
  * partial sums (dq * P before mq * S is added) may wrap, which unsigned
  * arithmetic defines and SIMD lanes do anyway.
  */
-#include "dispatch.h"
+#include "matmul/dispatch.h"
 
 /* GCC's vectorizer would turn these loops into legacy SSE2 code, which QEMU
  * emulates through slow helper calls; plain integer code is what it runs

@@ -10,7 +10,7 @@
  * slow helper calls, and no masks (rq_act's transformed activations). Floats
  * appear once per 8 rows. Results equal kernels_scalar.c's bit for bit.
  */
-#include "dispatch.h"
+#include "matmul/dispatch.h"
 #include "platform.h"
 
 /* GCC's xmmintrin.h pulls in mm_malloc.h, which needs libc's stdlib.h; the

@@ -43,7 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "quant.h"
+#include "matmul/quant.h"
 
 #define RQ_ROWS 8
 /* Activation magnitudes of RQ_ABITS bits. Measured on SmolLM2 against the

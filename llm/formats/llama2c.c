@@ -12,9 +12,9 @@
  * tokenizer.bin: int32 max_token_length, then per token: f32 score, int32
  * length, the bytes.
  */
-#include "loaders.h"
+#include "formats/loaders.h"
 #include "platform.h"
-#include "tokenizer.h"
+#include "text/tokenizer.h"
 
 #define HEADER_BYTES 28u
 

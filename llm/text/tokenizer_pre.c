@@ -2,9 +2,9 @@
  * (no regex engine), and the table of tokenizer.ggml.pre names using them.
  * Each matcher returns the end of the match starting at code point i of the
  * piece [i, e), or i when nothing matches there. */
-#include "tokenizer_pre.h"
+#include "text/tokenizer_pre.h"
 #include "platform.h"
-#include "unicode_tables.h"
+#include "text/unicode_tables.h"
 
 enum splitter {
     /* 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ */

@@ -5,7 +5,7 @@
  * per word, with results identical to rescanning all pairs after each merge
  * (best rank, leftmost on ties). */
 #include "platform.h"
-#include "tokenizer_internal.h"
+#include "text/tokenizer_internal.h"
 
 struct merge_ctx {
     const tokenizer *tok;

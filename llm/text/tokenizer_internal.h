@@ -4,7 +4,7 @@
 #ifndef LLM_TOKENIZER_INTERNAL_H
 #define LLM_TOKENIZER_INTERNAL_H
 
-#include "tokenizer.h"
+#include "text/tokenizer.h"
 
 enum tok_kind { TOK_KIND_BPE, TOK_KIND_SPM };
 

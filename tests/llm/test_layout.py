@@ -1,0 +1,75 @@
+"""The shape of the source tree, checked on every commit: the engine's folders
+keep their one-way include rules (docs/engine.md, "Layers"), no source file
+grows past 800 lines, and every source file opens with what it is for."""
+import re
+import subprocess
+from pathlib import Path
+
+from myos import ROOT
+
+LLM = ROOT / "llm"
+# Headers any engine file may include.
+LEAVES = {"platform.h", "params.h", "profile.h"}
+# What each folder may include besides its own files and the leaves.
+ALLOWED = {
+    "text": set(),
+    "matmul": set(),
+    "formats": {"model.h", "text/", "matmul/"},
+}
+MAX_LINES = 800
+SOURCE_SUFFIXES = {".c", ".h", ".asm", ".inc", ".py", ".mk"}
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+
+
+def tracked_files():
+    out = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
+    return [ROOT / line for line in out.stdout.splitlines() if (ROOT / line).is_file()]
+
+
+def includes(path: Path):
+    return INCLUDE.findall(path.read_text())
+
+
+def test_engine_folders_include_one_way():
+    bad = []
+    for folder, allowed in ALLOWED.items():
+        for path in sorted((LLM / folder).glob("*.[ch]")):
+            for inc in includes(path):
+                ok = (inc in LEAVES or inc.startswith(folder + "/") or inc in allowed
+                      or any(inc.startswith(a) for a in allowed if a.endswith("/")))
+                if not ok:
+                    bad.append(f"{path.relative_to(ROOT)} includes {inc}")
+    assert not bad, "includes against the folder rules:\n" + "\n".join(bad)
+
+
+def test_engine_never_includes_kernel_headers():
+    bad = [f"{p.relative_to(ROOT)} includes {inc}"
+           for p in sorted(LLM.rglob("*.[ch]")) if "host" not in p.parts
+           for inc in includes(p)
+           if not (LLM / inc).is_file()]
+    assert not bad, "\n".join(bad)
+
+
+def test_no_source_file_over_800_lines():
+    long = [f"{p.relative_to(ROOT)}: {n} lines" for p in tracked_files() if p.suffix in SOURCE_SUFFIXES
+            for n in [len(p.read_text(errors="replace").splitlines())] if n > MAX_LINES]
+    assert not long, "\n".join(long)
+
+
+def test_every_source_file_says_what_it_is_for():
+    missing = []
+    for p in tracked_files():
+        text = p.read_text(errors="replace").lstrip()
+        if p.suffix in {".c", ".h"}:
+            ok = text.startswith("/*")
+        elif p.suffix in {".asm", ".inc"}:
+            ok = text.startswith(";")
+        elif p.suffix == ".py":
+            ok = p.name == "__init__.py" and not text or text.startswith(('"""', "#"))
+        elif p.suffix == ".mk":
+            ok = text.startswith("#")
+        else:
+            continue
+        if not ok:
+            missing.append(str(p.relative_to(ROOT)))
+    assert not missing, "files without a first comment:\n" + "\n".join(missing)
