@@ -17,7 +17,6 @@
  */
 #include "matmul/quant.h"
 
-#include "matmul/dispatch.h"
 #include "platform.h"
 
 static uint16_t rd16(const uint8_t *p)
@@ -274,30 +273,28 @@ static float dot_q8_0(const void *row, const struct quant_act *a)
     return sum;
 }
 
-/* The portable matrix-vector product: one dot per row through the table. */
-static void matvec_rows(const struct qtensor *w, const struct quant_act *a, float *out)
-{
-    quant_dot_fn dot = quant_kernels[w->type].dot;
-    const uint8_t *row = w->data;
-    for (uint32_t r = 0; r < w->rows; r++, row += w->row_bytes)
-        out[r] = dot(row, a);
-}
+typedef void (*dequant_fn)(const void *blocks, float *out, uint32_t n);
+typedef float (*dot_fn)(const void *row, const struct quant_act *a);
 
-struct quant_kernel quant_kernels[QT_COUNT] = {
-    [QT_F32] = { "F32", 1, 4, dequant_f32, dot_f32, matvec_rows },
-    [QT_F16] = { "F16", 1, 2, dequant_f16, dot_f16, matvec_rows },
-    [QT_Q4_0] = { "Q4_0", QK, 18, dequant_q4_0, dot_q4_0, matvec_rows },
-    [QT_Q4_1] = { "Q4_1", QK, 20, dequant_q4_1, dot_q4_1, matvec_rows },
-    [QT_Q5_0] = { "Q5_0", QK, 22, dequant_q5_0, dot_q5_0, matvec_rows },
-    [QT_Q5_1] = { "Q5_1", QK, 24, dequant_q5_1, dot_q5_1, matvec_rows },
-    [QT_Q8_0] = { "Q8_0", QK, 34, dequant_q8_0, dot_q8_0, matvec_rows },
+/* Each supported type's block shape and kernels. */
+static const struct {
+    uint32_t block_elems;
+    uint32_t block_bytes;
+    dequant_fn dequant; /* n elements (a multiple of block_elems) */
+    dot_fn dot;         /* one row against a->n activation values */
+} formats[QT_COUNT] = {
+    [QT_F32] = { 1, 4, dequant_f32, dot_f32 },
+    [QT_F16] = { 1, 2, dequant_f16, dot_f16 },
+    [QT_Q4_0] = { QK, 18, dequant_q4_0, dot_q4_0 },
+    [QT_Q4_1] = { QK, 20, dequant_q4_1, dot_q4_1 },
+    [QT_Q5_0] = { QK, 22, dequant_q5_0, dot_q5_0 },
+    [QT_Q5_1] = { QK, 24, dequant_q5_1, dot_q5_1 },
+    [QT_Q8_0] = { QK, 34, dequant_q8_0, dot_q8_0 },
 };
 
-const struct quant_kernel *quant_kernel_for(uint32_t type)
+int quant_supported(uint32_t type)
 {
-    if (type >= QT_COUNT || !quant_kernels[type].name)
-        return NULL;
-    return &quant_kernels[type];
+    return type < QT_COUNT && formats[type].dequant != NULL;
 }
 
 const char *quant_type_name(uint32_t type)
@@ -316,57 +313,27 @@ const char *quant_type_name(uint32_t type)
 
 uint64_t quant_row_bytes(uint32_t type, uint32_t elems)
 {
-    const struct quant_kernel *k = quant_kernel_for(type);
-    if (!k || elems % k->block_elems != 0)
+    if (!quant_supported(type) || elems % formats[type].block_elems != 0)
         return 0;
-    return (uint64_t)(elems / k->block_elems) * k->block_bytes;
+    return (uint64_t)(elems / formats[type].block_elems) * formats[type].block_bytes;
 }
 
-void quant_matvec(const struct qtensor *w, struct quant_act *a, float *out)
+void quant_matvec_portable(const struct qtensor *w, struct quant_act *a, float *out)
 {
-    if (w->packed) { /* the measured-fastest integer kernel (dispatch.c) */
-        rq_matvec(w->packed, a->f, out);
-        return;
-    }
-    if (quant_kernels[w->type].block_elems == QK)
+    dot_fn dot = formats[w->type].dot;
+    if (formats[w->type].block_elems == QK)
         quant_act_quantize(a);
-    quant_kernels[w->type].matvec(w, a, out);
+    const uint8_t *row = w->data;
+    for (uint32_t r = 0; r < w->rows; r++, row += w->row_bytes)
+        out[r] = dot(row, a);
 }
 
-void quant_matmul_many(const struct quant_product *p, uint32_t count, struct qact_block *qa, const float *x,
-                       uint32_t xstride, uint32_t n)
+void quant_dequant(uint32_t type, const void *blocks, float *out, uint32_t n)
 {
-    struct rq_product packed[QUANT_PRODUCTS_MAX];
-    uint32_t all_packed = count <= QUANT_PRODUCTS_MAX;
-    for (uint32_t k = 0; k < count && all_packed; k++) {
-        all_packed = p[k].w->packed != NULL;
-        packed[k] = (struct rq_product){ p[k].w->packed, p[k].out, p[k].ostride };
-    }
-    if (all_packed) {
-        rq_matmul_many(packed, count, x, xstride, n);
-        return;
-    }
-    for (uint32_t k = 0; k < count; k++) {
-        if (p[k].w->packed) {
-            rq_matmul(p[k].w->packed, x, xstride, n, p[k].out, p[k].ostride);
-            continue;
-        }
-        for (uint32_t i = 0; i < n; i++) {
-            struct quant_act a = { 0, qa, 0, 0 };
-            quant_act_prepare(&a, x + (size_t)i * xstride, p[k].w->cols);
-            quant_matvec(p[k].w, &a, p[k].out + (size_t)i * p[k].ostride);
-        }
-    }
-}
-
-void quant_matmul(const struct qtensor *w, struct qact_block *qa, const float *x, uint32_t xstride,
-                  uint32_t n, float *out, uint32_t ostride)
-{
-    struct quant_product p = { w, out, ostride };
-    quant_matmul_many(&p, 1, qa, x, xstride, n);
+    formats[type].dequant(blocks, out, n);
 }
 
 void quant_dequant_row(const struct qtensor *w, uint32_t r, float *out)
 {
-    quant_kernels[w->type].dequant(w->data + (size_t)r * w->row_bytes, out, w->cols);
+    quant_dequant(w->type, w->data + (size_t)r * w->row_bytes, out, w->cols);
 }
