@@ -72,9 +72,9 @@ static void q4_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t
     for (uint32_t b = 0; b < nb; b++) {
         __m128i p_lo = _mm_setzero_si128(), p_hi = p_lo;
         for (uint32_t s = 0; s < RQ_Q4_SLICES; s++) {
-            uint32_t slice = b * RQ_Q4_SLICES + s;
-            __m128i w_lo = _mm_load_si128(words + slice * 2), w_hi = _mm_load_si128(words + slice * 2 + 1);
-            const uint32_t *x = a->m4 + slice * 4;
+            __m128i w_lo = _mm_load_si128(words + (b * RQ_Q4_SLICES + s) * 2);
+            __m128i w_hi = _mm_load_si128(words + (b * RQ_Q4_SLICES + s) * 2 + 1);
+            const uint32_t *x = a->m4 + (b * RQ_Q4_SLICES + s) * 4;
             for (uint32_t k = 0; k < 4; k++) {
                 __m128i xk = _mm_set1_epi32((int32_t)x[k]);
                 p_lo = _mm_add_epi32(p_lo, _mm_madd_epi16(_mm_and_si128(_mm_srli_epi32(w_lo, 4 * k), mask), xk));

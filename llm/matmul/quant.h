@@ -21,10 +21,13 @@
 enum quant_type {
     QT_F32 = 0, QT_F16 = 1, QT_Q4_0 = 2, QT_Q4_1 = 3,
     QT_Q5_0 = 6, QT_Q5_1 = 7, QT_Q8_0 = 8,
-    QT_COUNT = 9
+    QT_Q4_K = 12, QT_Q5_K = 13, QT_Q6_K = 14,
+    QT_BF16 = 30,
+    QT_COUNT = 31
 };
 
-#define QK 32 /* elements per block for every quantized type here */
+#define QK 32    /* elements per block of Q4_0 ... Q8_0, and per activation block */
+#define QK_K 256 /* elements per super-block of the K-quants (Q4_K, Q5_K, Q6_K) */
 
 /* An activation block: x[i] ~= d * qs[i], d = amax / 32767; s = d * sum(qs). */
 #define QACT_MAX 32767
@@ -55,7 +58,8 @@ struct qtensor {
     struct rq_matrix *packed; /* repacked for the integer kernels (repack.h), or NULL */
 };
 
-/* Whether the engine reads `type` (F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0). */
+/* Whether the engine reads `type` (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1,
+ * Q8_0, Q4_K, Q5_K, Q6_K). */
 int quant_supported(uint32_t type);
 
 /* Name of any ggml type id (also unsupported ones, for error messages). */
