@@ -10,7 +10,7 @@
 #include "attention.h"
 
 #include "attention_simd.h"
-#include "matmul/dispatch.h"
+#include "matmul/select.h"
 #include "llm.h"
 #include "ops.h"
 #include "platform.h"
@@ -72,7 +72,7 @@ int kv_cache_init(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, uint32_t
     kv->k_scale = llm_alloc((size_t)heads * sizeof(float), 64);
     kv->v_scale = llm_alloc((size_t)heads * sizeof(float), 64);
     kv->key = llm_alloc(head_dim * sizeof(int16_t), 64);
-    kv->simd = (dispatch_cpu_features() & CPU_AVX2) && head_dim % 16 == 0 && head_dim <= 256;
+    kv->simd = (select_cpu_features() & CPU_AVX2) && head_dim % 16 == 0 && head_dim <= 256;
     uint32_t workers = llm_parallel_workers();
     kv->scratch = llm_alloc(workers * sizeof *kv->scratch, 64);
     int ok = kv->k && kv->v && kv->k_scale && kv->v_scale && kv->key && kv->scratch;

@@ -1,18 +1,21 @@
 /* repack_model.c: repacks a loaded model's Q4_1 and Q8_0 matrices for the
- * integer kernels (quant_matvec then uses them) and releases them again.
+ * integer kernels (quant_matmul then uses them) and releases them again.
  * Norms, the token embedding (read row by row) and other types stay as they
  * are in the file.
  */
-#include "matmul/dispatch.h"
-#include "params.h"
+#include "repack_model.h"
+
+#include "matmul/matmul.h"
+#include "matmul/select.h"
 #include "model.h"
+#include "params.h"
 #include "platform.h"
 
 struct repack_ctx {
     char *err;
     size_t errlen;
     int rc;
-    struct rq_matrix **list; /* the repacked matrices, for dispatch_tune */
+    struct rq_matrix **list; /* the repacked matrices, for select_tune */
     uint32_t n;
 };
 
@@ -57,7 +60,7 @@ int rq_repack_model(struct llm_model *m, char *err, size_t errlen)
     uint32_t widest = c->dim > c->hidden_dim ? c->dim : c->hidden_dim;
     if (c->n_heads * c->head_dim > widest)
         widest = c->n_heads * c->head_dim;
-    if (dispatch_init(LLM_SELECT_BUDGET_MS, err, errlen) != 0 || dispatch_reserve(widest, err, errlen) != 0)
+    if (select_init(LLM_SELECT_BUDGET_MS, err, errlen) != 0 || matmul_reserve(widest, err, errlen) != 0)
         return -1;
     struct repack_ctx ctx = { err, errlen, 0, NULL, 0 };
     for_each_matrix(m, repack_one, &ctx);
@@ -72,7 +75,7 @@ int rq_tune_model(struct llm_model *m)
     if (!ctx.list)
         return -1; /* the choice made on the test matrix stays */
     for_each_matrix(m, list_one, &ctx);
-    int rc = ctx.n ? dispatch_tune(ctx.list, ctx.n) : 0;
+    int rc = ctx.n ? select_tune(ctx.list, ctx.n) : 0;
     llm_free(ctx.list);
     return rc;
 }

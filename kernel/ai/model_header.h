@@ -25,7 +25,7 @@ int model_header_read(const char *path, struct model_header *h, char *err, size_
 /* "98.4 MB": a file size in decimal megabytes, rounded to one decimal. */
 void model_format_size(char *buf, size_t n, uint64_t bytes);
 
-/* Bytes of the fp16 KV cache for `ctx` positions. */
+/* Bytes of the KV cache (16-bit integers) for `ctx` positions. */
 uint64_t model_header_kv_bytes(const struct model_header *h, uint32_t ctx);
 
 #endif

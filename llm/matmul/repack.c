@@ -48,7 +48,7 @@ static int repack_q4_row(const uint8_t *row, uint32_t nb, float *unit, uint32_t 
     for (uint32_t b = 0; b < nb; b++) {
         int32_t dq = round_int(dm[2 * b] * inv);
         int32_t mq = round_int(dm[2 * b + 1] * inv);
-        scales[b * RQ_ROWS] = (uint16_t)dq | (uint32_t)mq << 16;
+        scales[b * RQ_ROWS] = rq_q4_scale(dq, mq);
     }
     return 0;
 }
@@ -63,15 +63,15 @@ static uint32_t pack_nibbles(uint32_t bytes)
 }
 
 /* Puts row r's nibbles (Q4_1 order: element j low nibble of byte j, j + 16
- * the high nibble) into the group's 32-bit words: word s holds elements
- * 8s .. 8s + 7, so words 0 and 1 take the low nibbles of bytes 0-7 and
- * 8-15, words 2 and 3 their high nibbles. A word at a time, not a nibble at
- * a time: loading SmolLM2 repacks 100 million of them. */
+ * the high nibble) into its word of each of the group's slices: slice s
+ * holds elements 8s .. 8s + 7, so slices 0 and 1 take the low nibbles of
+ * bytes 0-7 and 8-15, slices 2 and 3 their high nibbles. A word at a time,
+ * not a nibble at a time: loading SmolLM2 repacks 100 million of them. */
 static void scatter_q4_row(const uint8_t *row, uint32_t nb, uint32_t r, uint8_t *group)
 {
     for (uint32_t b = 0; b < nb; b++) {
         const uint8_t *qs = row + b * 20 + 4;
-        uint32_t *words = (uint32_t *)(group + (size_t)b * 128);
+        uint32_t *words = (uint32_t *)(group + (size_t)b * RQ_Q4_SLICES * RQ_SLICE_BYTES);
         for (uint32_t half = 0; half < 2; half++) {
             const uint8_t *p = qs + 8 * half;
             uint32_t lo = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -83,7 +83,7 @@ static void scatter_q4_row(const uint8_t *row, uint32_t nb, uint32_t r, uint8_t 
 }
 
 /* Q8_0 row: dq = round(d / U) with U = max|d| / RQ_Q8_DQMAX; the quants
- * keep their values, stored as q + 128. dm: room for nb floats. */
+ * keep their values, stored as q + RQ_Q8_BIAS. dm: room for nb floats. */
 static int repack_q8_row(const uint8_t *row, uint32_t nb, uint32_t r, uint8_t *group, float *unit,
                          uint32_t *scales, float *dm)
 {
@@ -102,13 +102,13 @@ static int repack_q8_row(const uint8_t *row, uint32_t nb, uint32_t r, uint8_t *g
     for (uint32_t b = 0; b < nb; b++) {
         const uint8_t *p = row + b * 34 + 2;
         scales[b * RQ_ROWS] = (uint32_t)round_int(dm[b] * inv);
-        /* Four columns (a quad) at a time: contiguous in the block and in
-         * the group's word for this row. */
-        for (uint32_t c = b * 8; c < b * 8 + 8; c++, p += 4) {
+        /* Four columns at a time: contiguous in the block and in this
+         * row's word of their slice. */
+        for (uint32_t c = b * RQ_Q8_SLICES; c < (b + 1) * RQ_Q8_SLICES; c++, p += 4) {
             uint32_t quad;
             memcpy(&quad, p, sizeof quad);
-            quad ^= 0x80808080u;
-            memcpy(group + (size_t)c * 32 + r * 4, &quad, sizeof quad);
+            quad ^= RQ_Q8_BIAS * 0x01010101u;
+            memcpy(group + (size_t)c * RQ_SLICE_BYTES + r * 4, &quad, sizeof quad);
         }
     }
     return 0;
@@ -122,13 +122,6 @@ void rq_free(struct rq_matrix *m)
     llm_free(m->scales);
     llm_free(m->q);
     llm_free(m);
-}
-
-size_t rq_bytes(const struct rq_matrix *m)
-{
-    size_t rows = (size_t)m->groups * RQ_ROWS;
-    return rows * sizeof(float) + rows * m->cols / (m->format == RQ_Q4 ? 2 : 1) +
-           rows * (m->cols / 32) * sizeof(uint32_t);
 }
 
 struct rq_matrix *rq_repack(const struct qtensor *t, char *err, size_t errlen)
@@ -153,7 +146,7 @@ struct rq_matrix *rq_repack(const struct qtensor *t, char *err, size_t errlen)
     m->groups = (t->rows + RQ_ROWS - 1) / RQ_ROWS;
     uint32_t nb = t->cols / 32;
     size_t rows = (size_t)m->groups * RQ_ROWS;
-    size_t group_bytes = (size_t)RQ_ROWS * t->cols / (m->format == RQ_Q4 ? 2 : 1);
+    size_t group_bytes = rq_group_bytes(m->format, t->cols);
     m->unit = llm_alloc(rows * sizeof(float), 64);
     m->q = llm_alloc(group_bytes * m->groups, 64);
     m->scales = llm_alloc(rows * nb * sizeof(uint32_t), 64);
@@ -171,7 +164,7 @@ struct rq_matrix *rq_repack(const struct qtensor *t, char *err, size_t errlen)
         const uint8_t *row = t->data + (size_t)r * t->row_bytes;
         uint32_t g = r / RQ_ROWS, i = r % RQ_ROWS;
         uint8_t *group = m->q + group_bytes * g;
-        uint32_t *scales = m->scales + (size_t)g * nb * RQ_ROWS + i;
+        uint32_t *scales = (uint32_t *)rq_group_scales(m, g) + i; /* being filled */
         int rc;
         if (m->format == RQ_Q4) {
             rc = repack_q4_row(row, nb, &m->unit[r], scales, dm);
@@ -190,8 +183,8 @@ struct rq_matrix *rq_repack(const struct qtensor *t, char *err, size_t errlen)
     return m;
 }
 
-/* Activation buffers are the engine's shared scratch (dispatch.c keeps them
- * from one model to the next), hence llm_alloc_lasting. */
+/* Activation buffers are the engine's shared scratch (matmul.c and select.c
+ * keep them from one model to the next), hence llm_alloc_lasting. */
 int rq_act_init(struct rq_act *a, uint32_t cap)
 {
     uint32_t blocks = cap / 32 + 1;
