@@ -1,9 +1,11 @@
 /* matmul.c: the engine's matrix products (see matmul.h): the entry points,
- * their scratch activations and the loop over row groups.
+ * their scratch activations, the loop over row groups, and the sharing out
+ * of a product's row groups over the CPUs (llm_parallel_for).
  *
  * The engine runs one forward pass at a time, so the variant in use per
- * format and the scratch activations live in this file's state; a range of
- * row groups (rq_run_groups) only reads it.
+ * format and the scratch activations live in this file's state; the calling
+ * thread alone changes them, and the workers running ranges of row groups
+ * (rq_run_groups) only read them.
  */
 #include "matmul/matmul.h"
 
@@ -85,10 +87,57 @@ struct rq_product {
     size_t ystride;
 };
 
+/* The products of one rq_matmul_many call as one parallel job: its indices
+ * are units of UNIT_STEPS kernel steps of row groups, matrix after matrix,
+ * so that every range starts on a step boundary (a pair kernel pairs the
+ * same groups as in one serial pass) and each output row is computed by one
+ * worker alone: the results are the same for any number of workers. */
+#define UNIT_STEPS 2
+
+struct product_job {
+    const struct rq_product *p;
+    uint32_t count, n;
+    uint32_t unit_groups[QUANT_PRODUCTS_MAX];
+    uint32_t first_unit[QUANT_PRODUCTS_MAX + 1]; /* of each matrix; [count]: all units */
+};
+
+static void product_range(void *ctx, uint32_t begin, uint32_t end, uint32_t worker)
+{
+    const struct product_job *j = ctx;
+    (void)worker;
+    for (uint32_t k = 0; k < j->count && begin < end; k++) {
+        if (begin >= j->first_unit[k + 1])
+            continue;
+        const struct rq_matrix *m = j->p[k].m;
+        uint32_t last = end < j->first_unit[k + 1] ? end : j->first_unit[k + 1];
+        uint32_t g0 = (begin - j->first_unit[k]) * j->unit_groups[k];
+        uint32_t g1 = (last - j->first_unit[k]) * j->unit_groups[k];
+        rq_run_groups(st.active[m->format], m, st.scratch, j->n, g0, g1 < m->groups ? g1 : m->groups, j->p[k].y,
+                      j->p[k].ystride);
+        begin = last;
+    }
+}
+
+/* The batch's vectors are quantized in parallel too, one vector per index. */
+struct quantize_job {
+    const float *x;
+    size_t xstride;
+    uint32_t cols;
+    int pairs;
+};
+
+static void quantize_range(void *ctx, uint32_t begin, uint32_t end, uint32_t worker)
+{
+    const struct quantize_job *j = ctx;
+    (void)worker;
+    for (uint32_t i = begin; i < end; i++)
+        rq_act_quantize(&st.scratch[i], j->x + i * j->xstride, j->cols, j->pairs);
+}
+
 static void rq_matmul_many(const struct rq_product *p, uint32_t count, const float *x, size_t xstride, uint32_t n)
 {
     uint32_t cols = p[0].m->cols;
-    int pairs = 0, fits = n <= LLM_BATCH && cols <= st.scratch[0].cap;
+    int pairs = 0, fits = n <= LLM_BATCH && cols <= st.scratch[0].cap && count <= QUANT_PRODUCTS_MAX;
     for (uint32_t k = 0; k < count; k++) {
         fits &= p[k].m->cols == cols;
         pairs |= st.active[p[k].m->format]->pairs;
@@ -105,13 +154,17 @@ static void rq_matmul_many(const struct rq_product *p, uint32_t count, const flo
         return;
     }
     uint64_t t0 = llm_time_ns();
-    for (uint32_t i = 0; i < n; i++)
-        rq_act_quantize(&st.scratch[i], x + i * xstride, cols, pairs);
+    struct quantize_job q = { x, xstride, cols, pairs };
+    llm_parallel_for(n, quantize_range, &q);
     uint64_t t1 = llm_time_ns();
+    struct product_job j = { p, count, n, { 0 }, { 0 } };
     for (uint32_t k = 0; k < count; k++) {
-        rq_variant_matmul(st.active[p[k].m->format], p[k].m, st.scratch, n, p[k].y, p[k].ystride);
-        llm_prof.macs += (uint64_t)p[k].m->rows * cols * n;
+        const struct rq_matrix *m = p[k].m;
+        j.unit_groups[k] = st.active[m->format]->fmt[m->format].step * UNIT_STEPS;
+        j.first_unit[k + 1] = j.first_unit[k] + (m->groups + j.unit_groups[k] - 1) / j.unit_groups[k];
+        llm_prof.macs += (uint64_t)m->rows * cols * n;
     }
+    llm_parallel_for(j.first_unit[count], product_range, &j);
     llm_prof.quantize_ns += t1 - t0;
     llm_prof.matmul_ns += llm_time_ns() - t1;
 }

@@ -37,7 +37,10 @@ void rq_variant_matmul(const struct rq_variant *v, const struct rq_matrix *m, co
 
 /* y = m * x for n <= LLM_BATCH vectors of m->cols floats (at most what
  * matmul_reserve allowed), x + i * xstride into y + i * ystride, with the
- * variant in use for m's format. */
+ * variant in use for m's format. The vectors' quantization and the row
+ * groups are shared out with llm_parallel_for; each output is computed by
+ * one worker alone, so the results do not depend on their number (the same
+ * for quant_matmul_many's repacked products below). */
 void rq_matmul(const struct rq_matrix *m, const float *x, size_t xstride, uint32_t n, float *y,
                size_t ystride);
 
