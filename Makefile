@@ -1,6 +1,7 @@
 # MyOS build: `make` builds everything, `make run` boots it, `make test` runs every
-# test, `make bench` measures. Each part keeps its rules in its own fragment
-# (boot/boot.mk, kernel/kernel.mk, llm/llm.mk, tests/tests.mk); this file holds
+# test, `make bench` measures, `make serve` serves the OpenAI API. Each part
+# keeps its rules in its own fragment (boot/boot.mk, kernel/kernel.mk,
+# llm/llm.mk, kernel/net/net.mk, tests/tests.mk); this file holds
 # what they share. Every rule that needs a tool depends on $(SETUP) (order-only),
 # which installs the build tools, QEMU and the default model on a fresh machine;
 # `make test` and `make bench` add $(TEST_SETUP), the reference packages
@@ -24,7 +25,7 @@ KERNEL_CFLAGS := -m32 -march=i686 -msse -msse2 -mfpmath=sse -ffreestanding -fno-
 HOST_CC := gcc
 HOST_CFLAGS := -std=gnu11 -O2 -g -march=native -ffp-contract=off -Wall -Wextra -Werror
 
-.PHONY: all setup image host run test bench clean
+.PHONY: all setup image host run serve test bench clean
 all: image host
 
 setup: $(TEST_SETUP)
@@ -40,6 +41,7 @@ KERNEL_OBJS :=
 include boot/boot.mk
 include kernel/lib/lib.mk
 include kernel/fs/fs.mk
+include kernel/net/net.mk
 include kernel/kernel.mk
 include llm/llm.mk
 include kernel/llm.mk
@@ -64,6 +66,11 @@ host: $(HOST_PROGRAMS)
 
 run: all
 	$(PY) -m myos run --image $(BUILD)/myos.img
+
+# The OpenAI-compatible API at http://127.0.0.1:$(PORT)/v1 until Ctrl+C.
+PORT ?= 8080
+serve: all
+	$(PY) -m myos serve --port $(PORT)
 
 test: all $(TEST_PROGRAMS) | $(TEST_SETUP)
 	$(PY) -m pytest -q tests

@@ -19,6 +19,9 @@
                               save the VGA screen as a PNG (QEMU screendump)
   bench [--cpus max,core2duo] [--smp 1,2,4] [--skip-host]
                               measure, write docs/benchmarks.md
+  serve [--port 8080] [--model NAME] [--smp N]
+                              boot headless and serve the OpenAI-compatible
+                              API at http://127.0.0.1:PORT/v1 until Ctrl+C
   profile [--cpu MODEL] "CMD" ["CMD" ...]
                               sample the guest's EIP while the last command
                               runs: time per kernel function
@@ -146,6 +149,12 @@ def cmd_profile(args) -> int:
     return profile.main(args.rest)
 
 
+def cmd_serve(args) -> int:
+    from . import serve
+    args.image = str(_image(args))
+    return serve.main(args)
+
+
 def cmd_ai(args) -> int:
     args.commands = [f"ai {args.prompt}"]
     return cmd_exec(args)
@@ -206,6 +215,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--memory", type=int, default=512)
     s.add_argument("commands", nargs="*", metavar="CMD")
     s.set_defaults(fn=cmd_screenshot)
+
+    s = sub.add_parser("serve", help="serve the OpenAI-compatible API on 127.0.0.1 (Ctrl+C stops)")
+    s.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080)")
+    s.add_argument("--model", help="model file in /MODELS to serve (default: the chosen or first one)")
+    s.add_argument("--smp", type=_cpu_count, default=1, metavar="N", help="processors (default 1)")
+    s.add_argument("--image", help=f"disk image (default {DEFAULT_IMAGE}, built if needed)")
+    s.add_argument("--memory", type=int, default=512, help="RAM in MiB (default 512)")
+    s.set_defaults(fn=cmd_serve)
 
     run_p, exec_p = sub.choices["run"], sub.choices["exec"]
     run_p.add_argument("--no-kvm", action="store_true", help="always use software emulation")
