@@ -47,14 +47,25 @@ include llm/llm.mk
 include kernel/llm.mk
 include tests/tests.mk
 
+# The catalogue models (`python -m myos models`) in the image's /MODELS, e.g.
+# `make run MODELS="smollm2 qwen2.5-coder-0.5b gemma3-270m"`; each is installed
+# first when it is missing. The default stays SmolLM2 alone, so `make run` is quick.
+MODELS := smollm2
 image: $(BUILD)/myos.img
-$(BUILD)/myos.img: $(BOOT_BINS) $(KERNEL_BIN) $(wildcard myos/*.py) | $(SETUP)
-	$(PY) -m myos image -o $@
+$(BUILD)/myos.img: $(BOOT_BINS) $(KERNEL_BIN) $(wildcard myos/*.py) $(BUILD)/image-models | $(SETUP)
+	$(PY) -m myos models add $(MODELS)
+	$(PY) -m myos image -o $@ $(addprefix --model ,$(MODELS))
+# The model list the image was built with: rewritten (and the image rebuilt)
+# only when MODELS changes.
+$(BUILD)/image-models: FORCE
+	@mkdir -p $(dir $@)
+	@echo "$(MODELS)" | cmp -s - $@ || echo "$(MODELS)" > $@
+.PHONY: FORCE
 
 host: $(HOST_PROGRAMS)
 
 run: all
-	$(PY) -m myos run
+	$(PY) -m myos run --image $(BUILD)/myos.img
 
 # The OpenAI-compatible API at http://127.0.0.1:$(PORT)/v1 until Ctrl+C.
 PORT ?= 8080
