@@ -485,6 +485,17 @@ static int format_turn(llm_session *s, const char *text, size_t len, char *err, 
     return 0;
 }
 
+int llm_generate_raw(llm_session *s, const char *prompt, size_t len, llm_emit_fn emit, void *user,
+                     struct llm_result *res, char *err, size_t errlen)
+{
+    int n = llm_tokenize(s->m, prompt, len, s->m->add_bos, s->prompt_ids, s->st.ctx, err, errlen);
+    if (n < 0)
+        return -1;
+    llm_session_reset(s);
+    s->n_prompt = (uint32_t)n;
+    return run_prompt(s, 0, emit, user, res, err, errlen);
+}
+
 int llm_generate(llm_session *s, const char *prompt, size_t len, llm_emit_fn emit, void *user,
                  struct llm_result *res, char *err, size_t errlen)
 {
@@ -492,15 +503,82 @@ int llm_generate(llm_session *s, const char *prompt, size_t len, llm_emit_fn emi
         snprintf(err, errlen, "this model has no tokenizer: give token ids");
         return -1;
     }
-    if (!s->set.chat) {
-        int n = llm_tokenize(s->m, prompt, len, s->m->add_bos, s->prompt_ids, s->st.ctx, err, errlen);
-        if (n < 0)
-            return -1;
-        llm_session_reset(s);
-        s->n_prompt = (uint32_t)n;
-        return run_prompt(s, 0, emit, user, res, err, errlen);
-    }
+    if (!s->set.chat)
+        return llm_generate_raw(s, prompt, len, emit, user, res, err, errlen);
     if (format_turn(s, prompt, len, err, errlen) != 0)
         return -1;
     return run_prompt(s, 1, emit, user, res, err, errlen);
+}
+
+#define MAX_CHAT_MESSAGES 256
+
+int llm_generate_chat(llm_session *s, const struct llm_message *msgs, int n_msgs, llm_emit_fn emit, void *user,
+                      struct llm_result *res, char *err, size_t errlen)
+{
+    static const chat_role roles[] = { CHAT_SYSTEM, CHAT_USER, CHAT_ASSISTANT };
+    if (!s->set.chat) {
+        snprintf(err, errlen, "this model has no chat template");
+        return -1;
+    }
+    if (n_msgs < 1 || n_msgs > MAX_CHAT_MESSAGES) {
+        snprintf(err, errlen, "a conversation has 1..%d messages", MAX_CHAT_MESSAGES);
+        return -1;
+    }
+    chat_message *cm = llm_alloc(sizeof(chat_message) * (size_t)(n_msgs + 1), 8);
+    if (!cm) {
+        snprintf(err, errlen, "out of memory for the conversation");
+        return -1;
+    }
+    int k = 0;
+    if (msgs[0].role != LLM_ROLE_SYSTEM) {
+        const char *sys = s->set.system_prompt ? s->set.system_prompt : s->chat.default_system;
+        uint32_t sys_len = s->set.system_prompt ? (uint32_t)strlen(sys) : s->chat.default_system_len;
+        if (sys_len)
+            cm[k++] = (chat_message){ CHAT_SYSTEM, sys, sys_len };
+    }
+    for (int i = 0; i < n_msgs; i++) {
+        size_t len = msgs[i].len > 0x7fffffffu ? 0x7fffffffu : msgs[i].len;
+        chat_role role = (unsigned)msgs[i].role < 3 ? roles[msgs[i].role] : CHAT_USER;
+        cm[k++] = (chat_message){ role, msgs[i].text, (uint32_t)len };
+    }
+    llm_session_reset(s);
+    int n = chat_format(&s->chat, cm, k, 1, s->prompt_ids, (int)s->st.ctx + 1);
+    llm_free(cm);
+    if (n < 0) {
+        snprintf(err, errlen, "prompt too long for a context of %lu tokens", (unsigned long)s->st.ctx);
+        return -1;
+    }
+    s->n_prompt = (uint32_t)n;
+    return run_prompt(s, 1, emit, user, res, err, errlen);
+}
+
+int llm_session_set_sampling(llm_session *s, const struct llm_sampling *p, int32_t max_tokens, char *err,
+                             size_t errlen)
+{
+    if (max_tokens < 0 || max_tokens > (1 << 20)) {
+        snprintf(err, errlen, "the token limit must be within 0..%d", 1 << 20);
+        return -1;
+    }
+    sampler_params sp = { p->temperature, p->top_k, p->top_p, p->min_p, p->repeat_penalty, p->repeat_last_n,
+                          p->seed };
+    sampler *smp = sampler_create(&sp, (int)s->m->cfg.n_vocab);
+    if (!smp) {
+        snprintf(err, errlen, "out of memory for the sampler");
+        return -1;
+    }
+    if (max_tokens > s->set.max_tokens) {
+        int32_t *ids = llm_alloc(sizeof(int32_t) * ((size_t)max_tokens + 1), 8);
+        if (!ids) {
+            sampler_free(smp);
+            snprintf(err, errlen, "out of memory for %ld tokens", (long)max_tokens);
+            return -1;
+        }
+        llm_free(s->gen_ids);
+        s->gen_ids = ids;
+    }
+    sampler_free(s->smp);
+    s->smp = smp;
+    s->set.sampling = *p;
+    s->set.max_tokens = max_tokens;
+    return 0;
 }

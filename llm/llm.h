@@ -123,6 +123,34 @@ struct llm_result {
 int llm_generate(llm_session *s, const char *prompt, size_t len, llm_emit_fn emit, void *user,
                  struct llm_result *res, char *err, size_t errlen);
 
+/* One turn of a whole conversation given at once (the OpenAI API's
+ * `messages`). */
+enum llm_role { LLM_ROLE_SYSTEM = 0, LLM_ROLE_USER, LLM_ROLE_ASSISTANT };
+struct llm_message {
+    enum llm_role role;
+    const char *text;
+    size_t len;
+};
+
+/* Generates the assistant's reply to a whole conversation: the session is
+ * reset, the messages are rendered with the model's chat template (the
+ * session's system prompt first when they hold no system message) and end
+ * with the opening of the assistant's turn. Text never becomes control
+ * tokens. Needs a session in chat mode. Returns 0, or -1 with `err` set. */
+int llm_generate_chat(llm_session *s, const struct llm_message *msgs, int n_msgs, llm_emit_fn emit, void *user,
+                      struct llm_result *res, char *err, size_t errlen);
+
+/* Raw completion of `prompt` whatever the session's mode: the session is
+ * reset and the text completed (BOS first when the model wants it). */
+int llm_generate_raw(llm_session *s, const char *prompt, size_t len, llm_emit_fn emit, void *user,
+                     struct llm_result *res, char *err, size_t errlen);
+
+/* Replaces the sampler settings and the token limit of a session (e.g. per
+ * API request) without touching its KV cache allocation; max_tokens within
+ * 0..2^20. Returns 0, or -1 with `err` set (out of memory). */
+int llm_session_set_sampling(llm_session *s, const struct llm_sampling *p, int32_t max_tokens, char *err,
+                             size_t errlen);
+
 /* Same for a raw prompt given as token ids (models without a tokenizer emit
  * nothing as text; the ids are in the result). */
 int llm_generate_ids(llm_session *s, const int32_t *ids, uint32_t n, llm_emit_fn emit, void *user,

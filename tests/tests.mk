@@ -9,3 +9,4 @@ include tests/llm/engine.mk
 include tests/llm/kernels.mk
 include tests/llm/attention.mk
 include tests/llm/parallel.mk
+include tests/net/net.mk

@@ -13,7 +13,7 @@ import pytest
 
 from myos import BUILD
 from myos.image import default_image
-from myos.models import default_model, stories260k
+from myos.models import DEFAULT, default_model, stories260k
 from myos.qemu import Machine
 
 from . import llama2c_tokenizer
@@ -148,4 +148,4 @@ def ai_image(tokenizer_bin) -> Path:
              str(truncated_copy(default_model(), AI_BUILD / "truncated.gguf")),
              str(damaged_copy(default_model(), AI_BUILD / "damaged.gguf")),
              f"{utf8}=/AITEST/UTF8.TXT"]
-    return default_image(AI_BUILD / "ai.img", files, None)
+    return default_image(AI_BUILD / "ai.img", [DEFAULT], files, None)
