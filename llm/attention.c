@@ -10,6 +10,7 @@
 #include "attention.h"
 
 #include "attention_simd.h"
+#include "buffers.h"
 #include "matmul/dispatch.h"
 #include "llm.h"
 #include "ops.h"
@@ -27,17 +28,44 @@
 /* Sum of the integer softmax weights. */
 #define W_TOTAL 8388608.0f
 
-uint64_t llm_kv_cache_bytes(uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim)
+#define KV_BUFFERS 14
+/* The cache (keys in whole blocks of KV_BLOCK positions, values, a scale per
+ * head and position) and one head's scratch. */
+static uint32_t kv_plan(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim,
+                        struct llm_buf *plan)
 {
     uint64_t heads = (uint64_t)n_layers * ctx * n_kv_heads;
     uint64_t key_heads = (uint64_t)n_layers * ((ctx + KV_BLOCK - 1) / KV_BLOCK * KV_BLOCK) * n_kv_heads;
-    return (key_heads + heads) * head_dim * sizeof(int16_t) + 2 * heads * sizeof(float);
+    const struct llm_buf b[KV_BUFFERS] = {
+        { (void **)&kv->k, key_heads * head_dim * sizeof *kv->k, 64 },
+        { (void **)&kv->v, heads * head_dim * sizeof *kv->v, 64 },
+        { (void **)&kv->k_scale, heads * sizeof(float), 64 },
+        { (void **)&kv->v_scale, heads * sizeof(float), 64 },
+        { (void **)&kv->qh, head_dim * sizeof(int16_t), 64 },
+        { (void **)&kv->ql, head_dim * sizeof(int16_t), 64 },
+        { (void **)&kv->acc_hi, head_dim * sizeof(int32_t), 64 },
+        { (void **)&kv->acc_lo, head_dim * sizeof(uint32_t), 64 },
+        { (void **)&kv->score, (uint64_t)ctx * sizeof(float), 64 },
+        { (void **)&kv->w, (uint64_t)ctx * sizeof(int32_t), 64 },
+        { (void **)&kv->key, head_dim * sizeof(int16_t), 64 },
+        { (void **)&kv->qfull, head_dim * sizeof(int32_t), 64 },
+        { (void **)&kv->dot_hi, KV_BLOCK * sizeof(int32_t), 64 },
+        { (void **)&kv->dot_lo, KV_BLOCK * sizeof(int32_t), 64 },
+    };
+    memcpy(plan, b, sizeof b);
+    return KV_BUFFERS;
+}
+
+uint64_t llm_kv_cache_bytes(uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim)
+{
+    struct kv_cache kv;
+    struct llm_buf plan[KV_BUFFERS];
+    return buffers_bytes(plan, kv_plan(&kv, n_layers, ctx, n_kv_heads, head_dim, plan));
 }
 
 int kv_cache_init(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim)
 {
     memset(kv, 0, sizeof *kv);
-    uint64_t heads = (uint64_t)n_layers * ctx * n_kv_heads;
     if (ctx == 0 || llm_kv_cache_bytes(n_layers, ctx, n_kv_heads, head_dim) > 0x7fffffffu)
         return -1;
     kv->ctx = ctx;
@@ -45,36 +73,15 @@ int kv_cache_init(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, uint32_t
     kv->n_kv_heads = n_kv_heads;
     kv->head_dim = head_dim;
     kv->ctx_blocks = (ctx + KV_BLOCK - 1) / KV_BLOCK;
-    kv->k = llm_alloc((size_t)n_layers * n_kv_heads * kv->ctx_blocks * KV_BLOCK * head_dim * sizeof *kv->k, 64);
-    kv->v = llm_alloc((size_t)(heads * head_dim) * sizeof *kv->v, 64);
-    kv->k_scale = llm_alloc((size_t)heads * sizeof(float), 64);
-    kv->v_scale = llm_alloc((size_t)heads * sizeof(float), 64);
-    kv->qh = llm_alloc(head_dim * sizeof(int16_t), 64);
-    kv->ql = llm_alloc(head_dim * sizeof(int16_t), 64);
-    kv->acc_hi = llm_alloc(head_dim * sizeof(int32_t), 64);
-    kv->acc_lo = llm_alloc(head_dim * sizeof(uint32_t), 64);
-    kv->score = llm_alloc(ctx * sizeof(float), 64);
-    kv->w = llm_alloc(ctx * sizeof(int32_t), 64);
-    kv->key = llm_alloc(head_dim * sizeof(int16_t), 64);
-    kv->qfull = llm_alloc(head_dim * sizeof(int32_t), 64);
-    kv->dot_hi = llm_alloc(KV_BLOCK * sizeof(int32_t), 64);
-    kv->dot_lo = llm_alloc(KV_BLOCK * sizeof(int32_t), 64);
     kv->simd = (dispatch_cpu_features() & CPU_AVX2) && head_dim % 16 == 0 && head_dim <= 256;
-    if (!kv->k || !kv->v || !kv->k_scale || !kv->v_scale || !kv->qh || !kv->ql || !kv->key || !kv->acc_hi ||
-        !kv->acc_lo || !kv->score || !kv->w || !kv->qfull || !kv->dot_hi || !kv->dot_lo) {
-        kv_cache_free(kv);
-        return -1;
-    }
-    return 0;
+    struct llm_buf plan[KV_BUFFERS];
+    return buffers_alloc(plan, kv_plan(kv, n_layers, ctx, n_kv_heads, head_dim, plan));
 }
 
 void kv_cache_free(struct kv_cache *kv)
 {
-    void *bufs[] = { kv->k, kv->v, kv->k_scale, kv->v_scale, kv->qh, kv->ql, kv->key, kv->acc_hi,
-                     kv->acc_lo, kv->score, kv->w, kv->qfull, kv->dot_hi, kv->dot_lo };
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
-        llm_free(bufs[i]);
-    memset(kv, 0, sizeof *kv);
+    struct llm_buf plan[KV_BUFFERS];
+    buffers_free(plan, kv_plan(kv, 0, 0, 0, 0, plan));
 }
 
 /* The largest magnitude of x[0..n), NaN ignored. */

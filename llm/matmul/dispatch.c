@@ -192,13 +192,32 @@ static void activate_measured(void)
     }
 }
 
+/* evaluate's buffers: the test matrix (room for its larger format), the
+ * activation, the reference and each variant's results. */
+#define TEST_DATA_BYTES ((size_t)TEST_ROWS * (TEST_COLS / 32) * 34)
+#define TEST_X_BYTES (TEST_COLS * sizeof(float))
+#define TEST_Y_BYTES (2 * TEST_ROWS * sizeof(float))
+
+uint64_t dispatch_measure_bytes(void)
+{
+    if (st.ready)
+        return 0;
+    uint64_t q4 = rq_repacked_bytes(QT_Q4_1, TEST_ROWS, TEST_COLS), q8 = rq_repacked_bytes(QT_Q8_0, TEST_ROWS, TEST_COLS);
+    return TEST_DATA_BYTES + TEST_X_BYTES + TEST_Y_BYTES + (q4 > q8 ? q4 : q8) + dispatch_scratch_bytes(TEST_COLS);
+}
+
+uint64_t dispatch_scratch_bytes(uint32_t cols)
+{
+    return LLM_BATCH * rq_act_bytes(cols > TEST_COLS ? cols : TEST_COLS);
+}
+
 /* Checks each variant against the scalar results and times it on format f. */
 static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
 {
     static const uint32_t types[RQ_FORMATS] = { [RQ_Q4] = QT_Q4_1, [RQ_Q8] = QT_Q8_0 };
-    uint8_t *data = llm_alloc((size_t)TEST_ROWS * (TEST_COLS / 32) * 34, 64);
-    float *x = llm_alloc(TEST_COLS * sizeof(float), 64);
-    float *ref = llm_alloc(2 * TEST_ROWS * sizeof(float), 64);
+    uint8_t *data = llm_alloc(TEST_DATA_BYTES, 64);
+    float *x = llm_alloc(TEST_X_BYTES, 64);
+    float *ref = llm_alloc(TEST_Y_BYTES, 64);
     struct qtensor t;
     struct rq_matrix *m = NULL;
     int rc = -1;
@@ -207,7 +226,7 @@ static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
         goto out;
     }
     fill_test_matrix(&t, types[f], data);
-    m = rq_repack(&t, err, errlen);
+    m = rq_repack(&t, "the test matrix", err, errlen);
     if (!m)
         goto out;
     uint32_t s = 777;

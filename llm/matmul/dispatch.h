@@ -93,6 +93,12 @@ uint32_t dispatch_cpu_features(void);
 /* Detects, measures (about `budget_ms` per candidate and format) and chooses.
  * Idempotent; later calls do nothing. 0, or -1 with err set (out of memory). */
 int dispatch_init(uint32_t budget_ms, char *err, size_t errlen);
+/* Bytes dispatch_init allocates while it measures (the activation buffers,
+ * which stay, included); 0 once it has measured. */
+uint64_t dispatch_measure_bytes(void);
+/* Bytes of the activation buffers once dispatch_reserve(cols) has run (they
+ * are at least as wide as the test matrix, and stay). */
+uint64_t dispatch_scratch_bytes(uint32_t cols);
 /* Measures again (for `bench`); a forced choice stays. 0 or -1 with err. */
 int dispatch_measure(uint32_t budget_ms, char *err, size_t errlen);
 

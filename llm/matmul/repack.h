@@ -86,18 +86,26 @@ struct rq_act {
     float p2;             /* 2^(E + G), or NaN when x had a non-finite value */
 };
 
+/* 1 for the types rq_repack takes (Q4_1, Q8_0). */
+int rq_repackable(uint32_t type);
 /* Repacks a Q4_1 or Q8_0 matrix (other types: error). Returns a new matrix
- * or NULL with err set (out of memory, non-finite scales, shape). */
-struct rq_matrix *rq_repack(const struct qtensor *t, char *err, size_t errlen);
+ * or NULL with err set (out of memory, non-finite scales, shape), naming
+ * the matrix by `name`. */
+struct rq_matrix *rq_repack(const struct qtensor *t, const char *name, char *err, size_t errlen);
 void rq_free(struct rq_matrix *m);
-/* Bytes the repacked matrix occupies. */
-size_t rq_bytes(const struct rq_matrix *m);
+/* Bytes rq_repack allocates for a rows x cols matrix of `type` (0 for types
+ * it does not repack), the scratch of the repacking included. */
+uint64_t rq_repacked_bytes(uint32_t type, uint32_t rows, uint32_t cols);
 
 /* Repacks every Q4_1/Q8_0 matrix of a loaded model (after measuring the
  * kernels, once): 0, or -1 with err set; rq_release_model frees them (also
  * after a partial failure). In repack_model.c. */
 struct llm_model;
+struct model_config;
 int rq_repack_model(struct llm_model *m, char *err, size_t errlen);
+/* Bytes rq_repack_model keeps besides the matrices (the kernels' activation
+ * buffers, sized for the model's widest input) and its list for timing. */
+uint64_t rq_model_scratch_bytes(const struct model_config *c);
 /* Chooses the kernels again by timing them on the model's repacked
  * matrices (rq_repack_model does it once); 0, or -1 when out of memory. */
 int rq_tune_model(struct llm_model *m);
@@ -105,6 +113,8 @@ void rq_release_model(struct llm_model *m);
 
 /* Allocates buffers for up to cap values (a multiple of 32). 0 or -1. */
 int rq_act_init(struct rq_act *a, uint32_t cap);
+/* Bytes rq_act_init allocates for cap. */
+uint64_t rq_act_bytes(uint32_t cap);
 void rq_act_free(struct rq_act *a);
 /* Quantizes x[0..n-1] (n <= cap, a multiple of 32) by the recipe above;
  * m4/m8 only when `pairs` (the pmaddwd kernels want them). */
