@@ -13,6 +13,8 @@ from myos.qemu import Machine
 from .conftest import (SMALL, SMOLLM, STATUS, STORIES, UTF8_TEXT, configure, host_answer,
                        host_chat, os_answer, use_model, words)
 
+pytestmark = pytest.mark.qemu
+
 GREEDY_PROMPTS = [
     "What is the capital of France?",
     "Write a haiku about the sea.",

@@ -9,6 +9,8 @@ from myos.qemu import Machine
 
 from .conftest import AI_BUILD, SMOLLM
 
+pytestmark = pytest.mark.qemu
+
 
 @pytest.fixture(scope="module")
 def no_model_image():

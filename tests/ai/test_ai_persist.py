@@ -11,6 +11,8 @@ from myos.qemu import Machine
 
 from .conftest import AI_BUILD, STORIES, configure
 
+pytestmark = pytest.mark.qemu
+
 
 def mtype(image, path: str) -> str:
     return subprocess.run(["mtype", "-i", f"{image}@@{PART_START * SECTOR}", "::" + path], env=ENV,

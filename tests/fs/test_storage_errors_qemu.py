@@ -11,6 +11,8 @@ from myos.qemu import Machine
 from tests.fs.fatimage import (PART_LBA, SECTOR, check_consistent, clusters_of, count_free,
                                geometry, mread, mtools, patch, set_fat_entry)
 
+pytestmark = pytest.mark.qemu
+
 MODEL = "/MODELS/SmolLM2-135M-Instruct.Q4_1.gguf"
 
 

@@ -5,8 +5,12 @@ import os
 import re
 import zlib
 
+import pytest
+
 from myos.qemu import Machine
 from tests.fs.fatimage import check_consistent, make_image, mread
+
+pytestmark = pytest.mark.qemu
 
 FAR_LBA = (1 << 28) + 2048
 

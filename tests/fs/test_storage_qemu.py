@@ -13,6 +13,8 @@ from myos.models import default_model
 from myos.qemu import Machine
 from tests.fs.fatimage import check_consistent, mlist, mread
 
+pytestmark = pytest.mark.qemu
+
 MODEL = "/MODELS/SmolLM2-135M-Instruct.Q4_1.gguf"
 NOTES = "/Kernel Notes/Second Level/a long file name with spaces.txt"
 BIG = "/Kernel Notes/multi cluster file.log"

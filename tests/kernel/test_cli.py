@@ -3,9 +3,13 @@
 import subprocess
 import sys
 
+import pytest
+
 from myos import ROOT
 
 from .conftest import IMAGE
+
+pytestmark = pytest.mark.qemu
 
 
 def myos_exec(*args):

@@ -7,6 +7,8 @@ import pytest
 
 from myos.qemu import PROMPT
 
+pytestmark = pytest.mark.qemu
+
 COLS, ROWS = 80, 25
 
 

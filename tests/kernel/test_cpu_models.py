@@ -4,9 +4,13 @@ with a message."""
 import re
 import time
 
+import pytest
+
 from myos.qemu import Machine
 
 from .conftest import IMAGE
+
+pytestmark = pytest.mark.qemu
 
 
 def test_core2duo_without_avx():

@@ -96,6 +96,7 @@ def test_builder_errors(tmp_path):
         build_image(tmp_path / "x.img", STAGE2, STAGE2, KERNEL, [])
 
 
+@pytest.mark.qemu
 def test_disk_read_error_message(tmp_path):
     """A disk that ends inside the kernel: stage 2 says so on screen."""
     s2 = bytearray(STAGE2.read_bytes())

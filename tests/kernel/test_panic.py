@@ -11,6 +11,8 @@ from myos.qemu import KernelPanic
 
 from .conftest import boot
 
+pytestmark = pytest.mark.qemu
+
 CASES = {
     "divide": "Exception 0: Divide Error (#DE)",
     "opcode": "Exception 6: Invalid Opcode (#UD)",

@@ -2,9 +2,13 @@
 machine, so each boots its own."""
 import re
 
+import pytest
+
 from myos.qemu import POWEROFF_STATUS, PROMPT, debug_exit_status
 
 from .conftest import boot
+
+pytestmark = pytest.mark.qemu
 
 
 def test_poweroff_exit_status():

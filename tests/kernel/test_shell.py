@@ -3,7 +3,11 @@ line editing and history. One QEMU boot for the whole module."""
 import re
 import time
 
+import pytest
+
 from myos.qemu import PROMPT
+
+pytestmark = pytest.mark.qemu
 
 
 def test_boot_reaches_prompt(machine):

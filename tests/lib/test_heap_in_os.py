@@ -9,6 +9,8 @@ import pytest
 from myos import BUILD
 from myos.qemu import Machine
 
+pytestmark = pytest.mark.qemu
+
 IMAGE = BUILD / "myos.img"
 
 

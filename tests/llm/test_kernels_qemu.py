@@ -8,6 +8,8 @@ import pytest
 from myos.bench import parse
 from myos.qemu import Machine
 
+pytestmark = pytest.mark.qemu
+
 
 @pytest.fixture(scope="module", params=["max", "core2duo"])
 def kernels(request, build_dir):
