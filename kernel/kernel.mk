@@ -11,6 +11,7 @@ KERNEL_BIN := $(KERNEL_DIR)/kernel.bin
 KERNEL_CORE_OBJS := $(addprefix $(KERNEL_DIR)/, \
 	arch/x86/entry.o arch/x86/isr.o arch/x86/gdt.o arch/x86/idt.o arch/x86/pic.o \
 	arch/x86/panic.o arch/x86/timer.o arch/x86/cpu.o arch/x86/paging.o arch/x86/tss.o \
+	arch/x86/acpi.o arch/x86/apic.o arch/x86/smp.o arch/x86/ap_boot.o arch/x86/parallel.o \
 	drivers/vga.o drivers/serial.o drivers/keyboard.o drivers/console.o drivers/power.o drivers/rtc.o \
 	shell/shell.o shell/lineedit.o shell/cmd_system.o shell/cmd_crash.o \
 	main.o)

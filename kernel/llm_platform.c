@@ -1,9 +1,11 @@
 /* llm_platform.c: llm/platform.h implemented by the kernel, so the inference
  * engine (llm/) runs in ring 0: memory from the kernel heap, time from the
- * calibrated TSC, diagnostics on the console. The C library subset it names
+ * calibrated TSC, parallel work on every online CPU, diagnostics on the
+ * console. The C library subset it names
  * comes from kernel/lib (string, printf, math). */
 #include <stdarg.h>
 #include "platform.h"
+#include "arch/x86/parallel.h"
 #include "arch/x86/timer.h"
 #include "drivers/console.h"
 #include "lib/memory.h"
@@ -22,6 +24,17 @@ void llm_free(void *ptr)
 uint64_t llm_time_ns(void)
 {
     return timer_ns();
+}
+
+void llm_parallel_for(uint32_t n, void (*fn)(void *ctx, uint32_t begin, uint32_t end, uint32_t worker),
+                      void *ctx)
+{
+    parallel_for(n, fn, ctx);
+}
+
+uint32_t llm_parallel_workers(void)
+{
+    return parallel_workers();
 }
 
 void llm_log(const char *fmt, ...)

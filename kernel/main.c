@@ -1,5 +1,5 @@
-/* main.c: the boot sequence: CPU tables, console, memory, timers, storage,
- * then the shell. Entered from arch/x86/entry.asm with the boot-info pointer from
+/* main.c: the boot sequence: CPU tables, console, memory, timers, the other
+ * processors, storage, then the shell. Entered from arch/x86/entry.asm with the boot-info pointer from
  * stage 2. */
 #include <stdint.h>
 #include "boot_info.h"
@@ -10,8 +10,10 @@
 #include "arch/x86/paging.h"
 #include "arch/x86/panic.h"
 #include "arch/x86/pic.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/timer.h"
 #include "arch/x86/tss.h"
+#include "arch/x86/stack.h"
 #include "drivers/console.h"
 #include "drivers/power.h"
 #include "fs/storage.h"
@@ -68,7 +70,7 @@ static void heap_setup(void)
 
 void kmain(uint32_t magic, const struct boot_info *info)
 {
-    gdt_init();
+    gdt_load();
     idt_init();
     pic_init();
     console_init();
@@ -80,15 +82,18 @@ void kmain(uint32_t magic, const struct boot_info *info)
 
     cpu_init();
     power_init();
+    smp_find_cpus();
     paging_init(ram_top());
-    tss_init();
+    tss_init(0, boot_stack_guard);
     heap_setup();
     timer_init();
     cpu_sti();
+    smp_start_aps();
 
     struct heap_stats hs;
     heap_get_stats(&hs);
-    kprintf("MyOS kernel ready: %s, %u MiB heap, TSC %u MHz, boot drive 0x%02x, up %u ms\n",
+    kprintf("MyOS kernel ready: %u CPU%s, %s, %u MiB heap, TSC %u MHz, boot drive 0x%02x, up %u ms\n",
+            (unsigned)smp_online(), smp_online() > 1 ? "s" : "",
             cpu_info.avx_enabled ? "AVX on" : "SSE2", (unsigned)(hs.total >> 20),
             (unsigned)(tsc_hz() / 1000000), (unsigned)boot_info.boot_drive,
             (unsigned)uptime_ms());

@@ -21,6 +21,18 @@ void llm_free(void *ptr);
 /* Monotonic time in nanoseconds (the calibrated TSC in MyOS). */
 uint64_t llm_time_ns(void);
 
+/* Parallel work: fn is called on ranges [begin, end) that together cover
+ * [0, n) exactly once, on up to llm_parallel_workers() CPUs or threads at
+ * once, and llm_parallel_for returns when all are done. worker (<
+ * llm_parallel_workers()) names the CPU or thread running the range, for
+ * per-worker scratch memory. Which worker gets which range varies from run to
+ * run, so fn must compute each index's results from that index alone: then
+ * they never depend on the number of workers. Not nested: fn must not call
+ * llm_parallel_for. */
+void llm_parallel_for(uint32_t n, void (*fn)(void *ctx, uint32_t begin, uint32_t end, uint32_t worker),
+                      void *ctx);
+uint32_t llm_parallel_workers(void);
+
 /* One diagnostic line (no trailing newline needed). */
 void llm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

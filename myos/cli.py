@@ -3,15 +3,17 @@
   build                       build everything (make all)
   image -o OUT [--add FILE[=/DIR/NAME] ...] [--size-mb N]
                               write a disk image (default model + added files)
-  run                         boot interactively: serial console in this
+  run [--smp N]               boot interactively: serial console in this
                               terminal, a VGA window when DISPLAY is set
-  exec "CMD" ["CMD" ...]      boot headless, run the commands, print their
-                              output, power off
+                              (N CPUs, default: this host's core count)
+  exec [--smp N] "CMD" ["CMD" ...]
+                              boot headless, run the commands, print their
+                              output, power off (default 1 CPU)
   ai "PROMPT"                  = exec "ai PROMPT": one answer from the model
   screenshot [-o PNG] [CMD ...]
                               boot headless, run the commands, save the VGA
                               screen as a PNG (QEMU screendump)
-  bench [--cpus max,core2duo] [--skip-host]
+  bench [--cpus max,core2duo] [--smp 1,2,4] [--skip-host]
                               measure, write docs/benchmarks.md
   profile [--cpu MODEL] "CMD" ["CMD" ...]
                               sample the guest's EIP while the last command
@@ -34,6 +36,7 @@ from .qemu import (POWEROFF_STATUS, KernelPanic, Machine, QemuError, kvm_usable,
                    qemu_command)
 
 DEFAULT_IMAGE = BUILD / "myos.img"
+MAX_CPUS = 16  # the processors MyOS uses at most (MAX_CPUS in kernel/arch/x86/acpi.h)
 
 
 def cmd_build(args) -> int:
@@ -66,9 +69,11 @@ def cmd_run(args) -> int:
     cpu = "host" if accel == "kvm" else "max"
     display = bool(os.environ.get("DISPLAY"))
     print(f"MyOS in QEMU ({'KVM' if accel == 'kvm' else 'TCG software emulation'}, "
+          f"{args.smp} CPU{'s' if args.smp > 1 else ''}, "
           f"{'VGA window + ' if display else ''}serial console here; Ctrl-A X quits)",
           flush=True)
-    cmd = qemu_command(image, args.memory, cpu, accel, snapshot=not args.write, display=display)
+    cmd = qemu_command(image, args.memory, cpu, accel, snapshot=not args.write, display=display,
+                       smp=args.smp)
     cmd += ["-serial", "mon:stdio"]
     status = subprocess.run(cmd).returncode
     return 0 if status == POWEROFF_STATUS else status
@@ -78,7 +83,7 @@ def cmd_exec(args) -> int:
     image = _image(args)
     status = 0
     try:
-        with Machine(memory_mb=args.memory, snapshot=not args.write).boot(
+        with Machine(memory_mb=args.memory, snapshot=not args.write, smp=args.smp).boot(
                 image, timeout=args.boot_timeout) as m:
             for command in args.commands:
                 print(f"myos> {command}", flush=True)
@@ -136,6 +141,17 @@ def cmd_ai(args) -> int:
     return cmd_exec(args)
 
 
+def _cpu_count(text: str) -> int:
+    """--smp N, within what MyOS uses."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= MAX_CPUS:
+        raise argparse.ArgumentTypeError(f"a number of CPUs from 1 to {MAX_CPUS}, got {text!r}")
+    return n
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="myos", description="MyOS host tool")
     sub = p.add_subparsers(dest="command", required=True)
@@ -160,6 +176,12 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--memory", type=int, default=512, help="RAM in MiB (default 512)")
         s.add_argument("--write", action="store_true",
                        help="let the guest write to the image (default: snapshot)")
+        if name == "run":
+            s.add_argument("--smp", type=_cpu_count, default=min(os.cpu_count() or 1, MAX_CPUS),
+                           metavar="N", help="processors (default: this host's core count)")
+        else:
+            s.add_argument("--smp", type=_cpu_count, default=1, metavar="N",
+                           help="processors (default 1)")
         s.set_defaults(fn=fn)
     s = sub.add_parser("screenshot", help="save a PNG of the VGA screen after some commands")
     s.add_argument("-o", "--output", default="docs/screenshot-shell.png")

@@ -93,15 +93,21 @@ QEMU_FORBIDDEN_ENV = "MYOS_QEMU_FORBIDDEN"
 
 def qemu_command(image: Path, memory_mb: int = 512, cpu: str = "max", accel: str = "tcg",
                  snapshot: bool = True, debug_exit: bool = True,
-                 display: bool = False) -> list[str]:
+                 display: bool = False, smp: int = 1) -> list[str]:
     """The QEMU command line shared by tests, `exec` and `run` (minus the
-    serial and monitor wiring, which the caller adds)."""
+    serial and monitor wiring, which the caller adds). With several CPUs
+    under software emulation, multi-threaded TCG runs each on its own host
+    thread (QEMU's default for x86 on x86, made explicit here)."""
     if os.environ.get(QEMU_FORBIDDEN_ENV):
         # Set by tests/conftest.py for tests without the `qemu` marker, so
         # `pytest -m "not qemu"` really runs without booting anything.
         raise QemuError(f"{os.environ[QEMU_FORBIDDEN_ENV]} boots QEMU but is not marked "
                         "@pytest.mark.qemu")
-    cmd = ["qemu-system-i386", "-accel", accel, "-cpu", cpu, "-m", str(memory_mb),
+    if smp < 1:
+        raise ValueError(f"smp must be at least 1, got {smp}")
+    accel_arg = accel + (",thread=multi" if accel == "tcg" and smp > 1 else "")
+    cmd = ["qemu-system-i386", "-accel", accel_arg, "-cpu", cpu, "-m", str(memory_mb),
+           "-smp", str(smp),
            "-drive", f"file={image},format=raw,if=ide,index=0,media=disk"
            + (",snapshot=on" if snapshot else "")]
     if debug_exit:
@@ -115,8 +121,10 @@ class Machine:
     """One QEMU process running MyOS, driven over serial and QMP."""
 
     def __init__(self, memory_mb: int = 512, cpu: str = "max", accel: str = "tcg",
-                 snapshot: bool = True, debug_exit: bool = True, extra_args: tuple = ()):
+                 snapshot: bool = True, debug_exit: bool = True, extra_args: tuple = (),
+                 smp: int = 1):
         self.memory_mb = memory_mb
+        self.smp = smp
         self.cpu = cpu
         self.accel = accel
         self.snapshot = snapshot
@@ -144,7 +152,7 @@ class Machine:
         listener.bind(qmp_path)
         listener.listen(1)
         cmd = qemu_command(image, self.memory_mb, self.cpu, self.accel, self.snapshot,
-                           self.debug_exit)
+                           self.debug_exit, smp=self.smp)
         cmd += ["-chardev", "stdio,id=serial0,signal=off", "-serial", "chardev:serial0",
                 "-chardev", f"socket,id=qmp,path={qmp_path}", "-mon", "chardev=qmp,mode=control",
                 "-monitor", "none"] + self.extra_args

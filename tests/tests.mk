@@ -6,3 +6,4 @@ include tests/fuzz/fuzz.mk
 include tests/llm/engine.mk
 include tests/llm/kernels.mk
 include tests/llm/attention.mk
+include tests/llm/parallel.mk

@@ -1,12 +1,16 @@
 /* cmd_bench.c: `bench` (llama-bench style): measures the matrix-vector
  * kernel variants on this CPU, then the current model's prompt processing
- * (64 tokens) and generation (64 greedy tokens) with a per-token profile;
- * `bench kernels` stops after the kernels. Timed with the calibrated TSC. */
+ * (64 tokens) and generation (64 greedy tokens) with a per-token profile and
+ * how evenly the CPUs shared the work; `bench kernels` stops after the
+ * kernels; `bench parallel [JOBS]` stresses the parallel primitive (results
+ * checked; Ctrl+C stops it). Timed with the calibrated TSC. */
 #include "shell/bench.h"
 #include "shell/command.h"
 #include "ai/model.h"
+#include "arch/x86/parallel.h"
 #include "arch/x86/timer.h"
 #include "matmul/dispatch.h"
+#include "parallel_check.h"
 #include "profile.h"
 #include "matmul/repack.h"
 #include "drivers/console.h"
@@ -14,6 +18,8 @@
 
 #define BENCH_TOKENS 64
 #define KERNEL_BUDGET_MS 100
+#define CHECK_JOBS_DEFAULT 2000
+#define CHECK_JOBS_MAX 100000000u
 
 /* Any text works: it only has to give the model 64 real tokens to chew on. */
 static const char bench_text[] =
@@ -78,10 +84,71 @@ static void report(const char *what, uint32_t tokens, uint64_t ns)
             p->macs ? (double)p->matmul_ns / (double)p->macs : 0.0, quant, attn, per - mat - quant - attn);
 }
 
+/* How evenly the CPUs shared the jobs since the last reset: each CPU's time
+ * inside the jobs as a share of the jobs' wall time; the rest is waiting
+ * (for the slowest CPU, or for the job to reach it). */
+static void report_sharing(void)
+{
+    const struct parallel_stats *p = parallel_get_stats();
+    uint32_t workers = parallel_workers();
+    if (!p->jobs || !p->wall_tsc)
+        return;
+    kprintf("           %llu parallel jobs on %u CPU%s, busy share of the job time:",
+            (unsigned long long)p->jobs, (unsigned)workers, workers > 1 ? "s" : "");
+    uint64_t sum = 0;
+    for (uint32_t w = 0; w < workers; w++) {
+        kprintf(" %u%%", (unsigned)(p->busy_tsc[w] * 100 / p->wall_tsc));
+        sum += p->busy_tsc[w];
+    }
+    kprintf(" (imbalance and hand-out %u%%)\n", (unsigned)(100 - sum * 100 / (p->wall_tsc * workers)));
+}
+
+static int stop_on_ctrl_c(void *user)
+{
+    (void)user;
+    return console_poll_cancel();
+}
+
+static int check_parallel(int argc, char **argv)
+{
+    uint32_t jobs = CHECK_JOBS_DEFAULT;
+    if (argc == 3) {
+        char *end;
+        unsigned long v = strtoul(argv[2], &end, 10);
+        if (*end || end == argv[2] || v == 0 || v > CHECK_JOBS_MAX) {
+            kprintf("error: bench parallel JOBS: a number from 1 to %u\n", CHECK_JOBS_MAX);
+            return 1;
+        }
+        jobs = (uint32_t)v;
+    }
+    struct llm_parallel_check r;
+    uint64_t t0 = timer_ns();
+    if (llm_parallel_check(jobs, (uint32_t)t0, stop_on_ctrl_c, NULL, &r) != 0) {
+        kprintf("error: bench parallel: out of memory\n");
+        return 1;
+    }
+    uint64_t us = (timer_ns() - t0) / 1000;
+    if (r.stopped)
+        kprintf("^C (stopped)\n");
+    kprintf("parallel: %u jobs, %llu indices on %u CPUs in %llu ms, %u errors; indices per CPU:",
+            (unsigned)r.jobs, (unsigned long long)r.indices, (unsigned)r.workers,
+            (unsigned long long)(us / 1000), (unsigned)r.errors);
+    for (uint32_t w = 0; w < r.workers && w < LLM_CHECK_MAX_WORKERS; w++)
+        kprintf(" %llu", (unsigned long long)r.by_worker[w]);
+    kprintf("\n");
+    if (r.errors) {
+        kprintf("error: the parallel primitive gave wrong results\n");
+        return 1;
+    }
+    return 0;
+}
+
 static int cmd_bench(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "parallel") == 0 && argc <= 3)
+        return check_parallel(argc, argv);
     if (argc > 2 || (argc == 2 && strcmp(argv[1], "kernels") != 0)) {
-        kprintf("error: usage: bench [kernels]\n");
+        kprintf("error: usage: bench [kernels | parallel [JOBS]]\n");
         return 1;
     }
     if (print_kernels() != 0)
@@ -114,6 +181,7 @@ static int cmd_bench(int argc, char **argv)
     }
     llm_session_reset(s);
     llm_profile_reset();
+    parallel_stats_reset();
     uint64_t t0 = timer_ns();
     const float *logits = llm_eval(s, ids, BENCH_TOKENS, err, sizeof err);
     uint64_t prompt_ns = timer_ns() - t0;
@@ -122,7 +190,9 @@ static int cmd_bench(int argc, char **argv)
         return 1;
     }
     report("prompt", BENCH_TOKENS, prompt_ns);
+    report_sharing();
     llm_profile_reset();
+    parallel_stats_reset();
     t0 = timer_ns();
     for (int i = 0; i < BENCH_TOKENS && logits; i++) {
         int32_t id = argmax(logits, info.n_vocab);
@@ -134,7 +204,8 @@ static int cmd_bench(int argc, char **argv)
         return 1;
     }
     report("generation", BENCH_TOKENS, gen_ns);
+    report_sharing();
     llm_session_reset(s);
     return 0;
 }
-SHELL_COMMAND(bench, "measure the kernels, prompt and generation speed", cmd_bench);
+SHELL_COMMAND(bench, "measure the kernels, prompt and generation speed; bench parallel [JOBS]", cmd_bench);

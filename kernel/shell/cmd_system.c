@@ -5,6 +5,8 @@
 #include "shell/bench.h"
 #include "boot_info.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/parallel.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/timer.h"
 #include "drivers/console.h"
 #include "drivers/power.h"
@@ -105,6 +107,48 @@ static void print_wrapped(const char *label, char *words)
     kprintf("\n");
 }
 
+/* The processors ACPI lists, whether each started, and what each runs. */
+static void print_processors(void)
+{
+    const struct smp_info *si = smp_get_info();
+    const struct parallel_stats *ps = parallel_get_stats();
+    kprintf("CPUs: %u online\n", (unsigned)si->online);
+    if (si->no_acpi) {
+        kprintf("  (%s: only the boot CPU is used)\n", si->no_acpi);
+        return;
+    }
+    kprintf("  %u listed in the ACPI MADT (via the %s)\n", (unsigned)si->found, si->table);
+    if (si->skipped)
+        kprintf("  %u more not usable (disabled, x2APIC-only or over %u)\n", (unsigned)si->skipped,
+                (unsigned)MAX_CPUS);
+    for (uint32_t i = 0; i < si->found; i++) {
+        const struct smp_cpu *c = &si->cpu[i];
+        if (c->state == SMP_BOOT_CPU || c->state == SMP_ONLINE)
+            kprintf("  cpu %-2u APIC id %-3u", (unsigned)c->index, (unsigned)c->apic_id);
+        else
+            kprintf("  --     APIC id %-3u", (unsigned)c->apic_id);
+        switch (c->state) {
+        case SMP_BOOT_CPU:
+            kprintf("boot CPU: shell, interrupts, worker 0 (%llu ranges)\n",
+                    (unsigned long long)ps->ranges[0]);
+            break;
+        case SMP_ONLINE:
+            kprintf("started in %u us: worker %u (%llu ranges)\n", (unsigned)c->start_us,
+                    (unsigned)c->index, (unsigned long long)ps->ranges[c->index]);
+            break;
+        case SMP_NO_ANSWER:
+            kprintf("did not start within %u ms: left out\n", (unsigned)(c->start_us / 1000));
+            break;
+        case SMP_IPI_FAILED:
+            kprintf("its local APIC refused the start-up IPIs: left out\n");
+            break;
+        default:
+            kprintf("started without the boot CPU's features: left out\n");
+            break;
+        }
+    }
+}
+
 static int cmd_cpu(int argc, char **argv)
 {
     (void)argc;
@@ -120,9 +164,10 @@ static int cmd_cpu(int argc, char **argv)
     kprintf("AVX:      %s\n", cpu_info.avx_enabled ? "enabled" : "not available");
     kprintf("TSC:      %u.%03u MHz\n", (unsigned)(hz / 1000000), (unsigned)(hz / 1000 % 1000));
     bench_print_kernel_choice();
+    print_processors();
     return 0;
 }
-SHELL_COMMAND(cpu, "show the processor and its features", cmd_cpu);
+SHELL_COMMAND(cpu, "show the processor, its features and the CPUs online", cmd_cpu);
 
 static int cmd_uptime(int argc, char **argv)
 {

@@ -3,7 +3,7 @@
  *   myos-llm -m MODEL [-p PROMPT] [--chat] [-n N] [-t TEMP] [--top-k K] [--top-p P]
  *            [--min-p P] [--repeat-penalty R] [--repeat-last-n N] [--seed S] [--ctx N]
  *            [--print-ids] [--tokenizer TOKENIZER.BIN] [--ids "1 2 3"] [--system TEXT]
- *            [--kernel scalar|avx2|avx2-madd|sse2|auto]
+ *            [--kernel scalar|avx2|avx2-madd|sse2|auto] [--threads N]
  *
  * The generated text goes to stdout exactly as streamed (the kernel's `ai`
  * output is compared with it); model information and timing go to stderr.
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "matmul/dispatch.h"
+#include "host/platform_host.h"
 #include "llm.h"
 #include "platform.h"
 
@@ -24,7 +25,7 @@ static void usage(void)
             "usage: myos-llm -m MODEL [-p PROMPT] [--chat] [-n N] [-t TEMP] [--top-k K] [--top-p P]\n"
             "                [--min-p P] [--repeat-penalty R] [--repeat-last-n N] [--seed S] [--ctx N]\n"
             "                [--print-ids] [--tokenizer TOKENIZER.BIN] [--ids \"ID ...\"] [--system TEXT]\n"
-            "                [--kernel scalar|avx2|avx2-madd|sse2|auto]\n");
+            "                [--kernel scalar|avx2|avx2-madd|sse2|auto] [--threads N]\n");
 }
 
 /* Reads a whole file into 32-byte aligned memory (the engine uses it in place). */
@@ -141,6 +142,7 @@ int main(int argc, char **argv)
 {
     const char *model_path = NULL, *tok_path = NULL, *prompt = NULL, *ids_text = NULL, *kernel = NULL;
     int want_ids = 0;
+    uint32_t threads = 1;
     struct llm_settings set;
     llm_settings_default(&set);
     for (int i = 1; i < argc; i++) {
@@ -205,6 +207,10 @@ int main(int argc, char **argv)
             if (num(a, v, 0, 18446744073709551615.0, &d))
                 return 2;
             set.sampling.seed = strtoull(v, NULL, 10);
+        } else if (!strcmp(a, "--threads")) {
+            if (num(a, v, 1, LLM_HOST_MAX_THREADS, &d))
+                return 2;
+            threads = (uint32_t)d;
         } else if (!strcmp(a, "--ctx")) {
             if (num(a, v, 1, 1 << 20, &d))
                 return 2;
@@ -225,6 +231,10 @@ int main(int argc, char **argv)
     if (!data || (tok_path && !(tok = read_file(tok_path, &tok_size))))
         return 1;
     char err[256];
+    if (llm_host_set_threads(threads) != 0) {
+        fprintf(stderr, "myos-llm: cannot start %u threads\n", (unsigned)threads);
+        return 1;
+    }
     if (kernel && dispatch_force(kernel, err, sizeof err) != 0) {
         fprintf(stderr, "myos-llm: --kernel: %s\n", err);
         return 2;

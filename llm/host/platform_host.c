@@ -1,21 +1,47 @@
 /* platform_host.c: llm/platform.h on Linux/glibc, for build/host/myos-llm and
- * the host test harnesses; it also counts the bytes the engine holds
- * (alloc_stats.h), which the tests compare with llm_memory_needed. */
+ * the host test harnesses. llm_parallel_for runs on a pool of POSIX threads,
+ * the same scheme as the kernel's parallel.c on CPUs: a job is published by
+ * bumping a generation counter, ranges of about a quarter of an equal share
+ * are taken from one atomic counter, and a thread with no job for a while
+ * sleeps on a condition variable instead of spinning. llm_alloc counts the
+ * bytes the engine holds (llm_host_alloc_stats), which the tests compare
+ * with llm_memory_needed. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "platform.h"
-#include "host/alloc_stats.h"
+#include "host/platform_host.h"
 
-/* Before each block: where the allocation starts and the bytes asked for. */
+#define RANGES_PER_WORKER 4
+#define IDLE_SPIN_NS 200000u
+
+typedef void (*range_fn)(void *ctx, uint32_t begin, uint32_t end, uint32_t worker);
+
+static struct {
+    range_fn fn;
+    void *ctx;
+    uint32_t n, range;
+    uint32_t next;    /* first index not yet handed out */
+    uint32_t pending; /* worker threads that have not finished this job */
+} job;
+
+static uint32_t n_threads = 1;
+static uint32_t generation;
+static uint32_t sleepers;
+static pthread_mutex_t sleep_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+
+/* Before each block: where the allocation starts and the bytes asked for,
+ * which llm_host_alloc_stats counts. */
 struct block_header {
     void *base;
     size_t size;
 };
 #define HEADER_ROOM 16 /* sizeof(struct block_header), rounded to the least alignment */
 
-static uint64_t bytes_live, bytes_peak;
+static uint64_t bytes_live, bytes_peak; /* atomics: workers may allocate too */
 
 void *llm_alloc(size_t size, size_t align)
 {
@@ -30,9 +56,11 @@ void *llm_alloc(size_t size, size_t align)
     struct block_header *h = (struct block_header *)(user - HEADER_ROOM);
     h->base = p;
     h->size = size;
-    bytes_live += size;
-    if (bytes_live > bytes_peak)
-        bytes_peak = bytes_live;
+    uint64_t live = __atomic_add_fetch(&bytes_live, size, __ATOMIC_RELAXED);
+    uint64_t peak = __atomic_load_n(&bytes_peak, __ATOMIC_RELAXED);
+    while (live > peak && !__atomic_compare_exchange_n(&bytes_peak, &peak, live, 1, __ATOMIC_RELAXED,
+                                                       __ATOMIC_RELAXED))
+        ;
     return user;
 }
 
@@ -41,19 +69,19 @@ void llm_free(void *ptr)
     if (!ptr)
         return;
     struct block_header *h = (struct block_header *)((char *)ptr - HEADER_ROOM);
-    bytes_live -= h->size;
+    __atomic_sub_fetch(&bytes_live, h->size, __ATOMIC_RELAXED);
     free(h->base);
 }
 
 void llm_host_alloc_stats(uint64_t *live, uint64_t *peak)
 {
-    *live = bytes_live;
-    *peak = bytes_peak;
+    *live = __atomic_load_n(&bytes_live, __ATOMIC_RELAXED);
+    *peak = __atomic_load_n(&bytes_peak, __ATOMIC_RELAXED);
 }
 
 void llm_host_alloc_reset_peak(void)
 {
-    bytes_peak = bytes_live;
+    __atomic_store_n(&bytes_peak, __atomic_load_n(&bytes_live, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
 }
 
 uint64_t llm_time_ns(void)
@@ -70,4 +98,86 @@ void llm_log(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+static void take_ranges(uint32_t worker)
+{
+    for (;;) {
+        uint32_t begin = __atomic_fetch_add(&job.next, job.range, __ATOMIC_RELAXED);
+        if (begin >= job.n)
+            return;
+        uint32_t end = job.n - begin < job.range ? job.n : begin + job.range;
+        job.fn(job.ctx, begin, end, worker);
+    }
+}
+
+/* A worker thread: spin a little for the next job, then sleep. The thread
+ * counts itself among the sleepers before its last look at the generation,
+ * and the publisher reads the sleepers after bumping it (both sequentially
+ * consistent), so a job is never missed. */
+static void *worker_main(void *arg)
+{
+    uint32_t worker = (uint32_t)(uintptr_t)arg;
+    uint32_t seen = 0;
+    for (;;) {
+        uint64_t until = llm_time_ns() + IDLE_SPIN_NS;
+        while (__atomic_load_n(&generation, __ATOMIC_ACQUIRE) == seen && llm_time_ns() < until)
+            __builtin_ia32_pause();
+        if (__atomic_load_n(&generation, __ATOMIC_ACQUIRE) == seen) {
+            pthread_mutex_lock(&sleep_lock);
+            __atomic_fetch_add(&sleepers, 1, __ATOMIC_SEQ_CST);
+            while (__atomic_load_n(&generation, __ATOMIC_SEQ_CST) == seen)
+                pthread_cond_wait(&wake, &sleep_lock);
+            __atomic_fetch_sub(&sleepers, 1, __ATOMIC_SEQ_CST);
+            pthread_mutex_unlock(&sleep_lock);
+        }
+        seen = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
+        take_ranges(worker);
+        __atomic_fetch_sub(&job.pending, 1, __ATOMIC_RELEASE);
+    }
+    return NULL;
+}
+
+int llm_host_set_threads(uint32_t threads)
+{
+    if (threads < 1 || threads > LLM_HOST_MAX_THREADS || n_threads != 1)
+        return -1;
+    for (uint32_t w = 1; w < threads; w++) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, worker_main, (void *)(uintptr_t)w) != 0)
+            return -1; /* the ones started wait for jobs that n_threads never gives them */
+        pthread_detach(t);
+    }
+    n_threads = threads;
+    return 0;
+}
+
+void llm_parallel_for(uint32_t n, range_fn fn, void *ctx)
+{
+    if (n == 0)
+        return;
+    if (n_threads == 1) {
+        fn(ctx, 0, n, 0);
+        return;
+    }
+    job.fn = fn;
+    job.ctx = ctx;
+    job.n = n;
+    job.range = (n + n_threads * RANGES_PER_WORKER - 1) / (n_threads * RANGES_PER_WORKER);
+    job.next = 0;
+    job.pending = n_threads - 1;
+    __atomic_fetch_add(&generation, 1, __ATOMIC_SEQ_CST); /* publishes the fields above */
+    if (__atomic_load_n(&sleepers, __ATOMIC_SEQ_CST)) {
+        pthread_mutex_lock(&sleep_lock);
+        pthread_cond_broadcast(&wake);
+        pthread_mutex_unlock(&sleep_lock);
+    }
+    take_ranges(0);
+    while (__atomic_load_n(&job.pending, __ATOMIC_ACQUIRE))
+        __builtin_ia32_pause();
+}
+
+uint32_t llm_parallel_workers(void)
+{
+    return n_threads;
 }

@@ -18,7 +18,7 @@
 
 #include "llm.h"
 #include "platform.h"
-#include "host/alloc_stats.h"
+#include "host/platform_host.h"
 #include "harness_file.h"
 
 static void print_info(const struct llm_probe *p, int reads)

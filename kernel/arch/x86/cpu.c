@@ -37,6 +37,12 @@ static int has_feature(const struct feature *f)
     return (words[f->word] >> f->bit) & 1;
 }
 
+static void set_osxsave_xcr0(void)
+{
+    write_cr4(read_cr4() | CR4_OSXSAVE);
+    __asm__ volatile("xsetbv" : : "c"(0), "a"(XCR0_X87_SSE_AVX), "d"(0));
+}
+
 /* AVX needs CR4.OSXSAVE and the x87|SSE|AVX bits in XCR0; without it the
  * IRQ path keeps using fxsave. */
 static void enable_avx(void)
@@ -50,8 +56,7 @@ static void enable_avx(void)
     cpuid(0xd, 0, r);
     if ((r[0] & XCR0_X87_SSE_AVX) != XCR0_X87_SSE_AVX)
         return;
-    write_cr4(read_cr4() | CR4_OSXSAVE);
-    __asm__ volatile("xsetbv" : : "c"(0), "a"(XCR0_X87_SSE_AVX), "d"(0));
+    set_osxsave_xcr0();
     cpuid(0xd, 0, r); /* EBX: save area size for the components now enabled */
     fpu_area_size = r[1];
     fpu_use_xsave = 1;
@@ -97,6 +102,27 @@ void cpu_init(void)
         strncpy(cpu_info.brand, "(no brand string)", sizeof(cpu_info.brand) - 1);
     }
     enable_avx();
+}
+
+int cpu_init_ap(void)
+{
+    uint32_t r[4];
+    cpuid(1, 0, r);
+    int xsave_avx = (r[2] >> 26 & 1) && (r[2] >> 28 & 1);
+    if (cpu_info.avx_enabled && !xsave_avx)
+        return -1;
+    if (cpu_info.avx_enabled)
+        set_osxsave_xcr0();
+    /* The engine chose its kernels on the boot CPU: this one must run them too. */
+    cpuid(1, 0, r);
+    uint32_t leaf7_ebx = 0;
+    if (cpu_info.leaf7_ebx) {
+        uint32_t r7[4];
+        cpuid(7, 0, r7);
+        leaf7_ebx = r7[1];
+    }
+    return r[2] == cpu_info.leaf1_ecx && r[3] == cpu_info.leaf1_edx && leaf7_ebx == cpu_info.leaf7_ebx
+               ? 0 : -1;
 }
 
 void cpu_feature_string(char *buf, int size)

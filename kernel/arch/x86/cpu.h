@@ -18,6 +18,11 @@ extern struct cpu_info cpu_info;
  * method (xsave or fxsave). x87/SSE were switched on by entry.asm already. */
 void cpu_init(void);
 
+/* On an AP, after the trampoline turned on x87/SSE: the same CR4/XCR0 as
+ * the boot CPU. -1 when this CPU's CPUID features differ from the boot
+ * CPU's (it must not run the kernels chosen there). */
+int cpu_init_ap(void);
+
 /* Writes the names of the supported features, space separated. */
 void cpu_feature_string(char *buf, int size);
 

@@ -1,15 +1,14 @@
-/* gdt.c: replaces stage 2's temporary GDT with the kernel's own (flat 4 GiB
- * ring-0 code and data, plus two TSS slots filled by tss.c) and reloads every
- * segment register. */
+/* gdt.c: the kernel's GDT, which replaces stage 2's temporary one (and an
+ * AP's trampoline GDT): flat 4 GiB ring-0 code and data, plus two TSS slots
+ * per CPU filled by tss.c. */
 #include <stdint.h>
 #include "arch/x86/gdt.h"
 
-static uint64_t gdt[] __attribute__((aligned(8))) = {
+static uint64_t gdt[3 + 2 * MAX_CPUS] __attribute__((aligned(8))) = {
     0,
     0x00cf9a000000ffffull, /* GDT_KERNEL_CODE: base 0, limit 4 GiB, 32-bit, exec/read */
     0x00cf92000000ffffull, /* GDT_KERNEL_DATA: base 0, limit 4 GiB, read/write */
-    0,                     /* GDT_KERNEL_TSS */
-    0,                     /* GDT_DOUBLE_FAULT_TSS */
+    /* then GDT_CPU_TSS(cpu), GDT_CPU_DOUBLE_FAULT_TSS(cpu) for every CPU */
 };
 
 struct gdt_pointer {
@@ -17,9 +16,9 @@ struct gdt_pointer {
     uint32_t base;
 } __attribute__((packed));
 
-void gdt_init(void)
+void gdt_load(void)
 {
-    static struct gdt_pointer ptr;
+    static struct gdt_pointer ptr; /* the same for every CPU */
     ptr.limit = sizeof(gdt) - 1;
     ptr.base = (uint32_t)gdt;
     __asm__ volatile(

@@ -1,4 +1,5 @@
-; isr.asm: entry stubs for the 32 CPU exceptions and the 16 PIC IRQs. Each stub
+; isr.asm: entry stubs for the 32 CPU exceptions, the 16 PIC IRQs and the two
+; local APIC vectors. Each exception or IRQ stub
 ; pushes a uniform frame (struct int_frame in interrupts.h) and calls C.
 ; IRQ handlers may be interrupted code's SSE/AVX state users (the inference
 ; engine runs SIMD in ring 0), so the IRQ path saves the full FPU/SSE/AVX state
@@ -138,6 +139,19 @@ irq_common:
     pop ds
     popa
     add esp, 8                      ; vector and error code
+    iret
+
+; The wake-up IPI only ends an AP's hlt (parallel.c): acknowledge it and
+; return, touching no FPU/SSE state. A spurious APIC interrupt needs no EOI.
+extern apic_eoi_register
+global apic_wake_stub, apic_spurious_stub
+apic_wake_stub:
+    push eax
+    mov eax, [apic_eoi_register]
+    mov dword [eax], 0
+    pop eax
+    iret
+apic_spurious_stub:
     iret
 
 ; First instruction of the double-fault task (tss.c), on its own stack.

@@ -1,6 +1,7 @@
 /* paging.c: one page directory of 4 MiB pages covering the whole 32-bit
  * address space, except the first 4 MiB, which use a page table so that page 0
- * and the stack guard page can be left out. */
+ * and the stack guard pages (the boot CPU's, and each AP's) can be left out.
+ * All CPUs share it. */
 #include "arch/x86/paging.h"
 #include "arch/x86/io.h"
 #include "arch/x86/panic.h"
@@ -36,4 +37,13 @@ void paging_init(uint64_t ram_top)
     write_cr4(read_cr4() | CR4_PSE);
     write_cr3((uint32_t)page_directory);
     write_cr0(read_cr0() | CR0_PG | CR0_WP);
+}
+
+void paging_unmap_guard(const void *page)
+{
+    uint32_t i = (uint32_t)page >> 12;
+    if (i >= 1024 || ((uint32_t)page & 4095))
+        panic("paging: guard page %p is not a page of the first 4 MiB", page);
+    first_table[i] = 0;
+    __asm__ volatile("invlpg (%0)" : : "r"(page) : "memory");
 }

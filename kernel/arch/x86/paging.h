@@ -8,4 +8,8 @@
  * dereferences fault. */
 void paging_init(uint64_t ram_top);
 
+/* Unmaps one page of the first 4 MiB (a stack guard page) on this CPU; a CPU
+ * started later loads the table afresh. */
+void paging_unmap_guard(const void *page);
+
 #endif

@@ -1,11 +1,16 @@
-/* panic.c: the panic screen. A CPU exception or a kernel panic() clears the
- * VGA screen to white on red and prints what happened, the registers and (for
- * a page fault) CR2, on VGA and on the serial console, then halts for good. */
+/* panic.c: the panic screen. A CPU exception or a kernel panic() on any CPU
+ * clears the VGA screen to white on red and prints which CPU it was, what
+ * happened, the registers and (for a page fault) CR2, on VGA and on the
+ * serial console, then halts for good. The other CPUs are stopped first with
+ * an NMI (which lands here too and halts), so nothing else writes to the
+ * screen. */
 #include <stdarg.h>
 #include <stdint.h>
 #include "arch/x86/panic.h"
 #include "arch/x86/interrupts.h"
 #include "arch/x86/io.h"
+#include "arch/x86/apic.h"
+#include "arch/x86/smp.h"
 #include "drivers/console.h"
 #include "drivers/vga.h"
 #include "lib/memory.h"
@@ -24,7 +29,7 @@ static const char *const exception_names[32] = {
     "VMM Communication (#VC)", "Security Exception (#SX)", "Reserved (31)",
 };
 
-static volatile int panicking;
+static int panicking;
 
 static __attribute__((noreturn)) void halt_forever(void)
 {
@@ -32,16 +37,21 @@ static __attribute__((noreturn)) void halt_forever(void)
         __asm__ volatile("cli; hlt");
 }
 
-/* Enter panic mode once; a fault while panicking just stops. */
+/* Enter panic mode once: the first CPU to get here reports, any other (or a
+ * fault while panicking) just stops. */
 static void panic_begin(void)
 {
     cpu_cli();
-    if (panicking)
+    if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST))
         halt_forever();
-    panicking = 1;
+    uint32_t online = smp_online();
+    if (online > 1)
+        apic_send_nmi_others();
     vga_set_color(VGA_WHITE, VGA_RED);
     vga_clear();
     kprintf("\n*** MyOS KERNEL PANIC ***\n\n");
+    kprintf("CPU %u (APIC id %u) of %u online\n", (unsigned)smp_this_cpu(), (unsigned)apic_id(),
+            (unsigned)online);
 }
 
 static __attribute__((noreturn)) void panic_end(void)

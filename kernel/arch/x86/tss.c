@@ -1,10 +1,9 @@
-/* tss.c: the two task-state segments. The kernel runs in the first one (the
- * CPU saves the interrupted state there on a task switch); vector 8 is a task
- * gate to the second, whose task prints the panic screen from that saved
- * state. */
+/* tss.c: two task-state segments per CPU. The CPU runs in the first one (it
+ * saves the interrupted state there on a task switch); vector 8 of its IDT is
+ * a task gate to the second, whose task prints the panic screen from that
+ * saved state. */
 #include <stddef.h>
 #include "arch/x86/tss.h"
-#include "arch/x86/stack.h"
 #include "arch/x86/gdt.h"
 #include "arch/x86/interrupts.h"
 #include "arch/x86/io.h"
@@ -17,39 +16,49 @@ struct tss {
     uint16_t trap, iomap_base;
 } __attribute__((packed));
 
-static struct tss kernel_tss, double_fault_tss;
-static uint8_t double_fault_stack[16384] __attribute__((aligned(16)));
+struct cpu_tasks {
+    struct tss kernel, double_fault;
+    const char *stack_guard; /* below the CPU's own stack, for the overflow diagnosis */
+};
+
+static struct cpu_tasks tasks[MAX_CPUS];
+static uint8_t double_fault_stacks[MAX_CPUS][16384] __attribute__((aligned(16)));
 
 /* isr.asm: drops the error code, aligns the stack, calls double_fault_task. */
 extern void double_fault_entry(void);
 
 void double_fault_task(void)
 {
-    const struct tss *t = &kernel_tss; /* the state the double fault interrupted */
+    uint16_t task;
+    __asm__ volatile("str %0" : "=r"(task));
+    const struct cpu_tasks *c = &tasks[(task - GDT_CPU_DOUBLE_FAULT_TSS(0)) / 16];
+    const struct tss *t = &c->kernel; /* the state the double fault interrupted */
     struct int_frame f = {
         .gs = t->gs, .fs = t->fs, .es = t->es, .ds = t->ds,
         .edi = t->edi, .esi = t->esi, .ebp = t->ebp, .esp_pusha = t->esp,
         .ebx = t->ebx, .edx = t->edx, .ecx = t->ecx, .eax = t->eax,
         .vector = 8, .error_code = 0, .eip = t->eip, .cs = t->cs, .eflags = t->eflags,
     };
-    int overflow = t->esp >= (uint32_t)boot_stack_guard - 64 && t->esp < (uint32_t)boot_stack + 64;
+    int overflow = t->esp >= (uint32_t)c->stack_guard - 64 && t->esp < (uint32_t)c->stack_guard + 4096 + 64;
     panic_frame(&f, t->esp, overflow ? "kernel stack overflow (ESP reached the guard page)" : NULL);
 }
 
-void tss_init(void)
+void tss_init(uint32_t cpu, const char *stack_guard)
 {
-    double_fault_tss.cr3 = read_cr3();
-    double_fault_tss.eip = (uint32_t)double_fault_entry;
-    double_fault_tss.eflags = 0x2; /* interrupts off */
-    double_fault_tss.esp = (uint32_t)(double_fault_stack + sizeof(double_fault_stack));
-    double_fault_tss.cs = GDT_KERNEL_CODE;
-    double_fault_tss.ss = double_fault_tss.ds = double_fault_tss.es = GDT_KERNEL_DATA;
-    double_fault_tss.fs = double_fault_tss.gs = GDT_KERNEL_DATA;
-    double_fault_tss.iomap_base = sizeof(struct tss);
-    kernel_tss.iomap_base = sizeof(struct tss);
+    struct cpu_tasks *c = &tasks[cpu];
+    struct tss *df = &c->double_fault;
+    c->stack_guard = stack_guard;
+    df->cr3 = read_cr3();
+    df->eip = (uint32_t)double_fault_entry;
+    df->eflags = 0x2; /* interrupts off */
+    df->esp = (uint32_t)(double_fault_stacks[cpu] + sizeof(double_fault_stacks[cpu]));
+    df->cs = GDT_KERNEL_CODE;
+    df->ss = df->ds = df->es = df->fs = df->gs = GDT_KERNEL_DATA;
+    df->iomap_base = sizeof(struct tss);
+    c->kernel.iomap_base = sizeof(struct tss);
 
-    gdt_set_tss(GDT_KERNEL_TSS, &kernel_tss, sizeof(kernel_tss) - 1);
-    gdt_set_tss(GDT_DOUBLE_FAULT_TSS, &double_fault_tss, sizeof(double_fault_tss) - 1);
-    __asm__ volatile("ltr %w0" : : "r"(GDT_KERNEL_TSS));
-    idt_set_task_gate(8, GDT_DOUBLE_FAULT_TSS);
+    gdt_set_tss(GDT_CPU_TSS(cpu), &c->kernel, sizeof(c->kernel) - 1);
+    gdt_set_tss(GDT_CPU_DOUBLE_FAULT_TSS(cpu), df, sizeof(*df) - 1);
+    __asm__ volatile("ltr %w0" : : "r"((uint16_t)GDT_CPU_TSS(cpu)));
+    idt_set_task_gate(cpu, 8, GDT_CPU_DOUBLE_FAULT_TSS(cpu));
 }
