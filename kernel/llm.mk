@@ -13,7 +13,7 @@ $(BUILD)/kernel/engine/%.o: llm/%.c | $(SETUP)
 
 # Freestanding check: the engine's kernel objects need nothing beyond
 # llm/platform.h (no libgcc helpers such as 64-bit division on i386).
-LLM_KERNEL_ALLOWED := llm_alloc llm_free llm_time_ns llm_log llm_parallel_for llm_parallel_workers memcpy memmove memset memcmp \
+LLM_KERNEL_ALLOWED := llm_alloc llm_alloc_lasting llm_free llm_time_ns llm_log llm_parallel_for llm_parallel_workers memcpy memmove memset memcmp \
 	strlen strcmp strncmp snprintf vsnprintf expf logf sqrtf powf sinf cosf tanhf floorf fabsf
 $(BUILD)/kernel/engine.ok: $(LLM_KERNEL_OBJS)
 	ld -m elf_i386 -r -o $(BUILD)/kernel/engine.o $^
@@ -26,8 +26,9 @@ AI_KERNEL_SRCS := kernel/llm_platform.c $(wildcard kernel/ai/*.c) \
 	kernel/shell/cmd_ai.c kernel/shell/cmd_models.c kernel/shell/cmd_settings.c \
 	kernel/shell/cmd_bench.c
 AI_KERNEL_OBJS := $(patsubst kernel/%.c,$(BUILD)/kernel/%.o,$(AI_KERNEL_SRCS))
-# Compiled by kernel.mk's pattern rule, with the engine's public header too.
-$(AI_KERNEL_OBJS): KERNEL_CFLAGS += -Illm
+# Compiled by kernel.mk's pattern rule, with the engine's public header too;
+# main.c as well, which reads the saved ai settings at boot (ai/settings.h).
+$(AI_KERNEL_OBJS) $(BUILD)/kernel/main.o: KERNEL_CFLAGS += -Illm
 
 AI_ALL_OBJS := $(LLM_KERNEL_OBJS) $(AI_KERNEL_OBJS) \
 	$(BUILD)/kernel/drivers/cp437.o $(BUILD)/kernel/drivers/cp437_table.o

@@ -16,6 +16,11 @@ void *llm_alloc(size_t size, size_t align)
     return kaligned_alloc(align, size);
 }
 
+void *llm_alloc_lasting(size_t size, size_t align)
+{
+    return kaligned_alloc_lasting(align, size);
+}
+
 void llm_free(void *ptr)
 {
     kfree(ptr);

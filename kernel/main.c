@@ -16,6 +16,7 @@
 #include "arch/x86/stack.h"
 #include "drivers/console.h"
 #include "drivers/power.h"
+#include "ai/settings.h"
 #include "fs/storage.h"
 #include "lib/memory.h"
 #include "lib/string.h"
@@ -98,6 +99,7 @@ void kmain(uint32_t magic, const struct boot_info *info)
             (unsigned)(tsc_hz() / 1000000), (unsigned)boot_info.boot_drive,
             (unsigned)uptime_ms());
     storage_init();
+    ai_settings();     /* read the saved settings now: a damaged file is reported at boot */
     kprintf("Type 'help' for the list of commands.\n");
     shell_run();
 }

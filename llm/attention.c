@@ -28,11 +28,11 @@
 /* Sum of the integer softmax weights. */
 #define W_TOTAL 8388608.0f
 
-#define KV_BUFFERS 14
+#define KV_BUFFERS 6
 /* The cache (keys in whole blocks of KV_BLOCK positions, values, a scale per
- * head and position) and one head's scratch. */
+ * head and position), kv_store's key head and the workers' scratch sets. */
 static uint32_t kv_plan(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim,
-                        struct llm_buf *plan)
+                        uint32_t workers, struct llm_buf *plan)
 {
     uint64_t heads = (uint64_t)n_layers * ctx * n_kv_heads;
     uint64_t key_heads = (uint64_t)n_layers * ((ctx + KV_BLOCK - 1) / KV_BLOCK * KV_BLOCK) * n_kv_heads;
@@ -41,26 +41,40 @@ static uint32_t kv_plan(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, ui
         { (void **)&kv->v, heads * head_dim * sizeof *kv->v, 64 },
         { (void **)&kv->k_scale, heads * sizeof(float), 64 },
         { (void **)&kv->v_scale, heads * sizeof(float), 64 },
-        { (void **)&kv->qh, head_dim * sizeof(int16_t), 64 },
-        { (void **)&kv->ql, head_dim * sizeof(int16_t), 64 },
-        { (void **)&kv->acc_hi, head_dim * sizeof(int32_t), 64 },
-        { (void **)&kv->acc_lo, head_dim * sizeof(uint32_t), 64 },
-        { (void **)&kv->score, (uint64_t)ctx * sizeof(float), 64 },
-        { (void **)&kv->w, (uint64_t)ctx * sizeof(int32_t), 64 },
         { (void **)&kv->key, head_dim * sizeof(int16_t), 64 },
-        { (void **)&kv->qfull, head_dim * sizeof(int32_t), 64 },
-        { (void **)&kv->dot_hi, KV_BLOCK * sizeof(int32_t), 64 },
-        { (void **)&kv->dot_lo, KV_BLOCK * sizeof(int32_t), 64 },
+        { (void **)&kv->scratch, (uint64_t)workers * sizeof *kv->scratch, 64 },
     };
     memcpy(plan, b, sizeof b);
     return KV_BUFFERS;
 }
 
+#define SCRATCH_BUFFERS 9
+/* One worker's set: a query head's quantizations and sums, ctx scores. */
+static uint32_t scratch_plan(struct attn_scratch *a, uint32_t ctx, uint32_t head_dim, struct llm_buf *plan)
+{
+    const struct llm_buf b[SCRATCH_BUFFERS] = {
+        { (void **)&a->qh, head_dim * sizeof(int16_t), 64 },
+        { (void **)&a->ql, head_dim * sizeof(int16_t), 64 },
+        { (void **)&a->acc_hi, head_dim * sizeof(int32_t), 64 },
+        { (void **)&a->acc_lo, head_dim * sizeof(uint32_t), 64 },
+        { (void **)&a->score, (uint64_t)ctx * sizeof(float), 64 },
+        { (void **)&a->w, (uint64_t)ctx * sizeof(int32_t), 64 },
+        { (void **)&a->qfull, head_dim * sizeof(int32_t), 64 },
+        { (void **)&a->dot_hi, KV_BLOCK * sizeof(int32_t), 64 },
+        { (void **)&a->dot_lo, KV_BLOCK * sizeof(int32_t), 64 },
+    };
+    memcpy(plan, b, sizeof b);
+    return SCRATCH_BUFFERS;
+}
+
 uint64_t llm_kv_cache_bytes(uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim)
 {
     struct kv_cache kv;
-    struct llm_buf plan[KV_BUFFERS];
-    return buffers_bytes(plan, kv_plan(&kv, n_layers, ctx, n_kv_heads, head_dim, plan));
+    struct attn_scratch a;
+    struct llm_buf plan[KV_BUFFERS], splan[SCRATCH_BUFFERS];
+    uint32_t workers = llm_parallel_workers();
+    return buffers_bytes(plan, kv_plan(&kv, n_layers, ctx, n_kv_heads, head_dim, workers, plan)) +
+           workers * buffers_bytes(splan, scratch_plan(&a, ctx, head_dim, splan));
 }
 
 int kv_cache_init(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim)
@@ -74,14 +88,27 @@ int kv_cache_init(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, uint32_t
     kv->head_dim = head_dim;
     kv->ctx_blocks = (ctx + KV_BLOCK - 1) / KV_BLOCK;
     kv->simd = (dispatch_cpu_features() & CPU_AVX2) && head_dim % 16 == 0 && head_dim <= 256;
-    struct llm_buf plan[KV_BUFFERS];
-    return buffers_alloc(plan, kv_plan(kv, n_layers, ctx, n_kv_heads, head_dim, plan));
+    uint32_t workers = llm_parallel_workers();
+    struct llm_buf plan[KV_BUFFERS], splan[SCRATCH_BUFFERS];
+    if (buffers_alloc(plan, kv_plan(kv, n_layers, ctx, n_kv_heads, head_dim, workers, plan)) != 0)
+        return -1;
+    memset(kv->scratch, 0, workers * sizeof *kv->scratch);
+    for (; kv->n_scratch < workers; kv->n_scratch++) {
+        if (buffers_alloc(splan, scratch_plan(&kv->scratch[kv->n_scratch], ctx, head_dim, splan)) != 0) {
+            kv_cache_free(kv);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 void kv_cache_free(struct kv_cache *kv)
 {
-    struct llm_buf plan[KV_BUFFERS];
-    buffers_free(plan, kv_plan(kv, 0, 0, 0, 0, plan));
+    struct llm_buf plan[KV_BUFFERS], splan[SCRATCH_BUFFERS];
+    for (uint32_t i = 0; kv->scratch && i < kv->n_scratch; i++)
+        buffers_free(splan, scratch_plan(&kv->scratch[i], 0, 0, splan));
+    buffers_free(plan, kv_plan(kv, 0, 0, 0, 0, 0, plan));
+    memset(kv, 0, sizeof *kv);
 }
 
 /* The largest magnitude of x[0..n), NaN ignored. */
@@ -191,41 +218,42 @@ static void vsum(const int32_t *w, uint32_t n, const int16_t *v, size_t stride, 
 }
 
 /* u_t = (q . k_t) * k_scale_t for the positions of key block `block` up to
- * `last` into kv->score; returns the largest of them and umax. The query is
- * given by qh/ql (and, for the AVX2 loop, qfull). Both paths give the same
+ * `last` into a->score; returns the largest of them and umax. The query is
+ * given by a->qh/ql (and, for the AVX2 loop, a->qfull). Both paths give the same
  * integer hi * 256 + lo with 0 <= lo < 256 per position and convert it the
  * same way: two int32 conversions instead of an int64 one, which the i686
  * build does through SSE2 shuffles and the x87 unit. */
-static float score_block(struct kv_cache *kv, uint32_t layer, uint32_t kvh, uint32_t block, uint32_t last,
-                         const float *ks, float umax)
+static float score_block(const struct kv_cache *kv, struct attn_scratch *a, uint32_t layer, uint32_t kvh,
+                         uint32_t block, uint32_t last, const float *ks, float umax)
 {
     const int16_t *kb = key_block(kv, layer, kvh, block);
     uint32_t first = block * KV_BLOCK, n = last + 1 - first < KV_BLOCK ? last + 1 - first : KV_BLOCK;
     if (kv->simd)
-        attn_dot8_avx2(kv->qfull, kb, kv->head_dim, kv->dot_hi, kv->dot_lo);
+        attn_dot8_avx2(a->qfull, kb, kv->head_dim, a->dot_hi, a->dot_lo);
     for (uint32_t p = 0; p < n; p++) {
         int32_t hi, lo;
         if (kv->simd) {
             /* dot_hi: q times the keys' signed high bytes, dot_lo: times
              * their low bytes; each fits in 32 bits (head_dim <= 256
              * products below 32767 * 255 in magnitude). */
-            hi = kv->dot_hi[p] + (kv->dot_lo[p] >> 8); /* arithmetic shift: floor */
-            lo = kv->dot_lo[p] & 255;
+            hi = a->dot_hi[p] + (a->dot_lo[p] >> 8); /* arithmetic shift: floor */
+            lo = a->dot_lo[p] & 255;
         } else {
-            int64_t d = dot_split(kv->qh, kv->ql, kb + p * 2, kv->head_dim);
+            int64_t d = dot_split(a->qh, a->ql, kb + p * 2, kv->head_dim);
             hi = (int32_t)(d >> 8);
             lo = (int32_t)(d & 255);
         }
         float u = ((float)hi * 256.0f + (float)lo) * ks[(size_t)(first + p) * kv->n_kv_heads];
-        kv->score[first + p] = u;
+        a->score[first + p] = u;
         umax = u > umax ? u : umax;
     }
     return umax;
 }
 
-/* One query head against kv head `kvh` of `layer`, positions 0..pos. */
-static void attend_head(struct kv_cache *kv, uint32_t layer, uint32_t kvh, uint32_t pos, const float *q,
-                        float *out)
+/* One query head against kv head `kvh` of `layer`, positions 0..pos, with
+ * scratch a. */
+static void attend_head(const struct kv_cache *kv, struct attn_scratch *a, uint32_t layer, uint32_t kvh,
+                        uint32_t pos, const float *q, float *out)
 {
     uint32_t hd = kv->head_dim, stride = kv->n_kv_heads * hd;
     size_t first = (size_t)layer * kv->ctx * kv->n_kv_heads + kvh;
@@ -236,9 +264,9 @@ static void attend_head(struct kv_cache *kv, uint32_t layer, uint32_t kvh, uint3
     float iq = qd != 0.0f ? 1.0f / qd : 0.0f;
     for (uint32_t i = 0; i < hd; i++) {
         int32_t v = ops_round(q[i] * iq, Q_MAX);
-        kv->qh[i] = (int16_t)(v >> 8); /* arithmetic shift: floor */
-        kv->ql[i] = (int16_t)(v & 255);
-        kv->qfull[i] = v;
+        a->qh[i] = (int16_t)(v >> 8); /* arithmetic shift: floor */
+        a->ql[i] = (int16_t)(v & 255);
+        a->qfull[i] = v;
     }
 
     /* u_t = (q16 . k16_t) * k_scale_t; the score is u_t * qd / sqrt(hd), and
@@ -246,7 +274,7 @@ static void attend_head(struct kv_cache *kv, uint32_t layer, uint32_t kvh, uint3
      * taken in the exponent's constant below. */
     float umax = -3.4e38f;
     for (uint32_t block = 0; block <= pos / KV_BLOCK; block++)
-        umax = score_block(kv, layer, kvh, block, pos, ks, umax);
+        umax = score_block(kv, a, layer, kvh, block, pos, ks, umax);
     /* p_t = e^(score_t - max) = 2^(y_t / 2^20): y_t <= 0 is rounded (half
      * away from zero) and held above -126 * 2^20, so the table exponential
      * needs no range tests; below that p is under 2^-126, a weight of 0. */
@@ -254,36 +282,58 @@ static void attend_head(struct kv_cache *kv, uint32_t layer, uint32_t kvh, uint3
     const float ylow = -126.0f * (float)(OPS_EXP_N * OPS_EXP_N);
     float sum_p = 0.0f, sum_w = 0.0f;
     for (uint32_t t = 0; t <= pos; t++) {
-        float y = (kv->score[t] - umax) * cy;
+        float y = (a->score[t] - umax) * cy;
         y = y > ylow ? y : ylow;
         float p = ops_exp2_q20((int32_t)(y - 0.5f));
         float w = p * vs[(size_t)t * kv->n_kv_heads];
         sum_p += p;
         sum_w += w;
-        kv->score[t] = w;
+        a->score[t] = w;
     }
     /* With sum_w and f finite (a sum_w below 2^-105 makes f infinite), w_t <=
      * sum_w and w_t * f + 0.5 stays below 2^24: no saturation. */
     float f = sum_w > 0.0f ? W_TOTAL / sum_w : 0.0f;
     if (sum_w <= 3.4e38f && f > 0.0f && f <= 3.4e38f) {
         for (uint32_t t = 0; t <= pos; t++)
-            kv->w[t] = (int32_t)(kv->score[t] * f + 0.5f);
+            a->w[t] = (int32_t)(a->score[t] * f + 0.5f);
     } else {
-        memset(kv->w, 0, (pos + 1) * sizeof *kv->w);
+        memset(a->w, 0, (pos + 1) * sizeof *a->w);
     }
     if (kv->simd)
-        attn_vsum_avx2(kv->w, pos + 1, v, stride, hd, kv->acc_hi, kv->acc_lo);
+        attn_vsum_avx2(a->w, pos + 1, v, stride, hd, a->acc_hi, a->acc_lo);
     else
-        vsum(kv->w, pos + 1, v, stride, hd, kv->acc_hi, kv->acc_lo);
+        vsum(a->w, pos + 1, v, stride, hd, a->acc_hi, a->acc_lo);
     float back = sum_w / (W_TOTAL * sum_p);
     for (uint32_t i = 0; i < hd; i++)
-        out[i] = (float)((int64_t)kv->acc_hi[i] * 256 + kv->acc_lo[i]) * back;
+        out[i] = (float)((int64_t)a->acc_hi[i] * 256 + a->acc_lo[i]) * back;
 }
 
-void kv_attention(struct kv_cache *kv, uint32_t layer, uint32_t pos, const float *q, uint32_t n_heads,
-                  float *out)
+struct attention_job {
+    const struct kv_cache *kv;
+    uint32_t layer, pos0, n_heads;
+    const float *q;
+    size_t qstride;
+    float *out;
+    size_t ostride;
+};
+
+/* Heads begin .. end - 1 of the batch, head i being query head i % n_heads
+ * of token i / n_heads. */
+static void attention_range(void *ctx, uint32_t begin, uint32_t end, uint32_t worker)
 {
-    uint32_t hd = kv->head_dim, group = n_heads / kv->n_kv_heads;
-    for (uint32_t h = 0; h < n_heads; h++)
-        attend_head(kv, layer, h / group, pos, q + h * hd, out + h * hd);
+    const struct attention_job *j = ctx;
+    const struct kv_cache *kv = j->kv;
+    uint32_t hd = kv->head_dim, group = j->n_heads / kv->n_kv_heads;
+    for (uint32_t i = begin; i < end; i++) {
+        uint32_t t = i / j->n_heads, h = i % j->n_heads;
+        attend_head(kv, &kv->scratch[worker], j->layer, h / group, j->pos0 + t, j->q + t * j->qstride + h * hd,
+                    j->out + t * j->ostride + h * hd);
+    }
+}
+
+void kv_attention(struct kv_cache *kv, uint32_t layer, uint32_t pos0, uint32_t n, const float *q,
+                  size_t qstride, uint32_t n_heads, float *out, size_t ostride)
+{
+    struct attention_job j = { kv, layer, pos0, n_heads, q, qstride, out, ostride };
+    llm_parallel_for(n * n_heads, attention_range, &j);
 }

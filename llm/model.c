@@ -238,8 +238,9 @@ static void add_residual(float *x, const float *d, uint32_t len)
 }
 
 /* The attention half of layer l for the batch: Q, K, V for every token,
- * then token by token in order RoPE, store its keys and values, attend
- * (positions <= its own), then the output projection for all. */
+ * then token by token in order RoPE and store its keys and values, then
+ * every token attends (positions <= its own, all stored by then), then the
+ * output projection for all. */
 static void attention_block(const struct llm_model *m, struct model_state *s, uint32_t l, uint32_t n,
                             uint32_t pos0, uint32_t wide)
 {
@@ -257,9 +258,9 @@ static void attention_block(const struct llm_model *m, struct model_state *s, ui
         rope(s, t, q, c->n_heads, c->head_dim, c->rope_dim);
         rope(s, t, k, c->n_kv_heads, c->head_dim, c->rope_dim);
         kv_store(&s->kv, l, pos0 + t, k, s->v + t * kv_dim);
-        /* xb's normed input of token t is no longer needed: Q, K, V are done. */
-        kv_attention(&s->kv, l, pos0 + t, q, c->n_heads, s->xb + t * wide);
     }
+    /* xb's normed inputs are no longer needed: Q, K, V are done. */
+    kv_attention(&s->kv, l, pos0, n, s->q, q_dim, c->n_heads, s->xb, wide);
     llm_prof.attention_ns += llm_time_ns() - t0;
     matmul(&L->wo, s, s->xb, wide, n, s->xb2, c->dim);
     add_residual(s->x, s->xb2, n * c->dim);

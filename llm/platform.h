@@ -14,8 +14,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Memory: NULL when out of memory; align is a power of two <= 4096. */
+/* Memory: NULL when out of memory; align is a power of two <= 4096. Memory
+ * the engine keeps for the whole run whatever model is loaded (its shared
+ * scratch buffers) comes from llm_alloc_lasting, which the platform may
+ * place away from the model-sized blocks; both are freed with llm_free. */
 void *llm_alloc(size_t size, size_t align);
+void *llm_alloc_lasting(size_t size, size_t align);
 void llm_free(void *ptr);
 
 /* Monotonic time in nanoseconds (the calibrated TSC in MyOS). */

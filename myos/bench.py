@@ -1,14 +1,16 @@
 """`make bench` / `python -m myos bench`: the OS's `bench` command in QEMU
-(software emulation) for two CPU models, then the host program against
-llama.cpp (myos.bench_engine), in one run. Writes the emulation section of
+(software emulation) for two CPU models, the first one also with several
+CPUs (`--smp`, multi-threaded TCG), then the host program against llama.cpp
+(myos.bench_engine), in one run. Writes the emulation sections of
 docs/benchmarks.md (between marker comments; other sections are kept) and
-prints it.
+prints them.
 
-    python -m myos bench [--cpus max,core2duo] [--skip-host]
+    python -m myos bench [--cpus max,core2duo] [--smp 1,2,4] [--skip-host]
 """
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import time
 from pathlib import Path
@@ -17,6 +19,7 @@ from . import bench_engine
 from .qemu import Machine
 
 BEGIN, END = "<!-- kernels-tcg: begin -->", "<!-- kernels-tcg: end -->"
+SMP_BEGIN, SMP_END = "<!-- smp-tcg: begin -->", "<!-- smp-tcg: end -->"
 TARGETS = {"max": (15.0, 40.0), "core2duo": (3.0, None)}  # generation, prompt tok/s
 
 NOTES = """\
@@ -55,11 +58,21 @@ weight group read once per batch, the output matrix only for the last token): th
 real CPU, where the cost is memory traffic, but little under TCG, where it is instructions.
 Figures vary by up to a factor of 2 between runs while other jobs share the host."""
 
+SMP_NOTES = """\
+Every output value (a row of a matrix product, an attention head of a token) is computed by one
+CPU alone and every reduction runs in a fixed order, so the tokens are the same for any number of
+CPUs (tests/ai/test_smp_ai.py). The ceiling on this {cores}-core host is the host itself: each
+vCPU is a host thread, and other work on the machine takes cores from them; a vCPU thread the host
+deschedules in the middle of its range holds the whole job up (one that has not started yet is
+skipped: the boot CPU takes its ranges). More vCPUs than host cores only add that waiting."""
+
 KERNEL_RE = re.compile(r"kernel ([\w-]+)\s+Q4_1\s+([\d.]+) ns/MAC\s+Q8_0\s+([\d.]+) ns/MAC")
 UNSUPPORTED_RE = re.compile(r"kernel ([\w-]+)\s+not supported")
 CHOSEN_RE = re.compile(r"chosen: Q4_1 ([\w-]+), Q8_0 ([\w-]+)")
 RATE_RE = re.compile(r"(prompt|generation)\s+(\d+) tokens\s+([\d.]+) tok/s\s+([\d.]+) ms/token: matmul ([\d.]+) "
                      r"\(([\d.]+) ns/MAC\), quantize ([\d.]+), attention ([\d.]+), other (-?[\d.]+)")
+SHARE_RE = re.compile(r"(\d+) parallel jobs on (\d+) CPUs?, busy share of the job time:((?: \d+%)+) "
+                      r"\(imbalance and hand-out (\d+)%\)")
 
 
 def parse(output: str) -> dict:
@@ -71,17 +84,25 @@ def parse(output: str) -> dict:
     if not m or not res["kernels"]:
         raise RuntimeError(f"no kernel report in the bench output:\n{output}")
     res["chosen"] = m.groups()
-    for what, n, rate, per, mat, ns, quant, attn, other in RATE_RE.findall(output):
+    for m in RATE_RE.finditer(output):
+        what, n, rate, per, mat, ns, quant, attn, other = m.groups()
         res["rates"][what] = dict(tokens=int(n), rate=float(rate), per=float(per), matmul=float(mat),
                                   ns_mac=float(ns), quantize=float(quant), attention=float(attn),
                                   other=float(other))
+        # The line after each rate: how the CPUs shared that phase's parallel jobs.
+        following = output[m.end():].split("\n")[1:2]
+        share = SHARE_RE.search(following[0]) if following else None
+        if share:
+            res["rates"][what].update(jobs=int(share.group(1)), cpus=int(share.group(2)),
+                                      busy=[int(x) for x in share.group(3).replace("%", "").split()],
+                                      imbalance=int(share.group(4)))
     if set(res["rates"]) != {"prompt", "generation"}:
         raise RuntimeError(f"no prompt/generation figures in the bench output:\n{output}")
     return res
 
 
-def run_in_qemu(cpu: str, timeout: float) -> dict:
-    with Machine(cpu=cpu).boot(timeout=120) as m:
+def run_in_qemu(cpu: str, timeout: float, smp: int = 1) -> dict:
+    with Machine(cpu=cpu, smp=smp).boot(timeout=120) as m:
         out = m.run("bench", timeout)
         m.poweroff()
     return parse(out)
@@ -123,17 +144,52 @@ def section(results: dict[str, dict], elapsed: float) -> str:
     return "\n".join(lines)
 
 
+def smp_section(cpu: str, results: dict[int, dict]) -> str:
+    """The same `bench` with 1, 2, 4 ... CPUs, each against one CPU."""
+    base = results[min(results)]["rates"]
+    host_cores = os.cpu_count()
+    lines = [SMP_BEGIN, "## Several CPUs under QEMU software emulation", "",
+             f"`make bench` (`python -m myos bench --smp {','.join(map(str, results))}`) — "
+             f"{time.strftime('%Y-%m-%d')}, the same `bench` as above with `-cpu {cpu} -smp N "
+             f"-accel tcg,thread=multi` (one host thread per vCPU), one run after the other, on a "
+             f"{host_cores}-core host (load average {os.getloadavg()[0]:.1f} at the end). Busy: each "
+             f"CPU's time inside the parallel jobs (matrix row groups, attention heads, the prompt "
+             f"batch's quantization) as a share of the jobs' wall time; imbalance: the rest, time a "
+             f"CPU waited for the others or for its share to reach it.", "",
+             "| CPUs | phase | tok/s | vs 1 CPU | ms/token | matmul ms | attention ms | jobs/token "
+             "| busy per CPU | imbalance |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for n, r in results.items():
+        for what in ("prompt", "generation"):
+            x = r["rates"][what]
+            busy = " ".join(f"{b}%" for b in x.get("busy", []))
+            jobs = f"{x['jobs'] / x['tokens']:.0f}" if "jobs" in x else "-"
+            lines.append(f"| {n} | {what} | {x['rate']:.2f} | {x['rate'] / base[what]['rate']:.2f}x | "
+                         f"{x['per']:.1f} | {x['matmul']:.1f} | {x['attention']:.1f} | {jobs} | {busy} | "
+                         f"{x.get('imbalance', '-')}% |")
+    lines += ["", SMP_NOTES.format(cores=host_cores), SMP_END]
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="myos bench", description=__doc__.splitlines()[0])
     ap.add_argument("--cpus", default="max,core2duo", help="QEMU CPU models, comma-separated")
+    ap.add_argument("--smp", default="1,2,4",
+                    help="CPU counts for the first CPU model, comma-separated (1 first)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds for one `bench` command")
     ap.add_argument("--skip-host", action="store_true", help="only the QEMU part")
     args = ap.parse_args(argv)
     t0 = time.monotonic()
-    results = {cpu: run_in_qemu(cpu, args.timeout) for cpu in args.cpus.split(",")}
+    cpus = args.cpus.split(",")
+    counts = sorted({1} | {int(n) for n in args.smp.split(",")})
+    smp_results = {n: run_in_qemu(cpus[0], args.timeout, n) for n in counts}
+    results = {cpu: smp_results[1] if cpu == cpus[0] else run_in_qemu(cpu, args.timeout) for cpu in cpus}
     text = section(results, time.monotonic() - t0)
     bench_engine.write_doc_section(BEGIN, END, text)
     print(text)
+    if len(counts) > 1:
+        smp_text = smp_section(cpus[0], smp_results)
+        bench_engine.write_doc_section(SMP_BEGIN, SMP_END, smp_text)
+        print(smp_text)
     return 0 if args.skip_host else bench_engine.main([])
 
 

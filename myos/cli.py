@@ -10,9 +10,9 @@
                               boot headless, run the commands, print their
                               output, power off (default 1 CPU)
   ai "PROMPT"                  = exec "ai PROMPT": one answer from the model
-  screenshot [-o PNG] [CMD ...]
-                              boot headless, run the commands, save the VGA
-                              screen as a PNG (QEMU screendump)
+  screenshot [-o PNG] [--timeout S] [CMD ...]
+                              boot headless, run the commands (S seconds each),
+                              save the VGA screen as a PNG (QEMU screendump)
   bench [--cpus max,core2duo] [--smp 1,2,4] [--skip-host]
                               measure, write docs/benchmarks.md
   profile [--cpu MODEL] "CMD" ["CMD" ...]
@@ -112,10 +112,10 @@ SCREENSHOT_COMMANDS = ["echo Hello from MyOS", "cpu", "mem"]
 def cmd_screenshot(args) -> int:
     image = _image(args)
     try:
-        with Machine(memory_mb=args.memory).boot(image) as m:
+        with Machine(memory_mb=args.memory).boot(image, timeout=args.boot_timeout) as m:
             for command in args.commands or SCREENSHOT_COMMANDS:
                 try:
-                    m.run(command)
+                    m.run(command, args.timeout)
                 except KernelPanic:
                     break  # the panic screen is worth a picture too
             out = m.screendump(args.output)
@@ -194,7 +194,7 @@ def parser() -> argparse.ArgumentParser:
     run_p.add_argument("--no-kvm", action="store_true", help="always use software emulation")
     exec_p.add_argument("commands", nargs="+", metavar="CMD")
     sub.choices["ai"].add_argument("prompt")
-    for s in (exec_p, sub.choices["ai"]):
+    for s in (exec_p, sub.choices["ai"], sub.choices["screenshot"]):
         s.add_argument("--timeout", type=float, default=120, help="seconds per command")
         s.add_argument("--boot-timeout", type=float, default=60)
     return p

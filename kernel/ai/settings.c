@@ -36,6 +36,7 @@ static const struct setting table[] = {
     { "max_tokens", K_INT, 1, 65536, AT(max_tokens) },
     { "ctx", K_INT, 16, 32768, AT(ctx) },
     { "show_ids", K_INT, 0, 1, AT(show_ids) },
+    { "color", K_INT, 0, 1, AT(color) },
 };
 #define N_SETTINGS (sizeof table / sizeof table[0])
 
@@ -193,13 +194,7 @@ static int write_file(const char *path, const char *text, size_t len)
     struct fs_stat st;
     if (fs_stat(SETTINGS_DIR, &st) == FS_ENOENT)
         fs_mkdir(SETTINGS_DIR);
-    struct fs_file *f;
-    int rc = fs_open(path, FS_O_WRITE | FS_O_CREATE | FS_O_TRUNC, &f);
-    if (rc < 0)
-        return rc;
-    long n = fs_write(f, text, len);
-    rc = fs_close(f);
-    return n < 0 ? (int)n : rc;
+    return fs_write_whole(path, text, len);
 }
 
 static int save(void)
@@ -229,13 +224,26 @@ static int report_save(int rc)
     return 0;
 }
 
-/* Reads a small text file into a new NUL-terminated buffer; NULL if absent. */
+/* Reads a small text file into a new NUL-terminated buffer; NULL if it is
+ * absent, or if it is there but unreadable or empty, which is said in one
+ * line: a saved file that comes back empty (a damaged disk) must not pass
+ * silently for "nothing saved". */
 static char *read_text(const char *path)
 {
     void *data;
     size_t size;
-    if (fs_read_whole(path, 16, &data, &size, NULL, NULL) < 0)
+    int rc = fs_read_whole(path, 16, &data, &size, NULL, NULL);
+    if (rc == FS_ENOENT)
         return NULL;
+    if (rc < 0) {
+        kprintf("warning: %s is unreadable (%s): using the defaults\n", path, fs_error_message(rc));
+        return NULL;
+    }
+    if (size == 0) {
+        kfree(data);
+        kprintf("warning: %s is empty: using the defaults\n", path);
+        return NULL;
+    }
     char *text = kmalloc(size + 1);
     if (text) {
         memcpy(text, data, size);

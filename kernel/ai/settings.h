@@ -15,6 +15,7 @@ struct ai_settings {
     int32_t max_tokens;
     int32_t ctx;
     int32_t show_ids;                 /* print the token ids after each answer */
+    int32_t color;                    /* answers in ANSI colours on serial too */
     char model[AI_MODEL_NAME_MAX];    /* file in /MODELS, "" = the first one found */
     char system[AI_SYSTEM_MAX];
     int has_system;                   /* 0: the chat template's default */

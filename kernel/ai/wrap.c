@@ -4,10 +4,12 @@
 
 static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
 
-void wrap_begin(struct wrap *w)
+void wrap_begin(struct wrap *w, int indent)
 {
-    w->col = w->spaces = w->word_cols = 0;
+    w->col = indent;
+    w->spaces = w->word_cols = 0;
     w->word_len = 0;
+    w->started = 0;
 }
 
 static void put_spaces(int n)
@@ -51,6 +53,8 @@ static void add_byte(struct wrap *w, char c)
 
 void wrap_write(struct wrap *w, const char *s, size_t n)
 {
+    if (n)
+        w->started = 1;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (c == '\n') {
@@ -80,7 +84,7 @@ void wrap_write(struct wrap *w, const char *s, size_t n)
 void wrap_end(struct wrap *w)
 {
     flush_word(w);
-    if (w->col > 0)
+    if (w->started && w->col > 0)
         console_write("\n", 1);
     w->col = w->spaces = 0;
 }

@@ -14,15 +14,19 @@
 
 struct wrap {
     int col;                       /* characters on the current line */
+    int started;                   /* text has been written */
     int spaces;                    /* spaces held until the next word */
     int word_cols;                 /* characters in word[] */
     size_t word_len;               /* bytes in word[] */
     char word[WRAP_COLS * 4];      /* the word being received (UTF-8) */
 };
 
-void wrap_begin(struct wrap *w);
+/* indent: columns the first line already holds (the answer marker, which
+ * the caller shows before the first text). */
+void wrap_begin(struct wrap *w, int indent);
 void wrap_write(struct wrap *w, const char *s, size_t n);
-/* Shows the last word and ends the line if anything is on it. */
+/* Shows the last word and ends the line if text was written and anything is
+ * on the line: an answer with no text leaves no line behind. */
 void wrap_end(struct wrap *w);
 
 #endif

@@ -1,6 +1,8 @@
 /* console.c: joins the VGA screen and COM1 into one console. Serial input is
  * decoded from terminal conventions (CR for Enter, DEL for Backspace, ANSI
- * escape sequences for the arrows) into the same key codes as the keyboard. */
+ * escape sequences for the arrows) into the same key codes as the keyboard.
+ * Styles (the colours of an answer, its marker, a status line) are VGA
+ * colours, and ANSI SGR sequences on serial only when asked for. */
 #include <stdarg.h>
 #include "drivers/console.h"
 #include "drivers/keyboard.h"
@@ -9,10 +11,34 @@
 #include "arch/x86/io.h"
 #include "arch/x86/timer.h"
 #include "lib/printf.h"
+#include "lib/string.h"
 
 #define ESC_TIMEOUT_MS 50 /* a lone ESC is a key, not the start of a sequence */
 
 static int last_was_cr;
+
+/* Each style's VGA text colour and its ANSI SGR sequence (bright colours
+ * where VGA uses its bright half). */
+static const struct {
+    enum vga_color vga;
+    const char *ansi;
+} styles[] = {
+    [CONSOLE_PLAIN] = { VGA_LIGHT_GREY, "\033[0m" },
+    [CONSOLE_MARKER] = { VGA_YELLOW, "\033[93m" },
+    [CONSOLE_ANSWER] = { VGA_LIGHT_CYAN, "\033[96m" },
+    [CONSOLE_DIM] = { VGA_DARK_GREY, "\033[90m" },
+};
+static enum console_style current;
+static int serial_colors;               /* ANSI sequences on serial */
+static enum console_style serial_style; /* the style serial was last told */
+
+static void serial_style_to(enum console_style style)
+{
+    if (style != serial_style) {
+        serial_write(styles[style].ansi, strlen(styles[style].ansi));
+        serial_style = style;
+    }
+}
 
 void console_init(void)
 {
@@ -25,6 +51,34 @@ void console_write(const char *s, size_t n)
 {
     vga_write(s, n);
     serial_write(s, n);
+}
+
+void console_serial_colors(int on)
+{
+    if (!on)
+        serial_style_to(CONSOLE_PLAIN); /* leave the terminal plain */
+    serial_colors = on;
+    if (on)
+        serial_style_to(current);
+}
+
+void console_set_style(enum console_style style)
+{
+    current = style;
+    vga_set_text_color(styles[style].vga);
+    if (serial_colors)
+        serial_style_to(style);
+}
+
+void console_begin_answer(void)
+{
+    static const char marker_utf8[] = "\xe2\x98\xbb "; /* U+263B, CP437 0x02 */
+    console_set_style(CONSOLE_MARKER);
+    vga_write_glyph(0x02);
+    vga_write(" ", 1);
+    if (serial_colors)
+        serial_write(marker_utf8, sizeof marker_utf8 - 1);
+    console_set_style(CONSOLE_ANSWER);
 }
 
 void kprintf(const char *fmt, ...)

@@ -1,5 +1,7 @@
 /* vga.c: text-mode console: colours, scrolling, and the hardware cursor
- * (CRT controller registers 0x0e/0x0f) kept on the write position. */
+ * (CRT controller registers 0x0e/0x0f) kept on the write position. Text has
+ * its own colour (attr); cleared and scrolled-in cells take the screen's
+ * (blank_attr), so a coloured line never leaves coloured blanks behind. */
 #include <stdint.h>
 #include "drivers/vga.h"
 #include "drivers/cp437.h"
@@ -11,6 +13,7 @@
 
 static int row, col;
 static uint8_t attr = VGA_LIGHT_GREY | (VGA_BLACK << 4);
+static uint8_t blank_attr = VGA_LIGHT_GREY | (VGA_BLACK << 4);
 
 static void move_cursor(void)
 {
@@ -24,7 +27,7 @@ static void move_cursor(void)
 static void clear_row(int r)
 {
     for (int c = 0; c < VGA_COLS; c++)
-        VGA_MEMORY[r * VGA_COLS + c] = (uint16_t)(attr << 8 | ' ');
+        VGA_MEMORY[r * VGA_COLS + c] = (uint16_t)(blank_attr << 8 | ' ');
 }
 
 static void scroll(void)
@@ -46,7 +49,12 @@ void vga_init(void)
 
 void vga_set_color(enum vga_color fg, enum vga_color bg)
 {
-    attr = (uint8_t)(fg | bg << 4);
+    attr = blank_attr = (uint8_t)(fg | bg << 4);
+}
+
+void vga_set_text_color(enum vga_color fg)
+{
+    attr = (uint8_t)((attr & 0xf0) | fg);
 }
 
 void vga_clear(void)
@@ -55,6 +63,26 @@ void vga_clear(void)
         clear_row(r);
     row = col = 0;
     move_cursor();
+}
+
+/* After a move: past the last column is the next row, past the last row
+ * scrolls. */
+static void settle(void)
+{
+    if (col >= VGA_COLS) {
+        col = 0;
+        row++;
+    }
+    if (row >= VGA_ROWS)
+        scroll();
+}
+
+/* One glyph at the write position, which then moves on. */
+static void put_cell(uint8_t glyph)
+{
+    VGA_MEMORY[row * VGA_COLS + col] = (uint16_t)(attr << 8 | glyph);
+    col++;
+    settle();
 }
 
 static void put(char ch)
@@ -79,15 +107,10 @@ static void put(char ch)
         }
         break;
     default:
-        VGA_MEMORY[row * VGA_COLS + col] = (uint16_t)(attr << 8 | (uint8_t)ch);
-        col++;
+        put_cell((uint8_t)ch);
+        return;
     }
-    if (col >= VGA_COLS) {
-        col = 0;
-        row++;
-    }
-    if (row >= VGA_ROWS)
-        scroll();
+    settle();
 }
 
 /* Text is UTF-8; the screen's font is code page 437 (drivers/cp437.h). */
@@ -100,5 +123,11 @@ void vga_write(const char *s, size_t n)
         for (int k = 0; k < count; k++)
             put((char)glyphs[k]);
     }
+    move_cursor();
+}
+
+void vga_write_glyph(uint8_t glyph)
+{
+    put_cell(glyph);
     move_cursor();
 }

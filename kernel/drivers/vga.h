@@ -2,6 +2,7 @@
 #ifndef DRIVERS_VGA_H
 #define DRIVERS_VGA_H
 #include <stddef.h>
+#include <stdint.h>
 
 #define VGA_COLS 80
 #define VGA_ROWS 25
@@ -13,9 +14,15 @@ enum vga_color {
 };
 
 void vga_init(void);
+/* The colour of text and of the blanks that clearing and scrolling leave. */
 void vga_set_color(enum vga_color fg, enum vga_color bg);
+/* The colour of the text written next; blanks keep the screen's colour. */
+void vga_set_text_color(enum vga_color fg);
 void vga_clear(void);
 /* Handles \n, \r, \t and \b (cursor left, wrapping to the previous row). */
 void vga_write(const char *s, size_t n);
+/* One code page 437 glyph by its byte, the control range's pictures
+ * included (0x02 is a smiling face): not decoded, never a control. */
+void vga_write_glyph(uint8_t glyph);
 
 #endif

@@ -75,13 +75,28 @@ int fat32_io(struct fat32 *v, int write, uint32_t sector, uint32_t count, void *
 uint32_t fat32_cluster_sector(const struct fat32 *v, uint32_t cluster);
 
 /* fat32_table.c */
+int fat_get(struct fat32 *v, uint32_t cluster, uint32_t *value);   /* raw entry, 28 bits */
 int fat_set(struct fat32 *v, uint32_t cluster, uint32_t value);
 int fat_next(struct fat32 *v, uint32_t cluster, uint32_t *next); /* 0 at chain end */
 int fat_alloc(struct fat32 *v, uint32_t prev, uint32_t *out);   /* links prev -> new */
 int fat_free_chain(struct fat32 *v, uint32_t first);
 int fat_count_free(struct fat32 *v);
+/* The cached FAT entries from `cluster` on: *entry points at its 4 bytes,
+ * *count entries follow in the same window (valid until the next FAT call
+ * that moves the window; fat_set inside it does not). */
+int fat_window(struct fat32 *v, uint32_t cluster, uint8_t **entry, uint32_t *count);
 int fat_flush(struct fat32 *v);
 int fat_cluster_valid(const struct fat32 *v, uint32_t c);
+
+/* fat32_recover.c: what a power cut in the middle of a change can leave,
+ * repaired at mount (see docs/storage.md). */
+struct fat_recovery {
+    uint32_t fat_sectors_copied;  /* FAT sectors that differed between copies */
+    uint32_t lost_reclaimed;      /* allocated clusters no entry referenced */
+    uint32_t orphans_dropped;     /* long-name slots without their short entry */
+    int damaged;                  /* the tree has real damage: nothing freed */
+};
+int fat32_recover(struct fat32 *v, struct fat_recovery *rep);
 
 /* fat32_name.c */
 int fat_name_valid(const char *name);
@@ -106,7 +121,10 @@ void fat_dir_begin(struct fat_dir_iter *it, struct fat32 *v, uint32_t first_clus
 int fat_dir_next(struct fat_dir_iter *it, struct fat_found *f);  /* 1, 0 end, <0 */
 int fat_dir_find(struct fat32 *v, uint32_t dir, const char *name, struct fat_found *f);
 int fat_dir_add(struct fat32 *v, uint32_t dir, const char *name, uint8_t attr,
-                uint32_t first_cluster, struct fat_found *out);
+                uint32_t first_cluster, uint32_t size, struct fat_found *out);
+/* Mark VFAT long-name slots that belong to no short entry as free (what an
+ * entry creation cut short leaves); *dropped counts them. */
+int fat_dir_drop_orphans(struct fat32 *v, uint32_t dir, uint32_t *dropped);
 int fat_dir_remove(struct fat32 *v, uint32_t dir, const struct fat_found *f);
 int fat_dir_is_empty(struct fat32 *v, uint32_t dir);
 int fat_dir_update(struct fat32 *v, const struct fat_found *f);  /* rewrite short entry */
@@ -126,5 +144,8 @@ struct fat_chain_pos {
 long fat_chain_read(struct fat32 *v, struct fat_chain_pos *c, uint32_t pos, void *buf, size_t n);
 long fat_chain_write(struct fat32 *v, struct fat_chain_pos *c, uint32_t pos, const void *buf, size_t n);
 int fat_chain_truncate(struct fat32 *v, struct fat_chain_pos *c, uint32_t size);
+/* Write n bytes into free clusters and link them into a chain in the FAT
+ * cache (*first = 0 when n is 0); no directory entry points at it yet. */
+int fat_chain_create(struct fat32 *v, const void *data, size_t n, uint32_t *first);
 
 #endif

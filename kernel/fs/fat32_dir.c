@@ -1,6 +1,7 @@
 /* FAT32 directories: walking entries (joining VFAT long-name slots to their
  * short entry), finding a name, adding an entry with its long name and a
- * unique 8.3 alias, removing one, and the date/time fields. */
+ * unique 8.3 alias, removing one, freeing orphaned long-name slots, and the
+ * date/time fields. */
 #include "fs/fat32.h"
 #include "lib/string.h"
 
@@ -267,12 +268,17 @@ static int find_free_run(struct fat32 *v, uint32_t dir, uint32_t n, uint32_t *st
             return r;
         last_cluster = c;
     }
+    /* The new clusters are zeroed and linked in both FAT copies before any
+     * entry is written into them. */
+    int r = fat32_sync(v);
+    if (r != 0)
+        return r;
     *start = it.slot - run;
     return 0;
 }
 
 int fat_dir_add(struct fat32 *v, uint32_t dir, const char *name, uint8_t attr,
-                uint32_t first_cluster, struct fat_found *out)
+                uint32_t first_cluster, uint32_t size, struct fat_found *out)
 {
     if (!fat_name_valid(name))
         return fs_fail(FS_EINVAL, "invalid file name \"%s\"", name);
@@ -287,7 +293,9 @@ int fat_dir_add(struct fat32 *v, uint32_t dir, const char *name, uint8_t attr,
     if (r != 0)
         return r;
     uint8_t sum = fat_lfn_checksum(s);
-    /* Long-name slots go in reverse order: the last piece comes first. */
+    /* Long-name slots go in reverse order: the last piece comes first. The
+     * short entry is written last: until then the slots are orphans that
+     * any reader skips and the next mount frees. */
     for (uint32_t k = 0; k < lfn_slots; k++) {
         uint32_t seq = lfn_slots - k;
         uint8_t e[SLOT_BYTES];
@@ -311,6 +319,7 @@ int fat_dir_add(struct fat32 *v, uint32_t dir, const char *name, uint8_t attr,
     de->attr = attr;
     fat_entry_stamp(de, 1);
     fat_entry_set_cluster(de, first_cluster);
+    de->size = size;
     out->first_slot = start;
     out->short_slot = start + lfn_slots;
     memcpy(out->name, name, len + 1);
@@ -346,4 +355,61 @@ int fat_dir_is_empty(struct fat32 *v, uint32_t dir)
         if (strcmp(f.name, ".") != 0 && strcmp(f.name, "..") != 0)
             return 0;
     return r < 0 ? r : 1;
+}
+
+/* Does the run of long-name slots [first, first + count) end in a complete
+ * sequence N..1 with one checksum that matches the short entry `e`? */
+static int lfn_run_matches(const uint8_t *seqs, const uint8_t *sums, uint32_t count, const uint8_t *e)
+{
+    if (count == 0 || count > 20 || (seqs[0] & 0x40) == 0 || (seqs[0] & 0x1F) != count)
+        return 0;
+    uint8_t sum = fat_lfn_checksum(e);
+    for (uint32_t k = 0; k < count; k++)
+        if ((seqs[k] & 0x1F) != count - k || sums[k] != sum || (k > 0 && (seqs[k] & 0x40)))
+            return 0;
+    return 1;
+}
+
+int fat_dir_drop_orphans(struct fat32 *v, uint32_t dir, uint32_t *dropped)
+{
+    static const uint8_t deleted = 0xE5;
+    struct fat_dir_iter it;
+    fat_dir_begin(&it, v, dir);
+    uint8_t seqs[21], sums[21];
+    uint32_t run_first = 0, run = 0;   /* pending long-name slots */
+    for (;; it.slot++) {
+        uint8_t *e;
+        int r = iter_slot(&it, &e);
+        if (r < 0)
+            return r;
+        int end = r == 0 || e[0] == 0;
+        int is_lfn = !end && e[0] != 0xE5 && (e[11] & 0x3F) == ATTR_LFN;
+        int starts_new = is_lfn && (e[0] & 0x40);
+        if (is_lfn && !starts_new && run > 0 && run < 21) {
+            seqs[run] = e[0];
+            sums[run++] = e[13];
+            continue;
+        }
+        /* The pending run ends here: it is kept only if this is its short entry. */
+        int keep = !end && !is_lfn && e[0] != 0xE5 && !(e[11] & ATTR_VOLUME) &&
+                   lfn_run_matches(seqs, sums, run, e);
+        if (run > 0 && !keep) {
+            for (uint32_t s = run_first; s < run_first + run; s++) {
+                r = patch_slot(v, dir, s, &deleted, 1);
+                if (r != 0)
+                    return r;
+                (*dropped)++;
+            }
+        }
+        run = 0;
+        if (end)
+            return 0;
+        if (is_lfn) {
+            /* A first slot, or a stray later slot (which is an orphan of one). */
+            run_first = it.slot;
+            seqs[0] = e[0];
+            sums[0] = e[13];
+            run = 1;
+        }
+    }
 }

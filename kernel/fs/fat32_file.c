@@ -1,7 +1,8 @@
-/* File data on FAT32: reading, writing and truncating a cluster chain. Whole
- * clusters move straight between the disk and the caller's buffer, merging
- * consecutive clusters into one device request (this is what makes loading a
- * model fast). */
+/* File data on FAT32: reading, writing and truncating a cluster chain, and
+ * building a whole new chain that no entry references yet (the first half of
+ * an atomic file replacement, see fs.c). Whole clusters move straight between
+ * the disk and the caller's buffer, merging consecutive clusters into one
+ * device request (this is what makes loading a model fast). */
 #include "fs/fat32.h"
 #include "lib/string.h"
 
@@ -182,4 +183,99 @@ int fat_chain_truncate(struct fat32 *v, struct fat_chain_pos *c, uint32_t size)
     if (r == 0)
         c->size = size;
     return r;
+}
+
+/* The next free cluster at or after `from` (wrapping once); 0 if none. */
+static int next_free_cluster(struct fat32 *v, uint32_t from, uint32_t *out)
+{
+    uint32_t c = fat_cluster_valid(v, from) ? from : 2;
+    for (uint32_t tries = 0; tries < v->clusters; tries++) {
+        uint32_t x;
+        int r = fat_get(v, c, &x);
+        if (r != 0)
+            return r;
+        if (x == 0) {
+            *out = c;
+            return 0;
+        }
+        c = c + 1 < v->clusters + 2 ? c + 1 : 2;
+    }
+    *out = 0;
+    return 0;
+}
+
+int fat_chain_create(struct fat32 *v, const void *data, size_t n, uint32_t *first)
+{
+    uint32_t cb = v->cluster_bytes;
+    *first = 0;
+#if SIZE_MAX > 0xFFFFFFFFu
+    if (n > 0xFFFFFFFFu)
+        return fs_fail(FS_EFBIG, "a FAT32 file cannot reach %llu bytes", (unsigned long long)n);
+#endif
+    uint32_t need = (uint32_t)(((uint64_t)n + cb - 1) / cb);
+    if (need == 0)
+        return 0;
+    if (need > v->free_clusters)
+        return fs_fail(FS_ENOSPC, "needs %u clusters, %u free", (unsigned)need, (unsigned)v->free_clusters);
+    /* Pass 1: the data goes into free clusters. Nothing on the disk points at
+     * them yet, so a power cut here changes nothing anyone can see. */
+    const uint8_t *in = data;
+    uint32_t c = v->next_free, start = 0;
+    for (uint32_t i = 0; i < need;) {
+        int r = next_free_cluster(v, c, &c);
+        if (r != 0)
+            return r;
+        if (c == 0)
+            return fs_fail(FS_ENOSPC, "no free clusters left");
+        if (i == 0)
+            start = c;
+        /* Physically consecutive free clusters are written in one request. */
+        uint32_t run = 1, x;
+        while (i + run < need && c + run < v->clusters + 2 && (r = fat_get(v, c + run, &x)) == 0 && x == 0)
+            run++;
+        if (r != 0)
+            return r;
+        size_t at = (size_t)i * cb, len = (size_t)run * cb;
+        if (i + run == need && n - at < len) {
+            /* The last cluster is partly used: pad it from scratch. */
+            uint32_t whole = run - 1;
+            if (whole) {
+                r = fat32_io(v, 1, fat32_cluster_sector(v, c), whole * v->spc, (void *)(in + at));
+                if (r != 0)
+                    return r;
+            }
+            memset(v->scratch, 0, cb);
+            memcpy(v->scratch, in + at + (size_t)whole * cb, n - at - (size_t)whole * cb);
+            r = fat32_io(v, 1, fat32_cluster_sector(v, c + whole), v->spc, v->scratch);
+        } else {
+            r = fat32_io(v, 1, fat32_cluster_sector(v, c), run * v->spc, (void *)(in + at));
+        }
+        if (r != 0)
+            return r;
+        i += run;
+        c += run;
+    }
+    /* Pass 2: the same free clusters, found again in the same order, are
+     * linked in the FAT. Every entry written here was free and nothing
+     * references the chain, so a cut part-way leaves unreferenced clusters
+     * that the next mount reclaims (fat32_recover.c), never a broken file. */
+    c = start;
+    uint32_t last = start;
+    for (uint32_t i = 0; i < need; i++) {
+        uint32_t next = 0;
+        last = c;
+        int r = 0;
+        if (i + 1 < need)
+            r = next_free_cluster(v, c + 1, &next);
+        if (r == 0)
+            r = fat_set(v, c, next ? next : FAT_EOC);
+        if (r != 0)
+            return r;
+        c = next;
+    }
+    v->free_clusters -= need;
+    v->next_free = last + 1 < v->clusters + 2 ? last + 1 : 2;
+    v->fsinfo_dirty = 1;
+    *first = start;
+    return 0;
 }

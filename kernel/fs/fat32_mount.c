@@ -96,7 +96,7 @@ int fat32_mount(struct fat32 *v, struct blockdev *dev, uint64_t lba, uint64_t se
         r = parse_bpb(v, bs, sectors);
     if (r != 0)
         return r;
-    v->scratch = kmalloc(v->cluster_bytes);
+    v->scratch = kaligned_alloc_lasting(16, v->cluster_bytes);   /* kept while mounted */
     if (!v->scratch)
         return fs_fail(FS_ENOMEM, "no memory for a %u-byte cluster buffer", (unsigned)v->cluster_bytes);
     /* Count free clusters ourselves: FSInfo is only a hint and may be stale. */

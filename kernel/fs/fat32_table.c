@@ -51,7 +51,7 @@ static int fat_slot(struct fat32 *v, uint32_t cluster, uint8_t **slot)
     return 0;
 }
 
-static int fat_get(struct fat32 *v, uint32_t cluster, uint32_t *value)
+int fat_get(struct fat32 *v, uint32_t cluster, uint32_t *value)
 {
     uint8_t *p;
     int r = fat_slot(v, cluster, &p);
@@ -93,18 +93,33 @@ int fat_next(struct fat32 *v, uint32_t cluster, uint32_t *next)
     return 0;
 }
 
+int fat_window(struct fat32 *v, uint32_t cluster, uint8_t **entry, uint32_t *count)
+{
+    int r = fat_slot(v, cluster, entry);
+    if (r != 0)
+        return r;
+    uint32_t end = (v->fat_cache_first + FAT_CACHE_SECTORS) * ENTRIES_PER_SECTOR;
+    if (end > v->clusters + 2)
+        end = v->clusters + 2;
+    *count = end - cluster;
+    return 0;
+}
+
 int fat_count_free(struct fat32 *v)
 {
     uint32_t free = 0, first_free = 0;
-    for (uint32_t c = 2; c < v->clusters + 2; c++) {
-        uint32_t x;
-        int r = fat_get(v, c, &x);
+    for (uint32_t c = 2; c < v->clusters + 2;) {
+        uint8_t *p;
+        uint32_t n;
+        int r = fat_window(v, c, &p, &n);
         if (r != 0)
             return r;
-        if (x == 0) {
-            if (!first_free)
-                first_free = c;
-            free++;
+        for (uint32_t end = c + n; c < end; c++, p += 4) {
+            if ((p[0] | p[1] | p[2] | (p[3] & 0x0F)) == 0) {
+                if (!first_free)
+                    first_free = c;
+                free++;
+            }
         }
     }
     v->free_clusters = free;

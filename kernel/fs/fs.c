@@ -1,11 +1,14 @@
 /* The path-level filesystem API of fs.h on top of the FAT32 code: one mounted
- * volume, paths resolved component by component (case-insensitive, "." and
- * ".." understood), and metadata synced to disk at the end of every change. */
+ * volume (checked and repaired after a power cut when mounted), paths
+ * resolved component by component (case-insensitive, "." and ".."
+ * understood), whole-file writes that survive a power cut, and metadata
+ * synced to disk at the end of every change. */
 #include "fs/fs.h"
 #include "fs/fat32.h"
 #include "fs/mbr.h"
 #include "lib/string.h"
 #include "lib/memory.h"
+#include "lib/printf.h"
 
 #define MAX_DEPTH 32
 
@@ -24,12 +27,46 @@ struct fs_dir {
 static struct fat32 volume;
 static int mounted;
 static char mount_error[200] = "storage not initialised";
+static char mount_note[240];
+
+static void fs_unmount_volume(void)
+{
+    kfree(volume.scratch);
+    volume.scratch = NULL;
+}
 
 void fs_unmount(void)
 {
     if (mounted)
-        kfree(volume.scratch);
+        fs_unmount_volume();
     mounted = 0;
+}
+
+/* After fat32_mount: repair what an interrupted change left (fat32_recover.c)
+ * and describe it in mount_note. Damage beyond that is reported, not fatal:
+ * the files that are whole stay readable. */
+static int recover(void)
+{
+    struct fat_recovery rep;
+    int r = fat32_recover(&volume, &rep);
+    if (r == FS_ENOMEM) {
+        snprintf(mount_note, sizeof mount_note, "not checked after a power cut: %s", fs_error_message(r));
+        return 0;
+    }
+    if (r != 0)
+        return r;
+    if (rep.damaged) {
+        snprintf(mount_note, sizeof mount_note, "damaged, left as it is for fsck.fat: %s",
+                 fs_error_message(FS_ECORRUPT));
+        return 0;
+    }
+    if (rep.fat_sectors_copied || rep.lost_reclaimed || rep.orphans_dropped)
+        snprintf(mount_note, sizeof mount_note,
+                 "repaired after an interrupted write: %u FAT sector(s) copied, "
+                 "%u lost cluster(s) and %u orphaned long-name slot(s) freed",
+                 (unsigned)rep.fat_sectors_copied, (unsigned)rep.lost_reclaimed,
+                 (unsigned)rep.orphans_dropped);
+    return fat32_sync(&volume);
 }
 
 int fs_mount(struct blockdev *dev)
@@ -37,13 +74,23 @@ int fs_mount(struct blockdev *dev)
     uint64_t lba, sectors;
     fs_unmount();
     fs_clear_error();
+    mount_note[0] = 0;
     int r = mbr_find_fat32(dev, &lba, &sectors);
     if (r == 0)
         r = fat32_mount(&volume, dev, lba, sectors);
+    if (r == 0)
+        r = recover();
     mounted = r == 0;
-    if (r != 0)
+    if (r != 0) {
         strncpy(mount_error, fs_error_message(r), sizeof mount_error - 1);
+        fs_unmount_volume();
+    }
     return r;
+}
+
+const char *fs_mount_note(void)
+{
+    return mount_note;
 }
 
 int fs_mounted(void)
@@ -139,6 +186,15 @@ static int begin_lookup(const char *path, uint32_t *dir, struct fat_found *f, in
     return r == FS_ENOENT ? fs_fail(FS_ENOENT, "%s", path) : r;
 }
 
+/* A file larger than the whole volume cannot be: its entry is damaged (and
+ * trusting the size would ask the heap for up to 4 GiB). */
+static int check_size(const struct fat_found *f, const char *path)
+{
+    if (!(f->de.attr & ATTR_DIR) && f->de.size > (uint64_t)volume.clusters * volume.cluster_bytes)
+        return fs_fail(FS_ECORRUPT, "%s: size %u is larger than the volume", path, (unsigned)f->de.size);
+    return 0;
+}
+
 int fs_open(const char *path, int flags, struct fs_file **out)
 {
     int r = begin();
@@ -155,12 +211,14 @@ int fs_open(const char *path, int flags, struct fs_file **out)
     if (r == 0) {
         r = fat_dir_find(&volume, dir, leaf, &f->ent);
         if (r == FS_ENOENT && (flags & FS_O_CREATE))
-            r = finish(fat_dir_add(&volume, dir, leaf, ATTR_ARCH, 0, &f->ent));
+            r = finish(fat_dir_add(&volume, dir, leaf, ATTR_ARCH, 0, 0, &f->ent));
         else if (r == FS_ENOENT)
             r = fs_fail(FS_ENOENT, "%s", path);
     }
     if (r == 0 && (f->ent.de.attr & ATTR_DIR))
         r = FS_EISDIR;
+    if (r == 0)
+        r = check_size(&f->ent, path);
     if (r != 0) {
         kfree(f);
         return r;
@@ -214,11 +272,105 @@ long fs_write(struct fs_file *f, const void *buf, size_t n)
     long w = fat_chain_write(f->v, &f->chain, f->pos, buf, n);
     if (w > 0)
         f->pos += (uint32_t)w;
-    /* Even a failed write may have grown the chain: record what is there. */
-    if (w > 0 || f->chain.first != old_first || f->chain.size != old_size)
-        r = entry_sync(f);
+    /* Even a failed write may have grown the chain: record what is there,
+     * after the new clusters are allocated on the disk. */
+    if (w > 0 || f->chain.first != old_first || f->chain.size != old_size) {
+        r = fat32_sync(f->v);
+        if (r == 0)
+            r = entry_sync(f);
+    }
     r = finish(r);
     return w < 0 ? w : r != 0 ? r : w;
+}
+
+/* The one way the OS writes a whole file (docs/storage.md, "Crash-safe
+ * writes"). The order of the disk writes, each group flushed before the next:
+ *   1. the new content into free clusters: nothing refers to them;
+ *   2. their chain into FAT copy 1, then the other copies: still referenced
+ *      by nothing, so a cut leaves only lost clusters (freed at mount);
+ *   3. the switch: the file's short entry, whose size and first cluster
+ *      change together in one 32-byte entry of one sector. A sector write
+ *      is atomic on the disk, so the file has the old chain or the new one;
+ *      a new file gets its entry here, the short entry after any long-name
+ *      slots (orphan slots before it are freed at mount);
+ *   4. the old chain freed, copy 1 first: it is no longer referenced.
+ * Appending builds old + new content the same way, so it is old-or-new too. */
+static int replace_file(const char *path, const void *data, size_t n, int append)
+{
+    int r = begin();
+    if (r != 0)
+        return r;
+    uint32_t dir;
+    char leaf[256];
+    struct fat_found ent;
+    r = resolve_parent(path, &dir, leaf);
+    if (r != 0)
+        return r;
+    if (!leaf[0])
+        return fs_fail(FS_EISDIR, "/");
+    r = fat_dir_find(&volume, dir, leaf, &ent);
+    int exists = r == 0;
+    if (r != 0 && r != FS_ENOENT)
+        return r;
+    if (exists && (ent.de.attr & ATTR_DIR))
+        return fs_fail(FS_EISDIR, "%s", path);
+    if (exists && (r = check_size(&ent, path)) != 0)
+        return r;
+    if (!exists && !fat_name_valid(leaf))
+        return fs_fail(FS_EINVAL, "invalid file name \"%s\"", leaf);
+    uint8_t *joined = NULL;
+    if (append && exists && ent.de.size) {
+        uint32_t old = ent.de.size;
+        if ((uint64_t)old + n > 0xFFFFFFFFu)
+            return fs_fail(FS_EFBIG, "a FAT32 file cannot reach %llu bytes", (unsigned long long)old + n);
+        joined = kmalloc((size_t)old + n);
+        if (!joined)
+            return fs_fail(FS_ENOMEM, "no memory to append to a %u-byte file", (unsigned)old);
+        struct fat_chain_pos c = { .first = fat_entry_cluster(&ent.de), .size = old };
+        long got = fat_chain_read(&volume, &c, 0, joined, old);
+        if (got != (long)old) {
+            kfree(joined);
+            return got < 0 ? (int)got : fs_fail(FS_EIO, "read %ld of %u bytes", got, (unsigned)old);
+        }
+        memcpy(joined + old, data, n);
+        data = joined;
+        n += old;
+    }
+    uint32_t first;
+    r = fat_chain_create(&volume, data, n, &first);
+    if (r == 0)
+        r = fat32_sync(&volume);
+    if (r == 0 && exists) {
+        uint32_t old_first = fat_entry_cluster(&ent.de);
+        ent.de.size = (uint32_t)n;
+        fat_entry_set_cluster(&ent.de, first);
+        ent.de.attr |= ATTR_ARCH;
+        fat_entry_stamp(&ent.de, 0);
+        r = fat_dir_update(&volume, &ent);
+        if (r == 0)
+            r = fat32_sync(&volume);
+        if (r == 0 && old_first)
+            r = finish(fat_free_chain(&volume, old_first));
+    } else if (r == 0) {
+        r = fat_dir_add(&volume, dir, leaf, ATTR_ARCH, first, (uint32_t)n, &ent);
+        /* Refused before its short entry was written: the chain is nobody's.
+         * After an I/O error that is not certain, and the mount frees it. */
+        if (r != 0 && r != FS_EIO && first)
+            fat_free_chain(&volume, first);
+        r = finish(r);
+    }
+    kfree(joined);
+    return r;
+}
+
+int fs_write_whole(const char *path, const void *data, size_t n)
+{
+    return replace_file(path, data, n, 0);
+}
+
+int fs_append_whole(const char *path, const void *data, size_t n)
+{
+    return replace_file(path, data, n, 1);
 }
 
 int fs_seek(struct fs_file *f, uint32_t pos)
@@ -355,8 +507,11 @@ int fs_mkdir(const char *path)
     if (r != 0)
         return r;
     r = write_dot_entries(c, dir);
+    /* The cluster is allocated in both FAT copies before an entry names it. */
     if (r == 0)
-        r = fat_dir_add(&volume, dir, leaf, ATTR_DIR, c, &f);
+        r = fat32_sync(&volume);
+    if (r == 0)
+        r = fat_dir_add(&volume, dir, leaf, ATTR_DIR, c, 0, &f);
     if (r != 0) {
         /* Give the cluster back so nothing is left allocated but unused. */
         int saved = r;

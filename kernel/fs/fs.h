@@ -64,6 +64,16 @@ struct blockdev;
 int fs_mount(struct blockdev *dev);
 int fs_mounted(void);
 void fs_unmount(void);
+/* What the mount found and repaired after a power cut, or damage it left
+ * alone, in one line; "" when the volume was clean. */
+const char *fs_mount_note(void);
+
+/* Replace the whole content of a file (created if missing) with n bytes, or
+ * add n bytes to its end. After a power cut at any moment the file holds its
+ * old content or its new content, never a part (docs/storage.md). Every
+ * file the OS writes goes through one of these two. */
+int fs_write_whole(const char *path, const void *data, size_t n);
+int fs_append_whole(const char *path, const void *data, size_t n);
 
 int fs_open(const char *path, int flags, struct fs_file **out);
 long fs_read(struct fs_file *f, void *buf, size_t n);
@@ -71,6 +81,8 @@ long fs_write(struct fs_file *f, const void *buf, size_t n);
 int fs_seek(struct fs_file *f, uint32_t pos);   /* pos <= size */
 uint32_t fs_size(const struct fs_file *f);
 int fs_truncate(struct fs_file *f, uint32_t size);  /* shrink only */
+/* fs_write and fs_truncate change a file in place: a power cut part-way can
+ * leave a part of the change. Whole files go through fs_write_whole. */
 int fs_close(struct fs_file *f);                /* always frees f */
 
 int fs_opendir(const char *path, struct fs_dir **out);

@@ -3,7 +3,7 @@
 # harness (build/tests/fat_host) that tests it against disk images made by mtools.
 FS_CORE_SRCS := kernel/fs/fs.c kernel/fs/fs_error.c kernel/fs/fs_whole.c kernel/fs/mbr.c \
 	kernel/fs/fat32_mount.c kernel/fs/fat32_table.c kernel/fs/fat32_name.c \
-	kernel/fs/fat32_dir.c kernel/fs/fat32_file.c
+	kernel/fs/fat32_dir.c kernel/fs/fat32_file.c kernel/fs/fat32_recover.c
 FS_HEADERS := $(wildcard kernel/fs/*.h) kernel/drivers/blockdev.h
 
 # Kernel-only parts: drivers, boot-time mount, progress bar, commands (the

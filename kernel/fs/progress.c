@@ -25,17 +25,6 @@ void fs_progress_finish(struct fs_progress *p)
     p->line_open = 0;
 }
 
-static uint32_t rate10(uint64_t bytes, uint64_t ns)
-{
-    /* bytes/ns * 1000 = MB/s; x10 for one decimal. */
-    return ns ? (uint32_t)(bytes * 10000 / ns) : 0;
-}
-
-uint32_t fs_progress_rate10(const struct fs_progress *p, uint64_t bytes)
-{
-    return rate10(bytes, (p->end_ns ? p->end_ns : timer_ns()) - p->start_ns);
-}
-
 int fs_progress_update(uint64_t done, uint64_t total, void *ctx)
 {
     struct fs_progress *p = ctx;
@@ -48,12 +37,11 @@ int fs_progress_update(uint64_t done, uint64_t total, void *ctx)
     for (int i = 0; i < BAR; i++)
         bar[i] = (unsigned)i < pct * BAR / 100 ? '#' : '.';
     bar[BAR] = 0;
-    uint32_t r = rate10(done, now - p->start_ns);
-    uint32_t d10 = (uint32_t)(done / 100000), t10 = (uint32_t)(total / 100000);
+    uint64_t ns = now - p->start_ns;
     /* The label is cut so the bar fits one 80-column line: '\r' can only
-     * redraw the line the cursor is on. */
-    kprintf("\r%.16s [%s] %3u%%  %u.%u/%u.%u MB  %u.%u MB/s ", p->label, bar, pct, d10 / 10, d10 % 10,
-            t10 / 10, t10 % 10, r / 10, r % 10);
+     * redraw the line the cursor is on. Decimal megabytes; bytes/ns x 1000 = MB/s. */
+    kprintf("\r%.16s [%s] %3u%%  %.1f/%.1f MB  %.1f MB/s ", p->label, bar, pct, (double)done / 1e6,
+            (double)total / 1e6, ns ? (double)done * 1e3 / (double)ns : 0.0);
     p->line_open = 1;
     if (done == total) {
         p->end_ns = now;

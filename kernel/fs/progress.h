@@ -19,7 +19,5 @@ int fs_progress_update(uint64_t done, uint64_t total, void *ctx);
 /* After a failed or cancelled load: end the bar's line if one is on screen,
  * so an error message starts on a line of its own. */
 void fs_progress_finish(struct fs_progress *p);
-/* Throughput figure of a finished load in MB/s x 10, for "%u.%u". */
-uint32_t fs_progress_rate10(const struct fs_progress *p, uint64_t bytes);
 
 #endif

@@ -1,5 +1,5 @@
 /* storage_init: probe the ATA drives and mount the FAT32 partition of the
- * first disk that has one. */
+ * first disk that has one, saying what the mount repaired after a power cut. */
 #include "fs/storage.h"
 #include "fs/fs.h"
 #include "drivers/ata.h"
@@ -36,4 +36,6 @@ void storage_init(void)
     kprintf("storage: FAT32 volume %s on %s (%s), %u MiB free\n", st.label[0] ? st.label : "(no label)",
             d->name, d->dma ? "DMA" : "PIO",
             (unsigned)((uint64_t)st.free_clusters * st.cluster_bytes >> 20));
+    if (fs_mount_note()[0])
+        kprintf("storage: %s\n", fs_mount_note());
 }

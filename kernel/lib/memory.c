@@ -12,6 +12,10 @@
  * power of two above, with a bitmap to find the next non-empty list in a few
  * instructions. Blocks are split exactly and merged with both free neighbours
  * on free, so the heap never holds two adjacent free blocks.
+ *
+ * Memory that stays for the whole boot (kaligned_alloc_lasting) is cut from
+ * the top end of the highest region instead, so it never lands in the middle
+ * of the big free block that a model file needs in one piece.
  */
 #include "lib/memory.h"
 #include "lib/string.h"
@@ -314,6 +318,50 @@ void *kaligned_alloc(size_t align, size_t size)
         b = rest;
     }
     return hand_out(b, need);
+}
+
+void *kaligned_alloc_lasting(size_t align, size_t size)
+{
+    if (align == 0 || (align & (align - 1)) || align > 4096)
+        return NULL;
+    if (align < ALIGN)
+        align = ALIGN;
+    size_t need = needed_size(size);
+    if (!need || need > MAX_REQUEST - align)
+        return NULL;
+    /* In the highest region, the highest free block: below the fence and the
+     * lasting blocks already stacked under it. Its tail is cut off if its
+     * head can stay a block of its own. */
+    struct block *top = NULL, *fence = NULL;
+    for (int k = 0; k < heap.region_count; k++)
+        if (!fence || heap.regions[k].fence > fence)
+            fence = heap.regions[k].fence;
+    struct block *b = fence;
+    while (b && b->prev_size) {
+        struct block *before = (struct block *)((char *)b - b->prev_size);
+        check_header(before);
+        if (!is_used(before)) {
+            top = before;
+            break;
+        }
+        b = before;
+    }
+    if (!top)
+        return kaligned_alloc(align, size);
+    struct block *above = next_block(top);
+    uintptr_t p = ((uintptr_t)above - (need - HEADER)) & ~(uintptr_t)(align - 1);
+    struct block *u = (struct block *)(p - HEADER);
+    if (p > (uintptr_t)above || (uintptr_t)u < (uintptr_t)top + MIN_BLOCK)
+        return kaligned_alloc(align, size);
+    unlink_free(top);
+    size_t head = (size_t)((char *)u - (char *)top);
+    size_t used = (size_t)((char *)above - (char *)u);
+    set_header(top, head, top->prev_size);
+    insert_free(top);
+    set_header(u, used | USED, head);
+    set_prev_size(above, used);
+    account_allocation();
+    return payload(u);
 }
 
 /* Header of a pointer given to kfree/krealloc, after checking the heap really

@@ -29,6 +29,11 @@ void kfree(void *ptr);
 void *kcalloc(size_t n, size_t size);               /* NULL if n * size overflows */
 void *krealloc(void *ptr, size_t size);             /* grows in place when it can */
 void *kaligned_alloc(size_t align, size_t size);    /* align: power of two <= 4096 */
+/* For memory that lives for the whole boot (the engine's shared buffers, the
+ * filesystem's cluster buffer): taken from the top end of the heap, so that
+ * the large free block below stays in one piece for the next model. Freed
+ * with kfree like any block. */
+void *kaligned_alloc_lasting(size_t align, size_t size);
 void heap_get_stats(struct heap_stats *out);
 /* Walks every block and checks headers, links and merging (heap_fatal on a
  * fault); returns the number of free blocks. For tests and `heaptest`. */

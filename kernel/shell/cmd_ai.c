@@ -1,10 +1,11 @@
 /* cmd_ai.c: `ai PROMPT` (one answer) and `chat` (a conversation), streamed
  * token by token, word-wrapped, to VGA and serial; Ctrl+C stops at the next
- * token (or the prompt at its next batch). A status line follows each answer. */
+ * token (or the prompt at its next batch). The answer stands out (a marker
+ * glyph, a highlight colour) and a dimmed status line follows it; on serial
+ * only with `set color 1`, so that plain serial output is the text alone. */
 #include "shell/command.h"
 #include "shell/lineedit.h"
 #include "shell/shell.h"
-#include "ai/args.h"
 #include "ai/model.h"
 #include "ai/settings.h"
 #include "ai/wrap.h"
@@ -13,10 +14,22 @@
 
 #define CHAT_PROMPT "you> "
 
-/* The engine's streaming callback: shows the piece, asks to stop on Ctrl+C. */
+/* An answer on its way to the screen. */
+struct shown {
+    struct wrap wrap;
+    int marked; /* the marker is out: text has begun */
+};
+
+/* The engine's streaming callback: shows the piece (the first one after the
+ * marker), asks to stop on Ctrl+C. */
 static int emit(void *user, const char *text, size_t len)
 {
-    wrap_write(user, text, len);
+    struct shown *v = user;
+    if (len && !v->marked) {
+        console_begin_answer();
+        v->marked = 1;
+    }
+    wrap_write(&v->wrap, text, len);
     return console_poll_cancel();
 }
 
@@ -28,32 +41,23 @@ static void print_ids(const char *label, const int32_t *ids, uint32_t n)
     kprintf("\n");
 }
 
-/* Nanoseconds in tenths of a second, for "%u.%u". */
-static uint32_t tenths(uint64_t ns)
-{
-    return (uint32_t)((ns + 50000000) / 100000000);
-}
-
-/* Tokens per second x10, for "%u.%u". */
-static uint32_t rate10(uint32_t tokens, uint64_t ns)
-{
-    return ns ? (uint32_t)(((uint64_t)tokens * 10000000000ull + ns / 2) / ns) : 0;
-}
-
 /* Generates one answer in session s; 0, or -1 after an error line. */
 static int answer(llm_session *s, const char *prompt, size_t len)
 {
-    struct wrap w;
+    struct shown v = { .marked = 0 };
     struct llm_result r;
     char err[200];
     uint32_t pos_before = llm_session_pos(s);
-    wrap_begin(&w);
-    int rc = llm_generate(s, prompt, len, emit, &w, &r, err, sizeof err);
-    wrap_end(&w);
+    console_serial_colors(ai_settings()->color);
+    wrap_begin(&v.wrap, CONSOLE_MARKER_COLS);
+    int rc = llm_generate(s, prompt, len, emit, &v, &r, err, sizeof err);
+    wrap_end(&v.wrap);
     if (rc != 0) {
+        console_set_style(CONSOLE_PLAIN);
         kprintf("error: %s\n", err);
         return -1;
     }
+    console_set_style(CONSOLE_DIM);
     if (r.stop == LLM_STOP_CALLBACK)
         kprintf("^C (stopped)\n");
     else if (r.stop == LLM_STOP_CONTEXT)
@@ -61,10 +65,15 @@ static int answer(llm_session *s, const char *prompt, size_t len)
     /* Fewer positions than this call added: the oldest turns were dropped. */
     if (llm_session_pos(s) < pos_before + r.prompt_tokens + (r.gen_tokens ? r.gen_tokens - 1 : 0))
         kprintf("(context full: the oldest turns were forgotten)\n");
-    uint32_t gen = rate10(r.gen_tokens, r.gen_ns), pt = tenths(r.prompt_ns);
-    kprintf("[%lu tokens | %lu.%lu tok/s | prompt %lu tok in %lu.%lu s]\n", (unsigned long)r.gen_tokens,
-            (unsigned long)(gen / 10), (unsigned long)(gen % 10), (unsigned long)r.prompt_tokens,
-            (unsigned long)(pt / 10), (unsigned long)(pt % 10));
+    if (r.stop == LLM_STOP_CALLBACK && r.prompt_tokens == 0) {
+        /* The engine forgets a prompt stopped before its end: no figures to give. */
+        kprintf("[0 tokens | stopped during the prompt, after %.1f s]\n", (double)r.prompt_ns / 1e9);
+    } else {
+        double rate = r.gen_ns ? r.gen_tokens * 1e9 / (double)r.gen_ns : 0;
+        kprintf("[%lu tokens | %.1f tok/s | prompt %lu tok in %.1f s]\n", (unsigned long)r.gen_tokens,
+                rate, (unsigned long)r.prompt_tokens, (double)r.prompt_ns / 1e9);
+    }
+    console_set_style(CONSOLE_PLAIN);
     if (ai_settings()->show_ids) {
         print_ids("prompt_ids", r.prompt_ids, r.n_prompt_ids);
         print_ids("generated_ids", r.gen_ids, r.n_gen_ids);
@@ -72,18 +81,17 @@ static int answer(llm_session *s, const char *prompt, size_t len)
     return 0;
 }
 
+/* Only spaces and tabs: nothing to ask. */
 static int is_blank(const char *s)
 {
-    while (*s == ' ')
+    while (*s == ' ' || *s == '\t')
         s++;
     return *s == 0;
 }
 
 static int cmd_ai(int argc, char **argv)
 {
-    static char prompt[SHELL_LINE_MAX];
-    int len = ai_join_args(argc, argv, prompt, sizeof prompt); /* the line held them: fits */
-    if (len <= 0 || is_blank(prompt)) {
+    if (argc < 2 || is_blank(argv[1])) {
         kprintf("error: empty prompt (usage: ai PROMPT)\n");
         return -1;
     }
@@ -91,9 +99,9 @@ static int cmd_ai(int argc, char **argv)
     if (!s)
         return -1;
     llm_session_reset(s); /* one answer: no earlier conversation */
-    return answer(s, prompt, (size_t)len);
+    return answer(s, argv[1], strlen(argv[1]));
 }
-SHELL_COMMAND(ai, "ai PROMPT: one answer from the current model", cmd_ai);
+SHELL_TEXT_COMMAND(ai, 0, "ai PROMPT: one answer from the current model", cmd_ai);
 
 static int cmd_chat(int argc, char **argv)
 {

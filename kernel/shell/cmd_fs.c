@@ -69,6 +69,104 @@ static int cmd_ls(int argc, char **argv)
 }
 SHELL_COMMAND(ls, "ls [PATH]: list a directory (names, sizes, dates)", cmd_ls);
 
+/* cat shows text as it is and everything else as visible escapes: a file
+ * may hold any bytes, and raw control bytes would drive the terminal on the
+ * serial line (ESC c resets it). Well-formed UTF-8 (Unicode's table of
+ * well-formed sequences: no overlong forms, surrogates or values past
+ * U+10FFFF) passes, with tab, line feed and carriage return; C0 and C1
+ * controls, DEL and every byte of a malformed sequence become \xNN. */
+struct text_filter {
+    uint8_t pending[4];          /* a sequence cut by the end of a read */
+    int npending;
+    int last;                    /* the last byte shown, -1 before any */
+};
+
+/* Bytes in a well-formed sequence led by `lead` (0: not a lead byte), and
+ * the range its second byte must fall in. */
+static int utf8_shape(uint8_t lead, uint8_t *lo, uint8_t *hi)
+{
+    *lo = 0x80, *hi = 0xBF;
+    if (lead >= 0xC2 && lead <= 0xDF)
+        return 2;
+    if (lead >= 0xE0 && lead <= 0xEF) {
+        if (lead == 0xE0) *lo = 0xA0;
+        if (lead == 0xED) *hi = 0x9F;
+        return 3;
+    }
+    if (lead >= 0xF0 && lead <= 0xF4) {
+        if (lead == 0xF0) *lo = 0x90;
+        if (lead == 0xF4) *hi = 0x8F;
+        return 4;
+    }
+    return 0;
+}
+
+static void show_escaped(struct text_filter *t, const uint8_t *b, int n)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < n; i++) {
+        char e[4] = { '\\', 'x', hex[b[i] >> 4], hex[b[i] & 15] };
+        console_write(e, 4);
+    }
+    t->last = hex[b[n - 1] & 15];
+}
+
+/* Show the first complete item of b[0..n): returns the bytes used, or 0 when
+ * they may be the start of a sequence that continues in the next read. */
+static int show_item(struct text_filter *t, const uint8_t *b, int n, int at_end)
+{
+    uint8_t c = b[0], lo, hi;
+    if (c < 0x80) {
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+            show_escaped(t, b, 1);
+        else if (c == 0x7F)
+            show_escaped(t, b, 1);
+        else {
+            console_write((const char *)b, 1);
+            t->last = c;
+        }
+        return 1;
+    }
+    int len = utf8_shape(c, &lo, &hi);
+    for (int k = 1; k < len; k++) {
+        if (k >= n)
+            return at_end ? (show_escaped(t, b, 1), 1) : 0;
+        if (b[k] < (k == 1 ? lo : 0x80) || b[k] > (k == 1 ? hi : 0xBF)) {
+            len = 0;
+            break;
+        }
+    }
+    if (len == 0 || (c == 0xC2 && b[1] < 0xA0)) {
+        /* Malformed, or a C1 control (U+0080-U+009F): escape the bytes. */
+        show_escaped(t, b, len ? 2 : 1);
+        return len ? 2 : 1;
+    }
+    console_write((const char *)b, (size_t)len);
+    t->last = b[len - 1];
+    return len;
+}
+
+#define CAT_CHUNK 4096
+
+static void filter_text(struct text_filter *t, const uint8_t *b, size_t n, int at_end)
+{
+    static uint8_t joined[CAT_CHUNK + sizeof t->pending];
+    size_t total = (size_t)t->npending + n, i = 0;
+    memcpy(joined, t->pending, (size_t)t->npending);
+    memcpy(joined + t->npending, b, n);
+    t->npending = 0;
+    while (i < total) {
+        int used = show_item(t, joined + i, (int)(total - i), at_end);
+        if (used == 0) {
+            /* Fewer than four bytes: kept for the next read. */
+            memcpy(t->pending, joined + i, total - i);
+            t->npending = (int)(total - i);
+            return;
+        }
+        i += (size_t)used;
+    }
+}
+
 static int cmd_cat(int argc, char **argv)
 {
     if (argc != 2)
@@ -77,54 +175,50 @@ static int cmd_cat(int argc, char **argv)
     int r = fs_open(argv[1], FS_O_READ, &f);
     if (r != 0)
         return fs_err("cat", r);
-    static char buf[4096];
+    static uint8_t buf[CAT_CHUNK];
+    struct text_filter t = { .npending = 0, .last = -1 };
     long n;
     while ((n = fs_read(f, buf, sizeof buf)) > 0) {
-        console_write(buf, (size_t)n);
+        filter_text(&t, buf, (size_t)n, 0);
         if (console_poll_cancel()) {
             kprintf("\n^C\n");
+            t.last = '\n';
             break;
         }
     }
+    if (n == 0)
+        filter_text(&t, buf, 0, 1);
+    /* The prompt starts on a line of its own even if the file's last line
+     * has no newline. */
+    if (t.last != -1 && t.last != '\n')
+        console_write("\n", 1);
     fs_close(f);
     return n < 0 ? fs_err("cat", (int)n) : 0;
 }
 SHELL_COMMAND(cat, "cat FILE: print a file", cmd_cat);
 
-/* write/append: the words after FILE joined by spaces, plus a newline. */
-static int put_text(const char *cmd, int flags, int argc, char **argv)
+/* write/append: the text after FILE as typed (command.h), plus a newline;
+ * the file holds its old or its new text even if the power fails meanwhile. */
+static int put_text(const char *cmd, int append, int argc, char **argv)
 {
-    if (argc < 3)
-        return usage(flags & FS_O_APPEND ? "append FILE TEXT..." : "write FILE TEXT...");
-    size_t len = 1;
-    for (int i = 2; i < argc; i++)
-        len += strlen(argv[i]) + 1;
-    char *text = kmalloc(len);
+    if (argc != 3)
+        return usage(append ? "append FILE TEXT" : "write FILE TEXT");
+    size_t len = strlen(argv[2]);
+    char *text = kmalloc(len + 1);
     if (!text)
         return fs_err(cmd, FS_ENOMEM);
-    size_t at = 0;
-    for (int i = 2; i < argc; i++) {
-        size_t n = strlen(argv[i]);
-        memcpy(text + at, argv[i], n);
-        at += n;
-        text[at++] = i + 1 < argc ? ' ' : '\n';
-    }
-    struct fs_file *f;
-    int r = fs_open(argv[1], FS_O_WRITE | FS_O_CREATE | flags, &f);
-    if (r == 0) {
-        long w = fs_write(f, text, at);
-        fs_close(f);
-        r = w < 0 ? (int)w : 0;
-    }
+    memcpy(text, argv[2], len);
+    text[len] = '\n';
+    int r = append ? fs_append_whole(argv[1], text, len + 1) : fs_write_whole(argv[1], text, len + 1);
     kfree(text);
     return r ? fs_err(cmd, r) : 0;
 }
 
-static int cmd_write(int argc, char **argv) { return put_text("write", FS_O_TRUNC, argc, argv); }
-SHELL_COMMAND(write, "write FILE TEXT: replace FILE with TEXT and a newline", cmd_write);
+static int cmd_write(int argc, char **argv) { return put_text("write", 0, argc, argv); }
+SHELL_TEXT_COMMAND(write, 1, "write FILE TEXT: replace FILE with TEXT and a newline", cmd_write);
 
-static int cmd_append(int argc, char **argv) { return put_text("append", FS_O_APPEND, argc, argv); }
-SHELL_COMMAND(append, "append FILE TEXT: add TEXT and a newline to FILE", cmd_append);
+static int cmd_append(int argc, char **argv) { return put_text("append", 1, argc, argv); }
+SHELL_TEXT_COMMAND(append, 1, "append FILE TEXT: add TEXT and a newline to FILE", cmd_append);
 
 static int cmd_rm(int argc, char **argv)
 {
@@ -144,13 +238,6 @@ static int cmd_mkdir(int argc, char **argv)
 }
 SHELL_COMMAND(mkdir, "mkdir DIR: create a directory", cmd_mkdir);
 
-/* Bytes as "123.4 MB" (decimal megabytes, like the progress bar). */
-static void print_mb(const char *what, uint64_t bytes)
-{
-    uint64_t d = bytes / 100000;
-    kprintf("%s %llu.%llu MB", what, (unsigned long long)(d / 10), (unsigned long long)(d % 10));
-}
-
 static int cmd_df(int argc, char **argv)
 {
     (void)argv;
@@ -161,11 +248,10 @@ static int cmd_df(int argc, char **argv)
     if (r != 0)
         return fs_err("df", r);
     uint64_t cb = st.cluster_bytes, total = cb * st.total_clusters, free = cb * st.free_clusters;
-    kprintf("FAT32 volume %s: ", st.label[0] ? st.label : "(no label)");
-    print_mb("size", total);
-    print_mb(", used", total - free);
-    print_mb(", free", free);
-    kprintf(" (%llu bytes free, %u-byte clusters)\n", (unsigned long long)free, (unsigned)cb);
+    /* Decimal megabytes, like the progress bar. */
+    kprintf("FAT32 volume %s: size %.1f MB, used %.1f MB, free %.1f MB (%llu bytes free, %u-byte clusters)\n",
+            st.label[0] ? st.label : "(no label)", (double)total / 1e6, (double)(total - free) / 1e6,
+            (double)free / 1e6, (unsigned long long)free, (unsigned)cb);
     return 0;
 }
 SHELL_COMMAND(df, "df: size, used and free space of the volume", cmd_df);
@@ -190,10 +276,9 @@ static int disk_bench(struct ata_drive *d, uint32_t mb)
         kprintf("error: disk: %s\n", d->bd.error);
         return 1;
     }
-    uint32_t rate = ns ? (uint32_t)(bytes * 10000 / ns) : 0;
-    kprintf("%s: read %llu MiB in %llu ms with %s: %u.%u MB/s\n", d->name,
+    kprintf("%s: read %llu MiB in %llu ms with %s: %.1f MB/s\n", d->name,
             (unsigned long long)(bytes >> 20), (unsigned long long)(ns / 1000000),
-            d->dma ? "DMA" : "PIO", rate / 10, rate % 10);
+            d->dma ? "DMA" : "PIO", ns ? (double)bytes * 1e3 / (double)ns : 0.0);
     return 0;
 }
 
@@ -241,7 +326,9 @@ SHELL_COMMAND(disk, "disk [dma on|off | bench [MiB]]: drives, transfer mode, raw
 static int cmd_sum(int argc, char **argv)
 {
     int sha = argc == 3 && strcmp(argv[1], "-s") == 0;
-    if (argc != 2 && !sha)
+    /* An option where the file should be ("sum -s") is a usage error, not a
+     * file name. */
+    if ((argc != 2 && !sha) || argv[argc - 1][0] == '-')
         return usage("sum [-s] FILE  (CRC-32; -s adds SHA-256)");
     const char *path = argv[argc - 1];
     struct fs_progress prog;
@@ -253,8 +340,7 @@ static int cmd_sum(int argc, char **argv)
         fs_progress_finish(&prog);
         return fs_err("sum", r);
     }
-    uint32_t rate = fs_progress_rate10(&prog, size);
-    uint64_t load_ms = (prog.end_ns - prog.start_ns) / 1000000;
+    uint64_t load_ns = prog.end_ns - prog.start_ns;
     uint64_t t0 = timer_ns();
     kprintf("crc32 %08x  %s\n", (unsigned)crc32_update(0, data, size), path);
     if (sha) {
@@ -269,8 +355,8 @@ static int cmd_sum(int argc, char **argv)
         kprintf("  %s\n", path);
     }
     kfree(data);
-    kprintf("%lu bytes loaded in %llu ms (%u.%u MB/s), checksummed in %llu ms\n", (unsigned long)size,
-            (unsigned long long)load_ms, rate / 10, rate % 10,
+    kprintf("%lu bytes loaded in %llu ms (%.1f MB/s), checksummed in %llu ms\n", (unsigned long)size,
+            (unsigned long long)(load_ns / 1000000), load_ns ? (double)size * 1e3 / (double)load_ns : 0.0,
             (unsigned long long)((timer_ns() - t0) / 1000000));
     return 0;
 }

@@ -1,7 +1,6 @@
 /* cmd_settings.c: `set` (show or change a setting of the ai commands) and
  * `system` (show, set or restore the system prompt); both are saved in /MYOS/. */
 #include "shell/command.h"
-#include "ai/args.h"
 #include "ai/settings.h"
 #include "drivers/console.h"
 #include "lib/string.h"
@@ -27,13 +26,12 @@ static int cmd_system(int argc, char **argv)
         kprintf("%s\n", st->has_system ? st->system : "(the model's default system prompt)");
         return 0;
     }
-    if (argc == 2 && !strcmp(argv[1], "default"))
+    if (!strcmp(argv[1], "default"))
         return ai_settings_set_system(NULL);
-    static char text[AI_SYSTEM_MAX];
-    if (ai_join_args(argc, argv, text, sizeof text) < 0) {
+    if (strlen(argv[1]) >= AI_SYSTEM_MAX) {
         kprintf("error: system prompt too long (at most %d bytes)\n", AI_SYSTEM_MAX - 1);
         return -1;
     }
-    return ai_settings_set_system(text);
+    return ai_settings_set_system(argv[1]);
 }
-SHELL_COMMAND(system, "system [TEXT|default]: show or set the system prompt", cmd_system);
+SHELL_TEXT_COMMAND(system, 0, "system [TEXT|default]: show or set the system prompt", cmd_system);

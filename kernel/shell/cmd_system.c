@@ -36,12 +36,10 @@ SHELL_COMMAND(clear, "clear the screen", cmd_clear);
 
 static int cmd_echo(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        kprintf("%s%s", i > 1 ? " " : "", argv[i]);
-    kprintf("\n");
+    kprintf("%s\n", argc > 1 ? argv[1] : "");
     return 0;
 }
-SHELL_COMMAND(echo, "print the arguments", cmd_echo);
+SHELL_TEXT_COMMAND(echo, 0, "echo TEXT: print the text as typed", cmd_echo);
 
 static const char *e820_type_name(uint32_t type)
 {
@@ -162,7 +160,7 @@ static int cmd_cpu(int argc, char **argv)
             (unsigned)cpu_info.model, (unsigned)cpu_info.stepping);
     print_wrapped("features: ", features);
     kprintf("AVX:      %s\n", cpu_info.avx_enabled ? "enabled" : "not available");
-    kprintf("TSC:      %u.%03u MHz\n", (unsigned)(hz / 1000000), (unsigned)(hz / 1000 % 1000));
+    kprintf("TSC:      %.3f MHz\n", (double)hz / 1e6);
     bench_print_kernel_choice();
     print_processors();
     return 0;
@@ -174,8 +172,7 @@ static int cmd_uptime(int argc, char **argv)
     (void)argc;
     (void)argv;
     uint64_t ms = uptime_ms();
-    kprintf("up %llu.%03llu s (%llu timer ticks)\n", (unsigned long long)(ms / 1000),
-            (unsigned long long)(ms % 1000), (unsigned long long)timer_ticks());
+    kprintf("up %.3f s (%llu timer ticks)\n", (double)ms / 1e3, (unsigned long long)timer_ticks());
     return 0;
 }
 SHELL_COMMAND(uptime, "time since boot", cmd_uptime);

@@ -1,7 +1,9 @@
 /* lineedit.c: line editing with cursor movement and history. The display is
  * updated with plain \b and reprinting (no terminal escapes), so the VGA
  * screen and a serial terminal both follow it the same way. Keys past the
- * buffer's capacity are refused; Enter then reports the line as too long. */
+ * buffer's capacity are refused; Enter then reports the line as too long.
+ * A tab is kept in the line (free text reaches commands as typed) but shown
+ * as one space, so that every byte of the line is one cell on the screen. */
 #include "shell/lineedit.h"
 #include "drivers/console.h"
 #include "lib/string.h"
@@ -36,6 +38,20 @@ static void repeat(char ch, size_t n)
     }
 }
 
+/* Shows line text: a tab as one space (see the top of this file). */
+static void show(const char *s, size_t n)
+{
+    char chunk[64];
+    while (n > 0) {
+        size_t k = n < sizeof chunk ? n : sizeof chunk;
+        for (size_t i = 0; i < k; i++)
+            chunk[i] = s[i] == '\t' ? ' ' : s[i];
+        out(chunk, k);
+        s += k;
+        n -= k;
+    }
+}
+
 static void backspaces(size_t n)
 {
     repeat('\b', n);
@@ -50,7 +66,7 @@ static void spaces(size_t n)
  * and puts the cursor back. */
 static void redraw_tail(struct line *l, size_t erase)
 {
-    out(l->buf + l->pos, l->len - l->pos);
+    show(l->buf + l->pos, l->len - l->pos);
     spaces(erase);
     backspaces(l->len - l->pos + erase);
 }
@@ -60,7 +76,7 @@ static void insert(struct line *l, char ch)
     memmove(l->buf + l->pos + 1, l->buf + l->pos, l->len - l->pos);
     l->buf[l->pos] = ch;
     l->len++;
-    out(&ch, 1);
+    show(&ch, 1);
     l->pos++;
     redraw_tail(l, 0);
 }
@@ -82,7 +98,7 @@ static void replace(struct line *l, const char *text)
         n = l->cap;
     memcpy(l->buf, text, n);
     l->len = l->pos = n;
-    out(l->buf, n);
+    show(l->buf, n);
     if (old_len > n) {
         spaces(old_len - n);
         backspaces(old_len - n);
@@ -126,7 +142,7 @@ enum lineedit_result lineedit_read(const char *prompt, char *buf, size_t size)
         case KEY_CTRL('l'):
             console_clear();
             out(prompt, strlen(prompt));
-            out(l.buf, l.len);
+            show(l.buf, l.len);
             backspaces(l.len - l.pos);
             break;
         case '\b':
@@ -148,7 +164,7 @@ enum lineedit_result lineedit_read(const char *prompt, char *buf, size_t size)
             break;
         case KEY_RIGHT:
             if (l.pos < l.len) {
-                out(l.buf + l.pos, 1);
+                show(l.buf + l.pos, 1);
                 l.pos++;
             }
             break;
@@ -157,7 +173,7 @@ enum lineedit_result lineedit_read(const char *prompt, char *buf, size_t size)
             l.pos = 0;
             break;
         case KEY_END:
-            out(l.buf + l.pos, l.len - l.pos);
+            show(l.buf + l.pos, l.len - l.pos);
             l.pos = l.len;
             break;
         case KEY_UP:
@@ -178,9 +194,7 @@ enum lineedit_result lineedit_read(const char *prompt, char *buf, size_t size)
             }
             break;
         default:
-            if (key == '\t')
-                key = ' ';
-            if (key < ' ' || key > '~')
+            if ((key < ' ' || key > '~') && key != '\t')
                 break;
             if (l.len >= l.cap)
                 overflow = 1; /* refused: the line would not fit */

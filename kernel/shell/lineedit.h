@@ -11,7 +11,7 @@ enum lineedit_result {
 };
 
 /* Prints `prompt`, then edits into buf (size bytes incl. NUL): printable
- * keys, Backspace/Delete, Left/Right/Home/End, Up/Down through the history,
+ * keys and Tab, Backspace/Delete, Left/Right/Home/End, Up/Down through the history,
  * Ctrl+C cancels, Ctrl+L clears the screen. Entered non-empty lines join the
  * history. */
 enum lineedit_result lineedit_read(const char *prompt, char *buf, size_t size);

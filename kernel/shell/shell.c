@@ -1,5 +1,6 @@
-/* shell.c: reads lines, splits them into arguments (whitespace separated,
- * "double quotes" group words) and runs the named command. */
+/* shell.c: reads lines, splits them into arguments (space or tab separated,
+ * "double quotes" group words; a text command's free text kept as typed, see
+ * command.h) and runs the named command. */
 #include "shell/shell.h"
 #include "shell/command.h"
 #include "shell/lineedit.h"
@@ -17,48 +18,75 @@ const struct shell_command *shell_find_command(const char *name)
     return NULL;
 }
 
-/* Splits in place (a line of SHELL_LINE_MAX has room for every argument);
- * returns argc, or -1 with a message printed. */
-static int split(char *line, char **argv)
+static int is_separator(char c)
 {
-    int argc = 0;
-    char *p = line;
-    for (;;) {
-        while (*p == ' ')
-            p++;
-        if (!*p)
-            return argc;
-        char *out = p;
-        argv[argc++] = out;
-        int quoted = 0;
-        for (; *p && (quoted || *p != ' '); p++) {
-            if (*p == '"')
-                quoted = !quoted;
-            else
-                *out++ = *p;
-        }
-        if (quoted) {
-            kprintf("error: missing closing quote\n");
-            return -1;
-        }
-        if (*p)
-            p++;
-        *out = 0;
+    return c == ' ' || c == '\t';
+}
+
+/* The next word at *p, in place: leading separators skipped, "quotes"
+ * removed, the word NUL-terminated and *p moved past the one separator that
+ * ended it.
+ * Returns 1 with *word set, 0 at the end of the line, -1 (message printed)
+ * for an unclosed quote. */
+static int next_word(char **p, char **word)
+{
+    char *in = *p;
+    while (is_separator(*in))
+        in++;
+    if (!*in)
+        return 0;
+    char *out = in;
+    *word = out;
+    int quoted = 0;
+    for (; *in && (quoted || !is_separator(*in)); in++) {
+        if (*in == '"')
+            quoted = !quoted;
+        else
+            *out++ = *in;
     }
+    if (quoted) {
+        kprintf("error: missing closing quote\n");
+        return -1;
+    }
+    if (*in)
+        in++; /* the separator; `out` is behind it, so the NUL never lands on the rest */
+    *out = 0;
+    *p = in;
+    return 1;
+}
+
+/* Splits line into argv for cmd (command.h: words, then a text command's
+ * free text as it stands); returns argc, or -1 with a message printed.
+ * argv[0] is already split. A line of SHELL_LINE_MAX has room for every
+ * argument. */
+static int split_arguments(const struct shell_command *cmd, char *rest, char **argv)
+{
+    int argc = 1, r;
+    while ((cmd->text_after < 0 || argc <= cmd->text_after) && (r = next_word(&rest, &argv[argc])) != 0) {
+        if (r < 0)
+            return -1;
+        argc++;
+    }
+    if (cmd->text_after >= 0 && argc == cmd->text_after + 1 && *rest)
+        argv[argc++] = rest;
+    return argc;
 }
 
 int shell_execute(char *line)
 {
     char *argv[SHELL_ARGS_MAX + 1];
-    int argc = split(line, argv);
-    if (argc <= 0)
+    char *rest = line;
+    if (next_word(&rest, &argv[0]) <= 0)
         return -1;
-    argv[argc] = NULL;
     const struct shell_command *cmd = shell_find_command(argv[0]);
     if (!cmd) {
         kprintf("error: unknown command '%s' (type 'help' for the list)\n", argv[0]);
         return -1;
     }
+    int argc = split_arguments(cmd, rest, argv);
+    if (argc < 0)
+        return -1;
+    argv[argc] = NULL;
     return cmd->handler(argc, argv);
 }
 

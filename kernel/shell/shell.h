@@ -4,7 +4,7 @@
 
 #define SHELL_LINE_MAX 1024 /* bytes per input line, including the NUL */
 /* A line of one-character words holds at most this many: every line that
- * fits splits (a prompt to `ai` is a line of words). */
+ * fits splits. */
 #define SHELL_ARGS_MAX (SHELL_LINE_MAX / 2)
 
 void shell_run(void) __attribute__((noreturn));

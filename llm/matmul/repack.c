@@ -224,18 +224,20 @@ uint64_t rq_act_bytes(uint32_t cap)
     return (uint64_t)s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6];
 }
 
+/* Activation buffers are the engine's shared scratch (dispatch.c keeps them
+ * from one model to the next), hence llm_alloc_lasting. */
 int rq_act_init(struct rq_act *a, uint32_t cap)
 {
     size_t s[7];
     act_sizes(cap, s);
     memset(a, 0, sizeof *a);
-    a->q = llm_alloc(s[0], 64);
-    a->t4 = llm_alloc(s[1], 64);
-    a->t8 = llm_alloc(s[2], 64);
-    a->m4 = llm_alloc(s[3], 64);
-    a->m8 = llm_alloc(s[4], 64);
-    a->bsum = llm_alloc(s[5], 64);
-    a->shift = llm_alloc(s[6], 64);
+    a->q = llm_alloc_lasting(s[0], 64);
+    a->t4 = llm_alloc_lasting(s[1], 64);
+    a->t8 = llm_alloc_lasting(s[2], 64);
+    a->m4 = llm_alloc_lasting(s[3], 64);
+    a->m8 = llm_alloc_lasting(s[4], 64);
+    a->bsum = llm_alloc_lasting(s[5], 64);
+    a->shift = llm_alloc_lasting(s[6], 64);
     if (!a->q || !a->t4 || !a->t8 || !a->m4 || !a->m8 || !a->bsum || !a->shift) {
         rq_act_free(a);
         return -1;

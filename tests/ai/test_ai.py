@@ -3,6 +3,7 @@ answers equal build/host/myos-llm's token for token (greedy and seeded
 sampling), conversations remember, Ctrl+C stops a generation, models switch,
 the VGA screen shows the answer, and every error is one clear line. One boot
 for the whole module."""
+import re
 import time
 
 import pytest
@@ -66,6 +67,26 @@ def test_sampled_answer_equals_the_host_program(m, prompt, seed):
     assert words(got.text) == words(want.text)
 
 
+# The prompt is the rest of the line after "ai ", byte for byte.
+VERBATIM_PROMPTS = [
+    'Repeat exactly: "carpe   diem"',
+    "  two leading and two trailing spaces  ",
+    "tab\tseparated\t\twords",
+    'a back\\slash, \\"escaped\\" quotes and a last one\\',
+    ' "   " ',
+]
+
+
+def test_prompts_reach_the_model_verbatim(m):
+    configure(m, temperature=0, show_ids=1, max_tokens=1, ctx=512)
+    use_model(m, SMOLLM)
+    for prompt in VERBATIM_PROMPTS:
+        got = os_answer(m, prompt)
+        want = host_answer(default_model(), prompt, max_tokens=1)
+        assert got.prompt_ids == want.prompt_ids, repr(prompt)
+    configure(m, **SMALL)
+
+
 def test_system_prompt_is_used(m):
     configure(m, temperature=0, show_ids=1, **SMALL)
     use_model(m, SMOLLM)
@@ -78,15 +99,73 @@ def test_system_prompt_is_used(m):
     assert m.run("system default").strip() == ""
 
 
+def test_system_prompt_reaches_the_model_verbatim(m):
+    configure(m, temperature=0, show_ids=1, max_tokens=1, ctx=512)
+    use_model(m, SMOLLM)
+    system = ' Be "brief".  Very\tbrief, \\ no more. '
+    assert m.run(f"system {system}").strip() == ""
+    assert m.run("system") == system + "\n"
+    got = os_answer(m, "Hi")
+    want = host_answer(default_model(), "Hi", max_tokens=1, extra=("--system", system))
+    assert got.prompt_ids == want.prompt_ids
+    assert m.run("system default").strip() == ""
+    configure(m, **SMALL)
+
+
 def test_vga_shows_the_streamed_answer(m):
     configure(m, temperature=0, show_ids=0, **SMALL)
     use_model(m, SMOLLM)
     out = m.run(f"ai {GREEDY_PROMPTS[0]}", 600)
     answer = [l for l in out.splitlines() if l.strip() and not STATUS.match(l)]
     screen = m.vga_text()
-    # The answer's wrapped lines are consecutive rows above the status line.
+    # The answer's wrapped lines are consecutive rows above the status line,
+    # the first after the marker (glyph 0x02, which Python's cp437 leaves a control).
+    answer[0] = "\x02 " + answer[0]
     status_row = max(i for i, row in enumerate(screen) if STATUS.match(row))
     assert screen[status_row - len(answer):status_row] == answer
+
+
+def test_the_answer_stands_out_on_vga(m):
+    """A marker glyph in yellow, the answer in light cyan, the status line in
+    dark grey; the command line and the next prompt stay light grey."""
+    configure(m, temperature=0, show_ids=0, color=0, **SMALL)
+    use_model(m, SMOLLM)
+    m.run("clear")
+    m.run(f"ai {GREEDY_PROMPTS[0]}", 600)
+    raw = m.vga_raw()
+    rows = [[(raw[2 * (r * 80 + c)], raw[2 * (r * 80 + c) + 1]) for c in range(80)] for r in range(25)]
+
+    def text_attrs(row):
+        return {attr for ch, attr in row if ch != 0x20}
+
+    assert bytes(ch for ch, _ in rows[0]).decode("cp437").startswith("myos> ai ")
+    assert text_attrs(rows[0]) == {0x07}
+    assert rows[1][0] == (0x02, 0x0E), "the marker: glyph 0x02, yellow on black"
+    status = next(r for r in range(2, 25) if rows[r][0] == (ord("["), 0x08))
+    assert all(text_attrs(rows[r]) == {0x0B} for r in range(2, status)), "the answer: light cyan"
+    assert {attr for ch, attr in rows[1][2:] if ch != 0x20} == {0x0B}
+    assert text_attrs(rows[status]) == {0x08}, "the status line: dark grey"
+    assert text_attrs(rows[status + 1]) == {0x07}, "the next prompt: plain again"
+
+
+def test_serial_colours_only_with_set_color(m):
+    """color 0: the answer on serial is myos-llm's text, byte for byte; color
+    1: the marker and ANSI SGR colours around it and the status line."""
+    configure(m, temperature=0, show_ids=0, **SMALL)
+    use_model(m, SMOLLM)
+    prompt = GREEDY_PROMPTS[0]
+    want = host_answer(default_model(), prompt, **SMALL).text
+    assert "\n" not in want and len(want) < 77, "one line: no wrap to undo"
+    configure(m, color=0)
+    plain = m.run(f"ai {prompt}", 600)
+    assert re.fullmatch(re.escape(want) + r"\n\[\d+ tokens \| [\d.]+ tok/s \| prompt \d+ tok in [\d.]+ s\]\n",
+                        plain), repr(plain)
+    configure(m, color=1)
+    coloured = m.run(f"ai {prompt}", 600)
+    configure(m, color=0)
+    assert re.fullmatch("\x1b\\[93m\u263b \x1b\\[96m" + re.escape(want) + "\n"
+                        r"\x1b\[90m\[\d+ tokens \| [\d.]+ tok/s \| prompt \d+ tok in [\d.]+ s\]\n\x1b\[0m",
+                        coloured), repr(coloured)
 
 
 def test_vga_shows_utf8_as_code_page_437(m):
@@ -125,6 +204,24 @@ def test_chat_remembers_earlier_turns(m):
     assert (got.prompt_ids, got.gen_ids) == (fresh.prompt_ids, fresh.gen_ids)
     m.write("/bye\r")
     m.wait_for(r"myos> ", 30)
+
+
+def test_chat_turns_reach_the_model_verbatim(m):
+    configure(m, temperature=0, show_ids=1, max_tokens=1, ctx=512)
+    use_model(m, SMOLLM)
+    turns = ['  say "hi"   to\tme \\ ', "a second, \"plain\" turn"]
+    want = host_chat(default_model(), turns, max_tokens=1, ctx=512)
+    m.write("chat\r")
+    m.wait_for(r"you> ", 60)
+    for turn, expected in zip(turns, want):
+        start = len(m.transcript)
+        m.write(turn + "\r")
+        m.wait_for(r"you> ", 600)
+        got = _parse_chat_turn(m.transcript[start:].rpartition("you> ")[0])
+        assert got.prompt_ids == expected.prompt_ids, repr(turn)
+    m.write("/bye\r")
+    m.wait_for(r"myos> ", 30)
+    configure(m, **SMALL)
 
 
 def test_chat_drops_the_oldest_turns_when_the_context_fills(m):
@@ -187,7 +284,7 @@ def test_ctrl_c_stops_a_long_prompt(m):
     time.sleep(1.0)
     started = time.monotonic()
     m.sendkey("ctrl", "c")
-    m.wait_for(r"\^C \(stopped\)\r?\n\[0 tokens", 20)
+    m.wait_for(r"\^C \(stopped\)\r?\n\[0 tokens \| stopped during the prompt, after [\d.]+ s\]", 20)
     assert time.monotonic() - started < 15
     m.wait_for(r"myos> ", 10)
     prompt = GREEDY_PROMPTS[0]
@@ -216,7 +313,7 @@ def test_chat_needs_a_chat_template(m):
 
 @pytest.mark.parametrize("command, message", [
     ("ai", "error: empty prompt"),
-    ('ai "   "', "error: empty prompt"),
+    ("ai  \t  ", "error: empty prompt"),
     ("set foo 1", "error: unknown setting 'foo'"),
     ("set top_p 2", "error: top_p: 2 is out of range (0 to 1)"),
     ("set ctx 8", "error: ctx: 8 is out of range"),

@@ -15,9 +15,9 @@ COLS = 79
 PLACEHOLDER = 0xFE
 
 
-def wrap(text: str, piece: int = 1) -> str:
-    return subprocess.run([str(WRAP), str(piece)], input=text.encode(), capture_output=True,
-                          check=True).stdout.decode()
+def wrap(text: str, piece: int = 1, indent: int = 0) -> str:
+    return subprocess.run([str(WRAP), str(piece), str(indent)], input=text.encode(),
+                          capture_output=True, check=True).stdout.decode()
 
 
 def story(seed: int) -> str:
@@ -52,6 +52,15 @@ def test_wrap_breaks_at_the_last_space_that_fits():
     out = wrap(" ".join(words))
     assert out.split("\n")[0] == " ".join(words[:11])  # 11 * 7 - 1 = 76 <= 79 < 83
     assert wrap("a\nb\n") == "a\nb\n"
+
+
+def test_wrap_leaves_room_for_the_answer_marker():
+    """The marker takes the first two columns of the answer's first line."""
+    line = "x" * 39 + " " + "y" * 39  # 79 characters: a full line
+    assert wrap(line) == line + "\n"
+    assert wrap(line, indent=2) == "x" * 39 + "\n" + "y" * 39 + "\n"
+    assert wrap("", indent=2) == "", "no text, no line"
+    assert wrap("\r", indent=2) == "\n", "text came (the marker with it): its line ends"
 
 
 def test_wrap_shows_control_characters_as_replacement():

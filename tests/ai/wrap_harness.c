@@ -1,6 +1,7 @@
 /* wrap_harness.c: kernel/ai/wrap.c on the host. Reads text on stdin, feeds it
- * to the word wrap in pieces of argv[1] bytes (the way tokens arrive) and
- * writes what the console would show to stdout. */
+ * to the word wrap in pieces of argv[1] bytes (the way tokens arrive), the
+ * first line indented by argv[2] columns (default 0), and writes what the
+ * console would show to stdout. */
 #include <stdio.h>
 #include <stdlib.h>
 #include "ai/wrap.h"
@@ -19,7 +20,7 @@ int main(int argc, char **argv)
     if (piece == 0)
         piece = 1;
     struct wrap w;
-    wrap_begin(&w);
+    wrap_begin(&w, argc > 2 ? atoi(argv[2]) : 0);
     for (size_t at = 0; at < len; at += piece)
         wrap_write(&w, text + at, len - at < piece ? len - at : piece);
     wrap_end(&w);

@@ -2,6 +2,8 @@
  * code the kernel runs and executes commands read from stdin, one per line,
  * arguments separated by tabs (so names may contain spaces):
  *   put HOSTFILE PATH [CHUNK] | append HOSTFILE PATH | get PATH HOSTFILE |
+ *   save HOSTFILE PATH | extend HOSTFILE PATH (fs_write_whole, fs_append_whole) |
+ *   mountnote (what the mount repaired) |
  *   cat PATH | ls PATH | stat PATH | mkdir PATH | rm PATH | truncate PATH SIZE | df
  * Each prints its result or "error: ..."; the exit status is 1 if any failed. */
 #define _GNU_SOURCE
@@ -26,11 +28,32 @@ static int img_read(struct blockdev *d, uint64_t lba, uint32_t n, void *buf)
     return 0;
 }
 
+/* A power cut, simulated: with FAT_HOST_CUT_AFTER=N in the environment the
+ * program dies (exit status 3) after N sectors have reached the image, one
+ * sector at a time, so a cut can fall inside a multi-sector request. At exit
+ * the number of sectors written is printed to stderr ("sectors written: N"). */
+static long cut_after = -1;
+static long sectors_written;
+
+static void report_sectors(void)
+{
+    fprintf(stderr, "sectors written: %ld\n", sectors_written);
+}
+
 static int img_write(struct blockdev *d, uint64_t lba, uint32_t n, const void *buf)
 {
-    if (lba + n > d->sectors || pwrite(image_fd, buf, (size_t)n * 512, (off_t)lba * 512) != (ssize_t)n * 512) {
+    if (lba + n > d->sectors) {
         snprintf(d->error, sizeof d->error, "image write failed at LBA %llu", (unsigned long long)lba);
         return -1;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (cut_after >= 0 && sectors_written == cut_after)
+            _exit(3);
+        if (pwrite(image_fd, (const char *)buf + (size_t)i * 512, 512, (off_t)(lba + i) * 512) != 512) {
+            snprintf(d->error, sizeof d->error, "image write failed at LBA %llu", (unsigned long long)(lba + i));
+            return -1;
+        }
+        sectors_written++;
     }
     return 0;
 }
@@ -86,6 +109,25 @@ static int put(const char *host, const char *path, int flags, size_t chunk)
     return r ? fail(r) : (printf("ok\n"), 0);
 }
 
+/* Write a host file into PATH through the crash-safe whole-file calls. */
+static int put_whole(const char *host, const char *path, int append)
+{
+    FILE *in = fopen(host, "rb");
+    if (!in) {
+        printf("error: cannot open %s\n", host);
+        return 1;
+    }
+    fseek(in, 0, SEEK_END);
+    size_t n = (size_t)ftell(in);
+    rewind(in);
+    char *buf = malloc(n ? n : 1);
+    size_t got = fread(buf, 1, n, in);
+    fclose(in);
+    int r = got != n ? FS_EIO : append ? fs_append_whole(path, buf, n) : fs_write_whole(path, buf, n);
+    free(buf);
+    return r ? fail(r) : (printf("ok\n"), 0);
+}
+
 static int get(const char *path, const char *host)
 {
     void *data;
@@ -134,6 +176,12 @@ static int run(int argc, char **argv)
         return put(argv[1], argv[2], FS_O_TRUNC, argc > 3 ? strtoul(argv[3], NULL, 0) : 4096);
     if (!strcmp(c, "append") && argc == 3)
         return put(argv[1], argv[2], FS_O_APPEND, 4096);
+    if (!strcmp(c, "save") && argc == 3)
+        return put_whole(argv[1], argv[2], 0);
+    if (!strcmp(c, "extend") && argc == 3)
+        return put_whole(argv[1], argv[2], 1);
+    if (!strcmp(c, "mountnote") && argc == 1)
+        return printf("%s\n", fs_mount_note()), 0;
     if (!strcmp(c, "get") && argc == 3)
         return get(argv[1], argv[2]);
     if (!strcmp(c, "ls") && argc == 2)
@@ -168,6 +216,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s IMAGE < commands\n", argv[0]);
         return 2;
     }
+    const char *cut = getenv("FAT_HOST_CUT_AFTER");
+    if (cut)
+        cut_after = strtol(cut, NULL, 10);
+    atexit(report_sectors);
     image_fd = open(argv[1], O_RDWR);
     struct stat st;
     if (image_fd < 0 || fstat(image_fd, &st) != 0) {

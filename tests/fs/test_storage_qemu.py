@@ -19,6 +19,8 @@ MODEL = "/MODELS/SmolLM2-135M-Instruct.Q4_1.gguf"
 NOTES = "/Kernel Notes/Second Level/a long file name with spaces.txt"
 BIG = "/Kernel Notes/multi cluster file.log"
 LINE = "".join(chr(ord("a") + i % 26) for i in range(400))
+# Text after "write FILE " and "append FILE ", kept byte for byte.
+VERBATIM = '  "quoted"   words,\ta tab, a back\\slash \\" and trailing spaces  '
 
 
 @pytest.fixture(scope="module")
@@ -109,11 +111,17 @@ def test_errors_are_one_line(machine, cmd, message):
     assert out.startswith(message) and "\n" not in out, out
 
 
+def test_write_and_append_keep_the_text_as_typed(machine):
+    ok(machine, f"write /MYOS/verbatim.txt {VERBATIM}")
+    ok(machine, f'append "/MYOS/verbatim.txt" {VERBATIM[::-1]}')
+
+
 def test_host_reads_what_the_kernel_wrote(machine, disk, tmp_path):
     assert machine.poweroff() == 1                   # isa-debug-exit status of code 0
     assert mread(disk, NOTES) == b"Hello from the MyOS kernel\n"
     assert mread(disk, BIG) == (LINE + "\n").encode() * 12
     assert mread(disk, "/MYOS/settings.txt") == b"temperature=0.7\n"
+    assert mread(disk, "/MYOS/verbatim.txt") == f"{VERBATIM}\n{VERBATIM[::-1]}\n".encode()
     assert "delete-me.txt" not in mlist(disk, "/MYOS")
     assert mlist(disk, "/Kernel Notes") == ["Second Level/", "multi cluster file.log"]
     check_consistent(disk, tmp_path)

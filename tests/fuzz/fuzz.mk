@@ -1,6 +1,7 @@
 # fuzz.mk: libFuzzer targets (clang, AddressSanitizer + UBSan) for the model
-# loaders and the tokenizer. Every tests/fuzz/fuzz_*.c becomes a target
-# build/fuzz/fuzz_* linked with the whole engine built with the sanitizers.
+# loaders, the tokenizer and the FAT32 driver. Every tests/fuzz/fuzz_*.c
+# becomes a target build/fuzz/fuzz_* linked with the whole engine built with
+# the sanitizers; fuzz_fat is linked with kernel/fs instead.
 # `make test` runs each briefly (tests/fuzz/test_fuzz.py); `make fuzz
 # FUZZ_SECONDS=600` runs each for longer.
 FUZZ_CC := clang
@@ -22,6 +23,13 @@ $(BUILD)/fuzz/obj/llm/%.o: llm/%.c | $(TEST_SETUP)
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/common.h $(FUZZ_ENGINE_OBJS) | $(TEST_SETUP)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(filter-out %.h,$^) -o $@ -lm
+
+# The FAT32 driver as the host harness builds it (tests/fs/host maps the
+# kernel's lib headers onto libc).
+$(BUILD)/fuzz/fuzz_fat: tests/fuzz/fuzz_fat.c $(FS_CORE_SRCS) $(FS_HEADERS) | $(SETUP)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -O1 -g -Wall $(FUZZ_SAN) -fsanitize=fuzzer -Itests/fs/host -Ikernel \
+		tests/fuzz/fuzz_fat.c $(FS_CORE_SRCS) -o $@
 
 .PHONY: fuzz
 fuzz: $(FUZZ_TARGETS)

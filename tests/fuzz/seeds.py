@@ -1,8 +1,9 @@
 """Seed corpora for the fuzz targets, made from real files: the SmolLM2 GGUF's
 header region (and truncations of it), stories260K.bin, a tiny but complete
 GGUF (myos/tiny_gguf.py: every metadata type, every supported tensor type),
-tiny llama2.c models and tokenizer.bin files. The header probe (fuzz_probe)
-gets the model files of both loaders' corpora."""
+tiny llama2.c models and tokenizer.bin files, and FAT32 disks made by mformat
+and mcopy (tests/fuzz/fat_seeds.py). The header probe (fuzz_probe) gets the
+model files of both loaders' corpora."""
 from __future__ import annotations
 
 import struct
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from myos import tiny_gguf
+from tests.fuzz.fat_seeds import write_fat_seeds
 
 
 def tiny_llama2c(vocab: int, shared: bool = True) -> bytes:
@@ -43,8 +45,8 @@ def tokenizer_bin(vocab: int = 512) -> bytes:
 
 def write_corpora(root: Path, smollm2: Path, stories260k: Path) -> dict[str, Path]:
     """Seed directories for every target, under root (rebuilt each time)."""
-    dirs = {name: root / name
-            for name in ("fuzz_gguf", "fuzz_llama2c", "fuzz_tokenizer_bin", "fuzz_tokenizer", "fuzz_probe")}
+    dirs = {name: root / name for name in ("fuzz_gguf", "fuzz_llama2c", "fuzz_tokenizer_bin", "fuzz_tokenizer",
+                                           "fuzz_fat", "fuzz_probe")}
     for d in dirs.values():
         d.mkdir(parents=True, exist_ok=True)
 
@@ -90,4 +92,6 @@ def write_corpora(root: Path, smollm2: Path, stories260k: Path) -> dict[str, Pat
     for k, s in enumerate(texts):
         (x / f"text{k}.txt").write_bytes(s.encode())
     (x / "invalid_utf8.bin").write_bytes(b"\xff\xfe\xc3(\xe2\x82 ok \xf0\x9f")
+
+    write_fat_seeds(dirs["fuzz_fat"], root / "fat-work")
     return dirs

@@ -27,14 +27,18 @@ def test_help_lists_every_command(machine):
         assert len(line.split()) >= 2, line
 
 
-def test_echo(machine):
-    assert machine.run("echo hello   world") == "hello world\n"
-    assert machine.run('echo "two  spaces" kept') == "two  spaces kept\n"
+def test_echo_prints_the_text_as_typed(machine):
+    """The rest of the line after "echo ", byte for byte."""
+    assert machine.run("echo hello   world") == "hello   world\n"
+    assert machine.run('echo "two  spaces" kept') == '"two  spaces" kept\n'
     assert machine.run("echo") == "\n"
+    text = '  \tlead, a tab, a back\\slash, an "open quote and trailing spaces  '
+    assert machine.run("echo " + text) == text + "\n"
 
 
 def test_unclosed_quote(machine):
-    assert machine.run('echo "oops') == "error: missing closing quote\n"
+    assert machine.run('ls "oops') == "error: missing closing quote\n"
+    assert machine.run('write "/oops text') == "error: missing closing quote\n"
 
 
 def test_mem_shows_e820_map_and_totals(machine):

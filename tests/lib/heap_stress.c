@@ -5,7 +5,8 @@
  *   lib_heap_stress bench OPS         ops/s of the kernel heap and of glibc (best of 3)
  *
  * The workload: 1024 slots; each step picks one at random and allocates it
- * (malloc, aligned_alloc with an alignment from 1 to 4096, or calloc) when it
+ * (malloc, aligned_alloc with an alignment from 1 to 4096, calloc, or
+ * kaligned_alloc_lasting, which cuts from the top of the heap) when it
  * is empty, or frees or reallocates it (up or down) when it is live. Sizes are
  * log-distributed from 1 byte to 64 MiB. The heap gets three unaligned
  * regions (48, 160 and 400 MiB) cut from one mapping, so it also runs out of
@@ -198,11 +199,12 @@ static void check_no_overlap(void)
 static void stress_step(struct slot *s)
 {
     if (!s->p) {
-        uint32_t kind = rnd() % 4;
+        uint32_t kind = rnd() % 5;
         s->size = random_size();
-        s->align = kind == 1 ? (size_t)1 << (rnd() % 13) : 1;
+        s->align = kind == 1 || kind == 4 ? (size_t)1 << (rnd() % 13) : 1;
         s->seed = rnd();
-        s->p = kind == 1 ? kaligned_alloc(s->align, s->size) : kind == 2 ? kcalloc(1, s->size) : kmalloc(s->size);
+        s->p = kind == 1 ? kaligned_alloc(s->align, s->size) : kind == 2 ? kcalloc(1, s->size)
+               : kind == 4 ? kaligned_alloc_lasting(s->align, s->size) : kmalloc(s->size);
         if (!s->p) {
             check_oom(s->size, s->align);
             return;

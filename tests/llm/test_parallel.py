@@ -1,7 +1,8 @@
 """llm_parallel_for on the host's threads (llm/host/platform_host.c): the
 stress of llm/parallel_check.c (jobs empty, tiny and large, uneven cost per
 index, each result checked against a serial computation) with 1, 2, 4 and 7
-threads, and SIGINT (the host's Ctrl+C) arriving while jobs run."""
+threads, and SIGINT (the host's Ctrl+C) arriving while jobs run; and
+myos-llm --threads 1, 2, 4 printing the same tokens, greedy and seeded."""
 import signal
 import subprocess
 import time
@@ -9,8 +10,10 @@ import time
 import pytest
 
 from myos import BUILD
+from myos.models import default_model
 
 HARNESS = BUILD / "tests" / "parallel_harness"
+MYOS_LLM = BUILD / "host" / "myos-llm"
 
 
 def parse(line: str) -> dict:
@@ -53,3 +56,17 @@ def test_sigint_stops_between_jobs(harness):
 def test_bad_thread_count_is_refused(harness):
     r = subprocess.run([harness, "0", "10", "1"], capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and "cannot start 0 threads" in r.stderr
+
+
+@pytest.mark.parametrize("sampling", [["--temp", "0"], ["--temp", "0.8", "--seed", "42"]],
+                         ids=["greedy", "seeded"])
+def test_myos_llm_threads_print_the_same_tokens(sampling):
+    outputs = []
+    for threads in (1, 2, 4):
+        r = subprocess.run([MYOS_LLM, "-m", default_model(), "-p", "Tell me a story about a fox.",
+                            "-n", "24", "--threads", str(threads), "--print-ids"] + sampling,
+                           capture_output=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        outputs.append(r.stdout)
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert b"generated_ids:" in outputs[0]

@@ -3,4 +3,6 @@
 #define kmalloc malloc
 #define kfree free
 #define kcalloc calloc
+#define krealloc realloc
+#define kaligned_alloc_lasting(align, size) kaligned_alloc((align), (size))
 #define kaligned_alloc(align, size) aligned_alloc((align), ((size) + (align) - 1) / (align) * (align))
