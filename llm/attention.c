@@ -11,7 +11,7 @@
 
 #include "attention_simd.h"
 #include "buffers.h"
-#include "matmul/dispatch.h"
+#include "matmul/select.h"
 #include "llm.h"
 #include "ops.h"
 #include "platform.h"
@@ -87,7 +87,7 @@ int kv_cache_init(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, uint32_t
     kv->n_kv_heads = n_kv_heads;
     kv->head_dim = head_dim;
     kv->ctx_blocks = (ctx + KV_BLOCK - 1) / KV_BLOCK;
-    kv->simd = (dispatch_cpu_features() & CPU_AVX2) && head_dim % 16 == 0 && head_dim <= 256;
+    kv->simd = (select_cpu_features() & CPU_AVX2) && head_dim % 16 == 0 && head_dim <= 256;
     uint32_t workers = llm_parallel_workers();
     struct llm_buf plan[KV_BUFFERS], splan[SCRATCH_BUFFERS];
     if (buffers_alloc(plan, kv_plan(kv, n_layers, ctx, n_kv_heads, head_dim, workers, plan)) != 0)

@@ -12,10 +12,11 @@
 #include "text/chat.h"
 #include "buffers.h"
 #include "formats/loaders.h"
-#include "matmul/dispatch.h"
+#include "matmul/select.h"
 #include "params.h"
 #include "llm.h"
 #include "model.h"
+#include "repack_model.h"
 #include "platform.h"
 #include "sampler.h"
 #include "text/tokenizer.h"
@@ -116,14 +117,14 @@ void llm_memory_needed(const struct llm_probe *p, uint32_t ctx, uint32_t max_tok
         out->work += llama2c_tokenizer_scratch_bytes(i->n_vocab);
         max_piece = tok_file_size > 0xffffffffu ? 0xffffffffu : (uint32_t)tok_file_size;
     }
-    out->packed = p->packed_bytes;
+    out->packed = p->packed_bytes + rq_model_scratch_bytes(&c);
     out->kv_cache = llm_kv_cache_bytes(c.n_layers, ctx, c.n_kv_heads, c.head_dim);
     struct llm_session s;
     struct llm_buf plan[SESSION_BUFFERS];
     s.text_cap = text_capacity(max_piece);
     out->work += sizeof s + model_state_bytes(&c, ctx) - out->kv_cache + sampler_bytes((int)c.n_vocab) +
                  buffers_bytes(plan, session_plan(&s, ctx, max_tokens + 1, plan));
-    out->select = dispatch_measure_bytes();
+    out->select = select_measure_bytes();
     /* The measurement's buffers go before the weights are repacked. */
     uint64_t after = out->packed + out->kv_cache + out->work;
     out->total = out->file + out->tables + (after > out->select ? after : out->select);

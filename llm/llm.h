@@ -78,7 +78,7 @@ struct llm_probe {
     char quant_mix[96];         /* tensors per type, in type order: "F32:61 Q4_1:182 Q8_0:30" */
     /* For llm_memory_needed: what the loader will allocate. */
     uint64_t table_bytes;       /* the model's tables and its tokenizer */
-    uint64_t packed_bytes;      /* the repacked matrices and the kernels' buffers */
+    uint64_t packed_bytes;      /* the repacked matrices */
     uint64_t load_bytes;        /* held only while loading (the header index, string lists) */
     uint32_t max_piece_bytes;   /* longest token text */
 };

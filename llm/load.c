@@ -3,7 +3,7 @@
 #include "llm.h"
 #include "formats/loaders.h"
 #include "platform.h"
-#include "matmul/repack.h"
+#include "repack_model.h"
 
 llm_model *llm_load(const void *data, size_t size, const void *tok_data, size_t tok_size, char *err, size_t errlen)
 {
@@ -31,6 +31,7 @@ void llm_model_free(llm_model *m)
 {
     if (!m)
         return;
+    rq_release_model(m);
     model_release(m);
     llm_free(m);
 }

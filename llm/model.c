@@ -19,7 +19,7 @@
 #include "ops.h"
 #include "platform.h"
 #include "profile.h"
-#include "matmul/repack.h"
+#include "matmul/matmul.h"
 #include "text/tokenizer.h"
 
 /* Generous limits that keep every size below 2^31 elements. */
@@ -102,7 +102,6 @@ float *model_norm(struct llm_model *m, uint32_t i)
 
 void model_release(struct llm_model *m)
 {
-    rq_release_model(m);
     if (m->tok)
         tok_free(m->tok);
     llm_free(m->layers);
@@ -303,10 +302,4 @@ float *model_forward_batch(const struct llm_model *m, struct model_state *s, con
     rmsnorm(s->xb, s->x + (n - 1) * c->dim, m->output_norm, c->dim, c->rms_eps);
     matmul(&m->output, s, s->xb, c->dim, 1, s->logits, c->n_vocab);
     return s->logits;
-}
-
-float *model_forward(const struct llm_model *m, struct model_state *s, int32_t token, uint32_t pos,
-                     int want_logits)
-{
-    return model_forward_batch(m, s, &token, 1, pos, want_logits);
 }

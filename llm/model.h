@@ -1,9 +1,9 @@
 /* model.h: a llama-architecture transformer (weights in place) and its
- * forward pass over one token with a KV cache.
+ * forward pass over a batch of tokens with a KV cache.
  *
  * The loaders (load_gguf.c, llama2c.c) fill struct llm_model; model.c runs it:
- * RMSNorm, RoPE on adjacent pairs, grouped-query attention over an int16 KV
- * cache (attention.h), SwiGLU feed-forward, tied or own output.
+ * RMSNorm, RoPE on adjacent pairs, grouped-query attention over a 16-bit
+ * integer KV cache (attention.h), SwiGLU feed-forward, tied or own output.
  */
 #ifndef LLM_MODEL_H
 #define LLM_MODEL_H
@@ -90,15 +90,12 @@ void model_state_free(struct model_state *s);
  * included). */
 uint64_t model_state_bytes(const struct model_config *c, uint32_t ctx);
 
-/* Runs `token` at position `pos` (< s->ctx, token < cfg.n_vocab rows of the
- * embedding: the caller checks), storing its keys and values, and returns the
- * logits (cfg.n_vocab), or NULL without computing them when want_logits is 0. */
-float *model_forward(const struct llm_model *m, struct model_state *s, int32_t token, uint32_t pos,
-                     int want_logits);
-/* Runs tokens[0..n-1] (1 <= n <= LLM_BATCH, else NULL) at positions pos0,
- * pos0 + 1, ... (pos0 + n <= s->ctx): the same results as n model_forward
- * calls in order, with each weight matrix read once for the batch. Logits,
- * when wanted, are the last token's. */
+/* Runs tokens[0..n-1] (1 <= n <= LLM_BATCH, else NULL; each < cfg.n_vocab
+ * rows of the embedding: the caller checks) at positions pos0, pos0 + 1, ...
+ * (pos0 + n <= s->ctx), storing their keys and values: the same results as
+ * n calls of one token in order, with each weight matrix read once for the
+ * batch. Returns the last token's logits (cfg.n_vocab), or NULL without
+ * computing them when want_logits is 0. */
 float *model_forward_batch(const struct llm_model *m, struct model_state *s, const int32_t *tokens, uint32_t n,
                            uint32_t pos0, int want_logits);
 

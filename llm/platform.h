@@ -47,17 +47,13 @@ void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 float expf(float x);
-float logf(float x);
 float sqrtf(float x);
 float powf(float x, float y);
 float sinf(float x);
 float cosf(float x);
-float tanhf(float x);
-float floorf(float x);
 float fabsf(float x);
 
 /* The kernel is built with -ffreestanding, which turns GCC's builtins off:

@@ -1,18 +1,21 @@
 /* repack_model.c: repacks a loaded model's Q4_1 and Q8_0 matrices for the
- * integer kernels (quant_matvec then uses them) and releases them again.
+ * integer kernels (quant_matmul then uses them) and releases them again.
  * Norms, the token embedding (read row by row) and other types stay as they
  * are in the file.
  */
-#include "matmul/dispatch.h"
-#include "params.h"
+#include "repack_model.h"
+
+#include "matmul/matmul.h"
+#include "matmul/select.h"
 #include "model.h"
+#include "params.h"
 #include "platform.h"
 
 struct repack_ctx {
     char *err;
     size_t errlen;
     int rc;
-    struct rq_matrix **list; /* the repacked matrices, for dispatch_tune */
+    struct rq_matrix **list; /* the repacked matrices, for select_tune */
     uint32_t n;
 };
 
@@ -71,16 +74,16 @@ static uint32_t widest_input(const struct model_config *c)
 
 uint64_t rq_model_scratch_bytes(const struct model_config *c)
 {
-    /* + dispatch_tune's activation and results, for the longest rows */
+    /* + select_tune's, for the longest rows */
     uint32_t rows = c->n_vocab > c->hidden_dim ? c->n_vocab : c->hidden_dim;
-    return dispatch_scratch_bytes(widest_input(c)) + tune_list_bytes(c) +
-           ((uint64_t)widest_input(c) + (rows > c->dim ? rows : c->dim)) * sizeof(float);
+    return matmul_scratch_bytes(widest_input(c)) + tune_list_bytes(c) +
+           select_tune_bytes(widest_input(c), rows > c->dim ? rows : c->dim);
 }
 
 int rq_repack_model(struct llm_model *m, char *err, size_t errlen)
 {
     uint32_t widest = widest_input(&m->cfg);
-    if (dispatch_init(LLM_SELECT_BUDGET_MS, err, errlen) != 0 || dispatch_reserve(widest, err, errlen) != 0)
+    if (select_init(LLM_SELECT_BUDGET_MS, err, errlen) != 0 || matmul_reserve(widest, err, errlen) != 0)
         return -1;
     struct repack_ctx ctx = { err, errlen, 0, NULL, 0 };
     for_each_matrix(m, repack_one, &ctx);
@@ -95,7 +98,7 @@ int rq_tune_model(struct llm_model *m)
     if (!ctx.list)
         return -1; /* the choice made on the test matrix stays */
     for_each_matrix(m, list_one, &ctx);
-    int rc = ctx.n ? dispatch_tune(ctx.list, ctx.n) : 0;
+    int rc = ctx.n ? select_tune(ctx.list, ctx.n) : 0;
     llm_free(ctx.list);
     return rc;
 }

@@ -36,8 +36,8 @@ vpaddd and one 256-bit load per 64 multiply-accumulates; packed fields need no m
 transformed activation vector, t_j = q_j - 16 q_(j-1); two groups per pass share the
 broadcasts, and each pair of weight words is loaded while the previous pair is multiplied),
 avx2-madd and sse2 (pmaddwd on two fields per lane: half the instructions on a real CPU, a
-helper call under TCG). The choice is made by timing: on the test matrix first, then on the
-model's own matrices after repacking. Attention keeps its keys in blocks of 8 positions so
+helper call under TCG). The choice is made by timing (llm/matmul/select.c): on the test matrix
+first, then on the model's own matrices after repacking. Attention keeps its keys in blocks of 8 positions so
 that the AVX2 dot product scores 8 positions per instruction with the query broadcast.
 
 What an instruction costs under TCG on this host (qemu-i386 on single instructions, and the

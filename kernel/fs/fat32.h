@@ -115,6 +115,8 @@ struct fat_dir_iter {
     uint32_t cluster;             /* cluster holding `slot` */
     uint32_t slot;                /* next slot to read */
     uint32_t sector;              /* sector held in buf, or UINT32_MAX */
+    uint32_t loop_mark;           /* Brent's cycle check on the directory's chain: */
+    uint32_t loop_steps, loop_power;  /* a cluster seen again is a loop */
     uint8_t buf[SECTOR];
 };
 void fat_dir_begin(struct fat_dir_iter *it, struct fat32 *v, uint32_t first_cluster);

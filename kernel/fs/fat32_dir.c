@@ -53,6 +53,9 @@ void fat_dir_begin(struct fat_dir_iter *it, struct fat32 *v, uint32_t first)
     it->cluster = first;
     it->slot = 0;
     it->sector = UINT32_MAX;
+    it->loop_mark = first;
+    it->loop_steps = 0;
+    it->loop_power = 1;
 }
 
 /* Point *e at the raw slot it->slot; 1 ok, 0 past the end of the chain. */
@@ -69,6 +72,16 @@ static int iter_slot(struct fat_dir_iter *it, uint8_t **e)
             return r;
         if (next == 0)
             return 0;
+        /* Brent: compare with a cluster saved at each power of two of steps,
+         * so a loop is found within twice its length, in constant memory. */
+        if (next == it->loop_mark)
+            return fs_fail(FS_ECORRUPT, "bad cluster chain: the directory at cluster %u loops",
+                           (unsigned)it->first);
+        if (++it->loop_steps == it->loop_power) {
+            it->loop_mark = next;
+            it->loop_power *= 2;
+            it->loop_steps = 0;
+        }
         it->cluster = next;
     }
     uint32_t in_cluster = it->slot % per_cluster;

@@ -9,10 +9,11 @@
 #include "ai/model.h"
 #include "arch/x86/parallel.h"
 #include "arch/x86/timer.h"
-#include "matmul/dispatch.h"
+#include "matmul/select.h"
+#include "params.h"
 #include "parallel_check.h"
 #include "profile.h"
-#include "matmul/repack.h"
+#include "repack_model.h"
 #include "drivers/console.h"
 #include "lib/string.h"
 
@@ -30,11 +31,11 @@ static const char bench_text[] =
 void bench_print_kernel_choice(void)
 {
     char err[160];
-    if (dispatch_init(LLM_SELECT_BUDGET_MS, err, sizeof err) != 0) {
+    if (select_init(LLM_SELECT_BUDGET_MS, err, sizeof err) != 0) {
         kprintf("kernels:  %s\n", err);
         return;
     }
-    const struct dispatch_report *r = dispatch_get_report();
+    const struct select_report *r = select_get_report();
     kprintf("kernels:  Q4_1 %s, Q8_0 %s (%s)\n", r->chosen[RQ_Q4], r->chosen[RQ_Q8],
             r->forced ? "forced" : "fastest measured");
 }
@@ -43,11 +44,11 @@ static int print_kernels(void)
 {
     char err[160];
     kprintf("measuring the kernels (%u ms each)...\n", KERNEL_BUDGET_MS);
-    if (dispatch_measure(KERNEL_BUDGET_MS, err, sizeof err) != 0) {
+    if (select_measure(KERNEL_BUDGET_MS, err, sizeof err) != 0) {
         kprintf("error: %s\n", err);
         return -1;
     }
-    const struct dispatch_report *r = dispatch_get_report();
+    const struct select_report *r = select_get_report();
     for (uint32_t i = 0; i < r->n; i++) {
         if (!r->v[i].allowed)
             kprintf("kernel %-9s not supported by this CPU\n", r->v[i].name);
@@ -161,7 +162,7 @@ static int cmd_bench(int argc, char **argv)
     llm_model *m = ai_model_current();
     /* The test matrix's ranking can differ from the model's: choose on it. */
     if (rq_tune_model(m) == 0) {
-        const struct dispatch_report *r = dispatch_get_report();
+        const struct select_report *r = select_get_report();
         kprintf("on the model: Q4_1 %s, Q8_0 %s\n", r->chosen[RQ_Q4], r->chosen[RQ_Q8]);
     }
     struct llm_model_info info;

@@ -208,7 +208,7 @@ static int parse_tensor(struct cursor *c, struct gguf_tensor *t, uint64_t *offse
     uint64_t row = quant_row_bytes(t->type, (uint32_t)t->ne[0]);
     if (row == 0) {
         char msg[128];
-        if (!quant_kernel_for(t->type))
+        if (!quant_supported(t->type))
             snprintf(msg, sizeof msg, "tensor '%.*s' has unsupported type %s", (int)(t->name.len > 48 ? 48 : t->name.len),
                      t->name.ptr, quant_type_name(t->type));
         else

@@ -45,7 +45,7 @@ static int map_norm(const struct gguf_file *f, const char *name, float *dst, uin
     struct qtensor t;
     if (map_matrix(f, name, 1, dim, &t, err, errlen) != 0)
         return -1;
-    quant_kernels[t.type].dequant(t.data, dst, dim);
+    quant_dequant(t.type, t.data, dst, dim);
     return 0;
 }
 

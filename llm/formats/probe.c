@@ -77,7 +77,7 @@ static uint64_t packed_bytes(const struct gguf_file *f, const struct model_confi
         out = gguf_find_tensor(f, "token_embd.weight");
     if (out && out->ne[0] == c->dim && out->ne[1] == c->n_vocab)
         total += rq_repacked_bytes(out->type, c->n_vocab, c->dim);
-    return total + rq_model_scratch_bytes(c);
+    return total;
 }
 
 /* The tokenizer tok_create_bpe/spm will build, and what the loader holds
@@ -169,7 +169,7 @@ static int probe_llama2c(const void *head, size_t len, uint64_t file_size, struc
     snprintf(p->quant_mix, sizeof p->quant_mix, "F32:%lu", (unsigned long)(MODEL_LAYER_MATRICES * c.n_layers +
                                                                             (2 * c.n_layers + 1) + (shared ? 1 : 2)));
     p->table_bytes = model_bytes(&c);
-    p->packed_bytes = rq_model_scratch_bytes(&c); /* F32 is not repacked */
+    /* F32 is not repacked: packed_bytes 0 */
     return 0;
 }
 

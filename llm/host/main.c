@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "matmul/dispatch.h"
+#include "matmul/select.h"
 #include "host/platform_host.h"
 #include "llm.h"
 #include "platform.h"
@@ -235,7 +235,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "myos-llm: cannot start %u threads\n", (unsigned)threads);
         return 1;
     }
-    if (kernel && dispatch_force(kernel, err, sizeof err) != 0) {
+    if (kernel && select_force(kernel, err, sizeof err) != 0) {
         fprintf(stderr, "myos-llm: --kernel: %s\n", err);
         return 2;
     }
@@ -249,7 +249,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "model: %s %s '%s' %s, %u layers, dim %u, %u heads (%u kv), vocab %u, %.1fM params\n",
             info.format, info.arch, info.name, info.quant, info.n_layers, info.dim, info.n_heads, info.n_kv_heads,
             info.n_vocab, info.n_params / 1e6);
-    const struct dispatch_report *kr = dispatch_get_report();
+    const struct select_report *kr = select_get_report();
     fprintf(stderr, "kernels: Q4_1 %s, Q8_0 %s (%s)\n", kr->chosen[RQ_Q4], kr->chosen[RQ_Q8],
             kr->forced ? "forced" : "measured");
     llm_session *s = llm_session_create(m, &set, err, sizeof err);

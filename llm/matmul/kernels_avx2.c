@@ -10,7 +10,7 @@
  * slow helper calls, and no masks (rq_act's transformed activations). Floats
  * appear once per 8 rows. Results equal kernels_scalar.c's bit for bit.
  */
-#include "matmul/dispatch.h"
+#include "matmul/kernels.h"
 #include "platform.h"
 
 /* GCC's xmmintrin.h pulls in mm_malloc.h, which needs libc's stdlib.h; the
@@ -121,7 +121,7 @@ static __m256i q8_octet(__m256i p, const __m256i *w, const int32_t *t)
       "m"(*(const __m256i(*)[words])w0), "m"(*(const __m256i(*)[words])w1), "m"(*(const int32_t(*)[32])t), \
       "m"(*sc0), "m"(*sc1)
 
-/* Q4: four words per group and block, eight 4-bit fields each; `next`
+/* Q4: four slices (words) per group and block, eight 4-bit fields each; `next`
  * loads the following word. */
 #define Q4_WORD(a0, a1, off, next)                                                              \
     PAIR_FIRST(a0, a1, off) next PAIR_FIELD(a0, a1, 4, off + 4) PAIR_FIELD(a0, a1, 8, off + 8)  \
@@ -142,8 +142,8 @@ static void q4_block_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m
 /* acc_b of the recipe for 8 rows, shifted into the running total. */
 static __m256i q4_block_total(__m256i total, __m256i p, __m256i sc, const struct rq_act *a, uint32_t b)
 {
-    __m256i dq = _mm256_srai_epi32(_mm256_slli_epi32(sc, 16), 16);
-    __m256i mq = _mm256_srai_epi32(sc, 16);
+    __m256i dq = _mm256_srai_epi32(_mm256_slli_epi32(sc, 32 - RQ_MQ_SHIFT), 32 - RQ_MQ_SHIFT);
+    __m256i mq = _mm256_srai_epi32(sc, RQ_MQ_SHIFT);
     __m256i acc = _mm256_add_epi32(_mm256_mullo_epi32(dq, p),
                                    _mm256_mullo_epi32(mq, _mm256_set1_epi32(a->bsum[b])));
     return _mm256_add_epi32(total, shift_block(acc, a->shift[b]));
@@ -157,15 +157,16 @@ typedef void (*block_pair_fn)(__m256i *p0, __m256i *p1, const __m256i *w0, const
                               const __m256i *sc0, const __m256i *sc1, __m256i *sv0, __m256i *sv1);
 typedef __m256i (*block_total_fn)(__m256i total, __m256i p, __m256i sc, const struct rq_act *a, uint32_t b);
 
-/* Groups g and g + 1 (16 rows) into y[0..15], for a format with `words`
- * 256-bit words per group and block; inlined with constant arguments. */
+/* Groups g and g + 1 (16 rows) into y[0..15], for a format's groups of
+ * RQ_SLICES(format) slices (256-bit words) per block; inlined with constant
+ * arguments. */
 static inline __attribute__((always_inline)) void pair_rows(const struct rq_matrix *m, const struct rq_act *a,
-                                                            uint32_t g, float *y, uint32_t words, const int32_t *t,
+                                                            uint32_t g, float *y, uint32_t format, const int32_t *t,
                                                             block_pair_fn block_pair, block_total_fn block_total)
 {
-    uint32_t nb = m->cols / 32;
-    const __m256i *w0 = (const __m256i *)m->q + (size_t)g * nb * words, *w1 = w0 + nb * words;
-    const __m256i *sc0 = (const __m256i *)(m->scales + (size_t)g * nb * RQ_ROWS), *sc1 = sc0 + nb;
+    uint32_t nb = rq_blocks(m), words = RQ_SLICES(format);
+    const __m256i *w0 = (const __m256i *)rq_group_weights(m, format, g), *w1 = w0 + nb * words;
+    const __m256i *sc0 = (const __m256i *)rq_group_scales(m, g), *sc1 = sc0 + nb;
     __m256i total0 = _mm256_setzero_si256(), total1 = _mm256_setzero_si256();
     for (uint32_t b = 0; b < nb; b++) {
         __m256i p0 = _mm256_setzero_si256(), p1 = _mm256_setzero_si256();
@@ -174,33 +175,33 @@ static inline __attribute__((always_inline)) void pair_rows(const struct rq_matr
         total0 = block_total(total0, p0, s0, a, b);
         total1 = block_total(total1, p1, s1, a, b);
     }
-    _mm256_storeu_ps(y, finish(total0, m->unit + (size_t)g * RQ_ROWS, a));
-    _mm256_storeu_ps(y + RQ_ROWS, finish(total1, m->unit + (size_t)(g + 1) * RQ_ROWS, a));
+    _mm256_storeu_ps(y, finish(total0, rq_group_units(m, g), a));
+    _mm256_storeu_ps(y + RQ_ROWS, finish(total1, rq_group_units(m, g + 1), a));
 }
 
 HOT static void q4_pair(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
 {
-    pair_rows(m, a, g, y, 4, a->t4, q4_block_pair, q4_block_total);
+    pair_rows(m, a, g, y, RQ_Q4, a->t4, q4_block_pair, q4_block_total);
 }
 
 /* Group g (8 rows) into y[0..7]. */
 HOT static void q4_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
 {
-    uint32_t nb = m->cols / 32;
-    const __m256i *words = (const __m256i *)(m->q + (size_t)g * nb * 128);
-    const __m256i *scales = (const __m256i *)(m->scales + (size_t)g * nb * RQ_ROWS);
+    uint32_t nb = rq_blocks(m);
+    const __m256i *words = (const __m256i *)rq_group_weights(m, RQ_Q4, g);
+    const __m256i *scales = (const __m256i *)rq_group_scales(m, g);
     __m256i total = _mm256_setzero_si256();
     for (uint32_t b = 0; b < nb; b++) {
         const int32_t *t = a->t4 + b * 32;
         __m256i p = _mm256_setzero_si256();
-        for (uint32_t s = 0; s < 4; s++)
-            p = q4_subblock(p, words + b * 4 + s, t + 8 * s);
+        for (uint32_t s = 0; s < RQ_Q4_SLICES; s++)
+            p = q4_subblock(p, words + b * RQ_Q4_SLICES + s, t + 8 * s);
         total = q4_block_total(total, p, _mm256_load_si256(scales + b), a, b);
     }
-    _mm256_storeu_ps(y, finish(total, m->unit + (size_t)g * RQ_ROWS, a));
+    _mm256_storeu_ps(y, finish(total, rq_group_units(m, g), a));
 }
 
-/* Q8: eight words per group and block, four 8-bit fields each. */
+/* Q8: eight slices (words) per group and block, four 8-bit fields each. */
 #define Q8_WORD(a0, a1, off, next) \
     PAIR_FIRST(a0, a1, off) next PAIR_FIELD(a0, a1, 8, off + 4) PAIR_FIELD(a0, a1, 16, off + 8) PAIR_FIELD(a0, a1, 24, off + 12)
 static void q8_block_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m256i *w1, const int32_t *t,
@@ -220,32 +221,34 @@ static void q8_block_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m
 }
 
 /* acc_b of the Q8 recipe for 8 rows, shifted into the running total. p
- * summed the bytes as stored, q + 128: 128 * (sum of x) comes off first. */
+ * summed the bytes as stored, q + RQ_Q8_BIAS: RQ_Q8_BIAS * (sum of x)
+ * comes off first. */
 static __m256i q8_block_total(__m256i total, __m256i p, __m256i dq, const struct rq_act *a, uint32_t b)
 {
-    p = _mm256_sub_epi32(p, _mm256_set1_epi32((int32_t)(128u * (uint32_t)a->bsum[b])));
+    p = _mm256_sub_epi32(p, _mm256_set1_epi32((int32_t)(RQ_Q8_BIAS * (uint32_t)a->bsum[b])));
     __m256i acc = _mm256_mullo_epi32(_mm256_srai_epi32(p, RQ_Q8_PSHIFT), dq);
     return _mm256_add_epi32(total, shift_block(acc, a->shift[b]));
 }
 
 HOT static void q8_pair(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
 {
-    pair_rows(m, a, g, y, 8, a->t8, q8_block_pair, q8_block_total);
+    pair_rows(m, a, g, y, RQ_Q8, a->t8, q8_block_pair, q8_block_total);
 }
 
 HOT static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
 {
-    uint32_t nb = m->cols / 32;
-    const __m256i *words = (const __m256i *)(m->q + (size_t)g * (m->cols / 4) * 32);
-    const __m256i *scales = (const __m256i *)(m->scales + (size_t)g * nb * RQ_ROWS);
+    uint32_t nb = rq_blocks(m);
+    const __m256i *words = (const __m256i *)rq_group_weights(m, RQ_Q8, g);
+    const __m256i *scales = (const __m256i *)rq_group_scales(m, g);
     __m256i total = _mm256_setzero_si256();
     for (uint32_t b = 0; b < nb; b++) {
         __m256i p = _mm256_setzero_si256();
+        /* Eight columns (two slices) at a time. */
         for (uint32_t c = b * 32; c < b * 32 + 32; c += 8)
             p = q8_octet(p, words + c / 4, a->t8 + c);
         total = q8_block_total(total, p, _mm256_load_si256(scales + b), a, b);
     }
-    _mm256_storeu_ps(y, finish(total, m->unit + (size_t)g * RQ_ROWS, a));
+    _mm256_storeu_ps(y, finish(total, rq_group_units(m, g), a));
 }
 
 /* ---- the pmaddwd variant -------------------------------------------------
@@ -257,16 +260,16 @@ HOT static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint
 
 HOT static void q4_madd_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
 {
-    uint32_t nb = m->cols / 32;
-    const __m256i *words = (const __m256i *)(m->q + (size_t)g * nb * 128);
-    const __m256i *scales = (const __m256i *)(m->scales + (size_t)g * nb * RQ_ROWS);
+    uint32_t nb = rq_blocks(m);
+    const __m256i *words = (const __m256i *)rq_group_weights(m, RQ_Q4, g);
+    const __m256i *scales = (const __m256i *)rq_group_scales(m, g);
     const __m256i mask = _mm256_set1_epi32(0x000f000f);
     __m256i total = _mm256_setzero_si256();
     for (uint32_t b = 0; b < nb; b++) {
         __m256i p = _mm256_setzero_si256();
-        for (uint32_t s = 0; s < 4; s++) {
-            __m256i w = _mm256_load_si256(words + b * 4 + s);
-            const uint32_t *x = a->m4 + (b * 4 + s) * 4;
+        for (uint32_t s = 0; s < RQ_Q4_SLICES; s++) {
+            __m256i w = _mm256_load_si256(words + b * RQ_Q4_SLICES + s);
+            const uint32_t *x = a->m4 + (b * RQ_Q4_SLICES + s) * 4;
             for (uint32_t k = 0; k < 4; k++) {
                 __m256i f = _mm256_and_si256(_mm256_srli_epi32(w, 4 * k), mask);
                 p = _mm256_add_epi32(p, _mm256_madd_epi16(f, _mm256_set1_epi32((int32_t)x[k])));
@@ -274,19 +277,19 @@ HOT static void q4_madd_group(const struct rq_matrix *m, const struct rq_act *a,
         }
         total = q4_block_total(total, p, _mm256_load_si256(scales + b), a, b);
     }
-    _mm256_storeu_ps(y, finish(total, m->unit + (size_t)g * RQ_ROWS, a));
+    _mm256_storeu_ps(y, finish(total, rq_group_units(m, g), a));
 }
 
 HOT static void q8_madd_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
 {
-    uint32_t nb = m->cols / 32;
-    const __m256i *words = (const __m256i *)(m->q + (size_t)g * (m->cols / 4) * 32);
-    const __m256i *scales = (const __m256i *)(m->scales + (size_t)g * nb * RQ_ROWS);
+    uint32_t nb = rq_blocks(m);
+    const __m256i *words = (const __m256i *)rq_group_weights(m, RQ_Q8, g);
+    const __m256i *scales = (const __m256i *)rq_group_scales(m, g);
     const __m256i mask = _mm256_set1_epi32(0x00ff00ff);
     __m256i total = _mm256_setzero_si256();
     for (uint32_t b = 0; b < nb; b++) {
         __m256i p = _mm256_setzero_si256();
-        for (uint32_t c = b * 8; c < b * 8 + 8; c++) {
+        for (uint32_t c = b * RQ_Q8_SLICES; c < (b + 1) * RQ_Q8_SLICES; c++) {
             __m256i w = _mm256_load_si256(words + c);
             const uint32_t *x = a->m8 + c * 2;
             p = _mm256_add_epi32(p, _mm256_madd_epi16(_mm256_and_si256(w, mask), _mm256_set1_epi32((int32_t)x[0])));
@@ -295,7 +298,7 @@ HOT static void q8_madd_group(const struct rq_matrix *m, const struct rq_act *a,
         }
         total = q8_block_total(total, p, _mm256_load_si256(scales + b), a, b);
     }
-    _mm256_storeu_ps(y, finish(total, m->unit + (size_t)g * RQ_ROWS, a));
+    _mm256_storeu_ps(y, finish(total, rq_group_units(m, g), a));
 }
 
 RQ_RANGE(HOT, q4_pairs, q4_pair, 2)

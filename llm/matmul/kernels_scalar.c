@@ -6,7 +6,7 @@
  * partial sums (dq * P before mq * S is added) may wrap, which unsigned
  * arithmetic defines and SIMD lanes do anyway.
  */
-#include "matmul/dispatch.h"
+#include "matmul/kernels.h"
 
 /* GCC's vectorizer would turn these loops into legacy SSE2 code, which QEMU
  * emulates through slow helper calls; plain integer code is what it runs
@@ -65,7 +65,7 @@ static inline __attribute__((always_inline)) uint32_t dot_bytes(uint32_t w, cons
                      : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "cc")
 #endif
 
-/* Q4: one word per row, eight 4-bit fields (w[r]). */
+/* Q4: one slice, eight 4-bit fields in each row's word (w[r]). */
 static inline __attribute__((always_inline)) void q4_subblock(const uint32_t *w, const int32_t *t, uint32_t p[RQ_ROWS])
 {
 #if defined(__GNUC__) && defined(__i386__)
@@ -81,7 +81,8 @@ static inline __attribute__((always_inline)) void q4_subblock(const uint32_t *w,
 #endif
 }
 
-/* Q8: two words per row, four 8-bit fields each (w[r], then w[8 + r]). */
+/* Q8: two slices, four 8-bit fields in each row's word (w[r], then
+ * w[RQ_ROWS + r]). */
 static inline __attribute__((always_inline)) void q8_subblock(const uint32_t *w, const int32_t *t, uint32_t p[RQ_ROWS])
 {
 #if defined(__GNUC__) && defined(__i386__)
@@ -101,44 +102,45 @@ static inline __attribute__((always_inline)) void q8_subblock(const uint32_t *w,
 /* The eight rows of group g. */
 static void q4_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float y[RQ_ROWS])
 {
-    uint32_t nb = m->cols / 32;
-    const uint32_t *words = (const uint32_t *)(m->q + (size_t)g * nb * 128);
-    const uint32_t *scales = m->scales + (size_t)g * nb * RQ_ROWS;
+    uint32_t nb = rq_blocks(m);
+    const uint32_t *words = (const uint32_t *)rq_group_weights(m, RQ_Q4, g);
+    const uint32_t *scales = rq_group_scales(m, g);
     int32_t total[RQ_ROWS] = { 0 };
-    for (uint32_t b = 0; b < nb; b++, words += 4 * RQ_ROWS, scales += RQ_ROWS) {
+    for (uint32_t b = 0; b < nb; b++, words += RQ_Q4_SLICES * RQ_ROWS, scales += RQ_ROWS) {
         const int32_t *t = a->t4 + b * 32;
         uint32_t p[RQ_ROWS] = { 0 };
-        for (uint32_t s = 0; s < 4; s++)
+        for (uint32_t s = 0; s < RQ_Q4_SLICES; s++)
             q4_subblock(words + s * RQ_ROWS, t + 8 * s, p);
         for (uint32_t r = 0; r < RQ_ROWS; r++) {
-            uint32_t dq = (uint32_t)(int32_t)(int16_t)(scales[r] & 0xffffu);
-            uint32_t mq = (uint32_t)(int32_t)(int16_t)(scales[r] >> 16);
+            uint32_t dq = (uint32_t)rq_q4_dq(scales[r]), mq = (uint32_t)rq_q4_mq(scales[r]);
             total[r] += sar(dq * p[r] + mq * (uint32_t)a->bsum[b], a->shift[b]);
         }
     }
+    const float *unit = rq_group_units(m, g);
     for (uint32_t r = 0; r < RQ_ROWS; r++)
-        y[r] = finish(total[r], m->unit[g * RQ_ROWS + r], a);
+        y[r] = finish(total[r], unit[r], a);
 }
 
 static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float y[RQ_ROWS])
 {
-    uint32_t nb = m->cols / 32;
-    const uint32_t *words = (const uint32_t *)(m->q + (size_t)g * (m->cols / 4) * 32);
-    const uint32_t *scales = m->scales + (size_t)g * nb * RQ_ROWS;
+    uint32_t nb = rq_blocks(m);
+    const uint32_t *words = (const uint32_t *)rq_group_weights(m, RQ_Q8, g);
+    const uint32_t *scales = rq_group_scales(m, g);
     int32_t total[RQ_ROWS] = { 0 };
-    for (uint32_t b = 0; b < nb; b++, words += 8 * RQ_ROWS, scales += RQ_ROWS) {
+    for (uint32_t b = 0; b < nb; b++, words += RQ_Q8_SLICES * RQ_ROWS, scales += RQ_ROWS) {
         const int32_t *t = a->t8 + b * 32;
         uint32_t p[RQ_ROWS];
-        /* Bytes are stored as q + 128. */
+        /* Bytes are stored as q + RQ_Q8_BIAS. */
         for (uint32_t r = 0; r < RQ_ROWS; r++)
-            p[r] = 0u - 128u * (uint32_t)a->bsum[b];
-        for (uint32_t s = 0; s < 4; s++)
+            p[r] = 0u - RQ_Q8_BIAS * (uint32_t)a->bsum[b];
+        for (uint32_t s = 0; s < RQ_Q8_SLICES / 2; s++)
             q8_subblock(words + s * 2 * RQ_ROWS, t + 8 * s, p);
         for (uint32_t r = 0; r < RQ_ROWS; r++)
             total[r] += sar((uint32_t)sar(p[r], RQ_Q8_PSHIFT) * scales[r], a->shift[b]);
     }
+    const float *unit = rq_group_units(m, g);
     for (uint32_t r = 0; r < RQ_ROWS; r++)
-        y[r] = finish(total[r], m->unit[g * RQ_ROWS + r], a);
+        y[r] = finish(total[r], unit[r], a);
 }
 
 RQ_RANGE(, q4_range, q4_group, 1)

@@ -11,7 +11,7 @@
  * instructions are slow helper calls and measurement picks the scalar
  * kernels instead. Results equal kernels_scalar.c's bit for bit.
  */
-#include "matmul/dispatch.h"
+#include "matmul/kernels.h"
 #include "platform.h"
 
 #if !__STDC_HOSTED__
@@ -29,8 +29,8 @@ static __m128i shift_block(__m128i acc, int32_t s)
  * into the running total. */
 static __m128i q4_block_total(__m128i total, __m128i p, __m128i sc, const struct rq_act *a, uint32_t b)
 {
-    __m128i dq = _mm_srai_epi32(_mm_slli_epi32(sc, 16), 16);
-    __m128i mq = _mm_srai_epi32(sc, 16);
+    __m128i dq = _mm_srai_epi32(_mm_slli_epi32(sc, 32 - RQ_MQ_SHIFT), 32 - RQ_MQ_SHIFT);
+    __m128i mq = _mm_srai_epi32(sc, RQ_MQ_SHIFT);
     /* SSE2 has no 32-bit lane multiply: pmuludq multiplies the even lanes
      * (then the odd ones, shifted down) into 64 bits, whose low halves are
      * the recipe's wrapping 32-bit products. */
@@ -63,16 +63,18 @@ static void finish(float *y, __m128i lo, __m128i hi, const float *unit, const st
 
 static void q4_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
 {
-    uint32_t nb = m->cols / 32;
-    const __m128i *words = (const __m128i *)(m->q + (size_t)g * nb * 128);
-    const __m128i *scales = (const __m128i *)(m->scales + (size_t)g * nb * RQ_ROWS);
+    uint32_t nb = rq_blocks(m);
+    /* Two registers per slice: rows 0-3, rows 4-7. */
+    const __m128i *words = (const __m128i *)rq_group_weights(m, RQ_Q4, g);
+    const __m128i *scales = (const __m128i *)rq_group_scales(m, g);
     const __m128i mask = _mm_set1_epi32(0x000f000f);
     __m128i total_lo = _mm_setzero_si128(), total_hi = total_lo;
     for (uint32_t b = 0; b < nb; b++) {
         __m128i p_lo = _mm_setzero_si128(), p_hi = p_lo;
-        for (uint32_t s = 0; s < 4; s++) {
-            __m128i w_lo = _mm_load_si128(words + (b * 4 + s) * 2), w_hi = _mm_load_si128(words + (b * 4 + s) * 2 + 1);
-            const uint32_t *x = a->m4 + (b * 4 + s) * 4;
+        for (uint32_t s = 0; s < RQ_Q4_SLICES; s++) {
+            __m128i w_lo = _mm_load_si128(words + (b * RQ_Q4_SLICES + s) * 2);
+            __m128i w_hi = _mm_load_si128(words + (b * RQ_Q4_SLICES + s) * 2 + 1);
+            const uint32_t *x = a->m4 + (b * RQ_Q4_SLICES + s) * 4;
             for (uint32_t k = 0; k < 4; k++) {
                 __m128i xk = _mm_set1_epi32((int32_t)x[k]);
                 p_lo = _mm_add_epi32(p_lo, _mm_madd_epi16(_mm_and_si128(_mm_srli_epi32(w_lo, 4 * k), mask), xk));
@@ -82,20 +84,20 @@ static void q4_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t
         total_lo = q4_block_total(total_lo, p_lo, _mm_load_si128(scales + b * 2), a, b);
         total_hi = q4_block_total(total_hi, p_hi, _mm_load_si128(scales + b * 2 + 1), a, b);
     }
-    finish(y, total_lo, total_hi, m->unit + (size_t)g * RQ_ROWS, a);
+    finish(y, total_lo, total_hi, rq_group_units(m, g), a);
 }
 
 static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
 {
-    uint32_t nb = m->cols / 32;
-    const __m128i *words = (const __m128i *)(m->q + (size_t)g * (m->cols / 4) * 32);
-    const __m128i *scales = (const __m128i *)(m->scales + (size_t)g * nb * RQ_ROWS);
+    uint32_t nb = rq_blocks(m);
+    const __m128i *words = (const __m128i *)rq_group_weights(m, RQ_Q8, g);
+    const __m128i *scales = (const __m128i *)rq_group_scales(m, g);
     const __m128i mask = _mm_set1_epi32(0x00ff00ff);
     __m128i total_lo = _mm_setzero_si128(), total_hi = total_lo;
     for (uint32_t b = 0; b < nb; b++) {
-        /* Bytes are stored as q + 128: start from -128 * (sum of x). */
-        __m128i p_lo = _mm_set1_epi32((int32_t)(0u - 128u * (uint32_t)a->bsum[b])), p_hi = p_lo;
-        for (uint32_t c = b * 8; c < b * 8 + 8; c++) {
+        /* Bytes are stored as q + RQ_Q8_BIAS: start from -RQ_Q8_BIAS * (sum of x). */
+        __m128i p_lo = _mm_set1_epi32((int32_t)(0u - RQ_Q8_BIAS * (uint32_t)a->bsum[b])), p_hi = p_lo;
+        for (uint32_t c = b * RQ_Q8_SLICES; c < (b + 1) * RQ_Q8_SLICES; c++) {
             __m128i w_lo = _mm_load_si128(words + c * 2), w_hi = _mm_load_si128(words + c * 2 + 1);
             __m128i x0 = _mm_set1_epi32((int32_t)a->m8[c * 2]), x1 = _mm_set1_epi32((int32_t)a->m8[c * 2 + 1]);
             p_lo = _mm_add_epi32(p_lo, _mm_madd_epi16(_mm_and_si128(w_lo, mask), x0));
@@ -106,7 +108,7 @@ static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t
         total_lo = q8_block_total(total_lo, p_lo, _mm_load_si128(scales + b * 2), a, b);
         total_hi = q8_block_total(total_hi, p_hi, _mm_load_si128(scales + b * 2 + 1), a, b);
     }
-    finish(y, total_lo, total_hi, m->unit + (size_t)g * RQ_ROWS, a);
+    finish(y, total_lo, total_hi, rq_group_units(m, g), a);
 }
 
 RQ_RANGE(, q4_range, q4_group, 1)

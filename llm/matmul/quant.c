@@ -1,5 +1,6 @@
-/* quant.c: ggml block formats (F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0),
- * activation quantization to 16-bit blocks and portable scalar kernels.
+/* quant.c: ggml block formats (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0,
+ * and the K-quants Q4_K, Q5_K, Q6_K), activation quantization to 16-bit
+ * blocks and portable scalar kernels.
  *
  * Block layouts (little-endian, packed, 32 elements each):
  *   Q4_0  f16 d, u8 qs[16]            x = (q - 8) * d
@@ -10,14 +11,26 @@
  * In every 4/5-bit block element j < 16 is the low nibble of qs[j] and
  * element j + 16 its high nibble.
  *
+ * K-quant super-blocks (256 elements, ggml-common.h's block_q*_K):
+ *   Q4_K  f16 d, f16 dmin, u8 scales[12], u8 qs[128]             144 bytes
+ *   Q5_K  f16 d, f16 dmin, u8 scales[12], u8 qh[32], u8 qs[128]  176 bytes
+ *         8 sub-blocks of 32 with 6-bit scale sc and min m (packed in
+ *         scales[]): x = (d * sc) * q - (dmin * m); sub-block j takes the low
+ *         (j even) or high (j odd) nibbles of qs[32 * (j / 2) ...], and for
+ *         Q5_K bit j of qh[l] as bit 4.
+ *   Q6_K  u8 ql[128], u8 qh[64], i8 scales[16], f16 d             210 bytes
+ *         16 sub-blocks of 16 with an 8-bit signed scale: x = (d * sc) * (q - 32);
+ *         each half of 128 elements has 4 groups of 32: group g takes the low
+ *         (g < 2) or high nibble of ql[32 * (g % 2) + l] and bits 2g..2g+1 of qh[l].
+ * BF16 is the top half of a float32.
+ *
  * The dot products run in integers per block and touch floats once per block:
  * sum(w * x) = dw * dx * sum(qw * qx) (+ m * sx, where sx = dx * sum(qx), for
  * the types with a minimum). With 16-bit activations a block's integer sum
- * stays below 32 * 127 * 32767 < 2^31.
+ * stays below 32 * 127 * 32767 < 2^31 (Q6_K's two scaled halves need 64 bits).
  */
 #include "matmul/quant.h"
 
-#include "matmul/dispatch.h"
 #include "platform.h"
 
 static uint16_t rd16(const uint8_t *p)
@@ -136,6 +149,91 @@ static void dequant_q8_0(const void *blocks, float *out, uint32_t n)
         float d = quant_f16_to_f32(rd16(p));
         for (int j = 0; j < QK; j++)
             out[j] = (float)(int8_t)p[2 + j] * d;
+    }
+}
+
+static void dequant_bf16(const void *blocks, float *out, uint32_t n)
+{
+    const uint8_t *p = blocks;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t bits = (uint32_t)rd16(p + 2 * i) << 16;
+        memcpy(&out[i], &bits, sizeof bits);
+    }
+}
+
+/* A Q4_K / Q5_K super-block's 8 scales and 8 mins: 6 bits each, the first
+ * four in the low bits of bytes 0..3 / 4..7, the last four in the nibbles of
+ * bytes 8..11 with their top two bits in the spare bits of bytes 0..7. */
+static void unpack_k_scales(const uint8_t s[12], int sc[8], int mn[8])
+{
+    for (int j = 0; j < 4; j++) {
+        sc[j] = s[j] & 63;
+        mn[j] = s[j + 4] & 63;
+        sc[j + 4] = (s[j + 8] & 0x0f) | ((s[j] >> 6) << 4);
+        mn[j + 4] = (s[j + 8] >> 4) | ((s[j + 4] >> 6) << 4);
+    }
+}
+
+/* The 256 quants of a Q4_K (qh == NULL) or Q5_K super-block, in element order. */
+static void unpack_q45k(const uint8_t *qs, const uint8_t *qh, uint8_t q[QK_K])
+{
+    for (int j = 0; j < 8; j++) {
+        const uint8_t *src = qs + 32 * (j / 2);
+        for (int l = 0; l < 32; l++) {
+            int v = (j & 1) ? src[l] >> 4 : src[l] & 0x0f;
+            if (qh)
+                v |= ((qh[l] >> j) & 1) << 4;
+            q[32 * j + l] = (uint8_t)v;
+        }
+    }
+}
+
+/* The 256 quants of a Q6_K super-block minus 32, in element order. */
+static void unpack_q6k(const uint8_t *p, int8_t q[QK_K])
+{
+    for (int half = 0; half < 2; half++) {
+        const uint8_t *ql = p + 64 * half, *qh = p + 128 + 32 * half;
+        for (int g = 0; g < 4; g++)
+            for (int l = 0; l < 32; l++) {
+                int lo = g < 2 ? ql[32 * g + l] & 0x0f : ql[32 * (g - 2) + l] >> 4;
+                int v = lo | (((qh[l] >> (2 * g)) & 3) << 4);
+                q[128 * half + 32 * g + l] = (int8_t)(v - 32);
+            }
+    }
+}
+
+static void dequant_q45k(const uint8_t *p, float *out, uint32_t n, int has_qh)
+{
+    uint32_t block_bytes = has_qh ? 176 : 144;
+    for (uint32_t b = 0; b < n / QK_K; b++, p += block_bytes, out += QK_K) {
+        float d = quant_f16_to_f32(rd16(p)), dmin = quant_f16_to_f32(rd16(p + 2));
+        int sc[8], mn[8];
+        uint8_t q[QK_K];
+        unpack_k_scales(p + 4, sc, mn);
+        unpack_q45k(p + (has_qh ? 48 : 16), has_qh ? p + 16 : NULL, q);
+        for (int j = 0; j < 8; j++) {
+            float ds = d * (float)sc[j], dm = dmin * (float)mn[j];
+            for (int l = 0; l < 32; l++)
+                out[32 * j + l] = ds * (float)q[32 * j + l] - dm;
+        }
+    }
+}
+
+static void dequant_q4_k(const void *b, float *out, uint32_t n) { dequant_q45k(b, out, n, 0); }
+static void dequant_q5_k(const void *b, float *out, uint32_t n) { dequant_q45k(b, out, n, 1); }
+
+static void dequant_q6_k(const void *blocks, float *out, uint32_t n)
+{
+    const uint8_t *p = blocks;
+    for (uint32_t b = 0; b < n / QK_K; b++, p += 210, out += QK_K) {
+        float d = quant_f16_to_f32(rd16(p + 208));
+        int8_t q[QK_K];
+        unpack_q6k(p, q);
+        for (int s = 0; s < 16; s++) {
+            float ds = d * (float)(int8_t)p[192 + s];
+            for (int l = 0; l < 16; l++)
+                out[16 * s + l] = ds * (float)q[16 * s + l];
+        }
     }
 }
 
@@ -274,30 +372,94 @@ static float dot_q8_0(const void *row, const struct quant_act *a)
     return sum;
 }
 
-/* The portable matrix-vector product: one dot per row through the table. */
-static void matvec_rows(const struct qtensor *w, const struct quant_act *a, float *out)
+static float dot_bf16(const void *row, const struct quant_act *a)
 {
-    quant_dot_fn dot = quant_kernels[w->type].dot;
-    const uint8_t *row = w->data;
-    for (uint32_t r = 0; r < w->rows; r++, row += w->row_bytes)
-        out[r] = dot(row, a);
+    const uint8_t *p = row;
+    float sum = 0.0f;
+    for (uint32_t i = 0; i < a->n; i++) {
+        uint32_t bits = (uint32_t)rd16(p + 2 * i) << 16;
+        float w;
+        memcpy(&w, &bits, sizeof w);
+        sum += w * a->f[i];
+    }
+    return sum;
 }
 
-struct quant_kernel quant_kernels[QT_COUNT] = {
-    [QT_F32] = { "F32", 1, 4, dequant_f32, dot_f32, matvec_rows },
-    [QT_F16] = { "F16", 1, 2, dequant_f16, dot_f16, matvec_rows },
-    [QT_Q4_0] = { "Q4_0", QK, 18, dequant_q4_0, dot_q4_0, matvec_rows },
-    [QT_Q4_1] = { "Q4_1", QK, 20, dequant_q4_1, dot_q4_1, matvec_rows },
-    [QT_Q5_0] = { "Q5_0", QK, 22, dequant_q5_0, dot_q5_0, matvec_rows },
-    [QT_Q5_1] = { "Q5_1", QK, 24, dequant_q5_1, dot_q5_1, matvec_rows },
-    [QT_Q8_0] = { "Q8_0", QK, 34, dequant_q8_0, dot_q8_0, matvec_rows },
+/* Q4_K / Q5_K: one activation block per sub-block of 32. */
+static float dot_q45k(const uint8_t *p, const struct quant_act *a, int has_qh)
+{
+    uint32_t block_bytes = has_qh ? 176 : 144;
+    float sum = 0.0f;
+    for (uint32_t b = 0; b < a->n / QK_K; b++, p += block_bytes) {
+        float d = quant_f16_to_f32(rd16(p)), dmin = quant_f16_to_f32(rd16(p + 2));
+        int sc[8], mn[8];
+        uint8_t q[QK_K];
+        unpack_k_scales(p + 4, sc, mn);
+        unpack_q45k(p + (has_qh ? 48 : 16), has_qh ? p + 16 : NULL, q);
+        const struct qact_block *x = &a->q[b * 8];
+        for (int j = 0; j < 8; j++) {
+            int isum = 0;
+            for (int l = 0; l < 32; l++)
+                isum += q[32 * j + l] * x[j].qs[l];
+            sum += d * (float)sc[j] * x[j].d * (float)isum - dmin * (float)mn[j] * x[j].s;
+        }
+    }
+    return sum;
+}
+
+static float dot_q4_k(const void *row, const struct quant_act *a) { return dot_q45k(row, a, 0); }
+static float dot_q5_k(const void *row, const struct quant_act *a) { return dot_q45k(row, a, 1); }
+
+/* Q6_K: an activation block spans two sub-blocks of 16 with their own scales. */
+static float dot_q6_k(const void *row, const struct quant_act *a)
+{
+    const uint8_t *p = row;
+    float sum = 0.0f;
+    for (uint32_t b = 0; b < a->n / QK_K; b++, p += 210) {
+        float d = quant_f16_to_f32(rd16(p + 208));
+        int8_t q[QK_K];
+        unpack_q6k(p, q);
+        const struct qact_block *x = &a->q[b * 8];
+        for (int j = 0; j < 8; j++) {
+            int64_t isum = 0;
+            for (int h = 0; h < 2; h++) {
+                int part = 0;
+                for (int l = 0; l < 16; l++)
+                    part += q[32 * j + 16 * h + l] * x[j].qs[16 * h + l];
+                isum += (int64_t)(int8_t)p[192 + 2 * j + h] * part;
+            }
+            sum += d * x[j].d * (float)isum;
+        }
+    }
+    return sum;
+}
+
+typedef void (*dequant_fn)(const void *blocks, float *out, uint32_t n);
+typedef float (*dot_fn)(const void *row, const struct quant_act *a);
+
+/* Each supported type's block shape and kernels. */
+static const struct {
+    uint32_t block_elems;
+    uint32_t block_bytes;
+    dequant_fn dequant; /* n elements (a multiple of block_elems) */
+    dot_fn dot;         /* one row against a->n activation values */
+} formats[QT_COUNT] = {
+    [QT_F32] = { 1, 4, dequant_f32, dot_f32 },
+    [QT_F16] = { 1, 2, dequant_f16, dot_f16 },
+    [QT_Q4_0] = { QK, 18, dequant_q4_0, dot_q4_0 },
+    [QT_Q4_1] = { QK, 20, dequant_q4_1, dot_q4_1 },
+    [QT_Q5_0] = { QK, 22, dequant_q5_0, dot_q5_0 },
+    [QT_Q5_1] = { QK, 24, dequant_q5_1, dot_q5_1 },
+    [QT_Q8_0] = { QK, 34, dequant_q8_0, dot_q8_0 },
+    [QT_Q4_K] = { QK_K, 144, dequant_q4_k, dot_q4_k },
+    [QT_Q5_K] = { QK_K, 176, dequant_q5_k, dot_q5_k },
+    [QT_Q6_K] = { QK_K, 210, dequant_q6_k, dot_q6_k },
+    [QT_BF16] = { 1, 2, dequant_bf16, dot_bf16 },
 };
 
-const struct quant_kernel *quant_kernel_for(uint32_t type)
+int quant_supported(uint32_t type)
 {
-    if (type >= QT_COUNT || !quant_kernels[type].name)
-        return NULL;
-    return &quant_kernels[type];
+    return type < QT_COUNT && formats[type].dequant != NULL;
 }
 
 const char *quant_type_name(uint32_t type)
@@ -316,57 +478,27 @@ const char *quant_type_name(uint32_t type)
 
 uint64_t quant_row_bytes(uint32_t type, uint32_t elems)
 {
-    const struct quant_kernel *k = quant_kernel_for(type);
-    if (!k || elems % k->block_elems != 0)
+    if (!quant_supported(type) || elems % formats[type].block_elems != 0)
         return 0;
-    return (uint64_t)(elems / k->block_elems) * k->block_bytes;
+    return (uint64_t)(elems / formats[type].block_elems) * formats[type].block_bytes;
 }
 
-void quant_matvec(const struct qtensor *w, struct quant_act *a, float *out)
+void quant_matvec_portable(const struct qtensor *w, struct quant_act *a, float *out)
 {
-    if (w->packed) { /* the measured-fastest integer kernel (dispatch.c) */
-        rq_matvec(w->packed, a->f, out);
-        return;
-    }
-    if (quant_kernels[w->type].block_elems == QK)
+    dot_fn dot = formats[w->type].dot;
+    if (formats[w->type].block_elems > 1) /* the integer kernels */
         quant_act_quantize(a);
-    quant_kernels[w->type].matvec(w, a, out);
+    const uint8_t *row = w->data;
+    for (uint32_t r = 0; r < w->rows; r++, row += w->row_bytes)
+        out[r] = dot(row, a);
 }
 
-void quant_matmul_many(const struct quant_product *p, uint32_t count, struct qact_block *qa, const float *x,
-                       uint32_t xstride, uint32_t n)
+void quant_dequant(uint32_t type, const void *blocks, float *out, uint32_t n)
 {
-    struct rq_product packed[QUANT_PRODUCTS_MAX];
-    uint32_t all_packed = count <= QUANT_PRODUCTS_MAX;
-    for (uint32_t k = 0; k < count && all_packed; k++) {
-        all_packed = p[k].w->packed != NULL;
-        packed[k] = (struct rq_product){ p[k].w->packed, p[k].out, p[k].ostride };
-    }
-    if (all_packed) {
-        rq_matmul_many(packed, count, x, xstride, n);
-        return;
-    }
-    for (uint32_t k = 0; k < count; k++) {
-        if (p[k].w->packed) {
-            rq_matmul(p[k].w->packed, x, xstride, n, p[k].out, p[k].ostride);
-            continue;
-        }
-        for (uint32_t i = 0; i < n; i++) {
-            struct quant_act a = { 0, qa, 0, 0 };
-            quant_act_prepare(&a, x + (size_t)i * xstride, p[k].w->cols);
-            quant_matvec(p[k].w, &a, p[k].out + (size_t)i * p[k].ostride);
-        }
-    }
-}
-
-void quant_matmul(const struct qtensor *w, struct qact_block *qa, const float *x, uint32_t xstride,
-                  uint32_t n, float *out, uint32_t ostride)
-{
-    struct quant_product p = { w, out, ostride };
-    quant_matmul_many(&p, 1, qa, x, xstride, n);
+    formats[type].dequant(blocks, out, n);
 }
 
 void quant_dequant_row(const struct qtensor *w, uint32_t r, float *out)
 {
-    quant_kernels[w->type].dequant(w->data + (size_t)r * w->row_bytes, out, w->cols);
+    quant_dequant(w->type, w->data + (size_t)r * w->row_bytes, out, w->cols);
 }

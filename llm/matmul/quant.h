@@ -1,31 +1,33 @@
-/* quant.h: weight block formats, activation quantization and the dot-product
- * kernels, behind one dispatch table.
+/* quant.h: ggml's weight block formats as they are in a model file:
+ * dequantization, activation blocks and the portable dot-product kernels.
  *
- * Weights stay in their file format (ggml's block layouts). A matrix-vector
- * product first prepares the activation vector once (quant_act_prepare: it is
- * quantized to integer blocks of 32 with a float scale and the scaled block
- * sum, the layout of llama.cpp's Q8_0/Q8_1) and then runs integer dot
+ * Weights stay in their file format (ggml's block layouts). A product with
+ * such a matrix first prepares the activation vector once (quant_act_prepare:
+ * it is quantized to integer blocks of 32 with a float scale and the scaled
+ * block sum, the layout of llama.cpp's Q8_0/Q8_1) and then runs integer dot
  * products per row. The block values are 16-bit, not llama.cpp's 8: on
  * SmolLM2 8-bit blocks alone move the logits by KL up to 0.02 from the float
  * model, 16-bit ones by 2e-6, for the same integer work in scalar C.
- * Faster kernels (SIMD, repacked layouts) replace entries of quant_kernels[]
- * at start-up; callers only ever go through quant_matvec.
+ * Q4_1 and Q8_0 matrices are normally repacked (repack.h) and run by the
+ * faster kernels instead; matmul.h's quant_matmul chooses the path.
  */
 #ifndef LLM_QUANT_H
 #define LLM_QUANT_H
 
 #include <stddef.h>
-#include "params.h"
 #include <stdint.h>
 
 /* ggml tensor type ids, as stored in GGUF. */
 enum quant_type {
     QT_F32 = 0, QT_F16 = 1, QT_Q4_0 = 2, QT_Q4_1 = 3,
     QT_Q5_0 = 6, QT_Q5_1 = 7, QT_Q8_0 = 8,
-    QT_COUNT = 9
+    QT_Q4_K = 12, QT_Q5_K = 13, QT_Q6_K = 14,
+    QT_BF16 = 30,
+    QT_COUNT = 31
 };
 
-#define QK 32 /* elements per block for every quantized type here */
+#define QK 32    /* elements per block of Q4_0 ... Q8_0, and per activation block */
+#define QK_K 256 /* elements per super-block of the K-quants (Q4_K, Q5_K, Q6_K) */
 
 /* An activation block: x[i] ~= d * qs[i], d = amax / 32767; s = d * sum(qs). */
 #define QACT_MAX 32767
@@ -56,23 +58,9 @@ struct qtensor {
     struct rq_matrix *packed; /* repacked for the integer kernels (repack.h), or NULL */
 };
 
-typedef void (*quant_dequant_fn)(const void *blocks, float *out, uint32_t n);
-typedef float (*quant_dot_fn)(const void *row, const struct quant_act *a);
-typedef void (*quant_matvec_fn)(const struct qtensor *w, const struct quant_act *a, float *out);
-
-struct quant_kernel {
-    const char *name;        /* "Q4_1" ... ; NULL: type not supported */
-    uint32_t block_elems;
-    uint32_t block_bytes;
-    quant_dequant_fn dequant; /* n elements (a multiple of block_elems) */
-    quant_dot_fn dot;         /* one row against a->n activation values */
-    quant_matvec_fn matvec;   /* all rows */
-};
-
-extern struct quant_kernel quant_kernels[QT_COUNT];
-
-/* The kernel for `type`, or NULL when unsupported. */
-const struct quant_kernel *quant_kernel_for(uint32_t type);
+/* Whether the engine reads `type` (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1,
+ * Q8_0, Q4_K, Q5_K, Q6_K). */
+int quant_supported(uint32_t type);
 
 /* Name of any ggml type id (also unsupported ones, for error messages). */
 const char *quant_type_name(uint32_t type);
@@ -83,31 +71,17 @@ uint64_t quant_row_bytes(uint32_t type, uint32_t elems);
 
 /* Points a at x (n values; a->q must have room for n/QK blocks). */
 void quant_act_prepare(struct quant_act *a, const float *x, uint32_t n);
-/* Fills a->q with the whole blocks of x, once (quant_matvec calls it when the
- * weights need it: repacked and float weights do not). */
+/* Fills a->q with the whole blocks of x, once (quant_matvec_portable calls
+ * it when the format needs it: float weights do not). */
 void quant_act_quantize(struct quant_act *a);
 
-/* out[r] = row r of w . activation, for every row. */
-void quant_matvec(const struct qtensor *w, struct quant_act *a, float *out);
-/* The same for n <= LLM_BATCH vectors x + i * xstride into
- * out + i * ostride; repacked weights are read once for all of them (the
- * results equal n quant_matvec calls). qa: room for w->cols / QK blocks. */
-void quant_matmul(const struct qtensor *w, struct qact_block *qa, const float *x, uint32_t xstride,
-                  uint32_t n, float *out, uint32_t ostride);
+/* out[r] = row r of w . activation, for every row, with the portable kernel
+ * of w's file format (w->packed is not looked at: matmul.h's entry points
+ * take the repacked path when there is one). */
+void quant_matvec_portable(const struct qtensor *w, struct quant_act *a, float *out);
 
-/* Several matrices of as many columns applied to the same n vectors (Q, K
- * and V; gate and up), each into its out + i * ostride: repacked ones share
- * one quantization of the vectors. At most QUANT_PRODUCTS_MAX share it;
- * more are still computed, one by one. */
-#define QUANT_PRODUCTS_MAX 4
-struct quant_product {
-    const struct qtensor *w;
-    float *out;
-    uint32_t ostride;
-};
-void quant_matmul_many(const struct quant_product *p, uint32_t count, struct qact_block *qa, const float *x,
-                       uint32_t xstride, uint32_t n);
-
+/* Dequantizes n elements (whole blocks) of a supported `type`. */
+void quant_dequant(uint32_t type, const void *blocks, float *out, uint32_t n);
 /* Dequantizes row `r` of w into out (w->cols floats). */
 void quant_dequant_row(const struct qtensor *w, uint32_t r, float *out);
 

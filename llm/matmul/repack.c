@@ -48,7 +48,7 @@ static int repack_q4_row(const uint8_t *row, uint32_t nb, float *unit, uint32_t 
     for (uint32_t b = 0; b < nb; b++) {
         int32_t dq = round_int(dm[2 * b] * inv);
         int32_t mq = round_int(dm[2 * b + 1] * inv);
-        scales[b * RQ_ROWS] = (uint16_t)dq | (uint32_t)mq << 16;
+        scales[b * RQ_ROWS] = rq_q4_scale(dq, mq);
     }
     return 0;
 }
@@ -63,15 +63,15 @@ static uint32_t pack_nibbles(uint32_t bytes)
 }
 
 /* Puts row r's nibbles (Q4_1 order: element j low nibble of byte j, j + 16
- * the high nibble) into the group's 32-bit words: word s holds elements
- * 8s .. 8s + 7, so words 0 and 1 take the low nibbles of bytes 0-7 and
- * 8-15, words 2 and 3 their high nibbles. A word at a time, not a nibble at
- * a time: loading SmolLM2 repacks 100 million of them. */
+ * the high nibble) into its word of each of the group's slices: slice s
+ * holds elements 8s .. 8s + 7, so slices 0 and 1 take the low nibbles of
+ * bytes 0-7 and 8-15, slices 2 and 3 their high nibbles. A word at a time,
+ * not a nibble at a time: loading SmolLM2 repacks 100 million of them. */
 static void scatter_q4_row(const uint8_t *row, uint32_t nb, uint32_t r, uint8_t *group)
 {
     for (uint32_t b = 0; b < nb; b++) {
         const uint8_t *qs = row + b * 20 + 4;
-        uint32_t *words = (uint32_t *)(group + (size_t)b * 128);
+        uint32_t *words = (uint32_t *)(group + (size_t)b * RQ_Q4_SLICES * RQ_SLICE_BYTES);
         for (uint32_t half = 0; half < 2; half++) {
             const uint8_t *p = qs + 8 * half;
             uint32_t lo = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -83,7 +83,7 @@ static void scatter_q4_row(const uint8_t *row, uint32_t nb, uint32_t r, uint8_t 
 }
 
 /* Q8_0 row: dq = round(d / U) with U = max|d| / RQ_Q8_DQMAX; the quants
- * keep their values, stored as q + 128. dm: room for nb floats. */
+ * keep their values, stored as q + RQ_Q8_BIAS. dm: room for nb floats. */
 static int repack_q8_row(const uint8_t *row, uint32_t nb, uint32_t r, uint8_t *group, float *unit,
                          uint32_t *scales, float *dm)
 {
@@ -102,13 +102,13 @@ static int repack_q8_row(const uint8_t *row, uint32_t nb, uint32_t r, uint8_t *g
     for (uint32_t b = 0; b < nb; b++) {
         const uint8_t *p = row + b * 34 + 2;
         scales[b * RQ_ROWS] = (uint32_t)round_int(dm[b] * inv);
-        /* Four columns (a quad) at a time: contiguous in the block and in
-         * the group's word for this row. */
-        for (uint32_t c = b * 8; c < b * 8 + 8; c++, p += 4) {
+        /* Four columns at a time: contiguous in the block and in this
+         * row's word of their slice. */
+        for (uint32_t c = b * RQ_Q8_SLICES; c < (b + 1) * RQ_Q8_SLICES; c++, p += 4) {
             uint32_t quad;
             memcpy(&quad, p, sizeof quad);
-            quad ^= 0x80808080u;
-            memcpy(group + (size_t)c * 32 + r * 4, &quad, sizeof quad);
+            quad ^= RQ_Q8_BIAS * 0x01010101u;
+            memcpy(group + (size_t)c * RQ_SLICE_BYTES + r * 4, &quad, sizeof quad);
         }
     }
     return 0;
@@ -132,10 +132,10 @@ int rq_repackable(uint32_t type)
 /* The three arrays of a repacked rows x cols matrix: units, quants, scales. */
 static void packed_sizes(uint32_t format, uint32_t rows, uint32_t cols, uint64_t *unit, uint64_t *q, uint64_t *scales)
 {
-    uint64_t padded = (uint64_t)(rows + RQ_ROWS - 1) / RQ_ROWS * RQ_ROWS;
-    *unit = padded * sizeof(float);
-    *q = format == RQ_Q4 ? padded * cols / 2 : padded * cols;
-    *scales = padded * (cols / 32) * sizeof(uint32_t);
+    uint64_t groups = (uint64_t)(rows + RQ_ROWS - 1) / RQ_ROWS;
+    *unit = groups * RQ_ROWS * sizeof(float);
+    *q = groups * rq_group_bytes(format, cols);
+    *scales = groups * RQ_ROWS * (cols / 32) * sizeof(uint32_t);
 }
 
 uint64_t rq_repacked_bytes(uint32_t type, uint32_t rows, uint32_t cols)
@@ -169,7 +169,7 @@ struct rq_matrix *rq_repack(const struct qtensor *t, const char *name, char *err
     m->cols = t->cols;
     m->groups = (t->rows + RQ_ROWS - 1) / RQ_ROWS;
     uint32_t nb = t->cols / 32;
-    size_t group_bytes = (size_t)RQ_ROWS * t->cols / (m->format == RQ_Q4 ? 2 : 1);
+    size_t group_bytes = rq_group_bytes(m->format, t->cols);
     uint64_t unit_bytes, q_bytes, scale_bytes; /* counted by rq_repacked_bytes */
     packed_sizes(m->format, t->rows, t->cols, &unit_bytes, &q_bytes, &scale_bytes);
     m->unit = llm_alloc((size_t)unit_bytes, 64);
@@ -189,7 +189,7 @@ struct rq_matrix *rq_repack(const struct qtensor *t, const char *name, char *err
         const uint8_t *row = t->data + (size_t)r * t->row_bytes;
         uint32_t g = r / RQ_ROWS, i = r % RQ_ROWS;
         uint8_t *group = m->q + group_bytes * g;
-        uint32_t *scales = m->scales + (size_t)g * nb * RQ_ROWS + i;
+        uint32_t *scales = (uint32_t *)rq_group_scales(m, g) + i; /* being filled */
         int rc;
         if (m->format == RQ_Q4) {
             rc = repack_q4_row(row, nb, &m->unit[r], scales, dm);
@@ -224,8 +224,8 @@ uint64_t rq_act_bytes(uint32_t cap)
     return (uint64_t)s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6];
 }
 
-/* Activation buffers are the engine's shared scratch (dispatch.c keeps them
- * from one model to the next), hence llm_alloc_lasting. */
+/* Activation buffers are the engine's shared scratch (matmul.c and select.c
+ * keep them from one model to the next), hence llm_alloc_lasting. */
 int rq_act_init(struct rq_act *a, uint32_t cap)
 {
     size_t s[7];

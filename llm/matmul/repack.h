@@ -27,15 +27,18 @@
  *    sum fits: 2^G >= blocks), and y = ((float)total * U) * 2^(E + G)
  *    (for Q8, U holds the unit times 2^5).
  *
- * Layouts, rows in groups of RQ_ROWS (the last group padded with zero rows):
- *  - RQ_Q4: for group g and 32-column block b, 128 bytes at
- *    q + (g * blocks + b) * 128: four 8-column sub-blocks, each eight 32-bit
- *    words (one per row) whose bits 4j..4j+3 hold column 8 * sub + j;
- *    scales[(g * blocks + b) * 8 + r] = (uint16)dq | mq << 16.
- *  - RQ_Q8: for group g and 4-column quad c, 32 bytes at
- *    q + (g * cols / 4 + c) * 32: eight 32-bit words (one per row), byte j
- *    holding column 4 * c + j as q + 128 (unsigned);
- *    scales[(g * blocks + b) * 8 + r] = dq (int32).
+ * Layouts, rows in groups of RQ_ROWS (the last group padded with zero rows).
+ * A slice is RQ_ROWS 32-bit words, one per row of the group (32 bytes, one
+ * AVX2 register). A group's weights are its 32-column blocks in order, each
+ * RQ_SLICES(format) slices; the inline functions below do this arithmetic
+ * for the repacking and every kernel:
+ *  - RQ_Q4: four slices per block, slice s holding columns 8s .. 8s + 7 of
+ *    the block, column 8s + j in bits 4j..4j+3 of each row's word; the
+ *    block scale (uint16)dq | mq << RQ_MQ_SHIFT.
+ *  - RQ_Q8: eight slices per block, slice c holding columns 4c .. 4c + 3 of
+ *    the block, column 4c + j in byte j of each row's word as q + RQ_Q8_BIAS
+ *    (unsigned); the block scale dq (int32).
+ *  Block scales: per group, RQ_ROWS per block (one per row), blocks in order.
  */
 #ifndef LLM_REPACK_H
 #define LLM_REPACK_H
@@ -58,6 +61,13 @@
 
 enum rq_format { RQ_Q4 = 0, RQ_Q8 = 1, RQ_FORMATS };
 
+#define RQ_SLICE_BYTES (RQ_ROWS * 4)
+#define RQ_Q4_SLICES 4
+#define RQ_Q8_SLICES 8
+#define RQ_SLICES(format) ((format) == RQ_Q4 ? RQ_Q4_SLICES : RQ_Q8_SLICES)
+#define RQ_Q8_BIAS 128
+#define RQ_MQ_SHIFT 16
+
 struct rq_matrix {
     uint32_t format;
     uint32_t rows, cols;  /* cols: a multiple of 32 */
@@ -66,6 +76,52 @@ struct rq_matrix {
     uint32_t *scales;     /* per row and block, see the layouts */
     uint8_t *q;
 };
+
+/* Blocks of 32 columns in a row. */
+static inline uint32_t rq_blocks(const struct rq_matrix *m)
+{
+    return m->cols / 32;
+}
+
+/* Bytes of one group's weights in a matrix of `cols` columns. */
+static inline size_t rq_group_bytes(uint32_t format, uint32_t cols)
+{
+    return (size_t)(cols / 32) * RQ_SLICES(format) * RQ_SLICE_BYTES;
+}
+
+/* Group g's weights, for a kernel that knows the matrix's format. */
+static inline const uint8_t *rq_group_weights(const struct rq_matrix *m, uint32_t format, uint32_t g)
+{
+    return m->q + (size_t)g * rq_group_bytes(format, m->cols);
+}
+
+/* Group g's block scales: RQ_ROWS per block. */
+static inline const uint32_t *rq_group_scales(const struct rq_matrix *m, uint32_t g)
+{
+    return m->scales + (size_t)g * rq_blocks(m) * RQ_ROWS;
+}
+
+/* Group g's row units. */
+static inline const float *rq_group_units(const struct rq_matrix *m, uint32_t g)
+{
+    return m->unit + (size_t)g * RQ_ROWS;
+}
+
+/* A Q4 block scale and its two halves (sign-extended). */
+static inline uint32_t rq_q4_scale(int32_t dq, int32_t mq)
+{
+    return (uint16_t)dq | (uint32_t)mq << RQ_MQ_SHIFT;
+}
+
+static inline int32_t rq_q4_dq(uint32_t scale)
+{
+    return (int16_t)(scale & 0xffffu);
+}
+
+static inline int32_t rq_q4_mq(uint32_t scale)
+{
+    return (int16_t)(scale >> RQ_MQ_SHIFT);
+}
 
 /* A quantized activation vector. Buffers sized for `cap` values.
  *
@@ -96,20 +152,6 @@ void rq_free(struct rq_matrix *m);
 /* Bytes rq_repack allocates for a rows x cols matrix of `type` (0 for types
  * it does not repack), the scratch of the repacking included. */
 uint64_t rq_repacked_bytes(uint32_t type, uint32_t rows, uint32_t cols);
-
-/* Repacks every Q4_1/Q8_0 matrix of a loaded model (after measuring the
- * kernels, once): 0, or -1 with err set; rq_release_model frees them (also
- * after a partial failure). In repack_model.c. */
-struct llm_model;
-struct model_config;
-int rq_repack_model(struct llm_model *m, char *err, size_t errlen);
-/* Bytes rq_repack_model keeps besides the matrices (the kernels' activation
- * buffers, sized for the model's widest input) and its list for timing. */
-uint64_t rq_model_scratch_bytes(const struct model_config *c);
-/* Chooses the kernels again by timing them on the model's repacked
- * matrices (rq_repack_model does it once); 0, or -1 when out of memory. */
-int rq_tune_model(struct llm_model *m);
-void rq_release_model(struct llm_model *m);
 
 /* Allocates buffers for up to cap values (a multiple of 32). 0 or -1. */
 int rq_act_init(struct rq_act *a, uint32_t cap);

@@ -222,15 +222,6 @@ int32_t tok_eos(const tokenizer *tok) { return tok->eos; }
 uint32_t tok_n_vocab(const tokenizer *tok) { return tok->n_vocab; }
 uint32_t tok_max_piece_bytes(const tokenizer *tok) { return tok->max_piece_bytes; }
 
-llm_str tok_piece(const tokenizer *tok, int32_t id)
-{
-    if (id < 0 || (uint32_t)id >= tok->n_vocab) {
-        llm_str none = {NULL, 0};
-        return none;
-    }
-    return piece_of(tok, id);
-}
-
 int tok_type(const tokenizer *tok, int32_t id)
 {
     return id < 0 || (uint32_t)id >= tok->n_vocab ? -1 : tok->types[id];

@@ -74,8 +74,7 @@ int32_t tok_bos(const tokenizer *tok);
 int32_t tok_eos(const tokenizer *tok);
 
 uint32_t tok_n_vocab(const tokenizer *tok);
-/* The raw vocab piece and type of an id ({NULL, 0} / -1 when out of range). */
-llm_str tok_piece(const tokenizer *tok, int32_t id);
+/* The type of an id (-1 when out of range). */
 int tok_type(const tokenizer *tok, int32_t id);
 /* Exact lookup of a NUL-terminated raw vocab piece, e.g. "<|im_start|>":
  * the id, or -1. */

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "matmul/dispatch.h"
+#include "matmul/select.h"
 #include "llm.h"
 #include "platform.h"
 #include "harness_file.h"
@@ -25,7 +25,7 @@ int main(int argc, char **argv)
     char err[256];
     /* MYOS_KERNEL=scalar|avx2|... runs every matrix product on that variant. */
     const char *kernel = getenv("MYOS_KERNEL");
-    if (kernel && dispatch_force(kernel, err, sizeof err) != 0) {
+    if (kernel && select_force(kernel, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
         return 2;
     }

@@ -1,5 +1,5 @@
 # kernels.mk: host harness for tests/llm/test_kernels.py (the repacked integer
-# kernels, their dispatch and the bit-exactness of every variant).
+# kernels, their selection and the bit-exactness of every variant).
 KERNELS_HARNESS := $(BUILD)/tests/kernels_harness
 TEST_PROGRAMS += $(KERNELS_HARNESS)
 

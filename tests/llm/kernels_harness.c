@@ -6,7 +6,8 @@
  *       CPU features, per-variant ns/MAC, chosen kernels.
  *   kernels_harness selftest
  *       random Q4_1/Q8_0 matrices of awkward shapes: every allowed variant
- *       must equal the scalar kernel bit for bit; prints "ok".
+ *       must equal the scalar kernel bit for bit, also run as two ranges of
+ *       row groups split anywhere; prints "ok".
  *   kernels_harness run TYPE ROWS COLS WEIGHTS.bin X.bin OUT.bin
  *       raw GGUF tensor bytes (TYPE 2=Q4_1... ggml id) and COLS float32
  *       activations; writes, for every allowed variant, ROWS float32 outputs
@@ -18,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "matmul/dispatch.h"
+#include "matmul/matmul.h"
+#include "matmul/select.h"
+#include "params.h"
 #include "platform.h"
 
 static uint32_t rng = 1;
@@ -33,7 +36,7 @@ static uint32_t rnd(void)
 
 static int allowed(const struct rq_variant *v)
 {
-    return (v->needs & ~dispatch_cpu_features()) == 0;
+    return (v->needs & ~select_cpu_features()) == 0;
 }
 
 /* Random GGUF-format matrix bytes with scales in the model's range, and
@@ -79,7 +82,7 @@ static struct rq_matrix *repack_or_die(const struct qtensor *t)
 static void reserve_or_die(uint32_t cols)
 {
     char err[160];
-    if (dispatch_reserve(cols, err, sizeof err) != 0 || dispatch_init(LLM_SELECT_BUDGET_MS, err, sizeof err) != 0) {
+    if (matmul_reserve(cols, err, sizeof err) != 0 || select_init(LLM_SELECT_BUDGET_MS, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
         exit(1);
     }
@@ -88,11 +91,11 @@ static void reserve_or_die(uint32_t cols)
 static int cmd_report(int argc, char **argv)
 {
     char err[160];
-    if (dispatch_init(argc > 2 ? (uint32_t)atoi(argv[2]) : 20, err, sizeof err) != 0) {
+    if (select_init(argc > 2 ? (uint32_t)atoi(argv[2]) : 20, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    const struct dispatch_report *r = dispatch_get_report();
+    const struct select_report *r = select_get_report();
     printf("cpu %s features 0x%x\n", r->vendor, (unsigned)r->cpu);
     for (uint32_t i = 0; i < r->n; i++)
         printf("variant %s allowed %d exact %d q4 %.3f q8 %.3f ns/MAC\n", r->v[i].name, r->v[i].allowed,
@@ -118,15 +121,28 @@ static int cmd_selftest(void)
             rq_act_init(&a, cols);
             rq_act_quantize(&a, x, cols, 1);
             rq_variant_matmul(&rq_variant_scalar, m, &a, 1, ref, 0);
-            for (uint32_t v = 1; dispatch_variant(v); v++) {
-                if (!allowed(dispatch_variant(v)))
+            for (uint32_t v = 0; select_variant(v); v++) {
+                if (!allowed(select_variant(v)))
                     continue;
                 for (uint32_t r = 0; r < rows; r++)
                     y[r] = -1.0f;
-                rq_variant_matmul(dispatch_variant(v), m, &a, 1, y, 0);
+                rq_variant_matmul(select_variant(v), m, &a, 1, y, 0);
                 if (memcmp(y, ref, rows * sizeof(float)) != 0) {
-                    printf("MISMATCH %s %s %ux%u\n", dispatch_variant(v)->name, quant_type_name(type), rows, cols);
+                    printf("MISMATCH %s %s %ux%u\n", select_variant(v)->name, quant_type_name(type), rows, cols);
                     return 1;
+                }
+                /* Split into two ranges of groups at every point (odd ones
+                 * too, inside a pair kernel's step): the same rows. */
+                for (uint32_t split = 0; split <= m->groups; split++) {
+                    for (uint32_t r = 0; r < rows; r++)
+                        y[r] = -1.0f;
+                    rq_run_groups(select_variant(v), m, &a, 1, split, m->groups, y, 0);
+                    rq_run_groups(select_variant(v), m, &a, 1, 0, split, y, 0);
+                    if (memcmp(y, ref, rows * sizeof(float)) != 0) {
+                        printf("MISMATCH %s %s %ux%u split at group %u\n", select_variant(v)->name,
+                               quant_type_name(type), rows, cols, split);
+                        return 1;
+                    }
                 }
             }
             rq_act_free(&a);
@@ -166,17 +182,17 @@ static int cmd_run(char **argv)
     struct rq_act a;
     rq_act_init(&a, cols);
     rq_act_quantize(&a, x, cols, 1);
-    for (uint32_t v = 0; dispatch_variant(v); v++) {
-        if (!allowed(dispatch_variant(v)))
+    for (uint32_t v = 0; select_variant(v); v++) {
+        if (!allowed(select_variant(v)))
             continue;
-        rq_variant_matmul(dispatch_variant(v), m, &a, 1, y, 0);
+        rq_variant_matmul(select_variant(v), m, &a, 1, y, 0);
         fwrite(y, sizeof(float), rows, out);
-        printf("%s\n", dispatch_variant(v)->name);
+        printf("%s\n", select_variant(v)->name);
     }
-    /* And once more through the dispatcher's own entry point. */
-    rq_matvec(m, x, y);
+    /* And once more through the engine's entry point, with the chosen kernels. */
+    rq_matmul(m, x, 0, 1, y, 0);
     fwrite(y, sizeof(float), rows, out);
-    printf("dispatch\n");
+    printf("matmul\n");
     fclose(out);
     return 0;
 }
@@ -194,18 +210,18 @@ static int cmd_bench(char **argv)
         struct rq_act a;
         rq_act_init(&a, cols);
         rq_act_quantize(&a, x, cols, 1);
-        for (uint32_t v = 0; dispatch_variant(v); v++) {
-            if (!allowed(dispatch_variant(v)))
+        for (uint32_t v = 0; select_variant(v); v++) {
+            if (!allowed(select_variant(v)))
                 continue;
-            rq_variant_matmul(dispatch_variant(v), m, &a, 1, y, 0);
+            rq_variant_matmul(select_variant(v), m, &a, 1, y, 0);
             uint64_t t0 = llm_time_ns(), dt;
             uint32_t calls = 0;
             do {
-                rq_variant_matmul(dispatch_variant(v), m, &a, 1, y, 0);
+                rq_variant_matmul(select_variant(v), m, &a, 1, y, 0);
                 calls++;
                 dt = llm_time_ns() - t0;
             } while (dt < (uint64_t)ms * 1000000u);
-            printf("%s %s %ux%u %.3f ns/MAC\n", quant_type_name(type), dispatch_variant(v)->name, rows, cols,
+            printf("%s %s %ux%u %.3f ns/MAC\n", quant_type_name(type), select_variant(v)->name, rows, cols,
                    (double)dt / ((double)calls * rows * cols));
         }
         rq_act_free(&a);

@@ -2,7 +2,7 @@
  *
  *   quant_harness dequant TYPE N     stdin: the blocks of N values; stdout: N float32
  *   quant_harness matvec TYPE ROWS COLS   stdin: ROWS rows of blocks, then COLS float32
- *                                    stdout: ROWS float32 (through quant_matvec)
+ *                                    stdout: ROWS float32 (through quant_matvec_portable)
  *   quant_harness act N              stdin: N float32; stdout: the activation blocks as
  *                                    (float d, float s, 32 x int16) records
  *   quant_harness f16 N              stdin: N float32; stdout: N uint16 (f32 -> f16)
@@ -32,12 +32,11 @@ int main(int argc, char **argv)
     const char *mode = argv[1];
     if (!strcmp(mode, "dequant") && argc == 4) {
         uint32_t type = (uint32_t)atoi(argv[2]), n = (uint32_t)atoi(argv[3]);
-        const struct quant_kernel *k = quant_kernel_for(type);
-        if (!k || quant_row_bytes(type, n) == 0)
+        if (quant_row_bytes(type, n) == 0)
             return 3;
         void *blocks = read_all(quant_row_bytes(type, n));
         float *out = malloc(sizeof(float) * n);
-        k->dequant(blocks, out, n);
+        quant_dequant(type, blocks, out, n);
         fwrite(out, sizeof(float), n, stdout);
         return 0;
     }
@@ -52,7 +51,7 @@ int main(int argc, char **argv)
         struct quant_act a = { 0, qa, 0, 0 };
         quant_act_prepare(&a, x, cols);
         float *out = malloc(sizeof(float) * rows);
-        quant_matvec(&w, &a, out);
+        quant_matvec_portable(&w, &a, out);
         fwrite(out, sizeof(float), rows, stdout);
         return 0;
     }

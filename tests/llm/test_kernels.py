@@ -1,5 +1,5 @@
 """The repacked integer matrix-vector kernels (llm/matmul/repack.c, llm/matmul/kernels_*.c,
-llm/matmul/dispatch.c) through build/tests/kernels_harness: every variant equals the
+llm/matmul/matmul.c, llm/matmul/select.c) through build/tests/kernels_harness: every variant equals the
 scalar reference bit for bit, and the recipe stays close to the float product
 of the dequantized weights on the real model's matrices."""
 import subprocess
@@ -77,7 +77,7 @@ def test_real_matrices(harness, tensors, tmp_path, name, rows):
     assert out.returncode == 0, out.stderr
     names = out.stdout.split()
     ys = np.fromfile(tmp_path / "y.bin", dtype=np.float32).reshape(len(names), n_rows)
-    assert names[0] == "scalar" and names[-1] == "dispatch"
+    assert names[0] == "scalar" and names[-1] == "matmul"
     for name_v, y in zip(names[1:], ys[1:]):
         assert y.tobytes() == ys[0].tobytes(), f"{name_v} differs from scalar"
     ref = w @ x.astype(np.float64)

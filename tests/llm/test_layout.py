@@ -1,5 +1,6 @@
 """The shape of the source tree, checked on every commit: the engine's folders
-keep their one-way include rules (docs/engine.md, "Layers"), no source file
+keep their one-way include rules (docs/engine.md, "Layers"), the matrix
+product files depend on each other in one direction only, no source file
 grows past 800 lines, and every source file opens with what it is for."""
 import re
 import subprocess
@@ -41,6 +42,56 @@ def test_engine_folders_include_one_way():
                 if not ok:
                     bad.append(f"{path.relative_to(ROOT)} includes {inc}")
     assert not bad, "includes against the folder rules:\n" + "\n".join(bad)
+
+
+def module_graph(folder: Path):
+    """Module A (A.c and A.h) depends on module B when A.c or A.h includes
+    B.h; modules and includes of `folder` only."""
+    graph = {}
+    for path in sorted(folder.glob("*.[ch]")):
+        deps = graph.setdefault(path.stem, set())
+        for inc in includes(path):
+            target = LLM / inc
+            if target.parent == folder and target.stem != path.stem:
+                deps.add(target.stem)
+    return graph
+
+
+def find_cycle(graph):
+    """One dependency cycle as a list of modules (first = last), or None."""
+    done, path = set(), []
+
+    def visit(node):
+        if node in path:
+            return path[path.index(node):] + [node]
+        if node in done:
+            return None
+        path.append(node)
+        for dep in sorted(graph.get(node, ())):
+            cycle = visit(dep)
+            if cycle:
+                return cycle
+        path.pop()
+        done.add(node)
+        return None
+
+    for node in sorted(graph):
+        cycle = visit(node)
+        if cycle:
+            return cycle
+    return None
+
+
+def test_find_cycle_sees_cycles():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_matmul_modules_depend_one_way():
+    graph = module_graph(LLM / "matmul")
+    assert {"quant", "repack", "kernels", "matmul", "select"} <= graph.keys()
+    cycle = find_cycle(graph)
+    assert cycle is None, "include cycle among llm/matmul: " + " -> ".join(cycle)
 
 
 def test_engine_never_includes_kernel_headers():

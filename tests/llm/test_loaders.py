@@ -105,13 +105,16 @@ def test_unsupported_architecture_and_type_are_named(files, tmp_path):
     bad.write_bytes(bytes(data[:at]) + b"qwen2" + bytes(data[at + 5:]))
     (line,) = harness(["trunc 999999999"], bad)
     assert line == "error: gguf: unsupported architecture 'qwen2'"
-    # The first tensor's type field: rewrite Q8_0 (8) as Q6_K (14).
+    # The first tensor's type field: rewrite Q8_0 (8) as Q2_K (10), which the
+    # engine does not read, and as Q6_K (14), whose 256-element super-blocks
+    # do not divide the 64-element rows.
     at = data.find(b"token_embd.weight") + len("token_embd.weight")
     n_dims = struct.unpack_from("<I", data, at)[0]
     type_at = at + 4 + 8 * n_dims
     assert struct.unpack_from("<I", data, type_at)[0] == 8
-    (line,) = harness([f"set {type_at} 0e000000"], files["gguf3"])
-    assert "unsupported type Q6_K" in line and "token_embd.weight" in line
+    unsupported, partial = harness([f"set {type_at} 0a000000", f"set {type_at} 0e000000"], files["gguf3"])
+    assert "unsupported type Q2_K" in unsupported and "token_embd.weight" in unsupported
+    assert "rows are not whole Q6_K blocks" in partial and "token_embd.weight" in partial
 
 
 def test_a_repack_error_names_the_tensor(files):

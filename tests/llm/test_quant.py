@@ -15,11 +15,16 @@ from myos import BUILD
 pytestmark = pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning", "ignore:overflow:RuntimeWarning")
 
 HARNESS = BUILD / "tests" / "quant_harness"
-TYPES = [T.F32, T.F16, T.Q4_0, T.Q4_1, T.Q5_0, T.Q5_1, T.Q8_0]
-BLOCK = {T.F32: (1, 4), T.F16: (1, 2), T.Q4_0: (32, 18), T.Q4_1: (32, 20), T.Q5_0: (32, 22),
-         T.Q5_1: (32, 24), T.Q8_0: (32, 34)}
-# Byte offsets of the f16 scale fields of each block (d, and m when present).
-SCALES = {T.Q4_0: [0], T.Q4_1: [0, 2], T.Q5_0: [0], T.Q5_1: [0, 2], T.Q8_0: [0]}
+TYPES = [T.F32, T.F16, T.BF16, T.Q4_0, T.Q4_1, T.Q5_0, T.Q5_1, T.Q8_0, T.Q4_K, T.Q5_K, T.Q6_K]
+FLOATS = {T.F32: np.float32, T.F16: np.float16}  # BF16 has no numpy type: its blocks are any bytes
+BLOCK = {T.F32: (1, 4), T.F16: (1, 2), T.BF16: (1, 2), T.Q4_0: (32, 18), T.Q4_1: (32, 20),
+         T.Q5_0: (32, 22), T.Q5_1: (32, 24), T.Q8_0: (32, 34), T.Q4_K: (256, 144),
+         T.Q5_K: (256, 176), T.Q6_K: (256, 210)}
+# Byte offsets of the f16 scale fields of each block (d, and m / dmin when present).
+SCALES = {T.Q4_0: [0], T.Q4_1: [0, 2], T.Q5_0: [0], T.Q5_1: [0, 2], T.Q8_0: [0],
+          T.Q4_K: [0, 2], T.Q5_K: [0, 2], T.Q6_K: [208]}
+# The types gguf.quants can quantize (it only dequantizes the K-quants).
+QUANTIZABLE = [t for t in TYPES if t not in (T.Q4_K, T.Q5_K, T.Q6_K)]
 
 
 def run(*args, data: bytes) -> bytes:
@@ -30,12 +35,12 @@ def run(*args, data: bytes) -> bytes:
 def random_blocks(rng, qtype, n_blocks, sane_scales):
     per, size = BLOCK[qtype]
     raw = rng.integers(0, 256, size=(n_blocks, size), dtype=np.uint8)
-    if qtype == T.F32:
-        vals = rng.standard_normal(n_blocks).astype(np.float32) if sane_scales else raw.view(np.float32)
-        return np.ascontiguousarray(vals).view(np.uint8).reshape(n_blocks, 4), per * n_blocks
-    if qtype == T.F16:
-        vals = rng.standard_normal(n_blocks).astype(np.float16) if sane_scales else raw.view(np.float16)
-        return np.ascontiguousarray(vals).view(np.uint8).reshape(n_blocks, 2), per * n_blocks
+    if qtype in FLOATS:
+        ftype = FLOATS[qtype]
+        vals = rng.standard_normal(n_blocks).astype(ftype) if sane_scales else raw.view(ftype)
+        return np.ascontiguousarray(vals).view(np.uint8).reshape(n_blocks, size), per * n_blocks
+    if qtype == T.BF16:
+        return raw, per * n_blocks
     if sane_scales:
         for off in SCALES[qtype]:
             f = (rng.standard_normal(n_blocks) * 0.05).astype(np.float16)
@@ -47,7 +52,7 @@ def random_blocks(rng, qtype, n_blocks, sane_scales):
 @pytest.mark.parametrize("sane", [True, False], ids=["scales", "any-bytes"])
 def test_dequant_matches_gguf(qtype, sane):
     rng = np.random.default_rng(int(qtype) * 7 + sane)
-    n_blocks = 4096 if BLOCK[qtype][0] == 32 else 8192
+    n_blocks = {1: 8192, 32: 4096, 256: 512}[BLOCK[qtype][0]]
     blocks, n = random_blocks(rng, qtype, n_blocks, sane)
     ours = np.frombuffer(run("dequant", int(qtype), n, data=blocks.tobytes()), dtype=np.float32)
     ref = np.asarray(dequantize(blocks.reshape(1, -1), qtype), dtype=np.float32).reshape(-1)
@@ -57,7 +62,7 @@ def test_dequant_matches_gguf(qtype, sane):
     assert same.all(), f"first mismatch at {np.argmin(same)}: {ours[~same][:4]} vs {ref[~same][:4]}"
 
 
-@pytest.mark.parametrize("qtype", TYPES, ids=lambda t: t.name)
+@pytest.mark.parametrize("qtype", QUANTIZABLE, ids=lambda t: t.name)
 def test_dequant_of_gguf_quantized_weights(qtype):
     rng = np.random.default_rng(100 + int(qtype))
     w = rng.standard_normal((16, 256)).astype(np.float32)
@@ -99,13 +104,17 @@ def test_activation_blocks():
 @pytest.mark.parametrize("qtype", TYPES, ids=lambda t: t.name)
 def test_matvec_within_activation_error(qtype):
     rng = np.random.default_rng(200 + int(qtype))
-    rows, cols = 96, 576
-    w = quantize(rng.standard_normal((rows, cols)).astype(np.float32), qtype)
+    rows, cols = 96, 768
+    if qtype in QUANTIZABLE:
+        w = quantize(rng.standard_normal((rows, cols)).astype(np.float32), qtype)
+    else:  # random super-blocks with plausible scales, as a row-major matrix
+        blocks, _ = random_blocks(rng, qtype, rows * cols // BLOCK[qtype][0], True)
+        w = blocks.reshape(rows, -1)
     wf = np.asarray(dequantize(w, qtype), dtype=np.float64).reshape(rows, cols)
     x = rng.standard_normal(cols).astype(np.float32)
     out = np.frombuffer(run("matvec", int(qtype), rows, cols, data=w.tobytes() + x.tobytes()), dtype=np.float32)
     exact = wf @ x.astype(np.float64)
-    if qtype in (T.F32, T.F16):
+    if BLOCK[qtype][0] == 1:
         bound = 1e-4 * np.abs(wf) @ np.abs(x)  # float accumulation only
     else:
         # The activation is rounded to d/2 per element, d = block amax / 32767.

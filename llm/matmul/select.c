@@ -1,0 +1,386 @@
+/* select.c: CPU feature detection, measuring the kernel variants and
+ * choosing the fastest per weight format (see select.h). Runs them through
+ * matmul.c, on its own test matrix and activations.
+ *
+ * The choice is made once for the machine, so it lives in this file's state.
+ */
+#include "matmul/select.h"
+
+#include "matmul/matmul.h"
+#include "params.h"
+#include "platform.h"
+
+/* Big enough not to fit in a core's L2 cache (Q4 2.5 MB, Q8 4.7 MB): model
+ * weights stream from memory, and kernels rank differently on cached data. */
+#define TEST_ROWS 8192
+#define TEST_COLS 576 /* SmolLM2's width */
+#define ROUNDS 3
+/* select_tune times on the model only the variants within this factor of
+ * the best one on the test matrix. */
+#define TUNE_SPREAD 1.5f
+
+static const struct rq_variant *const variants[] = {
+    &rq_variant_scalar,
+    &rq_variant_avx2,
+    &rq_variant_avx2_madd,
+    &rq_variant_sse2,
+};
+#define N_VARIANTS (sizeof variants / sizeof variants[0])
+
+static struct {
+    int ready;
+    struct select_report report;
+    const struct rq_variant *measured[RQ_FORMATS];
+    struct rq_act act; /* the timed activation, kept (it is rarely resized) */
+} st;
+
+static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+}
+
+/* XCR0: which register states the OS saves (bits 1, 2: SSE and AVX). Only
+ * valid when CPUID reports OSXSAVE. */
+static uint32_t xcr0_low(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    (void)hi;
+    return lo;
+}
+
+static uint32_t detect(char vendor[13])
+{
+    uint32_t r[4], max, f = 0;
+    cpuid(0, 0, r);
+    max = r[0];
+    memcpy(vendor, &r[1], 4);
+    memcpy(vendor + 4, &r[3], 4);
+    memcpy(vendor + 8, &r[2], 4);
+    vendor[12] = 0;
+    if (max < 1)
+        return 0;
+    cpuid(1, 0, r);
+    if (r[3] & (1u << 26))
+        f |= CPU_SSE2;
+    if (r[2] & (1u << 9))
+        f |= CPU_SSSE3;
+    if (r[2] & (1u << 19))
+        f |= CPU_SSE41;
+    /* AVX needs the CPU bit and the OS having enabled the YMM state. */
+    int avx = (r[2] & (1u << 28)) && (r[2] & (1u << 27)) && (xcr0_low() & 6u) == 6u;
+    if (avx) {
+        f |= CPU_AVX;
+        if (r[2] & (1u << 12))
+            f |= CPU_FMA;
+        if (max >= 7) {
+            cpuid(7, 0, r);
+            if (r[1] & (1u << 5))
+                f |= CPU_AVX2;
+        }
+    }
+    return f;
+}
+
+const struct rq_variant *select_variant(uint32_t i)
+{
+    return i < N_VARIANTS ? variants[i] : NULL;
+}
+
+uint32_t select_cpu_features(void)
+{
+    char vendor[13];
+    return detect(vendor);
+}
+
+/* Deterministic pseudo-random bytes for the test matrix (no libc rand). */
+static uint32_t next(uint32_t *s)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return *s >> 8;
+}
+
+/* A TEST_ROWS x TEST_COLS matrix of `type` with plausible block scales:
+ * d around 0.01 and, for Q4_1, m around -0.08. */
+static void fill_test_matrix(struct qtensor *t, uint32_t type, uint8_t *data)
+{
+    uint32_t s = 12345, block = (uint32_t)quant_row_bytes(type, QK), nb = TEST_COLS / QK;
+    t->type = type;
+    t->rows = TEST_ROWS;
+    t->cols = TEST_COLS;
+    t->row_bytes = nb * block;
+    t->data = data;
+    for (uint32_t i = 0; i < TEST_ROWS * nb; i++) {
+        uint8_t *p = data + i * block;
+        uint16_t d = quant_f32_to_f16(0.005f + (float)(next(&s) % 1000) * 1e-5f);
+        p[0] = (uint8_t)d;
+        p[1] = (uint8_t)(d >> 8);
+        for (uint32_t j = 2; j < block; j++)
+            p[j] = (uint8_t)next(&s);
+        if (type == QT_Q4_1) {
+            uint16_t m = quant_f32_to_f16(-0.04f - (float)(next(&s) % 1000) * 8e-5f);
+            p[2] = (uint8_t)m;
+            p[3] = (uint8_t)(m >> 8);
+        }
+    }
+}
+
+/* Runs v repeatedly for about budget_ns; ns per multiply-accumulate. */
+static float measure(const struct rq_variant *v, const struct rq_matrix *m, const struct rq_act *a, float *y,
+                     uint64_t budget_ns)
+{
+    rq_variant_matmul(v, m, a, 1, y, 0); /* warm caches and translation */
+    uint64_t t0 = llm_time_ns(), t;
+    uint32_t calls = 0;
+    do {
+        rq_variant_matmul(v, m, a, 1, y, 0);
+        calls++;
+        t = llm_time_ns() - t0;
+    } while (t < budget_ns);
+    return (float)(int64_t)t / ((float)calls * (float)(m->rows * m->cols));
+}
+
+/* The variant with the lowest ns/MAC in the report becomes the measured
+ * choice for format f. */
+static void choose(uint32_t f)
+{
+    float best = 0.0f;
+    st.measured[f] = NULL;
+    for (uint32_t i = 0; i < N_VARIANTS; i++) {
+        float ns = st.report.v[i].ns_per_mac[f];
+        if (ns > 0.0f && (!st.measured[f] || ns < best)) {
+            best = ns;
+            st.measured[f] = variants[i];
+        }
+    }
+}
+
+/* Hands the measured choice to matmul.c (unless a variant is forced). */
+static void activate_measured(void)
+{
+    for (uint32_t f = 0; f < RQ_FORMATS; f++) {
+        if (st.report.forced || !st.measured[f])
+            continue;
+        matmul_use(f, st.measured[f]);
+        st.report.chosen[f] = st.measured[f]->name;
+    }
+}
+
+/* st.act for timing on `cols` columns: any valid vector times the same;
+ * pairs for every variant. NULL when out of memory. */
+static const struct rq_act *test_activation(uint32_t cols, uint32_t seed)
+{
+    if (cols > st.act.cap) {
+        rq_act_free(&st.act);
+        if (rq_act_init(&st.act, cols) != 0)
+            return NULL;
+    }
+    float *x = llm_alloc(cols * sizeof(float), 64);
+    if (!x)
+        return NULL;
+    for (uint32_t i = 0; i < cols; i++)
+        x[i] = (float)((int32_t)(next(&seed) % 2001) - 1000) * 1e-3f;
+    rq_act_quantize(&st.act, x, cols, 1);
+    llm_free(x);
+    return &st.act;
+}
+
+uint64_t select_measure_bytes(void)
+{
+    if (st.ready)
+        return 0;
+    /* evaluate's: the test matrix and its repacked copy (the larger format),
+     * the reference and each variant's results, the activation */
+    uint64_t q4 = rq_repacked_bytes(QT_Q4_1, TEST_ROWS, TEST_COLS), q8 = rq_repacked_bytes(QT_Q8_0, TEST_ROWS, TEST_COLS);
+    uint64_t d4 = quant_row_bytes(QT_Q4_1, TEST_COLS), d8 = quant_row_bytes(QT_Q8_0, TEST_COLS);
+    return (uint64_t)TEST_ROWS * (d4 > d8 ? d4 : d8) + (q4 > q8 ? q4 : q8) + 2 * TEST_ROWS * sizeof(float) +
+           select_tune_bytes(TEST_COLS, 0);
+}
+
+uint64_t select_tune_bytes(uint32_t cols, uint32_t rows)
+{
+    uint32_t act = cols > st.act.cap ? cols : st.act.cap; /* test_activation only grows it */
+    return rq_act_bytes(act) + (uint64_t)cols * sizeof(float) + (uint64_t)rows * sizeof(float);
+}
+
+/* Checks each variant against the scalar results and times it on format f. */
+static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
+{
+    static const uint32_t types[RQ_FORMATS] = { [RQ_Q4] = QT_Q4_1, [RQ_Q8] = QT_Q8_0 };
+    uint8_t *data = llm_alloc((size_t)TEST_ROWS * quant_row_bytes(types[f], TEST_COLS), 64);
+    float *ref = llm_alloc(2 * TEST_ROWS * sizeof(float), 64);
+    struct qtensor t;
+    struct rq_matrix *m = NULL;
+    const struct rq_act *a = test_activation(TEST_COLS, 777);
+    int rc = -1;
+    if (!data || !ref || !a) {
+        snprintf(err, errlen, "out of memory measuring the kernels");
+        goto out;
+    }
+    fill_test_matrix(&t, types[f], data);
+    m = rq_repack(&t, "the test matrix", err, errlen);
+    if (!m)
+        goto out;
+    float *y = ref + TEST_ROWS;
+    rq_variant_matmul(&rq_variant_scalar, m, a, 1, ref, 0);
+    for (uint32_t i = 0; i < N_VARIANTS; i++) {
+        if (!st.report.v[i].allowed || !variants[i]->fmt[f].group)
+            continue;
+        rq_variant_matmul(variants[i], m, a, 1, y, 0);
+        if (memcmp(y, ref, TEST_ROWS * sizeof(float)) != 0) {
+            llm_log("kernel %s differs from the scalar results on %s: not used", variants[i]->name,
+                    quant_type_name(types[f]));
+            st.report.v[i].exact = 0;
+        }
+    }
+    /* Rounds of interleaved runs, each variant's best: a busy machine (other
+     * processes, a host under the emulator) then disturbs every candidate
+     * alike instead of deciding the ranking. */
+    for (uint32_t round = 0; round < ROUNDS; round++) {
+        for (uint32_t i = 0; i < N_VARIANTS; i++) {
+            if (!st.report.v[i].exact || !variants[i]->fmt[f].group)
+                continue;
+            float ns = measure(variants[i], m, a, y, budget_ns / ROUNDS);
+            float *kept = &st.report.v[i].ns_per_mac[f];
+            if (*kept == 0.0f || ns < *kept)
+                *kept = ns;
+        }
+    }
+    choose(f);
+    rc = 0;
+out:
+    rq_free(m);
+    llm_free(data);
+    llm_free(ref);
+    return rc;
+}
+
+int select_measure(uint32_t budget_ms, char *err, size_t errlen)
+{
+    struct select_report *r = &st.report;
+    const char *forced = r->forced;
+    memset(r, 0, sizeof *r);
+    r->cpu = detect(r->vendor);
+    r->n = N_VARIANTS;
+    for (uint32_t i = 0; i < N_VARIANTS; i++) {
+        r->v[i].name = variants[i]->name;
+        r->v[i].allowed = (variants[i]->needs & ~r->cpu) == 0;
+        r->v[i].exact = r->v[i].allowed;
+    }
+    for (uint32_t f = 0; f < RQ_FORMATS; f++)
+        if (evaluate(f, (uint64_t)budget_ms * 1000000u, err, errlen) != 0)
+            return -1;
+    st.ready = 1;
+    activate_measured();
+    /* A forced variant stays forced. */
+    return forced ? select_force(forced, err, errlen) : 0;
+}
+
+/* Times the candidates for format f on the model's matrices of that format
+ * (macs multiply-accumulates in all) and chooses among them. */
+static void tune_format(uint32_t f, struct rq_matrix *const *mats, uint32_t n, uint64_t macs,
+                        const struct rq_act *a, float *y)
+{
+    /* Only variants near the best on the test matrix are timed again: a
+     * pass over the model's weights with a kernel several times slower
+     * costs a good part of a second under emulation and cannot win. */
+    float best = 0.0f;
+    for (uint32_t i = 0; i < N_VARIANTS; i++) {
+        float ns = st.report.v[i].ns_per_mac[f];
+        if (st.report.v[i].exact && ns > 0.0f && (best == 0.0f || ns < best))
+            best = ns;
+    }
+    for (uint32_t i = 0; i < N_VARIANTS; i++)
+        if (st.report.v[i].ns_per_mac[f] > TUNE_SPREAD * best)
+            st.report.v[i].ns_per_mac[f] = 0.0f; /* not measured on the model */
+    /* A second round only when the first was quick (a real CPU): under
+     * emulation one pass of every variant already takes a second. */
+    uint64_t start = llm_time_ns();
+    for (uint32_t round = 0; round < 2 && (round == 0 || llm_time_ns() - start < 100000000u); round++) {
+        for (uint32_t i = 0; i < N_VARIANTS; i++) {
+            if (!st.report.v[i].exact || !variants[i]->fmt[f].group || st.report.v[i].ns_per_mac[f] == 0.0f)
+                continue;
+            uint64_t t0 = llm_time_ns();
+            for (uint32_t k = 0; k < n; k++)
+                if (mats[k]->format == f)
+                    rq_variant_matmul(variants[i], mats[k], a, 1, y, 0);
+            float ns = (float)(int64_t)(llm_time_ns() - t0) / (float)(int64_t)macs;
+            float *kept = &st.report.v[i].ns_per_mac[f];
+            if (round == 0 || ns < *kept)
+                *kept = ns;
+        }
+    }
+    choose(f);
+}
+
+int select_tune(struct rq_matrix *const *mats, uint32_t n)
+{
+    uint32_t cols = 0, rows = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        cols = mats[k]->cols > cols ? mats[k]->cols : cols;
+        rows = mats[k]->rows > rows ? mats[k]->rows : rows;
+    }
+    if (!st.ready)
+        return -1;
+    const struct rq_act *a = test_activation(cols, 4242);
+    float *y = llm_alloc(rows * sizeof(float), 64);
+    if (!a || !y) {
+        llm_free(y);
+        return -1;
+    }
+    for (uint32_t f = 0; f < RQ_FORMATS; f++) {
+        uint64_t macs = 0;
+        for (uint32_t k = 0; k < n; k++)
+            if (mats[k]->format == f)
+                macs += (uint64_t)mats[k]->rows * mats[k]->cols;
+        if (macs)
+            tune_format(f, mats, n, macs, a, y);
+    }
+    st.report.tuned = 1;
+    activate_measured();
+    llm_free(y);
+    return 0;
+}
+
+int select_init(uint32_t budget_ms, char *err, size_t errlen)
+{
+    return st.ready ? 0 : select_measure(budget_ms, err, errlen);
+}
+
+int select_force(const char *name, char *err, size_t errlen)
+{
+    if (!st.ready && select_init(LLM_SELECT_BUDGET_MS, err, errlen) != 0)
+        return -1;
+    struct select_report *r = &st.report;
+    if (strcmp(name, "auto") == 0) {
+        r->forced = NULL;
+        activate_measured();
+        return 0;
+    }
+    for (uint32_t i = 0; i < N_VARIANTS; i++) {
+        if (strcmp(name, variants[i]->name) != 0)
+            continue;
+        if (!r->v[i].allowed || !r->v[i].exact) {
+            snprintf(err, errlen, "kernel %s cannot run on this CPU", name);
+            return -1;
+        }
+        for (uint32_t f = 0; f < RQ_FORMATS; f++) {
+            if (variants[i]->fmt[f].group) {
+                matmul_use(f, variants[i]);
+                r->chosen[f] = variants[i]->name;
+            }
+        }
+        r->forced = variants[i]->name;
+        return 0;
+    }
+    char names[64] = "";
+    for (uint32_t i = 0; i < N_VARIANTS; i++)
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s, ", variants[i]->name);
+    snprintf(err, errlen, "unknown kernel '%s' (%sor auto)", name, names);
+    return -1;
+}
+
+const struct select_report *select_get_report(void)
+{
+    return &st.report;
+}
