@@ -1,6 +1,7 @@
 # MyOS build: `make` builds everything, `make run` boots it, `make test` runs every
-# test, `make bench` measures. Each part keeps its rules in its own fragment
-# (boot/boot.mk, kernel/kernel.mk, llm/llm.mk, tests/tests.mk); this file holds
+# test, `make bench` measures, `make serve` serves the OpenAI API. Each part
+# keeps its rules in its own fragment (boot/boot.mk, kernel/kernel.mk,
+# llm/llm.mk, kernel/net/net.mk, tests/tests.mk); this file holds
 # what they share. Every rule that needs a tool depends on $(SETUP) (order-only),
 # which installs the build tools, QEMU and the default model on a fresh machine;
 # `make test` and `make bench` add $(TEST_SETUP), the reference packages
@@ -24,7 +25,7 @@ KERNEL_CFLAGS := -m32 -march=i686 -msse -msse2 -mfpmath=sse -ffreestanding -fno-
 HOST_CC := gcc
 HOST_CFLAGS := -std=gnu11 -O2 -g -march=native -ffp-contract=off -Wall -Wextra -Werror
 
-.PHONY: all setup image host run test bench clean
+.PHONY: all setup image host run serve test bench clean
 all: image host
 
 setup: $(TEST_SETUP)
@@ -40,19 +41,36 @@ KERNEL_OBJS :=
 include boot/boot.mk
 include kernel/lib/lib.mk
 include kernel/fs/fs.mk
+include kernel/net/net.mk
 include kernel/kernel.mk
 include llm/llm.mk
 include kernel/llm.mk
 include tests/tests.mk
 
+# The catalogue models (`python -m myos models`) in the image's /MODELS, e.g.
+# `make run MODELS="smollm2 qwen2.5-coder-0.5b gemma3-270m"`; each is installed
+# first when it is missing. The default stays SmolLM2 alone, so `make run` is quick.
+MODELS := smollm2
 image: $(BUILD)/myos.img
-$(BUILD)/myos.img: $(BOOT_BINS) $(KERNEL_BIN) $(wildcard myos/*.py) | $(SETUP)
-	$(PY) -m myos image -o $@
+$(BUILD)/myos.img: $(BOOT_BINS) $(KERNEL_BIN) $(wildcard myos/*.py) $(BUILD)/image-models | $(SETUP)
+	$(PY) -m myos models add $(MODELS)
+	$(PY) -m myos image -o $@ $(addprefix --model ,$(MODELS))
+# The model list the image was built with: rewritten (and the image rebuilt)
+# only when MODELS changes.
+$(BUILD)/image-models: FORCE
+	@mkdir -p $(dir $@)
+	@echo "$(MODELS)" | cmp -s - $@ || echo "$(MODELS)" > $@
+.PHONY: FORCE
 
 host: $(HOST_PROGRAMS)
 
 run: all
-	$(PY) -m myos run
+	$(PY) -m myos run --image $(BUILD)/myos.img
+
+# The OpenAI-compatible API at http://127.0.0.1:$(PORT)/v1 until Ctrl+C.
+PORT ?= 8080
+serve: all
+	$(PY) -m myos serve --port $(PORT)
 
 test: all $(TEST_PROGRAMS) | $(TEST_SETUP)
 	$(PY) -m pytest -q tests

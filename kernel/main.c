@@ -1,6 +1,6 @@
 /* main.c: the boot sequence: CPU tables, console, memory, timers, the other
- * processors, storage, then the shell. Entered from arch/x86/entry.asm with the boot-info pointer from
- * stage 2. */
+ * processors, storage, network, then the shell. Entered from arch/x86/entry.asm
+ * with the boot-info pointer from stage 2. */
 #include <stdint.h>
 #include "boot_info.h"
 #include "arch/x86/cpu.h"
@@ -19,6 +19,7 @@
 #include "ai/settings.h"
 #include "fs/storage.h"
 #include "lib/memory.h"
+#include "net/net_kernel.h"
 #include "lib/string.h"
 #include "shell/shell.h"
 
@@ -100,6 +101,7 @@ void kmain(uint32_t magic, const struct boot_info *info)
             (unsigned)uptime_ms());
     storage_init();
     ai_settings();     /* read the saved settings now: a damaged file is reported at boot */
+    net_kernel_init();
     kprintf("Type 'help' for the list of commands.\n");
     shell_run();
 }

@@ -44,23 +44,6 @@ struct llm_session {
     uint32_t text_cap;
 };
 
-void llm_settings_default(struct llm_settings *s)
-{
-    sampler_params p;
-    sampler_params_default(&p);
-    s->sampling.temperature = p.temperature;
-    s->sampling.top_k = p.top_k;
-    s->sampling.top_p = p.top_p;
-    s->sampling.min_p = p.min_p;
-    s->sampling.repeat_penalty = p.repeat_penalty;
-    s->sampling.repeat_last_n = p.repeat_last_n;
-    s->sampling.seed = p.seed;
-    s->max_tokens = 256;
-    s->ctx = 2048;
-    s->chat = 0;
-    s->system_prompt = NULL;
-}
-
 /* End-of-generation ids, as llama.cpp gathers them: EOS and the vocabulary's
  * end-of-text / end-of-turn control tokens (a base model may end a text with
  * <|endoftext|> although its EOS is <|im_end|>). */
@@ -132,12 +115,9 @@ void llm_memory_needed(const struct llm_probe *p, uint32_t ctx, uint32_t max_tok
 
 llm_session *llm_session_create(llm_model *m, const struct llm_settings *set, char *err, size_t errlen)
 {
-    /* Both bounds keep the buffers below 2^31 bytes on 32-bit machines. */
-    if (set->ctx <= 0 || set->ctx > (int32_t)LLM_MAX_CTX || set->max_tokens < 0 ||
-        set->max_tokens > (int32_t)LLM_MAX_NEW_TOKENS) {
-        snprintf(err, errlen, "context and token limit must be within 1..%u and 0..%u", LLM_MAX_CTX, LLM_MAX_NEW_TOKENS);
+    /* The ranges also keep the buffers below 2^31 bytes on 32-bit machines. */
+    if (llm_settings_check(set, err, errlen) != 0)
         return NULL;
-    }
     if (set->chat && !m->tok) {
         snprintf(err, errlen, "chat needs a model with a tokenizer");
         return NULL;
@@ -150,13 +130,18 @@ llm_session *llm_session_create(llm_model *m, const struct llm_settings *set, ch
     memset(s, 0, sizeof *s);
     s->m = m;
     s->set = *set;
-    uint32_t ctx = (uint32_t)set->ctx, maxgen = (uint32_t)set->max_tokens + 1;
+    if (s->set.max_tokens < 0)
+        s->set.max_tokens = set->ctx;
+    if (s->set.sampling.repeat_last_n < 0)
+        s->set.sampling.repeat_last_n = set->ctx;
+    uint32_t ctx = (uint32_t)set->ctx, maxgen = (uint32_t)s->set.max_tokens + 1;
     if (model_state_init(&s->st, m, ctx, err, errlen) != 0) {
         llm_free(s);
         return NULL;
     }
-    sampler_params p = { set->sampling.temperature, set->sampling.top_k, set->sampling.top_p, set->sampling.min_p,
-                         set->sampling.repeat_penalty, set->sampling.repeat_last_n, set->sampling.seed };
+    const struct llm_sampling *sp = &s->set.sampling;
+    sampler_params p = { sp->temperature, sp->top_k, sp->top_p, sp->min_p, sp->repeat_penalty, sp->repeat_last_n,
+                         sp->seed };
     s->smp = sampler_create(&p, (int)m->cfg.n_vocab);
     s->text_cap = text_capacity(m->tok ? tok_max_piece_bytes(m->tok) : 0);
     struct llm_buf plan[SESSION_BUFFERS];
@@ -301,6 +286,7 @@ found:;
 
 /* ---- generation -------------------------------------------------------- */
 
+/* One call's streaming state: where the text goes and whether to stop. */
 struct run {
     llm_session *s;
     llm_emit_fn emit;
@@ -318,6 +304,16 @@ static void emit_token(struct run *r, int32_t id)
         r->stopped = 1;
 }
 
+/* Emits what the decoder still holds (an incomplete UTF-8 sequence). */
+static void flush_text(struct run *r)
+{
+    if (!r->s->m->tok || r->stopped)
+        return;
+    int32_t n = tok_stream_flush(&r->stream, r->s->text, r->s->text_cap);
+    if (n > 0 && r->emit)
+        r->emit(r->user, r->s->text, (size_t)n);
+}
+
 static int is_eot(const llm_session *s, int32_t id)
 {
     for (uint32_t i = 0; i < s->n_eog; i++)
@@ -326,16 +322,11 @@ static int is_eot(const llm_session *s, int32_t id)
     return s->set.chat && chat_is_eot(&s->chat, id);
 }
 
-/* Evaluates s->prompt_ids (after a pending token), then samples until a stop
- * condition. The prompt starts a new turn when `turn` is set. */
-static int run_prompt(llm_session *s, int turn, llm_emit_fn emit, void *user, struct llm_result *res, char *err,
-                      size_t errlen)
+/* Makes room for the pending token, s->prompt_ids and one generated token;
+ * when a new turn cannot fit beside the last reply, only the kept prefix
+ * stays. 0, or -1 with err set. */
+static int fit_prompt(llm_session *s, int turn, char *err, size_t errlen)
 {
-    memset(res, 0, sizeof *res);
-    res->prompt_ids = s->prompt_ids;
-    res->n_prompt_ids = s->n_prompt;
-    res->gen_ids = s->gen_ids;
-    s->n_gen = 0;
     uint32_t extra = s->pending >= 0 ? 1 : 0;
     if (s->n_prompt + extra == 0) {
         snprintf(err, errlen, "empty prompt");
@@ -353,79 +344,108 @@ static int run_prompt(llm_session *s, int turn, llm_emit_fn emit, void *user, st
                  (unsigned long)(s->n_prompt + s->n_hist), (unsigned long)s->st.ctx);
         return -1;
     }
-    uint64_t t0 = llm_time_ns();
-    if (extra) {
+    return 0;
+}
+
+/* Records that a turn starts at the current position. 1 when a boundary was
+ * added; 0 when the table was full and the oldest one was forgotten instead
+ * (that cannot be undone). */
+static int start_turn(llm_session *s)
+{
+    if (s->n_turns < LLM_MAX_TURNS) {
+        s->turn[s->n_turns++] = s->n_hist;
+        return 1;
+    }
+    memmove(s->turn, s->turn + 1, sizeof(uint32_t) * (LLM_MAX_TURNS - 1));
+    s->turn[LLM_MAX_TURNS - 1] = s->n_hist;
+    return 0;
+}
+
+/* Evaluates the pending token, then s->prompt_ids (a new turn when `turn`
+ * is set). 0, 1 when `poll` stopped the prompt (the turn never happened), or
+ * -1 with err set. */
+static int eval_prompt(llm_session *s, int turn, const struct stop_poll *poll, char *err, size_t errlen)
+{
+    if (s->pending >= 0) {
         if (eval_tokens(s, &s->pending, 1, NULL, err, errlen) != 0)
             return -1;
         s->pending = -1;
     }
-    int new_boundary = turn && s->n_turns < LLM_MAX_TURNS;
-    if (new_boundary)
-        s->turn[s->n_turns++] = s->n_hist;
-    else if (turn) { /* turn table full: forget the oldest boundary */
-        memmove(s->turn, s->turn + 1, sizeof(uint32_t) * (LLM_MAX_TURNS - 1));
-        s->turn[LLM_MAX_TURNS - 1] = s->n_hist;
+    int new_boundary = turn && start_turn(s);
+    int rc = eval_tokens(s, s->prompt_ids, s->n_prompt, poll, err, errlen);
+    if (rc > 0 && new_boundary)
+        s->n_turns--;
+    return rc;
+}
+
+/* Samples from the current logits until a stop condition and returns it
+ * (LLM_STOP_ERROR with err set). The last sampled token stays pending. */
+static enum llm_stop_reason sample_reply(llm_session *s, struct run *r, char *err, size_t errlen)
+{
+    uint32_t n_vocab = s->m->cfg.n_vocab, max = (uint32_t)s->set.max_tokens;
+    s->last_eot = 0;
+    while (s->n_gen < max) {
+        /* The sampler's penalty edits the logits: they are recomputed next. */
+        int32_t id = sampler_sample(s->smp, (float *)s->logits, (int)n_vocab, s->hist, (int)s->n_hist);
+        if (id < 0) {
+            snprintf(err, errlen, "sampling failed");
+            return LLM_STOP_ERROR;
+        }
+        s->gen_ids[s->n_gen++] = id;
+        s->pending = id;
+        if (is_eot(s, id)) {
+            s->last_eot = 1;
+            return LLM_STOP_EOS;
+        }
+        emit_token(r, id);
+        if (r->stopped)
+            return LLM_STOP_CALLBACK;
+        if (s->n_gen == max)
+            return LLM_STOP_LIMIT;
+        if (make_room(s, 1) != 0)
+            return LLM_STOP_CONTEXT;
+        s->pending = -1;
+        if (eval_tokens(s, &id, 1, NULL, err, errlen) != 0)
+            return LLM_STOP_ERROR;
     }
+    return LLM_STOP_LIMIT;
+}
+
+/* Evaluates s->prompt_ids (after a pending token), then samples a reply.
+ * The prompt starts a new turn when `turn` is set. */
+static int run_prompt(llm_session *s, int turn, llm_emit_fn emit, void *user, struct llm_result *res, char *err,
+                      size_t errlen)
+{
+    memset(res, 0, sizeof *res);
+    res->prompt_ids = s->prompt_ids;
+    res->n_prompt_ids = s->n_prompt;
+    res->gen_ids = s->gen_ids;
+    s->n_gen = 0;
+    if (fit_prompt(s, turn, err, errlen) != 0)
+        return -1;
+    uint32_t n_eval = s->n_prompt + (s->pending >= 0 ? 1 : 0);
     struct stop_poll poll = { emit, user };
-    int rc = eval_tokens(s, s->prompt_ids, s->n_prompt, &poll, err, errlen);
+    uint64_t t0 = llm_time_ns();
+    int rc = eval_prompt(s, turn, &poll, err, errlen);
+    uint64_t t1 = llm_time_ns();
+    res->prompt_ns = t1 - t0;
     if (rc < 0)
         return -1;
-    if (rc > 0) { /* stopped during the prompt: the turn never happened */
-        if (new_boundary)
-            s->n_turns--;
+    if (rc > 0) {
         res->stop = LLM_STOP_CALLBACK;
-        res->prompt_ns = llm_time_ns() - t0;
         return 0;
     }
-    uint64_t t1 = llm_time_ns();
-    res->prompt_tokens = s->n_prompt + extra;
-    res->prompt_ns = t1 - t0;
+    res->prompt_tokens = n_eval;
 
     struct run r = { s, emit, user, { 0 }, 0 };
     if (s->m->tok) {
         tok_stream_init(&r.stream, s->m->tok);
         r.stream.prev = s->hist[s->n_hist - 1];
     }
-    uint32_t n_vocab = s->m->cfg.n_vocab;
-    s->last_eot = 0;
-    res->stop = LLM_STOP_LIMIT;
-    while (s->n_gen < (uint32_t)s->set.max_tokens) {
-        /* The sampler's penalty edits the logits: they are recomputed next. */
-        int32_t id = sampler_sample(s->smp, (float *)s->logits, (int)n_vocab, s->hist, (int)s->n_hist);
-        if (id < 0) {
-            snprintf(err, errlen, "sampling failed");
-            return -1;
-        }
-        s->gen_ids[s->n_gen++] = id;
-        if (is_eot(s, id)) {
-            s->pending = id;
-            s->last_eot = 1;
-            res->stop = LLM_STOP_EOS;
-            break;
-        }
-        emit_token(&r, id);
-        if (r.stopped) {
-            s->pending = id;
-            res->stop = LLM_STOP_CALLBACK;
-            break;
-        }
-        if (s->n_gen == (uint32_t)s->set.max_tokens) {
-            s->pending = id;
-            break;
-        }
-        if (make_room(s, 1) != 0) {
-            s->pending = id;
-            res->stop = LLM_STOP_CONTEXT;
-            break;
-        }
-        if (eval_tokens(s, &id, 1, NULL, err, errlen) != 0)
-            return -1;
-    }
-    if (s->m->tok && !r.stopped) {
-        int32_t n = tok_stream_flush(&r.stream, s->text, s->text_cap);
-        if (n > 0 && emit)
-            emit(user, s->text, (size_t)n);
-    }
+    res->stop = sample_reply(s, &r, err, errlen);
+    if (res->stop == LLM_STOP_ERROR)
+        return -1;
+    flush_text(&r);
     res->gen_tokens = s->n_gen;
     res->gen_ns = llm_time_ns() - t1;
     res->n_gen_ids = s->n_gen;
@@ -514,6 +534,17 @@ static int format_turn(llm_session *s, const char *text, size_t len, char *err, 
     return 0;
 }
 
+int llm_generate_raw(llm_session *s, const char *prompt, size_t len, llm_emit_fn emit, void *user,
+                     struct llm_result *res, char *err, size_t errlen)
+{
+    int n = llm_tokenize(s->m, prompt, len, s->m->add_bos, s->prompt_ids, s->st.ctx, err, errlen);
+    if (n < 0)
+        return -1;
+    llm_session_reset(s);
+    s->n_prompt = (uint32_t)n;
+    return run_prompt(s, 0, emit, user, res, err, errlen);
+}
+
 int llm_generate(llm_session *s, const char *prompt, size_t len, llm_emit_fn emit, void *user,
                  struct llm_result *res, char *err, size_t errlen)
 {
@@ -521,15 +552,82 @@ int llm_generate(llm_session *s, const char *prompt, size_t len, llm_emit_fn emi
         snprintf(err, errlen, "this model has no tokenizer: give token ids");
         return -1;
     }
-    if (!s->set.chat) {
-        int n = llm_tokenize(s->m, prompt, len, s->m->add_bos, s->prompt_ids, s->st.ctx, err, errlen);
-        if (n < 0)
-            return -1;
-        llm_session_reset(s);
-        s->n_prompt = (uint32_t)n;
-        return run_prompt(s, 0, emit, user, res, err, errlen);
-    }
+    if (!s->set.chat)
+        return llm_generate_raw(s, prompt, len, emit, user, res, err, errlen);
     if (format_turn(s, prompt, len, err, errlen) != 0)
         return -1;
     return run_prompt(s, 1, emit, user, res, err, errlen);
+}
+
+#define MAX_CHAT_MESSAGES 256
+
+int llm_generate_chat(llm_session *s, const struct llm_message *msgs, int n_msgs, llm_emit_fn emit, void *user,
+                      struct llm_result *res, char *err, size_t errlen)
+{
+    static const chat_role roles[] = { CHAT_SYSTEM, CHAT_USER, CHAT_ASSISTANT };
+    if (!s->set.chat) {
+        snprintf(err, errlen, "this model has no chat template");
+        return -1;
+    }
+    if (n_msgs < 1 || n_msgs > MAX_CHAT_MESSAGES) {
+        snprintf(err, errlen, "a conversation has 1..%d messages", MAX_CHAT_MESSAGES);
+        return -1;
+    }
+    chat_message *cm = llm_alloc(sizeof(chat_message) * (size_t)(n_msgs + 1), 8);
+    if (!cm) {
+        snprintf(err, errlen, "out of memory for the conversation");
+        return -1;
+    }
+    int k = 0;
+    if (msgs[0].role != LLM_ROLE_SYSTEM) {
+        const char *sys = s->set.system_prompt ? s->set.system_prompt : s->chat.default_system;
+        uint32_t sys_len = s->set.system_prompt ? (uint32_t)strlen(sys) : s->chat.default_system_len;
+        if (sys_len)
+            cm[k++] = (chat_message){ CHAT_SYSTEM, sys, sys_len };
+    }
+    for (int i = 0; i < n_msgs; i++) {
+        size_t len = msgs[i].len > 0x7fffffffu ? 0x7fffffffu : msgs[i].len;
+        chat_role role = (unsigned)msgs[i].role < 3 ? roles[msgs[i].role] : CHAT_USER;
+        cm[k++] = (chat_message){ role, msgs[i].text, (uint32_t)len };
+    }
+    llm_session_reset(s);
+    int n = chat_format(&s->chat, cm, k, 1, s->prompt_ids, (int)s->st.ctx + 1);
+    llm_free(cm);
+    if (n < 0) {
+        snprintf(err, errlen, "prompt too long for a context of %lu tokens", (unsigned long)s->st.ctx);
+        return -1;
+    }
+    s->n_prompt = (uint32_t)n;
+    return run_prompt(s, 1, emit, user, res, err, errlen);
+}
+
+int llm_session_set_sampling(llm_session *s, const struct llm_sampling *p, int32_t max_tokens, char *err,
+                             size_t errlen)
+{
+    if (max_tokens < 0 || max_tokens > (1 << 20)) {
+        snprintf(err, errlen, "the token limit must be within 0..%d", 1 << 20);
+        return -1;
+    }
+    sampler_params sp = { p->temperature, p->top_k, p->top_p, p->min_p, p->repeat_penalty, p->repeat_last_n,
+                          p->seed };
+    sampler *smp = sampler_create(&sp, (int)s->m->cfg.n_vocab);
+    if (!smp) {
+        snprintf(err, errlen, "out of memory for the sampler");
+        return -1;
+    }
+    if (max_tokens > s->set.max_tokens) {
+        int32_t *ids = llm_alloc(sizeof(int32_t) * ((size_t)max_tokens + 1), 8);
+        if (!ids) {
+            sampler_free(smp);
+            snprintf(err, errlen, "out of memory for %ld tokens", (long)max_tokens);
+            return -1;
+        }
+        llm_free(s->gen_ids);
+        s->gen_ids = ids;
+    }
+    sampler_free(s->smp);
+    s->smp = smp;
+    s->set.sampling = *p;
+    s->set.max_tokens = max_tokens;
+    return 0;
 }

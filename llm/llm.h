@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "settings.h"
+
 typedef struct llm_model llm_model;
 typedef struct llm_session llm_session;
 
@@ -62,9 +64,14 @@ struct llm_settings {
     const char *system_prompt; /* chat only; NULL = the template's default */
 };
 
-/* llama.cpp's defaults: temp 0.8, top-k 40, top-p 0.95, min-p 0.05, repeat
- * penalty 1.0 over 64 tokens, seed 0; 256 tokens; ctx 2048; raw completion. */
+/* The defaults of llm_session_settings (settings.h), llama.cpp's: temp 0.8,
+ * top-k 40, top-p 0.95, min-p 0.05, repeat penalty 1.0 over 64 tokens, seed
+ * 0; 256 tokens; ctx 2048; raw completion. */
 void llm_settings_default(struct llm_settings *s);
+
+/* 0 when every value is within its row's range of llm_session_settings,
+ * else -1 with err naming the first one that is not. */
+int llm_settings_check(const struct llm_settings *s, char *err, size_t errlen);
 
 /* Bytes of KV cache (with its scratch) a session of this shape and context
  * allocates. */
@@ -93,7 +100,7 @@ int llm_probe(const void *head, size_t len, uint64_t file_size, struct llm_probe
               size_t errlen);
 
 /* The memory a load of the probed model and a session of `ctx` positions
- * and max_tokens new tokens allocate, computed from the sizes the loader
+ * and max_tokens new tokens (not -1: the caller gives ctx then) allocate, computed from the sizes the loader
  * and the session allocate with. tok_file_size: a llama2.c model's
  * tokenizer.bin (0 for GGUF). */
 struct llm_memory {
@@ -108,8 +115,9 @@ struct llm_memory {
 void llm_memory_needed(const struct llm_probe *p, uint32_t ctx, uint32_t max_tokens, uint64_t tok_file_size,
                        struct llm_memory *out);
 
-/* ctx and max_tokens must be within 1..2^20 and 0..2^20. The KV cache for
- * ctx positions is allocated here: a clear error if memory does not suffice. */
+/* The settings must pass llm_settings_check; max_tokens and repeat_last_n
+ * -1 stand for the context length. The KV cache for ctx positions is
+ * allocated here: a clear error if memory does not suffice. */
 llm_session *llm_session_create(llm_model *m, const struct llm_settings *s,
                                 char *err, size_t errlen);
 void llm_session_free(llm_session *s);
@@ -151,6 +159,34 @@ struct llm_result {
  * the system prompt kept. Returns 0, or -1 with `err` set. */
 int llm_generate(llm_session *s, const char *prompt, size_t len, llm_emit_fn emit, void *user,
                  struct llm_result *res, char *err, size_t errlen);
+
+/* One turn of a whole conversation given at once (the OpenAI API's
+ * `messages`). */
+enum llm_role { LLM_ROLE_SYSTEM = 0, LLM_ROLE_USER, LLM_ROLE_ASSISTANT };
+struct llm_message {
+    enum llm_role role;
+    const char *text;
+    size_t len;
+};
+
+/* Generates the assistant's reply to a whole conversation: the session is
+ * reset, the messages are rendered with the model's chat template (the
+ * session's system prompt first when they hold no system message) and end
+ * with the opening of the assistant's turn. Text never becomes control
+ * tokens. Needs a session in chat mode. Returns 0, or -1 with `err` set. */
+int llm_generate_chat(llm_session *s, const struct llm_message *msgs, int n_msgs, llm_emit_fn emit, void *user,
+                      struct llm_result *res, char *err, size_t errlen);
+
+/* Raw completion of `prompt` whatever the session's mode: the session is
+ * reset and the text completed (BOS first when the model wants it). */
+int llm_generate_raw(llm_session *s, const char *prompt, size_t len, llm_emit_fn emit, void *user,
+                     struct llm_result *res, char *err, size_t errlen);
+
+/* Replaces the sampler settings and the token limit of a session (e.g. per
+ * API request) without touching its KV cache allocation; max_tokens within
+ * 0..2^20. Returns 0, or -1 with `err` set (out of memory). */
+int llm_session_set_sampling(llm_session *s, const struct llm_sampling *p, int32_t max_tokens, char *err,
+                             size_t errlen);
 
 /* Same for a raw prompt given as token ids (models without a tokenizer emit
  * nothing as text; the ids are in the result). */

@@ -25,17 +25,6 @@ struct sampler {
     uint32_t stamp;
 };
 
-void sampler_params_default(sampler_params *p)
-{
-    p->temperature = 0.8f;
-    p->top_k = 40;
-    p->top_p = 0.95f;
-    p->min_p = 0.05f;
-    p->repeat_penalty = 1.0f;
-    p->repeat_last_n = 64;
-    p->seed = 0;
-}
-
 /* ---- random numbers ---------------------------------------------------- */
 
 static uint64_t splitmix64(uint64_t x)

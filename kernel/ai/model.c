@@ -150,9 +150,10 @@ static int check_memory(const char *name, const struct llm_probe *p, uint32_t to
 {
     struct heap_stats hs;
     heap_get_stats(&hs);
-    const struct ai_settings *st = ai_settings();
+    const struct llm_settings *st = &ai_settings()->llm;
+    uint32_t ctx = (uint32_t)st->ctx, max_tokens = st->max_tokens < 0 ? ctx : (uint32_t)st->max_tokens;
     struct llm_memory need;
-    llm_memory_needed(p, (uint32_t)st->ctx, (uint32_t)st->max_tokens, tok_size, &need);
+    llm_memory_needed(p, ctx, max_tokens, tok_size, &need);
     double free_now = (double)hs.free + (double)(cur.model_held + cur.session_held);
     /* The file is one block: today's largest, or the current file's block
      * once it is freed. */
@@ -165,7 +166,7 @@ static int check_memory(const char *name, const struct llm_probe *p, uint32_t to
     if ((double)need.total > free_now) {
         kprintf("error: not enough memory for %s with a context of %lu: it needs %.1f MiB (file %.1f, KV cache "
                 "%.1f, tables and prepared weights %.1f, buffers %.1f), %.1f MiB are free%s (try a smaller "
-                "'set ctx')\n", name, (unsigned long)st->ctx, (double)need.total / MIB, (double)need.file / MIB,
+                "'set ctx')\n", name, (unsigned long)ctx, (double)need.total / MIB, (double)need.file / MIB,
                 (double)need.kv_cache / MIB, (double)(need.tables + need.packed) / MIB, (double)need.work / MIB,
                 free_now / MIB, cur.model ? " with the current model unloaded" : "");
         return -1;
@@ -316,11 +317,7 @@ llm_session *ai_model_session(void)
     free_session();
     struct llm_model_info info;
     llm_model_get_info(cur.model, &info);
-    struct llm_settings set;
-    llm_settings_default(&set);
-    set.sampling = st->sampling;
-    set.max_tokens = st->max_tokens;
-    set.ctx = st->ctx;
+    struct llm_settings set = st->llm;
     set.chat = info.has_chat_template;
     set.system_prompt = st->has_system ? st->system : NULL;
     char err[200];

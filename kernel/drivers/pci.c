@@ -78,3 +78,11 @@ uint16_t pci_io_bar(const struct pci_device *d, int bar)
         return 0;
     return (uint16_t)(v & 0xFFFC);
 }
+
+uint32_t pci_mem_bar(const struct pci_device *d, int bar)
+{
+    uint32_t v = pci_read32(d, (uint8_t)(0x10 + 4 * bar));
+    if ((v & 1) || (v & 6) == 4) /* I/O space, or a 64-bit BAR */
+        return (v & 6) == 4 && !(v & 1) && pci_read32(d, (uint8_t)(0x14 + 4 * bar)) == 0 ? v & ~0xFu : 0;
+    return v & ~0xFu;
+}

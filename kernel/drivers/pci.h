@@ -23,4 +23,8 @@ int pci_find_class(uint8_t class_code, uint8_t subclass, struct pci_device *out)
  * unset or maps memory. */
 uint16_t pci_io_bar(const struct pci_device *d, int bar);
 
+/* The address of memory BAR `bar` (32-bit, below 4 GiB), or 0 when the BAR
+ * is unset, maps I/O ports or lies above 4 GiB. */
+uint32_t pci_mem_bar(const struct pci_device *d, int bar);
+
 #endif

@@ -10,8 +10,8 @@
  * Those are exactly the findings fsck.fat would fix, repaired the same way.
  * Anything else (a chain through a free cluster, two entries sharing a
  * cluster, a chain shorter or longer than its file) is real damage: then
- * only the FAT copies are made equal and nothing is freed, because freeing
- * on a tree we do not understand could destroy data. */
+ * nothing is written at all, because a repair on a tree we do not
+ * understand could destroy data (and fs.c mounts the volume read-only). */
 #include "fs/fat32.h"
 #include "lib/string.h"
 #include "lib/memory.h"
@@ -161,19 +161,20 @@ static int reclaim_lost(struct walk *w)
 int fat32_recover(struct fat32 *v, struct fat_recovery *rep)
 {
     memset(rep, 0, sizeof *rep);
-    int r = sync_fat_copies(v, &rep->fat_sectors_copied);
-    if (r != 0)
-        return r;
     struct walk w = { .v = v, .rep = rep };
     w.owned = kcalloc(((size_t)v->clusters + 2 + 7) / 8, 1);
     if (!w.owned)
         return fs_fail(FS_ENOMEM, "no memory to check %u clusters", (unsigned)v->clusters);
-    r = claim_chain(&w, v->root_cluster, 0, 1);
+    int r = claim_chain(&w, v->root_cluster, 0, 1);
     if (r == 0)
         r = add_dir(&w, v->root_cluster);
     for (uint32_t i = 0; r == 0 && !rep->damaged && i < w.ndirs; i++)
         r = walk_dir(&w, w.dirs[i]);
-    /* Only a tree that is whole apart from power-cut leftovers is repaired. */
+    /* Only a tree that is whole apart from power-cut leftovers is repaired:
+     * the walk read FAT copy 1, and found it consistent, so it is the one
+     * the others get. */
+    if (r == 0 && !rep->damaged)
+        r = sync_fat_copies(v, &rep->fat_sectors_copied);
     for (uint32_t i = 0; r == 0 && !rep->damaged && i < w.ndirs; i++)
         r = fat_dir_drop_orphans(v, w.dirs[i], &rep->orphans_dropped);
     if (r == 0 && !rep->damaged)

@@ -28,6 +28,7 @@ static struct fat32 volume;
 static int mounted;
 static char mount_error[200] = "storage not initialised";
 static char mount_note[240];
+static int read_only;             /* the mount found damage: no changes */
 
 static void fs_unmount_volume(void)
 {
@@ -56,7 +57,10 @@ static int recover(void)
     if (r != 0)
         return r;
     if (rep.damaged) {
-        snprintf(mount_note, sizeof mount_note, "damaged, left as it is for fsck.fat: %s",
+        /* Its FAT may call free what a file still uses: a write could
+         * overwrite that file, or the directories themselves. */
+        read_only = 1;
+        snprintf(mount_note, sizeof mount_note, "damaged, mounted read-only for fsck.fat to repair: %s",
                  fs_error_message(FS_ECORRUPT));
         return 0;
     }
@@ -75,6 +79,7 @@ int fs_mount(struct blockdev *dev)
     fs_unmount();
     fs_clear_error();
     mount_note[0] = 0;
+    read_only = 0;
     int r = mbr_find_fat32(dev, &lba, &sectors);
     if (r == 0)
         r = fat32_mount(&volume, dev, lba, sectors);
@@ -103,6 +108,15 @@ static int begin(void)
 {
     fs_clear_error();
     return mounted ? 0 : fs_fail(FS_ENOFS, "%s", mount_error);
+}
+
+/* Start of every public call that changes the volume. */
+static int begin_change(void)
+{
+    int r = begin();
+    if (r == 0 && read_only)
+        r = fs_fail(FS_EROFS, "the volume is damaged; fsck.fat can repair it");
+    return r;
 }
 
 /* End of every change: get the FAT copies, FSInfo and device cache to disk,
@@ -197,7 +211,7 @@ static int check_size(const struct fat_found *f, const char *path)
 
 int fs_open(const char *path, int flags, struct fs_file **out)
 {
-    int r = begin();
+    int r = flags & (FS_O_WRITE | FS_O_CREATE | FS_O_TRUNC) ? begin_change() : begin();
     if (r != 0)
         return r;
     struct fs_file *f = kcalloc(1, sizeof *f);
@@ -261,7 +275,7 @@ static int entry_sync(struct fs_file *f)
 
 long fs_write(struct fs_file *f, const void *buf, size_t n)
 {
-    int r = begin();
+    int r = begin_change();
     if (r != 0)
         return r;
     if (!(f->flags & FS_O_WRITE))
@@ -297,7 +311,7 @@ long fs_write(struct fs_file *f, const void *buf, size_t n)
  * Appending builds old + new content the same way, so it is old-or-new too. */
 static int replace_file(const char *path, const void *data, size_t n, int append)
 {
-    int r = begin();
+    int r = begin_change();
     if (r != 0)
         return r;
     uint32_t dir;
@@ -388,7 +402,7 @@ uint32_t fs_size(const struct fs_file *f)
 
 int fs_truncate(struct fs_file *f, uint32_t size)
 {
-    int r = begin();
+    int r = begin_change();
     if (r != 0)
         return r;
     if (!(f->flags & FS_O_WRITE))
@@ -484,7 +498,7 @@ static int write_dot_entries(uint32_t self, uint32_t parent)
 
 int fs_mkdir(const char *path)
 {
-    int r = begin();
+    int r = begin_change();
     if (r != 0)
         return r;
     uint32_t dir;
@@ -526,7 +540,9 @@ int fs_unlink(const char *path)
     uint32_t dir;
     struct fat_found f;
     int is_root;
-    int r = begin_lookup(path, &dir, &f, &is_root);
+    int r = begin_change();
+    if (r == 0)
+        r = begin_lookup(path, &dir, &f, &is_root);
     if (r != 0)
         return r;
     if (is_root)

@@ -24,6 +24,7 @@ enum {
     FS_EBADFS = -12,     /* not a valid FAT32 volume */
     FS_EFBIG = -13,      /* file would exceed the FAT32 limit of 4 GiB - 1 */
     FS_ECANCELED = -14,  /* stopped by the user */
+    FS_EROFS = -15,      /* the volume is mounted read-only (it is damaged) */
 };
 
 /* fs_open flags */
@@ -65,7 +66,8 @@ int fs_mount(struct blockdev *dev);
 int fs_mounted(void);
 void fs_unmount(void);
 /* What the mount found and repaired after a power cut, or damage it left
- * alone, in one line; "" when the volume was clean. */
+ * alone, in one line; "" when the volume was clean. A damaged volume is
+ * mounted read-only: every change fails with FS_EROFS. */
 const char *fs_mount_note(void);
 
 /* Replace the whole content of a file (created if missing) with n bytes, or

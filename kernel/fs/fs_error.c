@@ -41,6 +41,7 @@ static const char *base_message(int err)
     case FS_EBADFS: return "not a valid FAT32 volume";
     case FS_EFBIG: return "file too large for FAT32";
     case FS_ECANCELED: return "canceled";
+    case FS_EROFS: return "read-only volume";
     default: return "unknown filesystem error";
     }
 }

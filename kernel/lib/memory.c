@@ -329,29 +329,28 @@ void *kaligned_alloc_lasting(size_t align, size_t size)
     size_t need = needed_size(size);
     if (!need || need > MAX_REQUEST - align)
         return NULL;
-    /* In the highest region, the highest free block: below the fence and the
-     * lasting blocks already stacked under it. Its tail is cut off if its
-     * head can stay a block of its own. */
-    struct block *top = NULL, *fence = NULL;
+    /* In the highest region, the highest free block that can give up a tail
+     * of this size while its head stays a block of its own: walking down
+     * from the fence over the lasting blocks already stacked there and the
+     * slivers left between them. */
+    struct block *fence = NULL;
     for (int k = 0; k < heap.region_count; k++)
         if (!fence || heap.regions[k].fence > fence)
             fence = heap.regions[k].fence;
-    struct block *b = fence;
-    while (b && b->prev_size) {
-        struct block *before = (struct block *)((char *)b - b->prev_size);
-        check_header(before);
-        if (!is_used(before)) {
-            top = before;
-            break;
+    struct block *top = NULL, *above = fence, *u = NULL;
+    while (!top && above && above->prev_size) {
+        struct block *b = (struct block *)((char *)above - above->prev_size);
+        check_header(b);
+        if (!is_used(b)) {
+            uintptr_t p = ((uintptr_t)above - (need - HEADER)) & ~(uintptr_t)(align - 1);
+            u = (struct block *)(p - HEADER);
+            if (p <= (uintptr_t)above && (uintptr_t)u >= (uintptr_t)b + MIN_BLOCK)
+                top = b;
         }
-        b = before;
+        if (!top)
+            above = b;
     }
     if (!top)
-        return kaligned_alloc(align, size);
-    struct block *above = next_block(top);
-    uintptr_t p = ((uintptr_t)above - (need - HEADER)) & ~(uintptr_t)(align - 1);
-    struct block *u = (struct block *)(p - HEADER);
-    if (p > (uintptr_t)above || (uintptr_t)u < (uintptr_t)top + MIN_BLOCK)
         return kaligned_alloc(align, size);
     unlink_free(top);
     size_t head = (size_t)((char *)u - (char *)top);

@@ -2,6 +2,7 @@
  * `system` (show, set or restore the system prompt); both are saved in /MYOS/. */
 #include "shell/command.h"
 #include "ai/settings.h"
+#include "net/server.h"
 #include "drivers/console.h"
 #include "lib/string.h"
 
@@ -15,9 +16,15 @@ static int cmd_set(int argc, char **argv)
         kprintf("error: usage: set [NAME VALUE] (type 'set' for the list)\n");
         return -1;
     }
+    /* Not saved on the disk: a secret, for this boot's `serve` only. */
+    if (!strcmp(argv[1], "api_key")) {
+        server_set_api_key(strcmp(argv[2], "none") ? argv[2] : NULL);
+        kprintf(strcmp(argv[2], "none") ? "api_key set: requests to /v1/ need it\n" : "api_key removed\n");
+        return 0;
+    }
     return ai_settings_set(argv[1], argv[2]);
 }
-SHELL_COMMAND(set, "set [NAME VALUE]: show or change the ai settings", cmd_set);
+SHELL_COMMAND(set, "set [NAME VALUE]: show or change the ai settings (and api_key KEY|none)", cmd_set);
 
 static int cmd_system(int argc, char **argv)
 {

@@ -142,6 +142,18 @@ static void dequant_q4_1(const void *b, float *out, uint32_t n) { dequant_nibble
 static void dequant_q5_0(const void *b, float *out, uint32_t n) { dequant_nibble_blocks(b, out, n, 22, 0, 1, 16); }
 static void dequant_q5_1(const void *b, float *out, uint32_t n) { dequant_nibble_blocks(b, out, n, 24, 1, 1, 0); }
 
+void quant_block_int8(uint32_t type, const uint8_t *block, int8_t q[QK])
+{
+    if (type == QT_Q8_0) {
+        memcpy(q, block + 2, QK);
+        return;
+    }
+    int has_qh = type == QT_Q5_0, v[QK];
+    unpack_nibbles(block + (has_qh ? 6 : 2), has_qh ? rd32(block + 2) : 0, v);
+    for (int j = 0; j < QK; j++)
+        q[j] = (int8_t)(v[j] - (has_qh ? 16 : 8));
+}
+
 static void dequant_q8_0(const void *blocks, float *out, uint32_t n)
 {
     const uint8_t *p = blocks;

@@ -80,6 +80,10 @@ void quant_act_quantize(struct quant_act *a);
  * take the repacked path when there is one). */
 void quant_matvec_portable(const struct qtensor *w, struct quant_act *a, float *out);
 
+/* The 32 signed quants q of one Q4_0, Q5_0 or Q8_0 block (x = q * d, d the
+ * block's leading f16): q - 8, q - 16 or the int8 itself. */
+void quant_block_int8(uint32_t type, const uint8_t *block, int8_t q[QK]);
+
 /* Dequantizes n elements (whole blocks) of a supported `type`. */
 void quant_dequant(uint32_t type, const void *blocks, float *out, uint32_t n);
 /* Dequantizes row `r` of w into out (w->cols floats). */

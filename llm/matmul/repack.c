@@ -1,4 +1,4 @@
-/* repack.c: load-time repacking of Q4_1 / Q8_0 matrices into the interleaved
+/* repack.c: load-time repacking of Q4_1 / Q8_0 (and Q4_0 / Q5_0, as Q8_0) matrices into the interleaved
  * integer layout of repack.h, and the activation quantization of its recipe.
  * Runs once per tensor (repack) or once per matrix-vector product (activation),
  * so it favours clarity over speed; the kernels are elsewhere.
@@ -82,14 +82,16 @@ static void scatter_q4_row(const uint8_t *row, uint32_t nb, uint32_t r, uint8_t 
     }
 }
 
-/* Q8_0 row: dq = round(d / U) with U = max|d| / RQ_Q8_DQMAX; the quants
- * keep their values, stored as q + RQ_Q8_BIAS. dm: room for nb floats. */
-static int repack_q8_row(const uint8_t *row, uint32_t nb, uint32_t r, uint8_t *group, float *unit,
-                         uint32_t *scales, float *dm)
+/* Q8_0 row (or a Q4_0 / Q5_0 row taken as one): dq = round(d / U) with
+ * U = max|d| / RQ_Q8_DQMAX; the quants keep their values, stored as
+ * q + RQ_Q8_BIAS. dm: room for nb floats. */
+static int repack_q8_row(uint32_t type, const uint8_t *row, uint32_t nb, uint32_t r, uint8_t *group,
+                         float *unit, uint32_t *scales, float *dm)
 {
+    uint32_t block = (uint32_t)quant_row_bytes(type, 32);
     float dmax = 0.0f;
     for (uint32_t b = 0; b < nb; b++) {
-        const uint8_t *p = row + b * 34;
+        const uint8_t *p = row + b * block;
         float d = dm[b] = quant_f16_to_f32((uint16_t)(p[0] | p[1] << 8));
         if (!is_finite(d))
             return -1;
@@ -100,10 +102,12 @@ static int repack_q8_row(const uint8_t *row, uint32_t nb, uint32_t r, uint8_t *g
     float inv = dmax > 0.0f ? 1.0f / u : 0.0f;
     *unit = u * (float)(1 << RQ_Q8_PSHIFT);
     for (uint32_t b = 0; b < nb; b++) {
-        const uint8_t *p = row + b * 34 + 2;
+        int8_t q[QK];
+        quant_block_int8(type, row + b * block, q);
         scales[b * RQ_ROWS] = (uint32_t)round_int(dm[b] * inv);
         /* Four columns at a time: contiguous in the block and in this
          * row's word of their slice. */
+        const uint8_t *p = (const uint8_t *)q;
         for (uint32_t c = b * RQ_Q8_SLICES; c < (b + 1) * RQ_Q8_SLICES; c++, p += 4) {
             uint32_t quad;
             memcpy(&quad, p, sizeof quad);
@@ -114,6 +118,11 @@ static int repack_q8_row(const uint8_t *row, uint32_t nb, uint32_t r, uint8_t *g
     return 0;
 }
 
+int rq_repackable(uint32_t type)
+{
+    return type == QT_Q4_1 || type == QT_Q8_0 || type == QT_Q4_0 || type == QT_Q5_0;
+}
+
 void rq_free(struct rq_matrix *m)
 {
     if (!m)
@@ -122,11 +131,6 @@ void rq_free(struct rq_matrix *m)
     llm_free(m->scales);
     llm_free(m->q);
     llm_free(m);
-}
-
-int rq_repackable(uint32_t type)
-{
-    return type == QT_Q4_1 || type == QT_Q8_0;
 }
 
 /* The three arrays of a repacked rows x cols matrix: units, quants, scales. */
@@ -195,7 +199,7 @@ struct rq_matrix *rq_repack(const struct qtensor *t, const char *name, char *err
             rc = repack_q4_row(row, nb, &m->unit[r], scales, dm);
             scatter_q4_row(row, nb, i, group);
         } else {
-            rc = repack_q8_row(row, nb, i, group, &m->unit[r], scales, dm);
+            rc = repack_q8_row(t->type, row, nb, i, group, &m->unit[r], scales, dm);
         }
         if (rc != 0) {
             llm_free(dm);

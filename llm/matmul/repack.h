@@ -14,7 +14,8 @@
  *  - Weights: every row gets one float unit U and integer block scales.
  *    Q4_1 keeps its 4-bit quants q and turns each block's d and m into
  *    integers: W = dq * q + mq with |W| <= RQ_WMAX, w ~= U * W. Q8_0 keeps
- *    its int8 quants and turns d into dq, |dq| <= RQ_Q8_DQMAX, w ~= U * dq * q.
+ *    its int8 quants and turns d into dq, |dq| <= RQ_Q8_DQMAX, w ~= U * dq * q;
+ *    Q4_0 and Q5_0 blocks are taken as the Q8_0 blocks of the same values.
  *  - Per row and block b, a 32-bit integer acc_b:
  *      Q4: the sum of q_x * W (exact: 32 * 4095 * 16383 < 2^31, so every
  *          summation order gives the same value, modulo-2^32 intermediate
@@ -76,6 +77,11 @@ struct rq_matrix {
     uint32_t *scales;     /* per row and block, see the layouts */
     uint8_t *q;
 };
+
+/* Whether matrices of ggml `type` are repacked: Q4_1 into RQ_Q4; Q8_0, and
+ * Q4_0 and Q5_0 (whose signed quants q - 8 and q - 16 are int8 values with
+ * the same d, so the conversion is exact) into RQ_Q8. */
+int rq_repackable(uint32_t type);
 
 /* Blocks of 32 columns in a row. */
 static inline uint32_t rq_blocks(const struct rq_matrix *m)
@@ -142,8 +148,6 @@ struct rq_act {
     float p2;             /* 2^(E + G), or NaN when x had a non-finite value */
 };
 
-/* 1 for the types rq_repack takes (Q4_1, Q8_0). */
-int rq_repackable(uint32_t type);
 /* Repacks a Q4_1 or Q8_0 matrix (other types: error). Returns a new matrix
  * or NULL with err set (out of memory, non-finite scales, shape), naming
  * the matrix by `name`. */

@@ -99,6 +99,28 @@ def fsck(image, tmp_path, lba=PART_LBA):
     return out
 
 
+# What fsck.fat may report on an image cut off by a power cut in the middle
+# of a write: the leftovers the next mount repairs (docs/storage.md).
+POWER_CUT_LEFTOVERS = ("fsck.fat ", "FATs differ but appear to be intact", "Using first FAT",
+                       "Reclaimed ", "Orphaned long file name part", "Auto-deleting",
+                       "Free cluster summary wrong", "Auto-correcting", "Leaving filesystem unchanged",
+                       " files, ")
+
+
+def fsck_findings(image, tmp_path, lba=PART_LBA):
+    """fsck.fat -n's exit status and non-empty output lines, for a partition."""
+    part = Path(tmp_path) / "fsck-partition.img"
+    copy_partition(image, part, lba)
+    p = subprocess.run(["fsck.fat", "-n", str(part)], capture_output=True, text=True)
+    part.unlink()
+    return p.returncode, [line for line in (p.stdout + p.stderr).splitlines() if line.strip()]
+
+
+def not_power_cut_leftovers(lines):
+    """The fsck.fat findings that a power cut cannot explain."""
+    return [line for line in lines if not any(a in line for a in POWER_CUT_LEFTOVERS)]
+
+
 def check_consistent(image, tmp_path, lba=PART_LBA):
     """fsck.fat clean, every FAT copy identical, FSInfo's free count right."""
     fsck(image, tmp_path, lba)

@@ -142,12 +142,18 @@ def test_bad_cluster_chain_is_reported(tmp_path, fat, bad_link):
     img = make_image(tmp_path / "d.img", files={"/BIG.BIN": os.urandom(50_000)})
     first = root_entry_cluster(img, b"BIG     BIN")
     set_fat_entry(img, first + 3, bad_link)
-    out = fat(img).run(("get", "/BIG.BIN", tmp_path / "o"), ("rm", "/big.bin"), ("ls", "/"),
-                       expect_ok=False)
+    before = img.read_bytes()
+    (tmp_path / "new").write_bytes(b"new file\n")
+    out = fat(img).run(("get", "/BIG.BIN", tmp_path / "o"), ("rm", "/big.bin"),
+                       ("save", tmp_path / "new", "/NEW.BIN"), ("ls", "/"), ("mountnote",), expect_ok=False)
     lines = out.splitlines()
     assert lines[0].startswith("error: filesystem corrupt (bad cluster chain"), out
-    assert lines[1] == "ok"          # deleting the broken file still works
-    assert lines[2:] == []
+    # The mount found the damage: the volume is read-only until fsck.fat repairs it.
+    refused = "error: read-only volume (the volume is damaged; fsck.fat can repair it)"
+    assert lines[1:3] == [refused, refused], out
+    assert lines[3].endswith("BIG.BIN"), out
+    assert lines[4].startswith("damaged, mounted read-only for fsck.fat to repair: filesystem corrupt"), out
+    assert img.read_bytes() == before
 
 
 @pytest.mark.parametrize("offset,data,why", [

@@ -11,14 +11,8 @@ import subprocess
 import pytest
 
 from tests.fs.conftest import HARNESS
-from tests.fs.fatimage import (PART_LBA, SECTOR, check_consistent, copy_partition, copy_sparse, make_image,
-                               mread)
-
-# What fsck.fat may report on a cut image: leftovers the mount repairs.
-ALLOWED_FSCK = ("fsck.fat ", "FATs differ but appear to be intact", "Using first FAT",
-                "Reclaimed ", "Orphaned long file name part", "Auto-deleting",
-                "Free cluster summary wrong", "Auto-correcting", "Leaving filesystem unchanged",
-                " files, ")
+from tests.fs.fatimage import (PART_LBA, SECTOR, check_consistent, copy_sparse, fsck_findings, make_image,
+                               mread, not_power_cut_leftovers)
 
 OLD = bytes(range(256)) * 9 + b"old settings end\n"          # 2320 bytes: 5 clusters
 NEW = b"temperature 0.5\n" * 200                             # 3200 bytes: 7 clusters
@@ -33,14 +27,6 @@ def harness(image, script, cut=None):
                        env=env, timeout=60)
     written = int(p.stderr.rsplit("sectors written: ", 1)[1]) if "sectors written: " in p.stderr else None
     return p, written
-
-
-def raw_fsck_findings(image, tmp_path):
-    part = tmp_path / "cut-partition.img"
-    copy_partition(image, part)
-    p = subprocess.run(["fsck.fat", "-n", str(part)], capture_output=True, text=True)
-    part.unlink()
-    return [line for line in (p.stdout + p.stderr).splitlines() if line.strip()]
 
 
 def read_or_none(image, name):
@@ -86,9 +72,8 @@ def test_cut_at_every_sector_leaves_old_or_new(tmp_path, fat, scenario):
         got = read_or_none(img, target)
         assert got in (old, new), f"cut after {cut} of {total} sectors: {len(got or b'')} bytes"
         seen.add("new" if got == new else "old")
-        findings = raw_fsck_findings(img, tmp_path)
-        odd = [f for f in findings if not any(a in f for a in ALLOWED_FSCK)]
-        assert not odd, f"cut after {cut} of {total} sectors: {findings}"
+        _, findings = fsck_findings(img, tmp_path)
+        assert not not_power_cut_leftovers(findings), f"cut after {cut} of {total} sectors: {findings}"
         # The next mount repairs the leftovers; then fsck.fat finds nothing.
         p, _ = harness(img, "mountnote\n")
         assert p.returncode == 0, p.stdout

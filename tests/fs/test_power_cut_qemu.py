@@ -13,24 +13,18 @@ its next prompt; the fractions run from 0 to 1.25 so that cuts land before,
 all through, and after the write. The outcomes are recorded per trial
 ("old", "new", with "*" when fsck.fat found leftovers on the cut image)."""
 import re
-import subprocess
 import time
 import zlib
 
 import pytest
 
 from myos.qemu import Machine
-from tests.fs.fatimage import copy_partition, copy_sparse, mtools, mread
+from tests.fs.fatimage import copy_sparse, fsck_findings, mread, mtools, not_power_cut_leftovers
 
 pytestmark = pytest.mark.qemu
 
 TRIALS = 30                    # kills per kind of write
 LAST_FRACTION = 1.25           # the last kill comes this far past the measured write
-# What fsck.fat may find on a cut image: leftovers the next mount repairs.
-ALLOWED_FSCK = ("fsck.fat ", "FATs differ but appear to be intact", "Using first FAT",
-                "Reclaimed ", "Orphaned long file name part", "Auto-deleting",
-                "Free cluster summary wrong", "Auto-correcting", "Leaving filesystem unchanged",
-                " files, ")
 
 
 def text(i, length):
@@ -89,15 +83,6 @@ def read_or_none(image, path):
         return mread(image, path)
     except AssertionError:
         return None
-
-
-def fsck_findings(image, tmp_path):
-    part = tmp_path / "partition.img"
-    copy_partition(image, part)
-    p = subprocess.run(["fsck.fat", "-n", str(part)], capture_output=True, text=True)
-    part.unlink()
-    lines = [line for line in (p.stdout + p.stderr).splitlines() if line.strip()]
-    return p.returncode, lines
 
 
 def boot_and_check(image, kind, expect, tmp_path):
@@ -164,8 +149,7 @@ def test_power_cut_leaves_old_or_new(disk, tmp_path, name, record_property):
         assert new or got == current, (f"{name}: cut {delay * 1000:.1f} ms into a "
                                        f"{seconds * 1000:.1f} ms write left {len(got or b'')} bytes")
         code, lines = fsck_findings(disk, tmp_path)
-        odd = [f for f in lines if not any(a in f for a in ALLOWED_FSCK)]
-        assert not odd, f"{name}: cut {delay * 1000:.1f} ms in: fsck.fat {lines}"
+        assert not not_power_cut_leftovers(lines), f"{name}: cut {delay * 1000:.1f} ms in: fsck.fat {lines}"
         outcomes.append(("new" if new else "old") + ("*" if len(lines) > 2 else ""))
         current = got
     # The last boot checks the last cut.

@@ -1,9 +1,11 @@
 """Seed corpora for the fuzz targets, made from real files: the SmolLM2 GGUF's
 header region (and truncations of it), stories260K.bin, a tiny but complete
 GGUF (myos/tiny_gguf.py: every metadata type, every supported tensor type),
-tiny llama2.c models and tokenizer.bin files, and FAT32 disks made by mformat
-and mcopy (tests/fuzz/fat_seeds.py). The header probe (fuzz_probe) gets the
-model files of both loaders' corpora."""
+tiny llama2.c models and tokenizer.bin files, FAT32 disks made by mformat
+and mcopy (tests/fuzz/fat_seeds.py); for the network targets, the requests
+the OpenAI client and curl send, and TCP conversations in fuzz_tcp.c's
+script format. The header probe (fuzz_probe) gets the model files of both
+loaders' corpora."""
 from __future__ import annotations
 
 import struct
@@ -46,7 +48,7 @@ def tokenizer_bin(vocab: int = 512) -> bytes:
 def write_corpora(root: Path, smollm2: Path, stories260k: Path) -> dict[str, Path]:
     """Seed directories for every target, under root (rebuilt each time)."""
     dirs = {name: root / name for name in ("fuzz_gguf", "fuzz_llama2c", "fuzz_tokenizer_bin", "fuzz_tokenizer",
-                                           "fuzz_fat", "fuzz_probe")}
+                                           "fuzz_fat", "fuzz_http", "fuzz_json", "fuzz_tcp", "fuzz_probe")}
     for d in dirs.values():
         d.mkdir(parents=True, exist_ok=True)
 
@@ -94,4 +96,53 @@ def write_corpora(root: Path, smollm2: Path, stories260k: Path) -> dict[str, Pat
     (x / "invalid_utf8.bin").write_bytes(b"\xff\xfe\xc3(\xe2\x82 ok \xf0\x9f")
 
     write_fat_seeds(dirs["fuzz_fat"], root / "fat-work")
+    write_net_corpora(dirs)
     return dirs
+
+
+CHAT_BODY = (b'{"model":"SmolLM2-135M-Instruct.Q4_1.gguf","messages":[{"role":"system","content":"Be brief."},'
+             b'{"role":"user","content":"caf\\u00e9 \\ud83d\\udc27 \xc3\xa9"}],"temperature":0.7,"top_p":0.95,'
+             b'"max_tokens":16,"seed":42,"stop":["\\n\\n","END"],"stream":true,"stream_options":{"include_usage":true}}')
+
+
+def write_net_corpora(dirs: dict[str, Path]) -> None:
+    h = dirs["fuzz_http"]
+    requests = [
+        b"GET /health HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: curl/8.0\r\nAccept: */*\r\n\r\n",
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip, deflate\r\n"
+        b"Connection: keep-alive\r\nAuthorization: Bearer sk-x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(CHAT_BODY) + CHAT_BODY,
+        b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2000\r\n\r\n",
+        b"\r\nGET /v1/models?x=1 HTTP/1.0\nConnection: keep-alive\n\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+    ]
+    for k, r in enumerate(requests):
+        (h / f"request{k}.txt").write_bytes(r)
+    j = dirs["fuzz_json"]
+    texts = [CHAT_BODY, b'[1,-0.5,2e10,1E-7,0,-0,true,false,null,"",{},[]]', b'{"a":{"b":{"c":[[[["deep"]]]]}}}',
+             b'"\\"\\\\\\/\\b\\f\\n\\r\\t\\u0000\\u001f"', b' {"k" : "v" , "n" : 123456789012345678901234 } ',
+             b"[" * 70 + b"]" * 70, b'{"x":1e400}', b'"\xed\xa0\x80"']
+    for k, t in enumerate(texts):
+        (j / f"json{k}.json").write_bytes(t)
+    t = dirs["fuzz_tcp"]
+
+    def step(kind: int, payload: bytes) -> bytes:
+        return bytes([kind]) + struct.pack(">H", len(payload)) + payload
+
+    def segment(flags: int, data: bytes = b"", seq: int = 0, ack: int = 0, window: int = 65535) -> bytes:
+        return step(0, struct.pack(">HHIIBBHHH", 40000, 8080, seq, ack, 0x50, flags, window, 0, 0) + data)
+
+    syn = step(0, struct.pack(">HHIIBBHHH", 40000, 8080, 0, 0, 0x60, 0x02, 65535, 0, 0) + b"\x02\x04\x05\xb4")
+    request = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+    accept, read, write, close = step(3, b"\x00\x00"), step(3, b"\x01\x00\x10"), step(3, b"\x02\x00\x40"), \
+        step(3, b"\x03\x00")
+    conversations = {
+        "handshake_request_close": syn + segment(0x10) + accept + segment(0x18, request) + read + write
+        + segment(0x10) + close + segment(0x11) + step(2, b"\x40"),
+        "peer_vanishes": syn + segment(0x10) + accept + write + step(2, b"\xff") * 8,
+        "zero_window": syn + segment(0x10, window=0) + accept + write + step(2, b"\x20") * 4 + segment(0x10),
+        "reset": syn + segment(0x10) + accept + segment(0x04) + read + close,
+        "syn_only": syn + step(2, b"\xff") * 4,
+    }
+    for name, script in conversations.items():
+        (t / f"{name}.bin").write_bytes(script)

@@ -5,7 +5,7 @@
  *   kernels_harness report [BUDGET_MS]
  *       CPU features, per-variant ns/MAC, chosen kernels.
  *   kernels_harness selftest
- *       random Q4_1/Q8_0 matrices of awkward shapes: every allowed variant
+ *       random Q4_1/Q8_0/Q4_0/Q5_0 matrices of awkward shapes: every allowed variant
  *       must equal the scalar kernel bit for bit, also run as two ranges of
  *       row groups split anywhere; prints "ok".
  *   kernels_harness run TYPE ROWS COLS WEIGHTS.bin X.bin OUT.bin
@@ -39,11 +39,14 @@ static int allowed(const struct rq_variant *v)
     return (v->needs & ~select_cpu_features()) == 0;
 }
 
+/* The file formats rq_repack takes (Q4_0 and Q5_0 as Q8_0). */
+static const uint32_t repacked_types[] = { QT_Q4_1, QT_Q8_0, QT_Q4_0, QT_Q5_0 };
+
 /* Random GGUF-format matrix bytes with scales in the model's range, and
  * occasionally extreme blocks (zero, tiny or large scales). */
 static uint8_t *random_tensor(struct qtensor *t, uint32_t type, uint32_t rows, uint32_t cols)
 {
-    uint32_t block = type == QT_Q4_1 ? 20 : 34, nb = cols / 32;
+    uint32_t block = (uint32_t)quant_row_bytes(type, 32), nb = cols / 32;
     uint8_t *data = malloc((size_t)rows * nb * block);
     for (uint32_t i = 0; i < rows * nb; i++) {
         uint8_t *p = data + (size_t)i * block;
@@ -107,7 +110,8 @@ static int cmd_report(int argc, char **argv)
 static int cmd_selftest(void)
 {
     static const uint32_t shapes[][2] = { { 8, 32 }, { 13, 64 }, { 64, 576 }, { 21, 1536 }, { 3, 160 }, { 40, 2048 } };
-    for (uint32_t type = QT_Q4_1; type <= QT_Q8_0; type += QT_Q8_0 - QT_Q4_1) {
+    for (uint32_t k = 0; k < sizeof repacked_types / sizeof repacked_types[0]; k++) {
+        uint32_t type = repacked_types[k];
         for (uint32_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
             uint32_t rows = shapes[s][0], cols = shapes[s][1];
             struct qtensor t;
@@ -200,7 +204,8 @@ static int cmd_run(char **argv)
 static int cmd_bench(char **argv)
 {
     uint32_t rows = (uint32_t)atoi(argv[2]), cols = (uint32_t)atoi(argv[3]), ms = (uint32_t)atoi(argv[4]);
-    for (uint32_t type = QT_Q4_1; type <= QT_Q8_0; type += QT_Q8_0 - QT_Q4_1) {
+    for (uint32_t k = 0; k < sizeof repacked_types / sizeof repacked_types[0]; k++) {
+        uint32_t type = repacked_types[k];
         struct qtensor t;
         uint8_t *data = random_tensor(&t, type, rows, cols);
         struct rq_matrix *m = repack_or_die(&t);

@@ -6,8 +6,9 @@ import subprocess
 
 import numpy as np
 import pytest
+from gguf import GGMLQuantizationType as T
 from gguf import GGUFReader
-from gguf.quants import dequantize
+from gguf.quants import dequantize, quantize
 
 GGML_IDS = {"Q4_1": 3, "Q8_0": 8}
 
@@ -84,6 +85,29 @@ def test_real_matrices(harness, tensors, tmp_path, name, rows):
     err = np.linalg.norm(ys[0] - ref) / np.linalg.norm(ref)
     # Q8_0 rows are requantized to one int8 unit per row, hence the wider bound.
     assert err < (1e-2 if t.tensor_type.name == "Q8_0" else 3e-3), err
+
+
+@pytest.mark.parametrize("qtype", [T.Q5_0, T.Q4_0], ids=lambda t: t.name)
+def test_q5_0_and_q4_0_run_repacked_as_q8_0(harness, tmp_path, qtype):
+    """Q5_0 and Q4_0 blocks are repacked as the Q8_0 blocks of the same
+    values: every variant equals the scalar kernel, and the product is as
+    close to the float one as for Q8_0 weights."""
+    rng = np.random.default_rng(int(qtype))
+    rows, cols = 72, 896
+    w = (rng.standard_normal((rows, cols)) / np.sqrt(cols)).astype(np.float32)
+    raw = quantize(w, qtype)
+    x = activation(cols, 7)
+    (tmp_path / "w.bin").write_bytes(raw.tobytes())
+    (tmp_path / "x.bin").write_bytes(x.tobytes())
+    out = run(harness, "run", int(qtype), rows, cols, tmp_path / "w.bin", tmp_path / "x.bin", tmp_path / "y.bin")
+    assert out.returncode == 0, out.stderr
+    names = out.stdout.split()
+    ys = np.fromfile(tmp_path / "y.bin", dtype=np.float32).reshape(len(names), rows)
+    assert names[0] == "scalar" and names[-1] == "matmul" and len(names) >= 3
+    for name_v, y in zip(names[1:], ys[1:]):
+        assert y.tobytes() == ys[0].tobytes(), f"{name_v} differs from scalar"
+    ref = dequantize(raw, qtype).reshape(rows, cols).astype(np.float64) @ x.astype(np.float64)
+    assert np.linalg.norm(ys[0] - ref) / np.linalg.norm(ref) < 1e-2
 
 
 def test_non_finite_activation_gives_nan_not_noise(harness, tensors, tmp_path):

@@ -92,7 +92,7 @@ def test_model_info(files):
 
 def test_llama2c_with_tokenizer_generates_text(files):
     out = subprocess.run([str(CLI), "-m", str(files["l2c_own"]), "--tokenizer", str(files["tok"]), "-p",
-                          "the cat", "-n", "8", "-t", "0", "--print-ids"], capture_output=True,
+                          "the cat", "-n", "8", "--temp", "0", "--print-ids"], capture_output=True,
                          check=True).stdout.decode(errors="replace").splitlines()  # random weights: any bytes
     assert out[-2].startswith("prompt_ids: 1 ")  # BOS first
     assert len(out[-1].split()) == 9

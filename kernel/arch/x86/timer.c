@@ -26,11 +26,19 @@
 static volatile uint64_t ticks;
 static uint64_t tsc_start;
 static uint64_t tsc_freq;
+static void (*volatile tick_hook)(void);
 
 static void pit_tick(struct int_frame *frame)
 {
     (void)frame;
     ticks++;
+    if (tick_hook)
+        tick_hook();
+}
+
+void timer_set_tick_hook(void (*hook)(void))
+{
+    tick_hook = hook;
 }
 
 struct pit_sample {
