@@ -11,7 +11,7 @@ import pytest
 from gguf import GGUFReader
 
 from myos.image import default_image
-from myos.models import default_model, stories260k
+from myos.models import DEFAULT, default_model, stories260k
 from myos.qemu import Machine
 
 from .conftest import AI_BUILD, SMOLLM, STORIES, configure
@@ -42,7 +42,7 @@ def m(tokenizer_bin):
     empty.write_bytes(b"")
     files = [str(stories260k()), str(tokenizer_bin), str(empty),
              str(nonfinite_scale_copy(default_model(), AI_BUILD / "badrow.gguf"))]
-    image = default_image(AI_BUILD / "switch.img", files, None)
+    image = default_image(AI_BUILD / "switch.img", [DEFAULT], files, None)
     machine = Machine().boot(image)
     yield machine
     machine.kill()
