@@ -197,16 +197,6 @@ struct ai_settings *ai_settings(void)
 
 /* ---- commands ------------------------------------------------------------ */
 
-int ai_settings_range(const char *name, double *lo, double *hi)
-{
-    const struct setting *st = find(name);
-    if (!st)
-        return -1;
-    *lo = st->lo;
-    *hi = st->kind == K_U64 ? 18446744073709551615.0 : st->hi;
-    return 0;
-}
-
 void ai_settings_show(void)
 {
     ai_settings();
