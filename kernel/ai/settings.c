@@ -199,11 +199,12 @@ struct ai_settings *ai_settings(void)
 
 int ai_settings_range(const char *name, double *lo, double *hi)
 {
-    const struct setting *st = find(name);
+    void *values;
+    const struct llm_setting *st = find(name, &values);
     if (!st)
         return -1;
     *lo = st->lo;
-    *hi = st->kind == K_U64 ? 18446744073709551615.0 : st->hi;
+    *hi = st->type == LLM_SETTING_U64 ? 18446744073709551615.0 : st->hi;
     return 0;
 }
 

@@ -207,8 +207,8 @@ static int check_sampling(struct check *k, struct api_job *job)
     const struct ai_settings *st = ai_settings();
     double x;
     int given, rc;
-    job->sampling = st->sampling;
-    job->max_tokens = st->max_tokens;
+    job->sampling = st->llm.sampling;
+    job->max_tokens = st->llm.max_tokens;
     if ((rc = number(k, "temperature", "temperature", 0, &x, &given)))
         return rc;
     if (given)
