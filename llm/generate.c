@@ -59,6 +59,15 @@ static void find_eog(llm_session *s)
     }
 }
 
+/* max_tokens and repeat_last_n -1 stand for the context length. */
+static void resolve_whole_context(struct llm_settings *set)
+{
+    if (set->max_tokens < 0)
+        set->max_tokens = set->ctx;
+    if (set->sampling.repeat_last_n < 0)
+        set->sampling.repeat_last_n = set->ctx;
+}
+
 llm_session *llm_session_create(llm_model *m, const struct llm_settings *set, char *err, size_t errlen)
 {
     /* The ranges also keep the buffers below 2^31 bytes on 32-bit machines. */
@@ -76,10 +85,7 @@ llm_session *llm_session_create(llm_model *m, const struct llm_settings *set, ch
     memset(s, 0, sizeof *s);
     s->m = m;
     s->set = *set;
-    if (s->set.max_tokens < 0)
-        s->set.max_tokens = set->ctx;
-    if (s->set.sampling.repeat_last_n < 0)
-        s->set.sampling.repeat_last_n = set->ctx;
+    resolve_whole_context(&s->set);
     uint32_t ctx = (uint32_t)set->ctx, maxgen = (uint32_t)s->set.max_tokens + 1;
     if (model_state_init(&s->st, m, ctx, err, errlen) != 0) {
         llm_free(s);
@@ -555,10 +561,14 @@ int llm_generate_chat(llm_session *s, const struct llm_message *msgs, int n_msgs
 int llm_session_set_sampling(llm_session *s, const struct llm_sampling *p, int32_t max_tokens, char *err,
                              size_t errlen)
 {
-    if (max_tokens < 0 || max_tokens > (1 << 20)) {
-        snprintf(err, errlen, "the token limit must be within 0..%d", 1 << 20);
+    struct llm_settings want = s->set;
+    want.sampling = *p;
+    want.max_tokens = max_tokens;
+    if (llm_settings_check(&want, err, errlen) != 0)
         return -1;
-    }
+    resolve_whole_context(&want);
+    p = &want.sampling;
+    max_tokens = want.max_tokens;
     sampler_params sp = { p->temperature, p->top_k, p->top_p, p->min_p, p->repeat_penalty, p->repeat_last_n,
                           p->seed };
     sampler *smp = sampler_create(&sp, (int)s->m->cfg.n_vocab);

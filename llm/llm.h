@@ -146,8 +146,9 @@ int llm_generate_raw(llm_session *s, const char *prompt, size_t len, llm_emit_fn
                      struct llm_result *res, char *err, size_t errlen);
 
 /* Replaces the sampler settings and the token limit of a session (e.g. per
- * API request) without touching its KV cache allocation; max_tokens within
- * 0..2^20. Returns 0, or -1 with `err` set (out of memory). */
+ * API request) without touching its KV cache allocation; the values must pass
+ * llm_settings_check (-1 as in llm_session_create). Returns 0, or -1 with
+ * `err` set (out of range, out of memory). */
 int llm_session_set_sampling(llm_session *s, const struct llm_sampling *p, int32_t max_tokens, char *err,
                              size_t errlen);
 
