@@ -10,9 +10,13 @@
  * `pending` and goes first into the next evaluation.
  */
 #include "text/chat.h"
+#include "buffers.h"
+#include "formats/loaders.h"
+#include "matmul/select.h"
 #include "params.h"
 #include "llm.h"
 #include "model.h"
+#include "repack_model.h"
 #include "platform.h"
 #include "sampler.h"
 #include "text/tokenizer.h"
@@ -40,23 +44,6 @@ struct llm_session {
     uint32_t text_cap;
 };
 
-void llm_settings_default(struct llm_settings *s)
-{
-    sampler_params p;
-    sampler_params_default(&p);
-    s->sampling.temperature = p.temperature;
-    s->sampling.top_k = p.top_k;
-    s->sampling.top_p = p.top_p;
-    s->sampling.min_p = p.min_p;
-    s->sampling.repeat_penalty = p.repeat_penalty;
-    s->sampling.repeat_last_n = p.repeat_last_n;
-    s->sampling.seed = p.seed;
-    s->max_tokens = 256;
-    s->ctx = 2048;
-    s->chat = 0;
-    s->system_prompt = NULL;
-}
-
 /* End-of-generation ids, as llama.cpp gathers them: EOS and the vocabulary's
  * end-of-text / end-of-turn control tokens (a base model may end a text with
  * <|endoftext|> although its EOS is <|im_end|>). */
@@ -76,14 +63,70 @@ static void find_eog(llm_session *s)
     }
 }
 
+#define SESSION_BUFFERS 4
+/* The token history (one per KV cache position), this call's prompt and
+ * generated ids, and the decoding buffer (text_cap bytes). */
+static uint32_t session_plan(struct llm_session *s, uint32_t ctx, uint32_t maxgen, struct llm_buf *plan)
+{
+    const struct llm_buf b[SESSION_BUFFERS] = {
+        { (void **)&s->hist, (uint64_t)sizeof(int32_t) * ctx, 8 },
+        { (void **)&s->prompt_ids, (uint64_t)sizeof(int32_t) * (ctx + 1), 8 },
+        { (void **)&s->gen_ids, (uint64_t)sizeof(int32_t) * maxgen, 8 },
+        { (void **)&s->text, s->text_cap, 8 },
+    };
+    memcpy(plan, b, sizeof b);
+    return SESSION_BUFFERS;
+}
+
+/* The decoding buffer holds a token's text and a few held bytes. */
+static uint32_t text_capacity(uint32_t max_piece_bytes)
+{
+    return max_piece_bytes + 8;
+}
+
+void llm_memory_needed(const struct llm_probe *p, uint32_t ctx, uint32_t max_tokens, uint64_t tok_file_size,
+                       struct llm_memory *out)
+{
+    const struct llm_model_info *i = &p->info;
+    struct model_config c = { i->n_layers, i->dim, i->hidden_dim, i->n_heads, i->n_kv_heads, i->head_dim,
+                              i->rope_dim, i->n_vocab, i->ctx_train, i->rope_base, i->rms_eps };
+    uint32_t max_piece = p->max_piece_bytes;
+    memset(out, 0, sizeof *out);
+    out->file = p->file_size + tok_file_size;
+    out->tables = p->table_bytes;
+    out->work = p->load_bytes;
+    if (tok_file_size) { /* llama2.c: the tokenizer's text is at most its file */
+        out->tables += tok_bytes(0, i->n_vocab, tok_file_size, 0, 0);
+        out->work += llama2c_tokenizer_scratch_bytes(i->n_vocab);
+        max_piece = tok_file_size > 0xffffffffu ? 0xffffffffu : (uint32_t)tok_file_size;
+    }
+    out->packed = p->packed_bytes + rq_model_scratch_bytes(&c);
+    out->kv_cache = llm_kv_cache_bytes(c.n_layers, ctx, c.n_kv_heads, c.head_dim);
+    struct llm_session s;
+    struct llm_buf plan[SESSION_BUFFERS];
+    s.text_cap = text_capacity(max_piece);
+    out->work += sizeof s + model_state_bytes(&c, ctx) - out->kv_cache + sampler_bytes((int)c.n_vocab) +
+                 buffers_bytes(plan, session_plan(&s, ctx, max_tokens + 1, plan));
+    out->select = select_measure_bytes();
+    /* The measurement's buffers go before the weights are repacked. */
+    uint64_t after = out->packed + out->kv_cache + out->work;
+    out->total = out->file + out->tables + (after > out->select ? after : out->select);
+}
+
+/* max_tokens and repeat_last_n -1 stand for the context length. */
+static void resolve_whole_context(struct llm_settings *set)
+{
+    if (set->max_tokens < 0)
+        set->max_tokens = set->ctx;
+    if (set->sampling.repeat_last_n < 0)
+        set->sampling.repeat_last_n = set->ctx;
+}
+
 llm_session *llm_session_create(llm_model *m, const struct llm_settings *set, char *err, size_t errlen)
 {
-    /* Both bounds keep the buffers below 2^31 bytes on 32-bit machines. */
-    if (set->ctx <= 0 || set->ctx > (int32_t)LLM_MAX_CTX || set->max_tokens < 0 ||
-        set->max_tokens > (int32_t)LLM_MAX_NEW_TOKENS) {
-        snprintf(err, errlen, "context and token limit must be within 1..%u and 0..%u", LLM_MAX_CTX, LLM_MAX_NEW_TOKENS);
+    /* The ranges also keep the buffers below 2^31 bytes on 32-bit machines. */
+    if (llm_settings_check(set, err, errlen) != 0)
         return NULL;
-    }
     if (set->chat && !m->tok) {
         snprintf(err, errlen, "chat needs a model with a tokenizer");
         return NULL;
@@ -96,20 +139,19 @@ llm_session *llm_session_create(llm_model *m, const struct llm_settings *set, ch
     memset(s, 0, sizeof *s);
     s->m = m;
     s->set = *set;
-    uint32_t ctx = (uint32_t)set->ctx, maxgen = (uint32_t)set->max_tokens + 1;
+    resolve_whole_context(&s->set);
+    uint32_t ctx = (uint32_t)set->ctx, maxgen = (uint32_t)s->set.max_tokens + 1;
     if (model_state_init(&s->st, m, ctx, err, errlen) != 0) {
         llm_free(s);
         return NULL;
     }
-    sampler_params p = { set->sampling.temperature, set->sampling.top_k, set->sampling.top_p, set->sampling.min_p,
-                         set->sampling.repeat_penalty, set->sampling.repeat_last_n, set->sampling.seed };
+    const struct llm_sampling *sp = &s->set.sampling;
+    sampler_params p = { sp->temperature, sp->top_k, sp->top_p, sp->min_p, sp->repeat_penalty, sp->repeat_last_n,
+                         sp->seed };
     s->smp = sampler_create(&p, (int)m->cfg.n_vocab);
-    s->hist = llm_alloc(sizeof(int32_t) * ctx, 8);
-    s->prompt_ids = llm_alloc(sizeof(int32_t) * (ctx + 1), 8);
-    s->gen_ids = llm_alloc(sizeof(int32_t) * maxgen, 8);
-    s->text_cap = (m->tok ? tok_max_piece_bytes(m->tok) : 0) + 8;
-    s->text = llm_alloc(s->text_cap, 8);
-    if (!s->smp || !s->hist || !s->prompt_ids || !s->gen_ids || !s->text) {
+    s->text_cap = text_capacity(m->tok ? tok_max_piece_bytes(m->tok) : 0);
+    struct llm_buf plan[SESSION_BUFFERS];
+    if (!s->smp || buffers_alloc(plan, session_plan(s, ctx, maxgen, plan)) != 0) {
         llm_session_free(s);
         snprintf(err, errlen, "out of memory for the session");
         return NULL;
@@ -130,10 +172,8 @@ void llm_session_free(llm_session *s)
     model_state_free(&s->st);
     if (s->smp)
         sampler_free(s->smp);
-    llm_free(s->hist);
-    llm_free(s->prompt_ids);
-    llm_free(s->gen_ids);
-    llm_free(s->text);
+    struct llm_buf plan[SESSION_BUFFERS];
+    buffers_free(plan, session_plan(s, 0, 0, plan));
     llm_free(s);
 }
 
@@ -252,6 +292,7 @@ found:;
 
 /* ---- generation -------------------------------------------------------- */
 
+/* One call's streaming state: where the text goes and whether to stop. */
 struct run {
     llm_session *s;
     llm_emit_fn emit;
@@ -269,6 +310,16 @@ static void emit_token(struct run *r, int32_t id)
         r->stopped = 1;
 }
 
+/* Emits what the decoder still holds (an incomplete UTF-8 sequence). */
+static void flush_text(struct run *r)
+{
+    if (!r->s->m->tok || r->stopped)
+        return;
+    int32_t n = tok_stream_flush(&r->stream, r->s->text, r->s->text_cap);
+    if (n > 0 && r->emit)
+        r->emit(r->user, r->s->text, (size_t)n);
+}
+
 static int is_eot(const llm_session *s, int32_t id)
 {
     for (uint32_t i = 0; i < s->n_eog; i++)
@@ -277,16 +328,11 @@ static int is_eot(const llm_session *s, int32_t id)
     return s->set.chat && chat_is_eot(&s->chat, id);
 }
 
-/* Evaluates s->prompt_ids (after a pending token), then samples until a stop
- * condition. The prompt starts a new turn when `turn` is set. */
-static int run_prompt(llm_session *s, int turn, llm_emit_fn emit, void *user, struct llm_result *res, char *err,
-                      size_t errlen)
+/* Makes room for the pending token, s->prompt_ids and one generated token;
+ * when a new turn cannot fit beside the last reply, only the kept prefix
+ * stays. 0, or -1 with err set. */
+static int fit_prompt(llm_session *s, int turn, char *err, size_t errlen)
 {
-    memset(res, 0, sizeof *res);
-    res->prompt_ids = s->prompt_ids;
-    res->n_prompt_ids = s->n_prompt;
-    res->gen_ids = s->gen_ids;
-    s->n_gen = 0;
     uint32_t extra = s->pending >= 0 ? 1 : 0;
     if (s->n_prompt + extra == 0) {
         snprintf(err, errlen, "empty prompt");
@@ -304,79 +350,108 @@ static int run_prompt(llm_session *s, int turn, llm_emit_fn emit, void *user, st
                  (unsigned long)(s->n_prompt + s->n_hist), (unsigned long)s->st.ctx);
         return -1;
     }
-    uint64_t t0 = llm_time_ns();
-    if (extra) {
+    return 0;
+}
+
+/* Records that a turn starts at the current position. 1 when a boundary was
+ * added; 0 when the table was full and the oldest one was forgotten instead
+ * (that cannot be undone). */
+static int start_turn(llm_session *s)
+{
+    if (s->n_turns < LLM_MAX_TURNS) {
+        s->turn[s->n_turns++] = s->n_hist;
+        return 1;
+    }
+    memmove(s->turn, s->turn + 1, sizeof(uint32_t) * (LLM_MAX_TURNS - 1));
+    s->turn[LLM_MAX_TURNS - 1] = s->n_hist;
+    return 0;
+}
+
+/* Evaluates the pending token, then s->prompt_ids (a new turn when `turn`
+ * is set). 0, 1 when `poll` stopped the prompt (the turn never happened), or
+ * -1 with err set. */
+static int eval_prompt(llm_session *s, int turn, const struct stop_poll *poll, char *err, size_t errlen)
+{
+    if (s->pending >= 0) {
         if (eval_tokens(s, &s->pending, 1, NULL, err, errlen) != 0)
             return -1;
         s->pending = -1;
     }
-    int new_boundary = turn && s->n_turns < LLM_MAX_TURNS;
-    if (new_boundary)
-        s->turn[s->n_turns++] = s->n_hist;
-    else if (turn) { /* turn table full: forget the oldest boundary */
-        memmove(s->turn, s->turn + 1, sizeof(uint32_t) * (LLM_MAX_TURNS - 1));
-        s->turn[LLM_MAX_TURNS - 1] = s->n_hist;
+    int new_boundary = turn && start_turn(s);
+    int rc = eval_tokens(s, s->prompt_ids, s->n_prompt, poll, err, errlen);
+    if (rc > 0 && new_boundary)
+        s->n_turns--;
+    return rc;
+}
+
+/* Samples from the current logits until a stop condition and returns it
+ * (LLM_STOP_ERROR with err set). The last sampled token stays pending. */
+static enum llm_stop_reason sample_reply(llm_session *s, struct run *r, char *err, size_t errlen)
+{
+    uint32_t n_vocab = s->m->cfg.n_vocab, max = (uint32_t)s->set.max_tokens;
+    s->last_eot = 0;
+    while (s->n_gen < max) {
+        /* The sampler's penalty edits the logits: they are recomputed next. */
+        int32_t id = sampler_sample(s->smp, (float *)s->logits, (int)n_vocab, s->hist, (int)s->n_hist);
+        if (id < 0) {
+            snprintf(err, errlen, "sampling failed");
+            return LLM_STOP_ERROR;
+        }
+        s->gen_ids[s->n_gen++] = id;
+        s->pending = id;
+        if (is_eot(s, id)) {
+            s->last_eot = 1;
+            return LLM_STOP_EOS;
+        }
+        emit_token(r, id);
+        if (r->stopped)
+            return LLM_STOP_CALLBACK;
+        if (s->n_gen == max)
+            return LLM_STOP_LIMIT;
+        if (make_room(s, 1) != 0)
+            return LLM_STOP_CONTEXT;
+        s->pending = -1;
+        if (eval_tokens(s, &id, 1, NULL, err, errlen) != 0)
+            return LLM_STOP_ERROR;
     }
+    return LLM_STOP_LIMIT;
+}
+
+/* Evaluates s->prompt_ids (after a pending token), then samples a reply.
+ * The prompt starts a new turn when `turn` is set. */
+static int run_prompt(llm_session *s, int turn, llm_emit_fn emit, void *user, struct llm_result *res, char *err,
+                      size_t errlen)
+{
+    memset(res, 0, sizeof *res);
+    res->prompt_ids = s->prompt_ids;
+    res->n_prompt_ids = s->n_prompt;
+    res->gen_ids = s->gen_ids;
+    s->n_gen = 0;
+    if (fit_prompt(s, turn, err, errlen) != 0)
+        return -1;
+    uint32_t n_eval = s->n_prompt + (s->pending >= 0 ? 1 : 0);
     struct stop_poll poll = { emit, user };
-    int rc = eval_tokens(s, s->prompt_ids, s->n_prompt, &poll, err, errlen);
+    uint64_t t0 = llm_time_ns();
+    int rc = eval_prompt(s, turn, &poll, err, errlen);
+    uint64_t t1 = llm_time_ns();
+    res->prompt_ns = t1 - t0;
     if (rc < 0)
         return -1;
-    if (rc > 0) { /* stopped during the prompt: the turn never happened */
-        if (new_boundary)
-            s->n_turns--;
+    if (rc > 0) {
         res->stop = LLM_STOP_CALLBACK;
-        res->prompt_ns = llm_time_ns() - t0;
         return 0;
     }
-    uint64_t t1 = llm_time_ns();
-    res->prompt_tokens = s->n_prompt + extra;
-    res->prompt_ns = t1 - t0;
+    res->prompt_tokens = n_eval;
 
     struct run r = { s, emit, user, { 0 }, 0 };
     if (s->m->tok) {
         tok_stream_init(&r.stream, s->m->tok);
         r.stream.prev = s->hist[s->n_hist - 1];
     }
-    uint32_t n_vocab = s->m->cfg.n_vocab;
-    s->last_eot = 0;
-    res->stop = LLM_STOP_LIMIT;
-    while (s->n_gen < (uint32_t)s->set.max_tokens) {
-        /* The sampler's penalty edits the logits: they are recomputed next. */
-        int32_t id = sampler_sample(s->smp, (float *)s->logits, (int)n_vocab, s->hist, (int)s->n_hist);
-        if (id < 0) {
-            snprintf(err, errlen, "sampling failed");
-            return -1;
-        }
-        s->gen_ids[s->n_gen++] = id;
-        if (is_eot(s, id)) {
-            s->pending = id;
-            s->last_eot = 1;
-            res->stop = LLM_STOP_EOS;
-            break;
-        }
-        emit_token(&r, id);
-        if (r.stopped) {
-            s->pending = id;
-            res->stop = LLM_STOP_CALLBACK;
-            break;
-        }
-        if (s->n_gen == (uint32_t)s->set.max_tokens) {
-            s->pending = id;
-            break;
-        }
-        if (make_room(s, 1) != 0) {
-            s->pending = id;
-            res->stop = LLM_STOP_CONTEXT;
-            break;
-        }
-        if (eval_tokens(s, &id, 1, NULL, err, errlen) != 0)
-            return -1;
-    }
-    if (s->m->tok && !r.stopped) {
-        int32_t n = tok_stream_flush(&r.stream, s->text, s->text_cap);
-        if (n > 0 && emit)
-            emit(user, s->text, (size_t)n);
-    }
+    res->stop = sample_reply(s, &r, err, errlen);
+    if (res->stop == LLM_STOP_ERROR)
+        return -1;
+    flush_text(&r);
     res->gen_tokens = s->n_gen;
     res->gen_ns = llm_time_ns() - t1;
     res->n_gen_ids = s->n_gen;
@@ -535,10 +610,14 @@ int llm_generate_chat(llm_session *s, const struct llm_message *msgs, int n_msgs
 int llm_session_set_sampling(llm_session *s, const struct llm_sampling *p, int32_t max_tokens, char *err,
                              size_t errlen)
 {
-    if (max_tokens < 0 || max_tokens > (1 << 20)) {
-        snprintf(err, errlen, "the token limit must be within 0..%d", 1 << 20);
+    struct llm_settings want = s->set;
+    want.sampling = *p;
+    want.max_tokens = max_tokens;
+    if (llm_settings_check(&want, err, errlen) != 0)
         return -1;
-    }
+    resolve_whole_context(&want);
+    p = &want.sampling;
+    max_tokens = want.max_tokens;
     sampler_params sp = { p->temperature, p->top_k, p->top_p, p->min_p, p->repeat_penalty, p->repeat_last_n,
                           p->seed };
     sampler *smp = sampler_create(&sp, (int)s->m->cfg.n_vocab);

@@ -1,10 +1,11 @@
 # llm.mk: the inference engine. LLM_SRCS are the portable engine files: the
-# story at the top (generate, model, attention, ops, sampler, loading) listed
-# here, each folder's files in its own fragment. They build once for the host
-# (build/host/llm/, linked into myos-llm and the test harnesses) and once for
-# the kernel (kernel/llm.mk, which also checks that they stay freestanding).
+# story at the top (generate, model, attention, ops, sampler, loading, the
+# settings table) listed here, each folder's files in its own fragment. They
+# build once for the host (build/host/llm/, linked into myos-llm and the test
+# harnesses) and once for the kernel (kernel/llm.mk, which also checks that
+# they stay freestanding).
 LLM_SRCS := $(addprefix llm/,generate.c model.c attention.c attention_avx2.c ops.c sampler.c \
-	load.c repack_model.c profile.c parallel_check.c)
+	load.c repack_model.c profile.c parallel_check.c settings.c buffers.c)
 include llm/formats/formats.mk
 include llm/text/text.mk
 include llm/matmul/matmul.mk

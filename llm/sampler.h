@@ -51,13 +51,11 @@ typedef struct {
 
 typedef struct sampler sampler;
 
-/* llama.cpp's defaults: temperature 0.8, top-k 40, top-p 0.95, min-p 0.05,
- * no repetition penalty (1.0) over the last 64 tokens, seed 0. */
-void sampler_params_default(sampler_params *p);
-
 /* A sampler for a vocabulary of n_vocab ids (its work buffers are allocated
  * once here). NULL when out of memory or n_vocab is not in 1 .. 2^24. */
 sampler *sampler_create(const sampler_params *p, int n_vocab);
+/* Bytes sampler_create allocates for n_vocab. */
+uint64_t sampler_bytes(int n_vocab);
 
 /* Restart the random stream from the seed (same seed -> same draws again). */
 void sampler_reset(sampler *s);

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
 import threading
 import time
@@ -85,6 +86,7 @@ def run() -> dict:
                   "ai_prompt_s": float(status.group(4))}
         result["api"] = stream_once(server, server.served_model)
         result["health"] = health_rate(server)
+        result["load"] = os.getloadavg()[0]
     finally:
         server.stop()
     return result
@@ -106,7 +108,9 @@ def section(r: dict) -> str:
         f"| API time to first token ({api['prompt_tokens']}-token prompt) | {api['ttft'] * 1000:.0f} ms |",
         f"| `ai` prompt time, same prompt | {r['ai_prompt_s'] * 1000:.0f} ms |",
         f"| GET /health, {HEALTH_CLIENTS} concurrent clients | {r['health']:.0f} requests/s |",
-        "", END])
+        "", f"Host load average during the run: {r['load']:.1f} on {os.cpu_count()} CPUs (other jobs share the "
+        "host; the two generation figures come from the same boot, one after the other). The `ai` figure "
+        "includes showing every piece on VGA and the serial line, which the API does not do.", "", END])
 
 
 def main() -> int:

@@ -42,7 +42,7 @@ THREADS = (1, 2)
 def bench_myos(model, tokens: int, threads: int) -> tuple[float, float, int]:
     """(prompt tok/s, generation tok/s, prompt tokens) from myos-llm's report."""
     r = subprocess.run([str(BUILD / "host" / "myos-llm"), "-m", str(model), "-p", PROMPT, "-n", str(tokens),
-                        "-t", "0", "--threads", str(threads)], capture_output=True, text=True, check=True)
+                        "--temp", "0", "--threads", str(threads)], capture_output=True, text=True, check=True)
     m = re.search(r"prompt: (\d+) tokens, [\d.]+ s, ([\d.]+) tok/s \| generation: (\d+) tokens, [\d.]+ s, "
                   r"([\d.]+) tok/s", r.stderr)
     if not m:

@@ -1,5 +1,6 @@
 # placeholder: owned by its part
 include tests/llm/sampler.mk
+include tests/llm/settings.mk
 include tests/llm/chat.mk
 include tests/llm/tokenizer.mk
 include tests/fuzz/fuzz.mk

@@ -1,7 +1,9 @@
-/* settings.c: the settings table (name, type, range), parsing and printing
- * of values, and their files in /MYOS/. Numbers are parsed exactly as the
- * host program's strtod + float conversion does for ordinary decimals, so a
- * `set temperature 0.8` here and `-t 0.8` there sample identically. */
+/* settings.c: the `ai` family's settings and their files in /MYOS/. The
+ * engine's table (llm/settings.h) owns the sampling, limit and context rows:
+ * their ranges, defaults and parser, the same as myos-llm's options, so a
+ * `set temperature 0.8` here and `--temp 0.8` there sample identically.
+ * This file adds the shell's own display rows, the system prompt and the
+ * chosen model. */
 #include <stddef.h>
 #include "ai/settings.h"
 #include "drivers/console.h"
@@ -15,174 +17,54 @@
 #define SYSTEM_FILE "/MYOS/SYSTEM.TXT"
 #define SETTINGS_FILE_MAX 16384
 
-enum kind { K_FLOAT, K_INT, K_U64 };
-
-struct setting {
-    const char *name;
-    enum kind kind;
-    double lo, hi;
-    size_t offset;
+/* Display settings of the shell alone; the engine's rows (sampling, limits,
+ * context) are llm_session_settings, parsed and checked by the engine. */
+static const struct llm_setting shell_settings[] = {
+    { "show_ids", LLM_SETTING_INT, 0, 0, 1, offsetof(struct ai_settings, show_ids),
+      "1: print the prompt and generated token ids after each answer" },
+    { "color", LLM_SETTING_INT, 0, 0, 1, offsetof(struct ai_settings, color),
+      "1: the answer's marker and colours on the serial line too, as ANSI sequences" },
+    { NULL, 0, 0, 0, 0, 0, NULL },
 };
-
-#define AT(field) offsetof(struct ai_settings, field)
-static const struct setting table[] = {
-    { "temperature", K_FLOAT, 0, 10, AT(sampling.temperature) },
-    { "top_k", K_INT, 0, 1000000, AT(sampling.top_k) },
-    { "top_p", K_FLOAT, 0, 1, AT(sampling.top_p) },
-    { "min_p", K_FLOAT, 0, 1, AT(sampling.min_p) },
-    { "repeat_penalty", K_FLOAT, 0.01, 100, AT(sampling.repeat_penalty) },
-    { "repeat_last_n", K_INT, 0, 65536, AT(sampling.repeat_last_n) },
-    { "seed", K_U64, 0, 0, AT(sampling.seed) },
-    { "max_tokens", K_INT, 1, 65536, AT(max_tokens) },
-    { "ctx", K_INT, 16, 32768, AT(ctx) },
-    { "show_ids", K_INT, 0, 1, AT(show_ids) },
-    { "color", K_INT, 0, 1, AT(color) },
-};
-#define N_SETTINGS (sizeof table / sizeof table[0])
 
 static struct ai_settings current;
 static int loaded;
 
-/* ---- numbers ---------------------------------------------------------- */
+/* Every row `set` knows, in the order it shows them, with the structure
+ * that holds its value. */
+static const struct {
+    const struct llm_setting *rows;
+    void *values;
+} tables[] = {
+    { llm_session_settings, &current.llm },
+    { shell_settings, &current },
+};
+#define N_TABLES (sizeof tables / sizeof tables[0])
 
-/* Decimal digits into an integer; *digits counts them. 0 on overflow. */
-static int parse_digits(const char **s, uint64_t *v, int *digits, int *dropped)
+/* The row called name (and where its value is), or NULL. */
+static const struct llm_setting *find(const char *name, void **values)
 {
-    *v = 0;
-    *digits = 0;
-    while (**s >= '0' && **s <= '9') {
-        unsigned d = (unsigned)(**s - '0');
-        if (*v > (UINT64_MAX - d) / 10) {
-            if (!dropped)
-                return 0;
-            (*dropped)++; /* beyond 19 digits: the value's scale still counts */
-        } else {
-            *v = *v * 10 + d;
-        }
-        (*digits)++;
-        (*s)++;
-    }
-    return 1;
-}
-
-/* [+-]digits[.digits][e[+-]digits]; -1 unless the whole text is a number. */
-static int parse_float(const char *s, double *out)
-{
-    int neg = *s == '-';
-    if (*s == '-' || *s == '+')
-        s++;
-    uint64_t m = 0, e = 0;
-    int n_int, n_frac = 0, dropped = 0, exp10 = 0;
-    parse_digits(&s, &m, &n_int, &dropped);
-    exp10 += dropped;
-    if (*s == '.') {
-        s++;
-        while (*s >= '0' && *s <= '9') {
-            if (m <= (UINT64_MAX - 9) / 10) {
-                m = m * 10 + (unsigned)(*s - '0');
-                exp10--;
-            }
-            n_frac++;
-            s++;
+    for (size_t t = 0; t < N_TABLES; t++) {
+        const struct llm_setting *st = llm_setting_find(tables[t].rows, name);
+        if (st) {
+            *values = tables[t].values;
+            return st;
         }
     }
-    if (n_int + n_frac == 0)
-        return -1;
-    if (*s == 'e' || *s == 'E') {
-        s++;
-        int eneg = *s == '-';
-        if (*s == '-' || *s == '+')
-            s++;
-        int n_exp;
-        if (!parse_digits(&s, &e, &n_exp, NULL) || n_exp == 0 || e > 400)
-            return -1;
-        exp10 += eneg ? -(int)e : (int)e;
-    }
-    if (*s || exp10 > 300 || exp10 < -300)
-        return -1;
-    /* One correctly rounded operation when m < 2^53 and |exp10| <= 22. */
-    double p = 1;
-    for (int i = 0; i < (exp10 < 0 ? -exp10 : exp10); i++)
-        p *= 10;
-    double v = exp10 < 0 ? (double)m / p : (double)m * p;
-    *out = neg ? -v : v;
-    return 0;
-}
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-    int digits;
-    if (!parse_digits(&s, out, &digits, NULL) || digits == 0 || *s)
-        return -1;
-    return 0;
-}
-
-/* The shortest of %.6g / %.9g that reads back as the same float. */
-static void format_float(char *buf, size_t n, float f)
-{
-    double back;
-    snprintf(buf, n, "%.6g", (double)f);
-    if (parse_float(buf, &back) != 0 || (float)back != f)
-        snprintf(buf, n, "%.9g", (double)f);
-}
-
-static void format_value(const struct setting *st, char *buf, size_t n)
-{
-    const void *p = (const char *)&current + st->offset;
-    switch (st->kind) {
-    case K_FLOAT: format_float(buf, n, *(const float *)p); break;
-    case K_INT: snprintf(buf, n, "%ld", (long)*(const int32_t *)p); break;
-    case K_U64: snprintf(buf, n, "%llu", (unsigned long long)*(const uint64_t *)p); break;
-    }
-}
-
-/* ---- the table ---------------------------------------------------------- */
-
-static const struct setting *find(const char *name)
-{
-    for (size_t i = 0; i < N_SETTINGS; i++)
-        if (!strcmp(table[i].name, name))
-            return &table[i];
     return NULL;
 }
 
 /* Sets one value; -1 with a message (without "error: ") in msg. */
 static int apply(const char *name, const char *value, char *msg, size_t msglen)
 {
-    const struct setting *st = find(name);
+    void *values;
+    const struct llm_setting *st = find(name, &values);
     if (!st) {
         snprintf(msg, msglen, "unknown setting '%s' (type 'set' for the list)", name);
         return -1;
     }
-    void *p = (char *)&current + st->offset;
-    if (st->kind == K_U64) {
-        uint64_t v; /* parsed aside: a refused value leaves the setting as it was */
-        if (parse_u64(value, &v) != 0) {
-            snprintf(msg, msglen, "%s: '%s' is not a whole number from 0 to 18446744073709551615", name, value);
-            return -1;
-        }
-        *(uint64_t *)p = v;
-    } else {
-        double v;
-        int whole = st->kind == K_INT;
-        if (parse_float(value, &v) != 0) {
-            snprintf(msg, msglen, "%s: '%s' is not a%s number", name, value, whole ? " whole" : "");
-            return -1;
-        }
-        /* Range first: only an in-range value may be converted to an integer. */
-        if (v < st->lo || v > st->hi) {
-            snprintf(msg, msglen, "%s: %s is out of range (%g to %g)", name, value, st->lo, st->hi);
-            return -1;
-        }
-        if (whole && v != (double)(int32_t)v) {
-            snprintf(msg, msglen, "%s: '%s' is not a whole number", name, value);
-            return -1;
-        }
-        if (whole)
-            *(int32_t *)p = (int32_t)v;
-        else
-            *(float *)p = (float)v;
-    }
+    if (llm_setting_parse(st, value, NULL, values, msg, msglen) != 0)
+        return -1;
     current.version++;
     return 0;
 }
@@ -203,10 +85,12 @@ static int save(void)
     if (!text)
         return FS_ENOMEM;
     size_t at = 0;
-    for (size_t i = 0; i < N_SETTINGS; i++) {
-        char v[32];
-        format_value(&table[i], v, sizeof v);
-        at += (size_t)snprintf(text + at, SETTINGS_FILE_MAX - at, "%s %s\n", table[i].name, v);
+    for (size_t t = 0; t < N_TABLES; t++) {
+        for (const struct llm_setting *st = tables[t].rows; st->name; st++) {
+            char v[LLM_SETTING_TEXT_MAX];
+            llm_setting_format(st, tables[t].values, v, sizeof v);
+            at += (size_t)snprintf(text + at, SETTINGS_FILE_MAX - at, "%s %s\n", st->name, v);
+        }
     }
     if (current.model[0])
         at += (size_t)snprintf(text + at, SETTINGS_FILE_MAX - at, "model %s\n", current.model);
@@ -300,11 +184,8 @@ static void load_system_file(void)
 struct ai_settings *ai_settings(void)
 {
     if (!loaded) {
-        struct llm_settings d;
-        llm_settings_default(&d);
-        current.sampling = d.sampling;
-        current.max_tokens = d.max_tokens;
-        current.ctx = d.ctx;
+        llm_settings_default(&current.llm);
+        llm_setting_defaults(shell_settings, &current);
         loaded = 1;
         if (fs_mounted()) {
             load_settings_file();
@@ -316,23 +197,15 @@ struct ai_settings *ai_settings(void)
 
 /* ---- commands ------------------------------------------------------------ */
 
-int ai_settings_range(const char *name, double *lo, double *hi)
-{
-    const struct setting *st = find(name);
-    if (!st)
-        return -1;
-    *lo = st->lo;
-    *hi = st->kind == K_U64 ? 18446744073709551615.0 : st->hi;
-    return 0;
-}
-
 void ai_settings_show(void)
 {
     ai_settings();
-    for (size_t i = 0; i < N_SETTINGS; i++) {
-        char v[32];
-        format_value(&table[i], v, sizeof v);
-        kprintf("%-15s %s\n", table[i].name, v);
+    for (size_t t = 0; t < N_TABLES; t++) {
+        for (const struct llm_setting *st = tables[t].rows; st->name; st++) {
+            char v[LLM_SETTING_TEXT_MAX];
+            llm_setting_format(st, tables[t].values, v, sizeof v);
+            kprintf("%-15s %s\n", st->name, v);
+        }
     }
     kprintf("%-15s %s\n", "system", current.has_system ? "(set: type 'system' to see it)" : "(model default)");
     kprintf("%-15s %s\n", "model", current.model[0] ? current.model : "(first in /MODELS)");

@@ -11,9 +11,8 @@
 #define AI_MODEL_NAME_MAX 256
 
 struct ai_settings {
-    struct llm_sampling sampling;
-    int32_t max_tokens;
-    int32_t ctx;
+    struct llm_settings llm;          /* the engine's rows; chat and the system
+                                         prompt are chosen per session (ai/model.c) */
     int32_t show_ids;                 /* print the token ids after each answer */
     int32_t color;                    /* answers in ANSI colours on serial too */
     char model[AI_MODEL_NAME_MAX];    /* file in /MODELS, "" = the first one found */
@@ -28,13 +27,9 @@ struct ai_settings *ai_settings(void);
 /* Prints every setting, one `name value` line each. */
 void ai_settings_show(void);
 
-/* `set NAME VALUE`: 0, or -1 with an error line printed (unknown name, not a
- * number, out of range). Saved to the disk on success. */
+/* `set NAME VALUE`: 0, or -1 with an error line printed (unknown name, or
+ * the engine's parser refused the value). Saved to the disk on success. */
 int ai_settings_set(const char *name, const char *value);
-
-/* The accepted range of a numeric setting (e.g. for the same parameter in
- * an API request); 0, or -1 for an unknown name. */
-int ai_settings_range(const char *name, double *lo, double *hi);
 
 /* The system prompt; text NULL restores the model's default. Saved. */
 int ai_settings_set_system(const char *text);

@@ -325,7 +325,7 @@ static void run_job(struct server_conn *c, void *opaque)
                            : llm_generate_raw(s, job->prompt, job->prompt_len, on_piece, &g, &r, err, sizeof err);
         const struct ai_settings *st = ai_settings();
         char err2[200];
-        llm_session_set_sampling(s, &st->sampling, st->max_tokens, err2, sizeof err2); /* the shell's again */
+        llm_session_set_sampling(s, &st->llm.sampling, st->llm.max_tokens, err2, sizeof err2); /* the shell's again */
         const char *finish = g.stopped || r.stop == LLM_STOP_EOS || r.stop == LLM_STOP_CALLBACK ? "stop" : "length";
         if (rc == 0)
             server_note_tokens(c, r.gen_tokens);

@@ -1,32 +1,232 @@
-/* main.c: build/host/myos-llm, the engine as a Linux program.
+/* main.c: build/host/myos-llm, the engine as a Linux program, with
+ * llama.cpp's option names (`myos-llm --help` lists them):
  *
- *   myos-llm -m MODEL [-p PROMPT] [--chat] [-n N] [-t TEMP] [--top-k K] [--top-p P]
- *            [--min-p P] [--repeat-penalty R] [--repeat-last-n N] [--seed S] [--ctx N]
- *            [--print-ids] [--tokenizer TOKENIZER.BIN] [--ids "1 2 3"] [--system TEXT]
- *            [--kernel scalar|avx2|avx2-madd|sse2|auto] [--threads N]
+ *   myos-llm -m MODEL (-p PROMPT | --ids "ID ..." | --chat) [-n N] [-c N] [--temp T]
+ *            [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--repeat-last-n N]
+ *            [-s SEED] [-sys TEXT] [-t N] [--print-ids] [--tokenizer FILE] [--kernel NAME]
  *
- * The generated text goes to stdout exactly as streamed (the kernel's `ai`
- * output is compared with it); model information and timing go to stderr.
- * --chat without -p is an interactive chat on stdin.
+ * The options that set the engine's settings take their ranges and help from
+ * its table (llm/settings.h), the one the OS's `set` uses. The generated text
+ * goes to stdout exactly as streamed (the kernel's `ai` output is compared
+ * with it); model information and timing go to stderr. --chat without -p is
+ * an interactive chat on stdin.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "matmul/select.h"
 #include "host/platform_host.h"
+#include "matmul/select.h"
 #include "llm.h"
 #include "platform.h"
 
+/* getopt values of the options without a short letter. */
+enum {
+    OPT_CHAT = 256, OPT_PRINT_IDS, OPT_TOKENIZER, OPT_IDS, OPT_KERNEL, OPT_SYSTEM,
+    OPT_TEMP, OPT_TOP_K, OPT_TOP_P, OPT_MIN_P, OPT_REPEAT_PENALTY, OPT_REPEAT_LAST_N,
+};
+
+/* Every option: its getopt value, its spellings, and either the settings
+ * row it sets or its own help. getopt_long_only reads a long spelling after
+ * a single dash too, which gives llama.cpp's -sys. */
+struct host_option {
+    int key;               /* the short letter, or OPT_* */
+    const char *dash;      /* llama.cpp's single-dash spelling of several letters, or NULL */
+    const char *longs[2];  /* llama.cpp's spelling, then this program's older one */
+    const char *arg;       /* the value's name in --help; NULL for a flag */
+    const char *setting;   /* row of llm_session_settings, or NULL */
+    const char *help;      /* options without a row */
+};
+
+static const struct host_option host_options[] = {
+    { 'm', NULL, { "model" }, "FILE", NULL, "the model: a GGUF file or a llama2.c .bin" },
+    { OPT_TOKENIZER, NULL, { "tokenizer" }, "FILE", NULL, "the tokenizer.bin of a llama2.c model" },
+    { 'p', NULL, { "prompt" }, "TEXT", NULL, "the prompt: completed as it is, or one user turn with --chat" },
+    { OPT_IDS, NULL, { "ids" }, "\"ID ...\"", NULL, "a raw prompt as token ids, separated by spaces or commas" },
+    { OPT_CHAT, NULL, { "chat" }, NULL, NULL, "use the model's chat template; without -p, chat on stdin" },
+    { OPT_SYSTEM, "sys", { "system-prompt", "system" }, "TEXT", NULL,
+      "the system prompt of a chat (default: the template's own)" },
+    { OPT_PRINT_IDS, NULL, { "print-ids" }, NULL, NULL, "print the prompt and generated token ids after the text" },
+    { 'n', NULL, { "n-predict" }, "N", "max_tokens", NULL },
+    { 'c', NULL, { "ctx-size", "ctx" }, "N", "ctx", NULL },
+    { OPT_TEMP, NULL, { "temp" }, "T", "temperature", NULL },
+    { OPT_TOP_K, NULL, { "top-k" }, "K", "top_k", NULL },
+    { OPT_TOP_P, NULL, { "top-p" }, "P", "top_p", NULL },
+    { OPT_MIN_P, NULL, { "min-p" }, "P", "min_p", NULL },
+    { OPT_REPEAT_PENALTY, NULL, { "repeat-penalty" }, "R", "repeat_penalty", NULL },
+    { OPT_REPEAT_LAST_N, NULL, { "repeat-last-n" }, "N", "repeat_last_n", NULL },
+    { 's', NULL, { "seed" }, "SEED", "seed", NULL },
+    { 't', NULL, { "threads" }, "N", NULL, "threads for llm_parallel_for (1 to 64, default 1)" },
+    { OPT_KERNEL, NULL, { "kernel" }, "NAME", NULL,
+      "matrix kernels: scalar, avx2, avx2-madd, sse2 or auto (the default)" },
+    { 'h', NULL, { "help" }, NULL, NULL, "show this list" },
+};
+#define N_HOST_OPTIONS (sizeof host_options / sizeof host_options[0])
+#define N_LONGS (sizeof host_options[0].longs / sizeof host_options[0].longs[0])
+
+/* What the command line asks for. */
+struct request {
+    const char *model_path, *tok_path, *prompt, *ids_text, *kernel;
+    int want_ids;
+    int32_t threads;
+    struct llm_settings set;
+};
+
+/* ---- the command line ----------------------------------------------------- */
+
+/* "-n, --n-predict N" or "--temp T", as --help shows an option. */
+static void option_names(const struct host_option *o, char *buf, size_t n)
+{
+    size_t at = 0;
+    if (o->key < 128)
+        at += (size_t)snprintf(buf + at, n - at, "-%c, ", o->key);
+    else if (o->dash)
+        at += (size_t)snprintf(buf + at, n - at, "-%s, ", o->dash);
+    at += (size_t)snprintf(buf + at, n - at, "--%s", o->longs[0]);
+    if (o->arg)
+        snprintf(buf + at, n - at, " %s", o->arg);
+}
+
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: myos-llm -m MODEL [-p PROMPT] [--chat] [-n N] [-t TEMP] [--top-k K] [--top-p P]\n"
-            "                [--min-p P] [--repeat-penalty R] [--repeat-last-n N] [--seed S] [--ctx N]\n"
-            "                [--print-ids] [--tokenizer TOKENIZER.BIN] [--ids \"ID ...\"] [--system TEXT]\n"
-            "                [--kernel scalar|avx2|avx2-madd|sse2|auto] [--threads N]\n");
+    struct llm_settings defaults;
+    llm_settings_default(&defaults);
+    printf("usage: myos-llm -m MODEL (-p PROMPT | --ids \"ID ...\" | --chat) [options]\n\n");
+    for (size_t i = 0; i < N_HOST_OPTIONS; i++) {
+        const struct host_option *o = &host_options[i];
+        char names[64];
+        option_names(o, names, sizeof names);
+        const struct llm_setting *st = o->setting ? llm_setting_find(llm_session_settings, o->setting) : NULL;
+        if (!st) {
+            printf("  %-26s %s\n", names, o->help);
+            continue;
+        }
+        char range[LLM_SETTING_TEXT_MAX], def[LLM_SETTING_TEXT_MAX];
+        llm_setting_range(st, range, sizeof range);
+        llm_setting_format(st, &defaults, def, sizeof def);
+        printf("  %-26s %s\n  %-26s (%s, default %s; `set %s` in MyOS)\n", names, st->help, "", range, def,
+               st->name);
+    }
+    printf("\nolder spellings, still read:");
+    for (size_t i = 0; i < N_HOST_OPTIONS; i++)
+        if (host_options[i].longs[1])
+            printf(" --%s (--%s)", host_options[i].longs[1], host_options[i].longs[0]);
+    printf("\n");
 }
+
+/* getopt_long_only's tables, built from host_options. */
+static void getopt_tables(struct option *longs, char *shorts)
+{
+    size_t n = 0, s = 0;
+    shorts[s++] = ':'; /* a missing value returns ':' */
+    for (size_t i = 0; i < N_HOST_OPTIONS; i++) {
+        const struct host_option *o = &host_options[i];
+        int has_arg = o->arg ? required_argument : no_argument;
+        for (size_t k = 0; k < N_LONGS && o->longs[k]; k++)
+            longs[n++] = (struct option){ o->longs[k], has_arg, NULL, o->key };
+        if (o->dash)
+            longs[n++] = (struct option){ o->dash, has_arg, NULL, o->key };
+        if (o->key < 128) {
+            shorts[s++] = (char)o->key;
+            if (o->arg)
+                shorts[s++] = ':';
+        }
+    }
+    longs[n] = (struct option){ 0 };
+    shorts[s] = 0;
+}
+
+static const struct host_option *find_option(int key)
+{
+    for (size_t i = 0; i < N_HOST_OPTIONS; i++)
+        if (host_options[i].key == key)
+            return &host_options[i];
+    return NULL;
+}
+
+/* -t N, a host option: the OS computes on its CPUs. The same parser as the
+ * settings; an error recalls that -t was the temperature before. */
+static int parse_threads(const char *text, int32_t *threads)
+{
+    static const struct llm_setting row = { "threads", LLM_SETTING_INT, 1, 1, LLM_HOST_MAX_THREADS, 0, NULL };
+    char err[160];
+    if (llm_setting_parse(&row, text, "--threads", threads, err, sizeof err) != 0) {
+        fprintf(stderr, "myos-llm: %s (the temperature is --temp)\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Applies one option. 0, or -1 after an error line. */
+static int apply_option(struct request *rq, const struct host_option *o, const char *value)
+{
+    char label[40], err[200];
+    if (o->setting) {
+        snprintf(label, sizeof label, "--%s", o->longs[0]);
+        const struct llm_setting *st = llm_setting_find(llm_session_settings, o->setting);
+        if (llm_setting_parse(st, value, label, &rq->set, err, sizeof err) == 0)
+            return 0;
+        fprintf(stderr, "myos-llm: %s\n", err);
+        return -1;
+    }
+    switch (o->key) {
+    case 'm': rq->model_path = value; break;
+    case 'p': rq->prompt = value; break;
+    case 't': return parse_threads(value, &rq->threads);
+    case OPT_TOKENIZER: rq->tok_path = value; break;
+    case OPT_IDS: rq->ids_text = value; break;
+    case OPT_CHAT: rq->set.chat = 1; break;
+    case OPT_SYSTEM: rq->set.system_prompt = value; break;
+    case OPT_PRINT_IDS: rq->want_ids = 1; break;
+    case OPT_KERNEL: rq->kernel = value; break;
+    }
+    return 0;
+}
+
+/* 0 to go on; -1 to stop with *status: 0 after --help, 2 after an error line. */
+static int parse_command_line(int argc, char **argv, struct request *rq, int *status)
+{
+    *status = 2;
+    struct option longs[N_HOST_OPTIONS * (N_LONGS + 1) + 1];
+    char shorts[2 * N_HOST_OPTIONS + 2];
+    getopt_tables(longs, shorts);
+    memset(rq, 0, sizeof *rq);
+    rq->threads = 1;
+    llm_settings_default(&rq->set);
+    opterr = 0; /* our own messages */
+    int key;
+    while ((key = getopt_long_only(argc, argv, shorts, longs, NULL)) != -1) {
+        if (key == '?' || key == ':') {
+            fprintf(stderr, "myos-llm: %s: %s (myos-llm --help lists the options)\n",
+                    key == ':' ? "missing value" : "unknown option", argv[optind - 1]);
+            return -1;
+        }
+        if (key == 'h') {
+            usage();
+            *status = 0;
+            return -1;
+        }
+        if (apply_option(rq, find_option(key), optarg) != 0)
+            return -1;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "myos-llm: unexpected argument '%s' (a prompt goes after -p)\n", argv[optind]);
+        return -1;
+    }
+    if (!rq->model_path) {
+        fprintf(stderr, "myos-llm: give the model with -m FILE (myos-llm --help lists the options)\n");
+        return -1;
+    }
+    if (!rq->prompt && !rq->ids_text && !rq->set.chat) {
+        fprintf(stderr, "myos-llm: give -p PROMPT, --ids, or --chat for an interactive chat\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- loading ------------------------------------------------------------- */
 
 /* Reads a whole file into 32-byte aligned memory (the engine uses it in place). */
 static void *read_file(const char *path, size_t *size)
@@ -51,6 +251,21 @@ static void *read_file(const char *path, size_t *size)
     return buf;
 }
 
+/* The model and what it is made of, on stderr. */
+static void describe(llm_model *m)
+{
+    struct llm_model_info info;
+    llm_model_get_info(m, &info);
+    fprintf(stderr, "model: %s %s '%s' %s, %u layers, dim %u, %u heads (%u kv), vocab %u, %.1fM params\n",
+            info.format, info.arch, info.name, info.quant, info.n_layers, info.dim, info.n_heads, info.n_kv_heads,
+            info.n_vocab, info.n_params / 1e6);
+    const struct select_report *kr = select_get_report();
+    fprintf(stderr, "kernels: Q4_1 %s, Q8_0 %s (%s)\n", kr->chosen[RQ_Q4], kr->chosen[RQ_Q8],
+            kr->forced ? "forced" : "measured");
+}
+
+/* ---- generation ---------------------------------------------------------- */
+
 static int emit_stdout(void *user, const char *text, size_t len)
 {
     (void)user;
@@ -67,8 +282,15 @@ static void print_ids(const char *label, const int32_t *ids, uint32_t n)
     printf("\n");
 }
 
-static void report(const struct llm_result *r)
+/* After an answer: the newline, the ids when asked, the timing on stderr. */
+static void report(const struct llm_result *r, int want_ids)
 {
+    printf("\n");
+    if (want_ids) {
+        print_ids("prompt_ids", r->prompt_ids, r->n_prompt_ids);
+        print_ids("generated_ids", r->gen_ids, r->n_gen_ids);
+    }
+    fflush(stdout);
     double ps = r->prompt_ns / 1e9, gs = r->gen_ns / 1e9;
     fprintf(stderr, "\n[prompt: %u tokens, %.2f s, %.2f tok/s | generation: %u tokens, %.2f s, %.2f tok/s]\n",
             r->prompt_tokens, ps, ps > 0 ? r->prompt_tokens / ps : 0.0, r->gen_tokens, gs,
@@ -97,6 +319,34 @@ static int parse_ids(const char *s, int32_t **out, uint32_t *n)
     }
 }
 
+/* One answer to --ids or -p: the exit status. */
+static int answer_once(llm_session *s, const struct request *rq)
+{
+    char err[256];
+    struct llm_result r;
+    int rc;
+    if (rq->ids_text) {
+        int32_t *ids;
+        uint32_t n;
+        if (parse_ids(rq->ids_text, &ids, &n) != 0 || n == 0) {
+            fprintf(stderr, "myos-llm: --ids needs space-separated token ids\n");
+            free(ids);
+            return 2;
+        }
+        rc = llm_generate_ids(s, ids, n, emit_stdout, NULL, &r, err, sizeof err);
+        free(ids);
+    } else {
+        rc = llm_generate(s, rq->prompt, strlen(rq->prompt), emit_stdout, NULL, &r, err, sizeof err);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "myos-llm: %s\n", err);
+        return 1;
+    }
+    report(&r, rq->want_ids);
+    return 0;
+}
+
+/* --chat without -p: one turn per line of stdin until its end. */
 static int chat_loop(llm_session *s, int want_ids)
 {
     char line[8192];
@@ -115,179 +365,41 @@ static int chat_loop(llm_session *s, int want_ids)
             fprintf(stderr, "myos-llm: %s\n", err);
             continue;
         }
-        printf("\n");
-        if (want_ids) {
-            print_ids("prompt_ids", r.prompt_ids, r.n_prompt_ids);
-            print_ids("generated_ids", r.gen_ids, r.n_gen_ids);
-        }
-        report(&r);
+        report(&r, want_ids);
     }
-}
-
-/* Numeric option values: a clear error instead of a silent 0. */
-static int num(const char *opt, const char *v, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double d = strtod(v, &end);
-    if (errno || end == v || *end || d < lo || d > hi) {
-        fprintf(stderr, "myos-llm: %s needs a number in [%g, %g], got '%s'\n", opt, lo, hi, v);
-        return -1;
-    }
-    *out = d;
-    return 0;
 }
 
 int main(int argc, char **argv)
 {
-    const char *model_path = NULL, *tok_path = NULL, *prompt = NULL, *ids_text = NULL, *kernel = NULL;
-    int want_ids = 0;
-    uint32_t threads = 1;
-    struct llm_settings set;
-    llm_settings_default(&set);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        double d;
-        int takes = 1;
-        if (!strcmp(a, "--chat")) {
-            set.chat = 1;
-            takes = 0;
-        } else if (!strcmp(a, "--print-ids")) {
-            want_ids = 1;
-            takes = 0;
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage();
-            return 0;
-        } else if (!v) {
-            fprintf(stderr, "myos-llm: unknown option or missing value: %s\n", a);
-            usage();
-            return 2;
-        } else if (!strcmp(a, "-m")) {
-            model_path = v;
-        } else if (!strcmp(a, "--tokenizer")) {
-            tok_path = v;
-        } else if (!strcmp(a, "-p")) {
-            prompt = v;
-        } else if (!strcmp(a, "--ids")) {
-            ids_text = v;
-        } else if (!strcmp(a, "--kernel")) {
-            kernel = v;
-        } else if (!strcmp(a, "--system")) {
-            set.system_prompt = v;
-        } else if (!strcmp(a, "-n")) {
-            if (num(a, v, 0, 1 << 20, &d))
-                return 2;
-            set.max_tokens = (int32_t)d;
-        } else if (!strcmp(a, "-t") || !strcmp(a, "--temp")) {
-            if (num(a, v, 0, 100, &d))
-                return 2;
-            set.sampling.temperature = (float)d;
-        } else if (!strcmp(a, "--top-k")) {
-            if (num(a, v, 0, 1 << 24, &d))
-                return 2;
-            set.sampling.top_k = (int32_t)d;
-        } else if (!strcmp(a, "--top-p")) {
-            if (num(a, v, 0, 1, &d))
-                return 2;
-            set.sampling.top_p = (float)d;
-        } else if (!strcmp(a, "--min-p")) {
-            if (num(a, v, 0, 1, &d))
-                return 2;
-            set.sampling.min_p = (float)d;
-        } else if (!strcmp(a, "--repeat-penalty")) {
-            if (num(a, v, 0.01, 100, &d))
-                return 2;
-            set.sampling.repeat_penalty = (float)d;
-        } else if (!strcmp(a, "--repeat-last-n")) {
-            if (num(a, v, 0, 1 << 20, &d))
-                return 2;
-            set.sampling.repeat_last_n = (int32_t)d;
-        } else if (!strcmp(a, "--seed")) {
-            if (num(a, v, 0, 18446744073709551615.0, &d))
-                return 2;
-            set.sampling.seed = strtoull(v, NULL, 10);
-        } else if (!strcmp(a, "--threads")) {
-            if (num(a, v, 1, LLM_HOST_MAX_THREADS, &d))
-                return 2;
-            threads = (uint32_t)d;
-        } else if (!strcmp(a, "--ctx")) {
-            if (num(a, v, 1, 1 << 20, &d))
-                return 2;
-            set.ctx = (int32_t)d;
-        } else {
-            fprintf(stderr, "myos-llm: unknown option: %s\n", a);
-            usage();
-            return 2;
-        }
-        i += takes;
-    }
-    if (!model_path) {
-        usage();
-        return 2;
-    }
-    size_t size = 0, tok_size = 0;
-    void *data = read_file(model_path, &size), *tok = NULL;
-    if (!data || (tok_path && !(tok = read_file(tok_path, &tok_size))))
-        return 1;
+    struct request rq;
+    int rc;
+    if (parse_command_line(argc, argv, &rq, &rc) != 0)
+        return rc;
     char err[256];
-    if (llm_host_set_threads(threads) != 0) {
-        fprintf(stderr, "myos-llm: cannot start %u threads\n", (unsigned)threads);
+    if (llm_host_set_threads((uint32_t)rq.threads) != 0) {
+        fprintf(stderr, "myos-llm: cannot start %ld threads\n", (long)rq.threads);
         return 1;
     }
-    if (kernel && select_force(kernel, err, sizeof err) != 0) {
+    if (rq.kernel && select_force(rq.kernel, err, sizeof err) != 0) {
         fprintf(stderr, "myos-llm: --kernel: %s\n", err);
         return 2;
     }
+    size_t size = 0, tok_size = 0;
+    void *data = read_file(rq.model_path, &size), *tok = NULL;
+    if (!data || (rq.tok_path && !(tok = read_file(rq.tok_path, &tok_size))))
+        return 1;
     llm_model *m = llm_load(data, size, tok, tok_size, err, sizeof err);
     if (!m) {
-        fprintf(stderr, "myos-llm: %s: %s\n", model_path, err);
+        fprintf(stderr, "myos-llm: %s: %s\n", rq.model_path, err);
         return 1;
     }
-    struct llm_model_info info;
-    llm_model_get_info(m, &info);
-    fprintf(stderr, "model: %s %s '%s' %s, %u layers, dim %u, %u heads (%u kv), vocab %u, %.1fM params\n",
-            info.format, info.arch, info.name, info.quant, info.n_layers, info.dim, info.n_heads, info.n_kv_heads,
-            info.n_vocab, info.n_params / 1e6);
-    const struct select_report *kr = select_get_report();
-    fprintf(stderr, "kernels: Q4_1 %s, Q8_0 %s (%s)\n", kr->chosen[RQ_Q4], kr->chosen[RQ_Q8],
-            kr->forced ? "forced" : "measured");
-    llm_session *s = llm_session_create(m, &set, err, sizeof err);
+    describe(m);
+    llm_session *s = llm_session_create(m, &rq.set, err, sizeof err);
     if (!s) {
         fprintf(stderr, "myos-llm: %s\n", err);
-        return 1;
-    }
-    int rc = 0;
-    struct llm_result r;
-    if (ids_text) {
-        int32_t *ids;
-        uint32_t n;
-        if (parse_ids(ids_text, &ids, &n) != 0 || n == 0) {
-            fprintf(stderr, "myos-llm: --ids needs space-separated token ids\n");
-            return 2;
-        }
-        rc = llm_generate_ids(s, ids, n, emit_stdout, NULL, &r, err, sizeof err);
-        free(ids);
-    } else if (prompt) {
-        rc = llm_generate(s, prompt, strlen(prompt), emit_stdout, NULL, &r, err, sizeof err);
-    } else if (set.chat) {
-        rc = chat_loop(s, want_ids);
-        prompt = NULL;
-    } else {
-        fprintf(stderr, "myos-llm: give -p PROMPT, --ids, or --chat for an interactive chat\n");
-        rc = 2;
-    }
-    if (rc == 0 && (prompt || ids_text)) {
-        printf("\n");
-        if (want_ids) {
-            print_ids("prompt_ids", r.prompt_ids, r.n_prompt_ids);
-            print_ids("generated_ids", r.gen_ids, r.n_gen_ids);
-        }
-        fflush(stdout);
-        report(&r);
-    } else if (rc == -1) {
-        fprintf(stderr, "myos-llm: %s\n", err);
         rc = 1;
+    } else {
+        rc = rq.prompt || rq.ids_text ? answer_once(s, &rq) : chat_loop(s, rq.want_ids);
     }
     llm_session_free(s);
     llm_model_free(m);

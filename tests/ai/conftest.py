@@ -67,7 +67,7 @@ def _decode(raw: bytes) -> str:
 def host_answer(model: Path, prompt: str, *, chat: bool = True, temperature: float = 0,
                 max_tokens: int = 12, ctx: int = 512, seed: int | None = None,
                 tokenizer: Path | None = None, extra: tuple = ()) -> Answer:
-    cmd = [str(MYOS_LLM), "-m", str(model), "-p", prompt, "-t", str(temperature),
+    cmd = [str(MYOS_LLM), "-m", str(model), "-p", prompt, "--temp", str(temperature),
            "-n", str(max_tokens), "--ctx", str(ctx), "--print-ids"]
     if chat:
         cmd.append("--chat")
@@ -84,7 +84,7 @@ def host_answer(model: Path, prompt: str, *, chat: bool = True, temperature: flo
 
 def host_chat(model: Path, turns: list[str], *, max_tokens: int = 12, ctx: int = 512) -> list[Answer]:
     """The host program's interactive chat, fed the turns on stdin."""
-    cmd = [str(MYOS_LLM), "-m", str(model), "--chat", "-t", "0", "-n", str(max_tokens),
+    cmd = [str(MYOS_LLM), "-m", str(model), "--chat", "--temp", "0", "-n", str(max_tokens),
            "--ctx", str(ctx), "--print-ids"]
     out = _decode(subprocess.run(cmd, input="".join(t + "\n" for t in turns).encode(),
                                  capture_output=True, check=True, timeout=300).stdout)

@@ -11,6 +11,7 @@ import pytest
 from myos.models import default_model, stories260k
 from myos.qemu import Machine
 
+from ..llm.settings_cases import RANGES, option_verdict
 from .conftest import (SMALL, SMOLLM, STATUS, STORIES, UTF8_TEXT, configure, host_answer,
                        host_chat, os_answer, use_model, words)
 
@@ -316,7 +317,7 @@ def test_chat_needs_a_chat_template(m):
     ("ai  \t  ", "error: empty prompt"),
     ("set foo 1", "error: unknown setting 'foo'"),
     ("set top_p 2", "error: top_p: 2 is out of range (0 to 1)"),
-    ("set ctx 8", "error: ctx: 8 is out of range"),
+    ("set ctx 0", "error: ctx: 0 is out of range (1 to 1048576)"),
     ("set temperature warm", "error: temperature: 'warm' is not a number"),
     ("set top_k 2.5", "error: top_k: '2.5' is not a whole number"),
     ("set max_tokens 1e300", "error: max_tokens: 1e300 is out of range"),
@@ -342,6 +343,27 @@ def test_a_refused_value_leaves_the_setting_as_it_was(m):
         assert out.startswith(f"error: seed: '{bad}' is not a whole number"), out
         assert shown()["seed"] == "42", bad
     configure(m, seed=before)
+
+
+# Around the ranges: the OS refuses what myos-llm refuses, with the same words.
+SET_CASES = [("temperature", "100"), ("temperature", "100.01"), ("top_p", "1.0001"), ("repeat_penalty", "0.01"),
+             ("repeat_penalty", "0"), ("repeat_last_n", "-1"), ("max_tokens", "-2"), ("ctx", "1048576"),
+             ("top_k", "2.5"), ("seed", "18446744073709551616"), ("min_p", "0x10"), ("temperature", "0.8")]
+
+
+def test_set_accepts_and_refuses_what_myos_llm_does(m):
+    def shown():
+        return dict(line.split(None, 1) for line in m.run("set").splitlines() if " " in line.strip())
+    before = shown()
+    for name, value in SET_CASES:
+        option = RANGES[name][0]
+        accepted, err = option_verdict(option, value)
+        out = m.run(f"set {name} {value}").strip()
+        if accepted:
+            assert out == "" and shown()[name] == value, out
+        else:
+            assert out == "error: " + err.strip().replace(f"myos-llm: {option}: ", f"{name}: ", 1), out
+    configure(m, **{name: before[name] for name in RANGES})
 
 
 def test_prompt_longer_than_the_context(m):

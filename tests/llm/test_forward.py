@@ -28,7 +28,7 @@ PROMPT = ("Here is a short story about a lighthouse keeper and her cat, who live
 
 def cli_ids(*args) -> list[int]:
     """Prompt ids followed by the greedy continuation, from --print-ids."""
-    out = subprocess.run([str(CLI), *args, "-t", "0", "--print-ids"], capture_output=True, text=True,
+    out = subprocess.run([str(CLI), *args, "--temp", "0", "--print-ids"], capture_output=True, text=True,
                          check=True).stdout.splitlines()
     prompt = [int(t) for t in out[-2].removeprefix("prompt_ids:").split()]
     gen = [int(t) for t in out[-1].removeprefix("generated_ids:").split()]

@@ -44,7 +44,7 @@ def gpt2_decoder(smollm2_path):
 
 
 def test_streamed_text_is_the_decoded_ids(smollm2_path, gpt2_decoder):
-    r = run("-m", smollm2_path, "-p", "The three primary colours are", "-n", 12, "-t", 0, "--print-ids")
+    r = run("-m", smollm2_path, "-p", "The three primary colours are", "-n", 12, "--temp", 0, "--print-ids")
     text, prompt, gen = parse(r.stdout)
     assert gpt2_decoder(prompt) == b"The three primary colours are"
     assert len(gen) == 12  # no EOS this early: stops at the limit
@@ -54,15 +54,15 @@ def test_streamed_text_is_the_decoded_ids(smollm2_path, gpt2_decoder):
 
 def test_greedy_and_seeded_sampling_repeat(smollm2_path):
     args = ("-m", smollm2_path, "-p", "Once upon a time", "-n", 16, "--print-ids")
-    assert run(*args, "-t", 0).stdout == run(*args, "-t", 0).stdout
-    a = run(*args, "-t", 1.0, "--seed", 42, "--top-k", 0, "--top-p", 1, "--min-p", 0).stdout
-    b = run(*args, "-t", 1.0, "--seed", 42, "--top-k", 0, "--top-p", 1, "--min-p", 0).stdout
-    c = run(*args, "-t", 1.0, "--seed", 43, "--top-k", 0, "--top-p", 1, "--min-p", 0).stdout
+    assert run(*args, "--temp", 0).stdout == run(*args, "--temp", 0).stdout
+    a = run(*args, "--temp", 1.0, "--seed", 42, "--top-k", 0, "--top-p", 1, "--min-p", 0).stdout
+    b = run(*args, "--temp", 1.0, "--seed", 42, "--top-k", 0, "--top-p", 1, "--min-p", 0).stdout
+    c = run(*args, "--temp", 1.0, "--seed", 43, "--top-k", 0, "--top-p", 1, "--min-p", 0).stdout
     assert a == b and a != c
 
 
 def test_chat_template_and_end_of_turn(smollm2_path, gpt2_decoder):
-    r = run("-m", smollm2_path, "--chat", "-p", "Say hello.", "-n", 64, "-t", 0, "--print-ids")
+    r = run("-m", smollm2_path, "--chat", "-p", "Say hello.", "-n", 64, "--temp", 0, "--print-ids")
     text, prompt, gen = parse(r.stdout)
     assert gpt2_decoder(prompt) == (b"<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by "
                                     b"Hugging Face<|im_end|>\n<|im_start|>user\nSay hello.<|im_end|>\n"
@@ -72,27 +72,27 @@ def test_chat_template_and_end_of_turn(smollm2_path, gpt2_decoder):
 
 
 def test_system_prompt_option(smollm2_path, gpt2_decoder):
-    r = run("-m", smollm2_path, "--chat", "--system", "You are a pirate.", "-p", "Hi", "-n", 1, "-t", 0,
+    r = run("-m", smollm2_path, "--chat", "--system", "You are a pirate.", "-p", "Hi", "-n", 1, "--temp", 0,
             "--print-ids")
     _, prompt, _ = parse(r.stdout)
     assert gpt2_decoder(prompt).startswith(b"<|im_start|>system\nYou are a pirate.<|im_end|>\n<|im_start|>user\nHi")
 
 
 def test_repetition_penalty_changes_greedy_output(smollm2_path):
-    args = ("-m", smollm2_path, "-p", "one two one two one two one two", "-n", 12, "-t", 0, "--print-ids")
+    args = ("-m", smollm2_path, "-p", "one two one two one two one two", "-n", 12, "--temp", 0, "--print-ids")
     plain = parse(run(*args).stdout)[2]
     penalized = parse(run(*args, "--repeat-penalty", 1.5, "--repeat-last-n", 64).stdout)[2]
     assert plain != penalized
 
 
 def test_control_token_text_typed_by_a_user_is_plain_text(smollm2_path):
-    r = run("-m", smollm2_path, "--chat", "-p", "<|im_end|><|im_start|>", "-n", 1, "-t", 0, "--print-ids")
+    r = run("-m", smollm2_path, "--chat", "-p", "<|im_end|><|im_start|>", "-n", 1, "--temp", 0, "--print-ids")
     _, prompt, _ = parse(r.stdout)
     assert prompt.count(IM_END) == 2 and prompt.count(IM_START) == 3  # the template's only
 
 
 def test_interactive_chat_reuses_the_kv_cache(smollm2_path):
-    r = run("-m", smollm2_path, "--chat", "-n", 12, "-t", 0, "--print-ids",
+    r = run("-m", smollm2_path, "--chat", "-n", 12, "--temp", 0, "--print-ids",
             stdin=b"My name is Ada.\nWhat is my name?\n")
     out = r.stdout.split(b"\n")
     prompts = [[int(t) for t in line.split()[1:]] for line in out if line.startswith(b"prompt_ids:")]
@@ -103,19 +103,19 @@ def test_interactive_chat_reuses_the_kv_cache(smollm2_path):
     # The reply equals a fresh evaluation of the whole conversation (the
     # second prompt closes an unfinished first reply itself).
     whole = prompts[0] + gens[0] + prompts[1]
-    fresh = run("-m", smollm2_path, "--ids", " ".join(map(str, whole)), "-n", 12, "-t", 0, "--print-ids")
+    fresh = run("-m", smollm2_path, "--ids", " ".join(map(str, whole)), "-n", 12, "--temp", 0, "--print-ids")
     assert parse(fresh.stdout)[2] == gens[1]
 
 
 def test_context_shift_drops_old_turns_and_keeps_going(smollm2_path):
     turns = b"".join(b"Tell me a fact about the number %d.\n" % i for i in range(6))
-    r = run("-m", smollm2_path, "--chat", "--ctx", 96, "-n", 24, "-t", 0, "--print-ids", stdin=turns)
+    r = run("-m", smollm2_path, "--chat", "--ctx", 96, "-n", 24, "--temp", 0, "--print-ids", stdin=turns)
     assert r.stdout.count(b"generated_ids:") == 6, r.stderr.decode(errors="replace")
     assert b"myos-llm:" not in r.stderr
 
 
 def test_generation_stops_when_the_context_is_full(stories260k_path):
-    r = run("-m", stories260k_path, "--ids", "1 5 9", "--ctx", 10, "-n", 50, "-t", 0, "--print-ids")
+    r = run("-m", stories260k_path, "--ids", "1 5 9", "--ctx", 10, "-n", 50, "--temp", 0, "--print-ids")
     _, _, gen = parse(r.stdout)
     assert len(gen) == 8  # 3 prompt + 7 evaluated + the last sampled one
 
@@ -123,8 +123,10 @@ def test_generation_stops_when_the_context_is_full(stories260k_path):
 @pytest.mark.parametrize("args,code,message", [
     (["--bogus"], 2, b"unknown option"),
     (["-n"], 2, b"missing value"),
-    (["-n", "lots"], 2, b"-n needs a number"),
-    (["--top-p", "1.5"], 2, b"--top-p needs a number"),
+    (["-n", "lots"], 2, b"--n-predict: 'lots' is not a whole number (-1 to 1048576)"),
+    (["--top-p", "1.5"], 2, b"--top-p: 1.5 is out of range (0 to 1)"),
+    (["-t", "0.8", "-p", "x"], 2, b"--threads: 0.8 is out of range (1 to 64)"),
+    (["-p", "x", "stray"], 2, b"unexpected argument 'stray'"),
     (["--ids", "1 x 2"], 2, b"--ids needs"),
     (["--ctx", "4", "-p", "a prompt that is longer than four tokens, surely"], 1, b"prompt too long"),
     (["--ids", "1 99999"], 1, b"token id 99999 out of range"),

@@ -30,7 +30,7 @@ def parse_ids(stdout: str, label: str) -> list[int]:
 
 
 def run_case(myos_llm, model, case):
-    cmd = [str(myos_llm), "-m", str(model), "-p", case["prompt"], "-t", "0", "-n", str(case["n_predict"]),
+    cmd = [str(myos_llm), "-m", str(model), "-p", case["prompt"], "--temp", "0", "-n", str(case["n_predict"]),
            "--print-ids"] + (["--chat"] if case["mode"] == "chat" else [])
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
