@@ -10,6 +10,7 @@
 #include "attention.h"
 
 #include "attention_simd.h"
+#include "buffers.h"
 #include "matmul/select.h"
 #include "llm.h"
 #include "ops.h"
@@ -27,39 +28,58 @@
 /* Sum of the integer softmax weights. */
 #define W_TOTAL 8388608.0f
 
-uint64_t llm_kv_cache_bytes(uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim)
+#define KV_BUFFERS 6
+/* The cache (keys in whole blocks of KV_BLOCK positions, values, a scale per
+ * head and position), kv_store's key head and the workers' scratch sets. */
+static uint32_t kv_plan(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim,
+                        uint32_t workers, struct llm_buf *plan)
 {
     uint64_t heads = (uint64_t)n_layers * ctx * n_kv_heads;
     uint64_t key_heads = (uint64_t)n_layers * ((ctx + KV_BLOCK - 1) / KV_BLOCK * KV_BLOCK) * n_kv_heads;
-    return (key_heads + heads) * head_dim * sizeof(int16_t) + 2 * heads * sizeof(float);
+    const struct llm_buf b[KV_BUFFERS] = {
+        { (void **)&kv->k, key_heads * head_dim * sizeof *kv->k, 64 },
+        { (void **)&kv->v, heads * head_dim * sizeof *kv->v, 64 },
+        { (void **)&kv->k_scale, heads * sizeof(float), 64 },
+        { (void **)&kv->v_scale, heads * sizeof(float), 64 },
+        { (void **)&kv->key, head_dim * sizeof(int16_t), 64 },
+        { (void **)&kv->scratch, (uint64_t)workers * sizeof *kv->scratch, 64 },
+    };
+    memcpy(plan, b, sizeof b);
+    return KV_BUFFERS;
 }
 
-static int scratch_alloc(struct attn_scratch *a, uint32_t ctx, uint32_t head_dim)
+#define SCRATCH_BUFFERS 9
+/* One worker's set: a query head's quantizations and sums, ctx scores. */
+static uint32_t scratch_plan(struct attn_scratch *a, uint32_t ctx, uint32_t head_dim, struct llm_buf *plan)
 {
-    a->qh = llm_alloc(head_dim * sizeof(int16_t), 64);
-    a->ql = llm_alloc(head_dim * sizeof(int16_t), 64);
-    a->acc_hi = llm_alloc(head_dim * sizeof(int32_t), 64);
-    a->acc_lo = llm_alloc(head_dim * sizeof(uint32_t), 64);
-    a->score = llm_alloc(ctx * sizeof(float), 64);
-    a->w = llm_alloc(ctx * sizeof(int32_t), 64);
-    a->qfull = llm_alloc(head_dim * sizeof(int32_t), 64);
-    a->dot_hi = llm_alloc(KV_BLOCK * sizeof(int32_t), 64);
-    a->dot_lo = llm_alloc(KV_BLOCK * sizeof(int32_t), 64);
-    return a->qh && a->ql && a->acc_hi && a->acc_lo && a->score && a->w && a->qfull && a->dot_hi && a->dot_lo
-               ? 0 : -1;
+    const struct llm_buf b[SCRATCH_BUFFERS] = {
+        { (void **)&a->qh, head_dim * sizeof(int16_t), 64 },
+        { (void **)&a->ql, head_dim * sizeof(int16_t), 64 },
+        { (void **)&a->acc_hi, head_dim * sizeof(int32_t), 64 },
+        { (void **)&a->acc_lo, head_dim * sizeof(uint32_t), 64 },
+        { (void **)&a->score, (uint64_t)ctx * sizeof(float), 64 },
+        { (void **)&a->w, (uint64_t)ctx * sizeof(int32_t), 64 },
+        { (void **)&a->qfull, head_dim * sizeof(int32_t), 64 },
+        { (void **)&a->dot_hi, KV_BLOCK * sizeof(int32_t), 64 },
+        { (void **)&a->dot_lo, KV_BLOCK * sizeof(int32_t), 64 },
+    };
+    memcpy(plan, b, sizeof b);
+    return SCRATCH_BUFFERS;
 }
 
-static void scratch_free(struct attn_scratch *a)
+uint64_t llm_kv_cache_bytes(uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim)
 {
-    void *bufs[] = { a->qh, a->ql, a->acc_hi, a->acc_lo, a->score, a->w, a->qfull, a->dot_hi, a->dot_lo };
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
-        llm_free(bufs[i]);
+    struct kv_cache kv;
+    struct attn_scratch a;
+    struct llm_buf plan[KV_BUFFERS], splan[SCRATCH_BUFFERS];
+    uint32_t workers = llm_parallel_workers();
+    return buffers_bytes(plan, kv_plan(&kv, n_layers, ctx, n_kv_heads, head_dim, workers, plan)) +
+           workers * buffers_bytes(splan, scratch_plan(&a, ctx, head_dim, splan));
 }
 
 int kv_cache_init(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim)
 {
     memset(kv, 0, sizeof *kv);
-    uint64_t heads = (uint64_t)n_layers * ctx * n_kv_heads;
     if (ctx == 0 || llm_kv_cache_bytes(n_layers, ctx, n_kv_heads, head_dim) > 0x7fffffffu)
         return -1;
     kv->ctx = ctx;
@@ -67,36 +87,27 @@ int kv_cache_init(struct kv_cache *kv, uint32_t n_layers, uint32_t ctx, uint32_t
     kv->n_kv_heads = n_kv_heads;
     kv->head_dim = head_dim;
     kv->ctx_blocks = (ctx + KV_BLOCK - 1) / KV_BLOCK;
-    kv->k = llm_alloc((size_t)n_layers * n_kv_heads * kv->ctx_blocks * KV_BLOCK * head_dim * sizeof *kv->k, 64);
-    kv->v = llm_alloc((size_t)(heads * head_dim) * sizeof *kv->v, 64);
-    kv->k_scale = llm_alloc((size_t)heads * sizeof(float), 64);
-    kv->v_scale = llm_alloc((size_t)heads * sizeof(float), 64);
-    kv->key = llm_alloc(head_dim * sizeof(int16_t), 64);
     kv->simd = (select_cpu_features() & CPU_AVX2) && head_dim % 16 == 0 && head_dim <= 256;
     uint32_t workers = llm_parallel_workers();
-    kv->scratch = llm_alloc(workers * sizeof *kv->scratch, 64);
-    int ok = kv->k && kv->v && kv->k_scale && kv->v_scale && kv->key && kv->scratch;
-    if (kv->scratch)
-        memset(kv->scratch, 0, workers * sizeof *kv->scratch);
-    for (; ok && kv->n_scratch < workers; kv->n_scratch++)
-        ok = scratch_alloc(&kv->scratch[kv->n_scratch], ctx, head_dim) == 0;
-    if (!ok) {
-        if (kv->scratch)
-            kv->n_scratch = workers; /* the failed set is partly allocated too */
-        kv_cache_free(kv);
+    struct llm_buf plan[KV_BUFFERS], splan[SCRATCH_BUFFERS];
+    if (buffers_alloc(plan, kv_plan(kv, n_layers, ctx, n_kv_heads, head_dim, workers, plan)) != 0)
         return -1;
+    memset(kv->scratch, 0, workers * sizeof *kv->scratch);
+    for (; kv->n_scratch < workers; kv->n_scratch++) {
+        if (buffers_alloc(splan, scratch_plan(&kv->scratch[kv->n_scratch], ctx, head_dim, splan)) != 0) {
+            kv_cache_free(kv);
+            return -1;
+        }
     }
     return 0;
 }
 
 void kv_cache_free(struct kv_cache *kv)
 {
-    void *bufs[] = { kv->k, kv->v, kv->k_scale, kv->v_scale, kv->key };
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
-        llm_free(bufs[i]);
-    for (uint32_t i = 0; i < kv->n_scratch; i++)
-        scratch_free(&kv->scratch[i]);
-    llm_free(kv->scratch);
+    struct llm_buf plan[KV_BUFFERS], splan[SCRATCH_BUFFERS];
+    for (uint32_t i = 0; kv->scratch && i < kv->n_scratch; i++)
+        buffers_free(splan, scratch_plan(&kv->scratch[i], 0, 0, splan));
+    buffers_free(plan, kv_plan(kv, 0, 0, 0, 0, 0, plan));
     memset(kv, 0, sizeof *kv);
 }
 

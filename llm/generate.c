@@ -10,9 +10,13 @@
  * `pending` and goes first into the next evaluation.
  */
 #include "text/chat.h"
+#include "buffers.h"
+#include "formats/loaders.h"
+#include "matmul/select.h"
 #include "params.h"
 #include "llm.h"
 #include "model.h"
+#include "repack_model.h"
 #include "platform.h"
 #include "sampler.h"
 #include "text/tokenizer.h"
@@ -59,6 +63,56 @@ static void find_eog(llm_session *s)
     }
 }
 
+#define SESSION_BUFFERS 4
+/* The token history (one per KV cache position), this call's prompt and
+ * generated ids, and the decoding buffer (text_cap bytes). */
+static uint32_t session_plan(struct llm_session *s, uint32_t ctx, uint32_t maxgen, struct llm_buf *plan)
+{
+    const struct llm_buf b[SESSION_BUFFERS] = {
+        { (void **)&s->hist, (uint64_t)sizeof(int32_t) * ctx, 8 },
+        { (void **)&s->prompt_ids, (uint64_t)sizeof(int32_t) * (ctx + 1), 8 },
+        { (void **)&s->gen_ids, (uint64_t)sizeof(int32_t) * maxgen, 8 },
+        { (void **)&s->text, s->text_cap, 8 },
+    };
+    memcpy(plan, b, sizeof b);
+    return SESSION_BUFFERS;
+}
+
+/* The decoding buffer holds a token's text and a few held bytes. */
+static uint32_t text_capacity(uint32_t max_piece_bytes)
+{
+    return max_piece_bytes + 8;
+}
+
+void llm_memory_needed(const struct llm_probe *p, uint32_t ctx, uint32_t max_tokens, uint64_t tok_file_size,
+                       struct llm_memory *out)
+{
+    const struct llm_model_info *i = &p->info;
+    struct model_config c = { i->n_layers, i->dim, i->hidden_dim, i->n_heads, i->n_kv_heads, i->head_dim,
+                              i->rope_dim, i->n_vocab, i->ctx_train, i->rope_base, i->rms_eps };
+    uint32_t max_piece = p->max_piece_bytes;
+    memset(out, 0, sizeof *out);
+    out->file = p->file_size + tok_file_size;
+    out->tables = p->table_bytes;
+    out->work = p->load_bytes;
+    if (tok_file_size) { /* llama2.c: the tokenizer's text is at most its file */
+        out->tables += tok_bytes(0, i->n_vocab, tok_file_size, 0, 0);
+        out->work += llama2c_tokenizer_scratch_bytes(i->n_vocab);
+        max_piece = tok_file_size > 0xffffffffu ? 0xffffffffu : (uint32_t)tok_file_size;
+    }
+    out->packed = p->packed_bytes + rq_model_scratch_bytes(&c);
+    out->kv_cache = llm_kv_cache_bytes(c.n_layers, ctx, c.n_kv_heads, c.head_dim);
+    struct llm_session s;
+    struct llm_buf plan[SESSION_BUFFERS];
+    s.text_cap = text_capacity(max_piece);
+    out->work += sizeof s + model_state_bytes(&c, ctx) - out->kv_cache + sampler_bytes((int)c.n_vocab) +
+                 buffers_bytes(plan, session_plan(&s, ctx, max_tokens + 1, plan));
+    out->select = select_measure_bytes();
+    /* The measurement's buffers go before the weights are repacked. */
+    uint64_t after = out->packed + out->kv_cache + out->work;
+    out->total = out->file + out->tables + (after > out->select ? after : out->select);
+}
+
 /* max_tokens and repeat_last_n -1 stand for the context length. */
 static void resolve_whole_context(struct llm_settings *set)
 {
@@ -95,12 +149,9 @@ llm_session *llm_session_create(llm_model *m, const struct llm_settings *set, ch
     sampler_params p = { sp->temperature, sp->top_k, sp->top_p, sp->min_p, sp->repeat_penalty, sp->repeat_last_n,
                          sp->seed };
     s->smp = sampler_create(&p, (int)m->cfg.n_vocab);
-    s->hist = llm_alloc(sizeof(int32_t) * ctx, 8);
-    s->prompt_ids = llm_alloc(sizeof(int32_t) * (ctx + 1), 8);
-    s->gen_ids = llm_alloc(sizeof(int32_t) * maxgen, 8);
-    s->text_cap = (m->tok ? tok_max_piece_bytes(m->tok) : 0) + 8;
-    s->text = llm_alloc(s->text_cap, 8);
-    if (!s->smp || !s->hist || !s->prompt_ids || !s->gen_ids || !s->text) {
+    s->text_cap = text_capacity(m->tok ? tok_max_piece_bytes(m->tok) : 0);
+    struct llm_buf plan[SESSION_BUFFERS];
+    if (!s->smp || buffers_alloc(plan, session_plan(s, ctx, maxgen, plan)) != 0) {
         llm_session_free(s);
         snprintf(err, errlen, "out of memory for the session");
         return NULL;
@@ -121,10 +172,8 @@ void llm_session_free(llm_session *s)
     model_state_free(&s->st);
     if (s->smp)
         sampler_free(s->smp);
-    llm_free(s->hist);
-    llm_free(s->prompt_ids);
-    llm_free(s->gen_ids);
-    llm_free(s->text);
+    struct llm_buf plan[SESSION_BUFFERS];
+    buffers_free(plan, session_plan(s, 0, 0, plan));
     llm_free(s);
 }
 

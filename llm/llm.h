@@ -73,10 +73,47 @@ void llm_settings_default(struct llm_settings *s);
  * else -1 with err naming the first one that is not. */
 int llm_settings_check(const struct llm_settings *s, char *err, size_t errlen);
 
-/* Bytes of KV cache a session of this shape and context allocates (what
- * llm_session_create needs beyond the model), so a caller can check memory
- * before loading anything. */
+/* Bytes of KV cache (with its scratch) a session of this shape and context
+ * allocates. */
 uint64_t llm_kv_cache_bytes(uint32_t n_layers, uint32_t ctx, uint32_t n_kv_heads, uint32_t head_dim);
+
+/* What a model file is, from its header alone. */
+struct llm_probe {
+    struct llm_model_info info; /* n_params and weight_bytes over every tensor of the file */
+    uint64_t file_size;
+    uint32_t version, alignment, n_kv, n_tensors; /* GGUF's; 0 for llama2.c */
+    char quant_mix[96];         /* tensors per type, in type order: "F32:61 Q4_1:182 Q8_0:30" */
+    /* For llm_memory_needed: what the loader will allocate. */
+    uint64_t table_bytes;       /* the model's tables and its tokenizer */
+    uint64_t packed_bytes;      /* the repacked matrices */
+    uint64_t load_bytes;        /* held only while loading (the header index, string lists) */
+    uint32_t max_piece_bytes;   /* longest token text */
+};
+
+/* Reads a model file's header from its first len bytes (of file_size in
+ * all): every offset and count is checked against file_size. Returns 0
+ * with *p filled; 1 when the header runs past those bytes (call again with
+ * the first *need bytes); -1 with one line in err ("empty file", "damaged
+ * header: ...", "truncated (or damaged): ...", an unsupported type or
+ * architecture: what llm_load would refuse before reading the weights). */
+int llm_probe(const void *head, size_t len, uint64_t file_size, struct llm_probe *p, uint64_t *need, char *err,
+              size_t errlen);
+
+/* The memory a load of the probed model and a session of `ctx` positions
+ * and max_tokens new tokens (not -1: the caller gives ctx then) allocate, computed from the sizes the loader
+ * and the session allocate with. tok_file_size: a llama2.c model's
+ * tokenizer.bin (0 for GGUF). */
+struct llm_memory {
+    uint64_t file;     /* the file bytes, used in place (tokenizer.bin included) */
+    uint64_t tables;   /* layers, norms, tokenizer */
+    uint64_t packed;   /* the repacked matrices and the kernels' buffers */
+    uint64_t kv_cache; /* the KV cache and its scratch */
+    uint64_t work;     /* the session's buffers and what loading holds for a while */
+    uint64_t select;   /* choosing the kernels, at the first load only (freed before the repacking) */
+    uint64_t total;    /* file + tables + the larger of select and packed + kv_cache + work */
+};
+void llm_memory_needed(const struct llm_probe *p, uint32_t ctx, uint32_t max_tokens, uint64_t tok_file_size,
+                       struct llm_memory *out);
 
 /* The settings must pass llm_settings_check; max_tokens and repeat_last_n
  * -1 stand for the context length. The KV cache for ctx positions is

@@ -5,7 +5,7 @@
 # harnesses) and once for the kernel (kernel/llm.mk, which also checks that
 # they stay freestanding).
 LLM_SRCS := $(addprefix llm/,generate.c model.c attention.c attention_avx2.c ops.c sampler.c \
-	load.c repack_model.c profile.c parallel_check.c settings.c)
+	load.c repack_model.c profile.c parallel_check.c settings.c buffers.c)
 include llm/formats/formats.mk
 include llm/text/text.mk
 include llm/matmul/matmul.mk

@@ -70,10 +70,10 @@ void llm_model_get_info(const llm_model *m, struct llm_model_info *info)
     if (!m->tied_output)
         count(&m->output, info, by_type);
     for (uint32_t l = 0; l < c->n_layers; l++) {
-        const struct model_layer *L = &m->layers[l];
-        const struct qtensor *mats[] = { &L->wq, &L->wk, &L->wv, &L->wo, &L->w_gate, &L->w_down, &L->w_up };
-        for (size_t i = 0; i < sizeof mats / sizeof mats[0]; i++)
-            count(mats[i], info, by_type);
+        struct model_matrix mats[MODEL_LAYER_MATRICES];
+        model_layer_matrices(c, &m->layers[l], mats);
+        for (size_t i = 0; i < MODEL_LAYER_MATRICES; i++)
+            count(mats[i].t, info, by_type);
     }
     info->n_params += (uint64_t)c->dim * (2 * c->n_layers + 1); /* the norms */
     uint32_t best = 0;

@@ -14,6 +14,7 @@
 #include "params.h"
 
 #include "attention.h"
+#include "buffers.h"
 #include "llm.h"
 #include "ops.h"
 #include "platform.h"
@@ -29,9 +30,34 @@ static int bad_config(char *err, size_t errlen, const char *what)
     return -1;
 }
 
-int model_alloc(struct llm_model *m, char *err, size_t errlen)
+#define MODEL_BUFFERS 2
+/* The layer table and the norm vectors (2 * n_layers + 1 of dim floats). */
+static uint32_t model_plan(struct llm_model *m, struct llm_buf *plan)
 {
     const struct model_config *c = &m->cfg;
+    const struct llm_buf b[MODEL_BUFFERS] = {
+        { (void **)&m->layers, (uint64_t)sizeof(struct model_layer) * c->n_layers, 8 },
+        { (void **)&m->norm_store, (uint64_t)sizeof(float) * c->dim * (2 * c->n_layers + 1), 32 },
+    };
+    memcpy(plan, b, sizeof b);
+    return MODEL_BUFFERS;
+}
+
+void model_layer_matrices(const struct model_config *c, struct model_layer *L,
+                          struct model_matrix out[MODEL_LAYER_MATRICES])
+{
+    uint32_t q_dim = c->n_heads * c->head_dim, kv_dim = c->n_kv_heads * c->head_dim;
+    const struct model_matrix mats[MODEL_LAYER_MATRICES] = {
+        { "attn_q", &L->wq, q_dim, c->dim },        { "attn_k", &L->wk, kv_dim, c->dim },
+        { "attn_v", &L->wv, kv_dim, c->dim },       { "attn_output", &L->wo, c->dim, q_dim },
+        { "ffn_gate", &L->w_gate, c->hidden_dim, c->dim }, { "ffn_down", &L->w_down, c->dim, c->hidden_dim },
+        { "ffn_up", &L->w_up, c->hidden_dim, c->dim },
+    };
+    memcpy(out, mats, sizeof mats);
+}
+
+int model_check_config(const struct model_config *c, char *err, size_t errlen)
+{
     if (c->n_layers == 0 || c->n_layers > LLM_MAX_LAYERS)
         return bad_config(err, errlen, "layer count out of range");
     if (c->dim == 0 || c->dim > LLM_MAX_DIM || c->hidden_dim == 0 || c->hidden_dim > LLM_MAX_HIDDEN)
@@ -46,12 +72,27 @@ int model_alloc(struct llm_model *m, char *err, size_t errlen)
         return bad_config(err, errlen, "vocabulary size out of range");
     if (!(c->rms_eps > 0.0f && c->rms_eps < 1.0f) || !(c->rope_base > 1.0f && c->rope_base < 1e12f))
         return bad_config(err, errlen, "rms epsilon or rope base out of range");
-    m->layers = llm_alloc(sizeof(struct model_layer) * c->n_layers, 8);
-    m->norm_store = llm_alloc(sizeof(float) * c->dim * (2 * c->n_layers + 1), 32);
-    if (!m->layers || !m->norm_store)
+    return 0;
+}
+
+int model_alloc(struct llm_model *m, char *err, size_t errlen)
+{
+    const struct model_config *c = &m->cfg;
+    if (model_check_config(c, err, errlen) != 0)
+        return -1;
+    struct llm_buf plan[MODEL_BUFFERS];
+    if (buffers_alloc(plan, model_plan(m, plan)) != 0)
         return bad_config(err, errlen, "out of memory for the layer table");
     memset(m->layers, 0, sizeof(struct model_layer) * c->n_layers);
     return 0;
+}
+
+uint64_t model_bytes(const struct model_config *c)
+{
+    struct llm_model m;
+    struct llm_buf plan[MODEL_BUFFERS];
+    m.cfg = *c;
+    return sizeof m + buffers_bytes(plan, model_plan(&m, plan));
 }
 
 float *model_norm(struct llm_model *m, uint32_t i)
@@ -72,13 +113,41 @@ void model_release(struct llm_model *m)
 
 /* ---- state ------------------------------------------------------------- */
 
-int model_state_init(struct model_state *s, const struct llm_model *m, uint32_t ctx, char *err, size_t errlen)
+#define STATE_BUFFERS 13
+/* The inference buffers: one vector per token of a batch (a few hundred KiB
+ * for SmolLM2), the logits, the RoPE tables, the activation blocks. */
+static uint32_t state_plan(struct model_state *s, const struct model_config *c, struct llm_buf *plan)
 {
-    const struct model_config *c = &m->cfg;
     uint32_t q_dim = c->n_heads * c->head_dim, kv_dim = c->n_kv_heads * c->head_dim;
     uint32_t wide = c->dim > q_dim ? c->dim : q_dim;
     if (c->hidden_dim > wide)
         wide = c->hidden_dim;
+    const uint64_t f = sizeof(float), B = LLM_BATCH;
+    const struct llm_buf b[STATE_BUFFERS] = {
+        { (void **)&s->x, f * c->dim * B, 32 },          { (void **)&s->xb, f * wide * B, 32 },
+        { (void **)&s->xb2, f * c->dim * B, 32 },        { (void **)&s->hb, f * c->hidden_dim * B, 32 },
+        { (void **)&s->hb2, f * c->hidden_dim * B, 32 }, { (void **)&s->q, f * q_dim * B, 32 },
+        { (void **)&s->k, f * kv_dim * B, 32 },          { (void **)&s->v, f * kv_dim * B, 32 },
+        { (void **)&s->logits, f * c->n_vocab, 32 },     { (void **)&s->rope_cos, f * (c->rope_dim / 2) * B, 32 },
+        { (void **)&s->rope_sin, f * (c->rope_dim / 2) * B, 32 },
+        { (void **)&s->inv_freq, f * (c->rope_dim / 2), 32 },
+        { (void **)&s->qa, (uint64_t)sizeof(struct qact_block) * (wide / QK + 1), 32 },
+    };
+    memcpy(plan, b, sizeof b);
+    return STATE_BUFFERS;
+}
+
+uint64_t model_state_bytes(const struct model_config *c, uint32_t ctx)
+{
+    struct model_state s;
+    struct llm_buf plan[STATE_BUFFERS];
+    return buffers_bytes(plan, state_plan(&s, c, plan)) +
+           llm_kv_cache_bytes(c->n_layers, ctx, c->n_kv_heads, c->head_dim);
+}
+
+int model_state_init(struct model_state *s, const struct llm_model *m, uint32_t ctx, char *err, size_t errlen)
+{
+    const struct model_config *c = &m->cfg;
     memset(s, 0, sizeof *s);
     s->ctx = ctx;
     uint64_t kv_bytes = llm_kv_cache_bytes(c->n_layers, ctx, c->n_kv_heads, c->head_dim);
@@ -86,23 +155,8 @@ int model_state_init(struct model_state *s, const struct llm_model *m, uint32_t 
         snprintf(err, errlen, "context %lu needs a KV cache larger than 2 GiB", (unsigned long)ctx);
         return -1;
     }
-    /* One vector per token of a batch: a few hundred KiB for SmolLM2. */
-    s->x = llm_alloc(sizeof(float) * c->dim * LLM_BATCH, 32);
-    s->xb = llm_alloc(sizeof(float) * wide * LLM_BATCH, 32);
-    s->xb2 = llm_alloc(sizeof(float) * c->dim * LLM_BATCH, 32);
-    s->hb = llm_alloc(sizeof(float) * c->hidden_dim * LLM_BATCH, 32);
-    s->hb2 = llm_alloc(sizeof(float) * c->hidden_dim * LLM_BATCH, 32);
-    s->q = llm_alloc(sizeof(float) * q_dim * LLM_BATCH, 32);
-    s->k = llm_alloc(sizeof(float) * kv_dim * LLM_BATCH, 32);
-    s->v = llm_alloc(sizeof(float) * kv_dim * LLM_BATCH, 32);
-    s->logits = llm_alloc(sizeof(float) * c->n_vocab, 32);
-    s->rope_cos = llm_alloc(sizeof(float) * c->rope_dim / 2 * LLM_BATCH, 32);
-    s->rope_sin = llm_alloc(sizeof(float) * c->rope_dim / 2 * LLM_BATCH, 32);
-    s->inv_freq = llm_alloc(sizeof(float) * c->rope_dim / 2, 32);
-    s->qa = llm_alloc(sizeof(struct qact_block) * (wide / QK + 1), 32);
-    if (!s->x || !s->xb || !s->xb2 || !s->hb || !s->hb2 || !s->q || !s->k || !s->v || !s->logits ||
-        !s->rope_cos || !s->rope_sin || !s->inv_freq || !s->qa) {
-        model_state_free(s);
+    struct llm_buf plan[STATE_BUFFERS];
+    if (buffers_alloc(plan, state_plan(s, c, plan)) != 0) {
         snprintf(err, errlen, "out of memory for the inference buffers");
         return -1;
     }
@@ -120,11 +174,8 @@ int model_state_init(struct model_state *s, const struct llm_model *m, uint32_t 
 
 void model_state_free(struct model_state *s)
 {
-    float *bufs[] = { s->x, s->xb, s->xb2, s->hb, s->hb2, s->q, s->k, s->v, s->logits,
-                      s->rope_cos, s->rope_sin, s->inv_freq };
-    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
-        llm_free(bufs[i]);
-    llm_free(s->qa);
+    struct llm_buf plan[STATE_BUFFERS];
+    buffers_free(plan, state_plan(s, &(struct model_config){ 0 }, plan));
     kv_cache_free(&s->kv);
     memset(s, 0, sizeof *s);
 }

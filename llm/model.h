@@ -44,6 +44,24 @@ struct llm_model {
     uint32_t chat_template_len;
 };
 
+/* A layer's seven matrices: where each is in the layer, its shape (rows x
+ * cols; GGUF's ne[1] x ne[0]) and its GGUF name "blk.N.<suffix>.weight"
+ * (llama.cpp's naming, also used in messages). */
+#define MODEL_LAYER_MATRICES 7
+struct model_matrix {
+    const char *suffix;
+    struct qtensor *t;
+    uint32_t rows, cols;
+};
+void model_layer_matrices(const struct model_config *c, struct model_layer *L,
+                          struct model_matrix out[MODEL_LAYER_MATRICES]);
+
+/* 0 when the shape is consistent and within the engine's limits, or -1
+ * with err set (model_alloc checks it; so does the header probe). */
+int model_check_config(const struct model_config *c, char *err, size_t errlen);
+/* Bytes model_alloc and the model structure take for this shape. */
+uint64_t model_bytes(const struct model_config *c);
+
 /* Checks that m->cfg is consistent and within the engine's limits, then
  * allocates m->layers and the norm storage (2 * n_layers + 1 vectors of dim
  * floats) that the loader fills with model_norm(). 0, or -1 with err set. */
@@ -68,6 +86,9 @@ struct model_state {
 int model_state_init(struct model_state *s, const struct llm_model *m, uint32_t ctx, char *err,
                      size_t errlen);
 void model_state_free(struct model_state *s);
+/* Bytes model_state_init allocates for this shape and context (KV cache
+ * included). */
+uint64_t model_state_bytes(const struct model_config *c, uint32_t ctx);
 
 /* Runs tokens[0..n-1] (1 <= n <= LLM_BATCH, else NULL; each < cfg.n_vocab
  * rows of the embedding: the caller checks) at positions pos0, pos0 + 1, ...

@@ -20,47 +20,70 @@ struct repack_ctx {
     uint32_t n;
 };
 
-static void list_one(struct qtensor *t, struct repack_ctx *ctx)
+/* The list of repacked matrices rq_tune_model times: one per matrix. */
+static size_t tune_list_bytes(const struct model_config *c)
 {
+    return sizeof(struct rq_matrix *) * (MODEL_LAYER_MATRICES * c->n_layers + 1);
+}
+
+static void list_one(struct qtensor *t, const char *name, struct repack_ctx *ctx)
+{
+    (void)name;
     if (t->packed)
         ctx->list[ctx->n++] = t->packed;
 }
 
-/* Calls fn on every matrix a forward pass multiplies with. */
-static void for_each_matrix(struct llm_model *m, void (*fn)(struct qtensor *, struct repack_ctx *),
+/* Calls fn on every matrix a forward pass multiplies with, with its name. */
+static void for_each_matrix(struct llm_model *m, void (*fn)(struct qtensor *, const char *, struct repack_ctx *),
                             struct repack_ctx *ctx)
 {
+    char name[64];
     for (uint32_t l = 0; m->layers && l < m->cfg.n_layers; l++) {
-        struct model_layer *L = &m->layers[l];
-        struct qtensor *mats[] = { &L->wq, &L->wk, &L->wv, &L->wo, &L->w_gate, &L->w_down, &L->w_up };
-        for (uint32_t i = 0; i < sizeof mats / sizeof mats[0]; i++)
-            fn(mats[i], ctx);
+        struct model_matrix mats[MODEL_LAYER_MATRICES];
+        model_layer_matrices(&m->cfg, &m->layers[l], mats);
+        for (uint32_t i = 0; i < MODEL_LAYER_MATRICES; i++) {
+            snprintf(name, sizeof name, "blk.%lu.%s.weight", (unsigned long)l, mats[i].suffix);
+            fn(mats[i].t, name, ctx);
+        }
     }
-    fn(&m->output, ctx);
+    fn(&m->output, m->tied_output ? "token_embd.weight" : "output.weight", ctx);
 }
 
-static void repack_one(struct qtensor *t, struct repack_ctx *ctx)
+static void repack_one(struct qtensor *t, const char *name, struct repack_ctx *ctx)
 {
     if (ctx->rc != 0 || t->packed || !rq_repackable(t->type))
         return;
-    t->packed = rq_repack(t, ctx->err, ctx->errlen);
+    t->packed = rq_repack(t, name, ctx->err, ctx->errlen);
     if (!t->packed)
         ctx->rc = -1;
 }
 
-static void release_one(struct qtensor *t, struct repack_ctx *ctx)
+static void release_one(struct qtensor *t, const char *name, struct repack_ctx *ctx)
 {
+    (void)name;
     (void)ctx;
     rq_free(t->packed);
     t->packed = NULL;
 }
 
+/* The longest input vector of the model's matrices. */
+static uint32_t widest_input(const struct model_config *c)
+{
+    uint32_t widest = c->dim > c->hidden_dim ? c->dim : c->hidden_dim;
+    return c->n_heads * c->head_dim > widest ? c->n_heads * c->head_dim : widest;
+}
+
+uint64_t rq_model_scratch_bytes(const struct model_config *c)
+{
+    /* + select_tune's, for the longest rows */
+    uint32_t rows = c->n_vocab > c->hidden_dim ? c->n_vocab : c->hidden_dim;
+    return matmul_scratch_bytes(widest_input(c)) + tune_list_bytes(c) +
+           select_tune_bytes(widest_input(c), rows > c->dim ? rows : c->dim);
+}
+
 int rq_repack_model(struct llm_model *m, char *err, size_t errlen)
 {
-    const struct model_config *c = &m->cfg;
-    uint32_t widest = c->dim > c->hidden_dim ? c->dim : c->hidden_dim;
-    if (c->n_heads * c->head_dim > widest)
-        widest = c->n_heads * c->head_dim;
+    uint32_t widest = widest_input(&m->cfg);
     if (select_init(LLM_SELECT_BUDGET_MS, err, errlen) != 0 || matmul_reserve(widest, err, errlen) != 0)
         return -1;
     struct repack_ctx ctx = { err, errlen, 0, NULL, 0 };
@@ -72,7 +95,7 @@ int rq_repack_model(struct llm_model *m, char *err, size_t errlen)
 
 int rq_tune_model(struct llm_model *m)
 {
-    struct repack_ctx ctx = { NULL, 0, 0, llm_alloc(sizeof(struct rq_matrix *) * (7 * m->cfg.n_layers + 1), 8), 0 };
+    struct repack_ctx ctx = { NULL, 0, 0, llm_alloc(tune_list_bytes(&m->cfg), 8), 0 };
     if (!ctx.list)
         return -1; /* the choice made on the test matrix stays */
     for_each_matrix(m, list_one, &ctx);

@@ -3,6 +3,7 @@
  * order so myos/reference_samplers.py can reproduce it bit for bit.
  */
 #include "sampler.h"
+#include "buffers.h"
 #include "params.h"
 
 #include "platform.h"
@@ -90,6 +91,28 @@ static float exp_neg(float x)
 /* Far beyond any real vocabulary, and small enough that the buffer sizes
  * below cannot overflow a 32-bit size_t. */
 
+#define SAMPLER_BUFFERS 5
+/* The candidates (twice: sorting needs room), the ids and probabilities of
+ * what is kept, the repeat-penalty marks. */
+static uint32_t sampler_plan(sampler *s, int n_vocab, struct llm_buf *plan)
+{
+    uint64_t n = (uint64_t)(n_vocab > 0 ? n_vocab : 0);
+    const struct llm_buf b[SAMPLER_BUFFERS] = {
+        { (void **)&s->c, n * sizeof(cand), 16 },          { (void **)&s->tmp, n * sizeof(cand), 16 },
+        { (void **)&s->out_ids, n * sizeof(int32_t), 16 }, { (void **)&s->out_p, n * sizeof(float), 16 },
+        { (void **)&s->mark, n * sizeof(uint32_t), 16 },
+    };
+    memcpy(plan, b, sizeof b);
+    return SAMPLER_BUFFERS;
+}
+
+uint64_t sampler_bytes(int n_vocab)
+{
+    sampler s;
+    struct llm_buf plan[SAMPLER_BUFFERS];
+    return sizeof s + buffers_bytes(plan, sampler_plan(&s, n_vocab, plan));
+}
+
 sampler *sampler_create(const sampler_params *p, int n_vocab)
 {
     if (n_vocab <= 0 || n_vocab > (int)LLM_MAX_VOCAB)
@@ -104,13 +127,9 @@ sampler *sampler_create(const sampler_params *p, int n_vocab)
         s->p.min_p = 1.0f;
     s->cap = n_vocab;
     size_t n = (size_t)n_vocab;
-    s->c = llm_alloc(n * sizeof(cand), 16);
-    s->tmp = llm_alloc(n * sizeof(cand), 16);
-    s->out_ids = llm_alloc(n * sizeof(int32_t), 16);
-    s->out_p = llm_alloc(n * sizeof(float), 16);
-    s->mark = llm_alloc(n * sizeof(uint32_t), 16);
-    if (!s->c || !s->tmp || !s->out_ids || !s->out_p || !s->mark) {
-        sampler_free(s);
+    struct llm_buf plan[SAMPLER_BUFFERS];
+    if (buffers_alloc(plan, sampler_plan(s, n_vocab, plan)) != 0) {
+        llm_free(s);
         return NULL;
     }
     memset(s->mark, 0, n * sizeof(uint32_t));
@@ -122,11 +141,8 @@ void sampler_free(sampler *s)
 {
     if (!s)
         return;
-    llm_free(s->c);
-    llm_free(s->tmp);
-    llm_free(s->out_ids);
-    llm_free(s->out_p);
-    llm_free(s->mark);
+    struct llm_buf plan[SAMPLER_BUFFERS];
+    buffers_free(plan, sampler_plan(s, 0, plan));
     llm_free(s);
 }
 

@@ -54,6 +54,8 @@ typedef struct sampler sampler;
 /* A sampler for a vocabulary of n_vocab ids (its work buffers are allocated
  * once here). NULL when out of memory or n_vocab is not in 1 .. 2^24. */
 sampler *sampler_create(const sampler_params *p, int n_vocab);
+/* Bytes sampler_create allocates for n_vocab. */
+uint64_t sampler_bytes(int n_vocab);
 
 /* Restart the random stream from the seed (same seed -> same draws again). */
 void sampler_reset(sampler *s);

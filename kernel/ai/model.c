@@ -1,7 +1,10 @@
-/* model.c: loading, switching and freeing the current model, the memory check
- * that comes before a load, and the session that follows the settings. */
+/* model.c: loading, switching and freeing the current model, the checks that
+ * come before a load (the file's header and the memory it needs, both from
+ * the engine: llm_probe and llm_memory_needed), and the session that
+ * follows the settings. A switch that cannot work leaves the current model
+ * loaded. */
 #include "ai/model.h"
-#include "ai/model_header.h"
+#include "ai/names.h"
 #include "ai/settings.h"
 #include "arch/x86/timer.h"
 #include "drivers/console.h"
@@ -13,11 +16,10 @@
 #include "lib/string.h"
 
 #define MODEL_ALIGN 64
-#define MIB (1024u * 1024u)
-/* The engine's own tables (tokenizer vocabulary and merges, norms, layer
- * descriptors): a generous figure per vocabulary entry plus a fixed part. */
-#define TABLE_BYTES_PER_TOKEN 96u
-#define TABLE_BYTES_FIXED (4u * MIB)
+#define MIB (1024.0 * 1024.0)
+/* The first read of a header; llm_probe asks for more when it is longer
+ * (SmolLM2's vocabulary makes its header about 2 MB). */
+#define PROBE_FIRST_READ 65536u
 
 static struct {
     char name[AI_MODEL_NAME_MAX];
@@ -25,6 +27,8 @@ static struct {
     llm_model *model;
     llm_session *session;
     uint32_t session_version;
+    size_t model_held, session_held; /* heap bytes the model and the session took */
+    size_t data_size;
 } cur;
 
 const char *ai_model_name(void)
@@ -37,13 +41,27 @@ llm_model *ai_model_current(void)
     return cur.model;
 }
 
-static void unload(void)
+static void free_session(void)
 {
     llm_session_free(cur.session);
+    cur.session = NULL;
+    cur.session_held = 0;
+}
+
+static void unload(void)
+{
+    free_session();
     llm_model_free(cur.model);
     kfree(cur.data);
     kfree(cur.tok);
     memset(&cur, 0, sizeof cur);
+}
+
+static size_t heap_used(void)
+{
+    struct heap_stats hs;
+    heap_get_stats(&hs);
+    return hs.used;
 }
 
 static int ends_with(const char *name, const char *ext)
@@ -69,28 +87,88 @@ int ai_model_is_candidate(const char *name)
     return ends_with(name, ".gguf") || (ends_with(name, ".bin") && !ai_model_same_name(name, AI_TOKENIZER_NAME));
 }
 
-/* Refuses a load that cannot fit, before reading 100 MB for nothing. The
- * engine keeps the file and, for block-quantized matrices, a copy repacked
- * for its integer kernels (about the same size); then the KV cache. */
-static int check_memory(const char *name, const struct model_header *h, uint32_t tok_size)
+/* Reads more of f into *buf until it holds `want` bytes (or the file ends). */
+static int read_more(struct fs_file *f, uint8_t **buf, size_t *have, size_t want, char *err, size_t errlen)
+{
+    uint8_t *grown = krealloc(*buf, want ? want : 1);
+    if (!grown) {
+        snprintf(err, errlen, "out of memory reading the header (%.1f MiB)", (double)want / MIB);
+        return -1;
+    }
+    *buf = grown;
+    while (*have < want) {
+        long got = fs_read(f, *buf + *have, want - *have);
+        if (got < 0) {
+            snprintf(err, errlen, "%s", fs_error_message((int)got));
+            return -1;
+        }
+        if (got == 0)
+            break;
+        *have += (size_t)got;
+    }
+    return 0;
+}
+
+int ai_model_probe(const char *path, struct llm_probe *p, char *err, size_t errlen)
+{
+    struct fs_file *f;
+    int rc = fs_open(path, FS_O_READ, &f);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s: %s", path, fs_error_message(rc));
+        return -1;
+    }
+    uint32_t size = fs_size(f);
+    uint8_t *buf = NULL;
+    size_t have = 0;
+    uint64_t want = size < PROBE_FIRST_READ ? size : PROBE_FIRST_READ;
+    for (rc = 1; rc == 1;) {
+        if (read_more(f, &buf, &have, (size_t)want, err, errlen) != 0) {
+            rc = -1;
+            break;
+        }
+        rc = llm_probe(buf, have, size, p, &want, err, errlen);
+        if (rc == 1 && want <= have) { /* the file ended early: it shrank while read */
+            snprintf(err, errlen, "the file changed while it was read");
+            rc = -1;
+        }
+    }
+    kfree(buf);
+    fs_close(f);
+    return rc;
+}
+
+static void tokenizer_path(char *out, size_t n)
+{
+    snprintf(out, n, "%s/%s", AI_MODELS_DIR, AI_TOKENIZER_NAME);
+}
+
+/* Refuses a load that cannot fit, before the current model is freed or 100
+ * MB are read for nothing: what the engine says the model and a session of
+ * the chosen context need, against the free memory and what the current
+ * model would give back. */
+static int check_memory(const char *name, const struct llm_probe *p, uint32_t tok_size)
 {
     struct heap_stats hs;
     heap_get_stats(&hs);
-    uint32_t ctx = (uint32_t)ai_settings()->llm.ctx;
-    uint64_t kv = model_header_kv_bytes(h, ctx);
-    uint64_t work = 4ull * (2ull * h->n_vocab + 8ull * h->dim + 3ull * h->hidden_dim + 4ull * ctx + 65536) +
-                    (uint64_t)TABLE_BYTES_PER_TOKEN * h->n_vocab + TABLE_BYTES_FIXED + h->quant_matrix_bytes;
-    uint64_t total = (uint64_t)h->file_size + tok_size + kv + work;
-    if ((uint64_t)h->file_size + MODEL_ALIGN > hs.largest_free) {
-        kprintf("error: not enough memory for %s: the file needs %lu MiB in one piece, the largest free block "
-                "is %lu MiB\n", name, (unsigned long)(h->file_size / MIB + 1), (unsigned long)(hs.largest_free / MIB));
+    const struct llm_settings *st = &ai_settings()->llm;
+    uint32_t ctx = (uint32_t)st->ctx, max_tokens = st->max_tokens < 0 ? ctx : (uint32_t)st->max_tokens;
+    struct llm_memory need;
+    llm_memory_needed(p, ctx, max_tokens, tok_size, &need);
+    double free_now = (double)hs.free + (double)(cur.model_held + cur.session_held);
+    /* The file is one block: today's largest, or the current file's block
+     * once it is freed. */
+    size_t largest = hs.largest_free > cur.data_size ? hs.largest_free : cur.data_size;
+    if ((uint64_t)p->file_size + MODEL_ALIGN > largest) {
+        kprintf("error: not enough memory for %s: the file needs %.1f MiB in one piece, the largest free block "
+                "is %.1f MiB\n", name, (double)p->file_size / MIB, (double)largest / MIB);
         return -1;
     }
-    if (total > hs.free) {
-        kprintf("error: not enough memory for %s with a context of %lu: it needs %lu MiB (file %lu + KV cache %lu "
-                "+ weights prepared and buffers %lu), %lu MiB are free (try a smaller 'set ctx')\n", name, (unsigned long)ctx,
-                (unsigned long)(total / MIB + 1), (unsigned long)(h->file_size / MIB), (unsigned long)(kv / MIB),
-                (unsigned long)(work / MIB), (unsigned long)(hs.free / MIB));
+    if ((double)need.total > free_now) {
+        kprintf("error: not enough memory for %s with a context of %lu: it needs %.1f MiB (file %.1f, KV cache "
+                "%.1f, tables and prepared weights %.1f, buffers %.1f), %.1f MiB are free%s (try a smaller "
+                "'set ctx')\n", name, (unsigned long)ctx, (double)need.total / MIB, (double)need.file / MIB,
+                (double)need.kv_cache / MIB, (double)(need.tables + need.packed) / MIB, (double)need.work / MIB,
+                free_now / MIB, cur.model ? " with the current model unloaded" : "");
         return -1;
     }
     return 0;
@@ -116,29 +194,15 @@ static int read_whole(const char *name, const char *path, const char *label, voi
     return 0;
 }
 
-int ai_model_load(const char *name)
+/* Reads and loads a checked model into cur (nothing loaded before): 0, or
+ * -1 with an error line printed and nothing loaded. */
+static int load_checked(const char *name, const char *path, const struct llm_probe *p)
 {
-    unload();
-    char path[AI_MODEL_NAME_MAX + 16], tok_path[sizeof AI_MODELS_DIR + sizeof AI_TOKENIZER_NAME + 1];
-    snprintf(path, sizeof path, "%s/%s", AI_MODELS_DIR, name);
-    snprintf(tok_path, sizeof tok_path, "%s/%s", AI_MODELS_DIR, AI_TOKENIZER_NAME);
-    char err[200];
-    struct model_header h;
-    if (model_header_read(path, &h, err, sizeof err) != 0) {
-        kprintf("error: %s: %s\n", name, err);
-        return -1;
-    }
-    struct fs_stat tst = { 0 };
-    int llama2c = !strcmp(h.format, "llama2c");
-    if (llama2c && fs_stat(tok_path, &tst) != 0) {
-        kprintf("error: %s: a llama2.c model needs %s beside it\n", name, tok_path);
-        return -1;
-    }
-    if (check_memory(name, &h, tst.size) != 0)
-        return -1;
-
+    char tok_path[sizeof AI_MODELS_DIR + sizeof AI_TOKENIZER_NAME + 1], err[200];
+    tokenizer_path(tok_path, sizeof tok_path);
+    int llama2c = !strcmp(p->info.format, "llama2c");
     kprintf("loading %s\n", name);
-    size_t size, tok_size = 0;
+    size_t size, tok_size = 0, before = heap_used();
     uint64_t t0 = timer_ns();
     if (read_whole(name, path, "reading", &cur.data, &size) != 0 ||
         (llama2c && read_whole(name, tok_path, NULL, &cur.tok, &tok_size) != 0)) {
@@ -154,13 +218,52 @@ int ai_model_load(const char *name)
     }
     uint64_t t2 = timer_ns();
     snprintf(cur.name, sizeof cur.name, "%s", name);
-    uint32_t read_ms = (uint32_t)((t1 - t0) / 1000000), prep_ms = (uint32_t)((t2 - t1) / 1000000);
-    char mb[16];
-    model_format_size(mb, sizeof mb, size);
-    kprintf("loaded %s: %s %s %s, %s in %lu.%02lu s (read %lu ms, prepare %lu ms)\n", name, h.format, h.arch,
-            h.quant, mb, (unsigned long)((read_ms + prep_ms) / 1000),
-            (unsigned long)((read_ms + prep_ms) % 1000 / 10), (unsigned long)read_ms, (unsigned long)prep_ms);
+    cur.data_size = size;
+    cur.model_held = heap_used() - before;
+    kprintf("loaded %s: %s %s %s, %.1f MB in %.2f s (read %lu ms, prepare %lu ms)\n", name, p->info.format,
+            p->info.arch, p->info.quant, (double)size / 1e6, (double)(t2 - t0) / 1e9,
+            (unsigned long)((t1 - t0) / 1000000), (unsigned long)((t2 - t1) / 1000000));
     return 0;
+}
+
+int ai_model_load(const char *name)
+{
+    const char *bad = ai_folder_name_problem(name);
+    if (bad) {
+        kprintf("error: the model name %s (a file in %s)\n", bad, AI_MODELS_DIR);
+        return -1;
+    }
+    char path[AI_MODEL_NAME_MAX + 16], tok_path[sizeof AI_MODELS_DIR + sizeof AI_TOKENIZER_NAME + 1], err[200];
+    snprintf(path, sizeof path, "%s/%s", AI_MODELS_DIR, name);
+    tokenizer_path(tok_path, sizeof tok_path);
+    struct llm_probe p;
+    if (ai_model_probe(path, &p, err, sizeof err) != 0) {
+        kprintf("error: %s: %s\n", name, err);
+        return -1;
+    }
+    struct fs_stat tst = { 0 };
+    if (!strcmp(p.info.format, "llama2c") && fs_stat(tok_path, &tst) != 0) {
+        kprintf("error: %s: a llama2.c model needs %s beside it\n", name, tok_path);
+        return -1;
+    }
+    if (check_memory(name, &p, tst.size) != 0)
+        return -1;
+    /* From here the current model goes. If the new one still fails (damaged
+     * tensor data, which only a full load reads), the previous one comes
+     * back, checked again like any other. */
+    char previous[AI_MODEL_NAME_MAX] = "";
+    if (cur.model)
+        snprintf(previous, sizeof previous, "%s", cur.name);
+    unload();
+    if (load_checked(name, path, &p) == 0)
+        return 0;
+    if (previous[0] && !ai_model_same_name(previous, name)) {
+        kprintf("loading the previous model %s again\n", previous);
+        if (ai_model_load(previous) == 0)
+            return -1;
+    }
+    kprintf("error: no model is loaded now (choose one with 'model NAME')\n");
+    return -1;
 }
 
 /* The first model file in /MODELS, GGUF preferred; 0, or -1 if none. */
@@ -211,19 +314,20 @@ llm_session *ai_model_session(void)
         return NULL;
     if (cur.session && cur.session_version == st->version)
         return cur.session;
-    llm_session_free(cur.session);
-    cur.session = NULL;
+    free_session();
     struct llm_model_info info;
     llm_model_get_info(cur.model, &info);
     struct llm_settings set = st->llm;
     set.chat = info.has_chat_template;
     set.system_prompt = st->has_system ? st->system : NULL;
     char err[200];
+    size_t before = heap_used();
     cur.session = llm_session_create(cur.model, &set, err, sizeof err);
     if (!cur.session) {
         kprintf("error: %s\n", err);
         return NULL;
     }
+    cur.session_held = heap_used() - before;
     cur.session_version = st->version;
     return cur.session;
 }

@@ -13,9 +13,17 @@
 /* The name of the loaded model, or NULL. */
 const char *ai_model_name(void);
 
-/* Loads /MODELS/name, freeing the current model first; 0, or -1 with an
- * error line printed (nothing is loaded then). */
+/* Loads /MODELS/name. The name must be a file of /MODELS itself
+ * (ai_folder_name_problem), the file's header must parse and the model fit
+ * in memory (with what the current model gives back) before the current
+ * model is freed: otherwise -1 with an error line and the current model
+ * stays. When the full load fails after that, the previous model is loaded
+ * again (or none is loaded, said in a line); -1. 0 on success. */
 int ai_model_load(const char *name);
+
+/* The header of a model file (path in the filesystem), read a part at a
+ * time for llm_probe: 0, or -1 with one line in err. */
+int ai_model_probe(const char *path, struct llm_probe *p, char *err, size_t errlen);
 
 /* The session to generate with, loading the chosen model (or the first one
  * in /MODELS) on first use; NULL with an error line printed. */

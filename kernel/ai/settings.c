@@ -197,17 +197,6 @@ struct ai_settings *ai_settings(void)
 
 /* ---- commands ------------------------------------------------------------ */
 
-int ai_settings_range(const char *name, double *lo, double *hi)
-{
-    void *values;
-    const struct llm_setting *st = find(name, &values);
-    if (!st)
-        return -1;
-    *lo = st->lo;
-    *hi = st->type == LLM_SETTING_U64 ? 18446744073709551615.0 : st->hi;
-    return 0;
-}
-
 void ai_settings_show(void)
 {
     ai_settings();

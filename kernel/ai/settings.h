@@ -31,10 +31,6 @@ void ai_settings_show(void);
  * the engine's parser refused the value). Saved to the disk on success. */
 int ai_settings_set(const char *name, const char *value);
 
-/* The accepted range of a numeric setting (e.g. for the same parameter in
- * an API request); 0, or -1 for an unknown name. */
-int ai_settings_range(const char *name, double *lo, double *hi);
-
 /* The system prompt; text NULL restores the model's default. Saved. */
 int ai_settings_set_system(const char *text);
 

@@ -33,8 +33,10 @@ static const struct json_value *field(struct check *k, const char *name)
     return v && v->type != JSON_NULL ? v : NULL;
 }
 
-/* A number field within the range of the setting of the same meaning. */
-static int number(struct check *k, const char *name, const char *setting, int integer, double *out, int *given)
+/* A number field within the range of the engine's setting of the same
+ * meaning (llm/settings.h), and at least `at_least`. */
+static int number(struct check *k, const char *name, const char *setting, int integer, double at_least,
+                  double *out, int *given)
 {
     const struct json_value *v = field(k, name);
     *given = v != NULL;
@@ -44,10 +46,13 @@ static int number(struct check *k, const char *name, const char *setting, int in
         return bad(k, name, integer ? "'%s' must be an integer, not %s" : "'%s' must be a number, not %s",
                    json_type_name(v->type));
     double lo = 0, hi = MAX_SAFE_INTEGER;
-    if (setting)
-        ai_settings_range(setting, &lo, &hi);
-    if (hi > MAX_SAFE_INTEGER)
-        hi = MAX_SAFE_INTEGER;
+    const struct llm_setting *row = setting ? llm_setting_find(llm_session_settings, setting) : NULL;
+    if (row && row->type != LLM_SETTING_U64) { /* U64: 0 to 2^64 - 1, of which JSON has 0 to 2^53 exactly */
+        lo = row->lo;
+        hi = row->hi;
+    }
+    if (lo < at_least)
+        lo = at_least;
     double x = v->number;
     if (integer && (x != (double)(int64_t)x || x < -MAX_SAFE_INTEGER || x > MAX_SAFE_INTEGER))
         return bad(k, name, "'%s' must be an integer%s", "");
@@ -209,16 +214,18 @@ static int check_sampling(struct check *k, struct api_job *job)
     int given, rc;
     job->sampling = st->llm.sampling;
     job->max_tokens = st->llm.max_tokens;
-    if ((rc = number(k, "temperature", "temperature", 0, &x, &given)))
+    if ((rc = number(k, "temperature", "temperature", 0, 0, &x, &given)))
         return rc;
     if (given)
         job->sampling.temperature = (float)x;
-    if ((rc = number(k, "top_p", "top_p", 0, &x, &given)))
+    if ((rc = number(k, "top_p", "top_p", 0, 0, &x, &given)))
         return rc;
     if (given)
         job->sampling.top_p = (float)x;
     const char *limit = field(k, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
-    if ((rc = number(k, limit, "max_tokens", 1, &x, &given)))
+    /* At least 1: the engine's -1 (until the context is full) has no
+     * counterpart in the API. */
+    if ((rc = number(k, limit, "max_tokens", 1, 1, &x, &given)))
         return rc;
     if (given && x < 1) { /* the shell's -1 (up to the context) and 0 are no request of OpenAI's API */
         double lo, hi;
@@ -229,11 +236,11 @@ static int check_sampling(struct check *k, struct api_job *job)
     }
     if (given)
         job->max_tokens = (int32_t)x;
-    if ((rc = number(k, "seed", "seed", 1, &x, &given)))
+    if ((rc = number(k, "seed", "seed", 1, 0, &x, &given)))
         return rc;
     if (given)
         job->sampling.seed = (uint64_t)x;
-    if ((rc = number(k, "n", NULL, 1, &x, &given)))
+    if ((rc = number(k, "n", NULL, 1, 1, &x, &given)))
         return rc;
     if (given && x != 1)
         return bad(k, "n", "'%s' must be 1: one choice per request%s", "");

@@ -1,7 +1,8 @@
 /* api_request.h: the body of a /v1/chat/completions or /v1/completions
  * request, read and checked field by field into a job for the generation
- * queue. Ranges are those of the shell's settings table (ai/settings.h);
- * absent parameters take the shell's current settings. */
+ * queue. Ranges are those of the engine's settings table (llm/settings.h,
+ * as `set` and myos-llm have them); absent parameters take the shell's
+ * current settings. */
 #ifndef NET_API_REQUEST_H
 #define NET_API_REQUEST_H
 #include <stddef.h>

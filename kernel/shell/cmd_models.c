@@ -1,48 +1,52 @@
 /* cmd_models.c: `models` lists the model files in /MODELS from their headers
- * alone (architecture, parameters, quantization, size, context), the current
- * one marked; `model NAME` switches to another one. */
+ * alone (llm_probe: format, architecture, parameters, quantization, size,
+ * training context), the current one marked; `model NAME` switches to
+ * another one. */
 #include "shell/command.h"
 #include "ai/model.h"
-#include "ai/model_header.h"
 #include "ai/settings.h"
 #include "drivers/console.h"
 #include "fs/fs.h"
 #include "lib/memory.h"
 #include "lib/printf.h"
 
-/* 134.5M, 260.1K, 1.2B */
+/* 134.5M, 260.1K, 1.2B: one decimal of the largest unit under the count. */
 static void format_count(char *buf, size_t n, uint64_t v)
 {
     static const char units[] = { 0, 'K', 'M', 'B' };
     int u = 0;
-    uint64_t scale = 1;
-    while (u < 3 && v >= scale * 1000) {
-        scale *= 1000;
+    double scaled = (double)v;
+    while (u < 3 && scaled >= 1000.0) {
+        scaled /= 1000.0;
         u++;
     }
-    uint64_t tenths = (v * 10 + scale / 2) / scale;
     if (u == 0)
         snprintf(buf, n, "%lu", (unsigned long)v);
     else
-        snprintf(buf, n, "%lu.%lu%c", (unsigned long)(tenths / 10), (unsigned long)(tenths % 10), units[u]);
+        snprintf(buf, n, "%.1f%c", scaled, units[u]);
 }
 
 static void list_one(const char *name, const char *path)
 {
-    struct model_header h;
+    struct llm_probe *p = kmalloc(sizeof *p);
     char err[160];
     const char *cur = ai_model_name();
     char mark = cur && ai_model_same_name(cur, name) ? '*' : ' ';
-    if (model_header_read(path, &h, err, sizeof err) != 0) {
-        kprintf("%c %-31s not loadable: %s\n", mark, name, err);
+    if (!p) {
+        kprintf("%c %-31s not loadable: out of memory\n", mark, name);
         return;
     }
-    char params[16];
-    format_count(params, sizeof params, h.n_params);
-    char size[16];
-    model_format_size(size, sizeof size, h.file_size);
-    kprintf("%c %-31s %-7s %-5s %6s %-5s %8s %5lu\n", mark, name, h.format, h.arch, params, h.quant, size,
-            (unsigned long)h.ctx_train);
+    if (ai_model_probe(path, p, err, sizeof err) != 0) {
+        kprintf("%c %-31s not loadable: %s\n", mark, name, err);
+        kfree(p);
+        return;
+    }
+    char params[16], size[16];
+    format_count(params, sizeof params, p->info.n_params);
+    snprintf(size, sizeof size, "%.1f MB", (double)p->file_size / 1e6);
+    kprintf("%c %-31s %-7s %-5s %6s %-5s %8s %5lu\n", mark, name, p->info.format, p->info.arch, params,
+            p->info.quant, size, (unsigned long)p->info.ctx_train);
+    kfree(p);
 }
 
 static int cmd_models(int argc, char **argv)

@@ -15,24 +15,40 @@
 
 struct cursor {
     const uint8_t *base;
-    size_t size;
+    size_t size;        /* bytes at base: the whole file, or its first part */
+    size_t file_size;   /* what counts and lengths are bounded by */
     size_t pos;
     char *err;
     size_t errlen;
     int failed;
+    uint64_t need;      /* a read went past `size` but not past the file */
+    const char *const *prefix; /* loader_prefix or probe_prefix, by enum problem */
 };
 
-static int fail(struct cursor *c, const char *what)
+/* What kind of problem a message names, for its prefix: the loader says
+ * "gguf: " for each; the header probe, reading a file not yet loaded, says
+ * which kind (the OS's `models` listing shows it). */
+enum problem { DAMAGED, TRUNCATED, UNSUPPORTED };
+static const char *const loader_prefix[] = { "gguf: ", "gguf: ", "gguf: " };
+static const char *const probe_prefix[] = { "damaged header: ", "truncated (or damaged): ", "" };
+
+static int fail_as(struct cursor *c, enum problem kind, const char *what)
 {
     if (!c->failed)
-        snprintf(c->err, c->errlen, "gguf: %s (at byte %lu)", what, (unsigned long)c->pos);
+        snprintf(c->err, c->errlen, "%s%s (at byte %lu)", c->prefix[kind], what, (unsigned long)c->pos);
     c->failed = 1;
     return -1;
 }
 
+static int fail(struct cursor *c, const char *what)
+{
+    return fail_as(c, DAMAGED, what);
+}
+
+/* Bytes of the file after the cursor (not only of the part at hand). */
 static size_t remaining(const struct cursor *c)
 {
-    return c->size - c->pos;
+    return c->file_size - c->pos;
 }
 
 /* Advances over n bytes, returning where they start, or NULL (error set). */
@@ -40,10 +56,16 @@ static const uint8_t *take(struct cursor *c, uint64_t n, const char *what)
 {
     if (c->failed)
         return NULL;
+    if (n > (uint64_t)(c->size - c->pos) && n <= (uint64_t)remaining(c)) {
+        /* Inside the file but past the bytes given: ask for more. */
+        c->need = (uint64_t)c->pos + n;
+        fail(c, "the header is longer than the bytes read");
+        return NULL;
+    }
     if (n > (uint64_t)remaining(c)) {
         char msg[96];
-        snprintf(msg, sizeof msg, "file truncated reading %s", what);
-        fail(c, msg);
+        snprintf(msg, sizeof msg, "the file ends inside %s", what);
+        fail_as(c, TRUNCATED, msg);
         return NULL;
     }
     const uint8_t *p = c->base + c->pos;
@@ -121,7 +143,7 @@ static void skip_value(struct cursor *c, uint32_t type, int depth)
     if (et != GGUF_STRING && et != GGUF_ARRAY) {
         uint32_t sz = scalar_size(et);
         if (count > (uint64_t)(remaining(c) / sz)) {
-            fail(c, "array count larger than the file");
+            fail_as(c, TRUNCATED, "an array count is larger than the file");
             return;
         }
         take(c, count * sz, "an array");
@@ -129,7 +151,7 @@ static void skip_value(struct cursor *c, uint32_t type, int depth)
     }
     /* Each string or array element needs at least 8 bytes: bounds the loop. */
     if (count > (uint64_t)(remaining(c) / 8)) {
-        fail(c, "array count larger than the file");
+        fail_as(c, TRUNCATED, "an array count is larger than the file");
         return;
     }
     for (uint64_t i = 0; i < count && !c->failed; i++)
@@ -192,7 +214,7 @@ static int parse_tensor(struct cursor *c, struct gguf_tensor *t, uint64_t *offse
         else
             snprintf(msg, sizeof msg, "tensor '%.*s' rows are not whole %s blocks",
                      (int)(t->name.len > 48 ? 48 : t->name.len), t->name.ptr, quant_type_name(t->type));
-        return fail(c, msg);
+        return fail_as(c, UNSUPPORTED, msg);
     }
     uint64_t rows = t->ne[1] * t->ne[2]; /* each < 2^32: no overflow */
     if (__builtin_mul_overflow(rows, t->ne[3], &rows) || __builtin_mul_overflow(rows, row, &t->n_bytes))
@@ -213,60 +235,101 @@ static int find_alignment(struct gguf_file *f, struct cursor *c)
     return 0;
 }
 
+size_t gguf_header_bytes(uint32_t n_kv, uint32_t n_tensors)
+{
+    return sizeof(struct gguf_kv) * (n_kv ? n_kv : 1) +
+           (sizeof(struct gguf_tensor) + sizeof(uint64_t)) * (n_tensors ? n_tensors : 1);
+}
+
+static int parse(struct gguf_file *f, struct cursor *c);
+
 int gguf_open(struct gguf_file *f, const void *data, size_t size, char *err, size_t errlen)
 {
-    struct cursor c = { data, size, 0, err, errlen, 0 };
+    struct cursor c = { data, size, size, 0, err, errlen, 0, 0, loader_prefix };
+    return parse(f, &c);
+}
+
+int gguf_open_header(struct gguf_file *f, const void *data, size_t size, uint64_t file_size, uint64_t *need,
+                     char *err, size_t errlen)
+{
+    if (need)
+        *need = 0;
+    if ((uint64_t)(size_t)file_size != file_size) {
+        memset(f, 0, sizeof *f);
+        snprintf(err, errlen, "the file is too large for this machine's address space");
+        return -1;
+    }
+    struct cursor c = { data, size < file_size ? size : (size_t)file_size, (size_t)file_size, 0, err, errlen, 0, 0,
+                        probe_prefix };
+    int rc = parse(f, &c);
+    if (need)
+        *need = c.need;
+    return rc;
+}
+
+/* Both entry points: the cursor bounds the bytes and names the problems. */
+static int parse(struct gguf_file *f, struct cursor *c)
+{
+    const uint8_t *data = c->base;
+    size_t file_size = c->file_size;
     memset(f, 0, sizeof *f);
-    const uint8_t *magic = take(&c, 4, "the magic");
+    const uint8_t *magic = take(c, 4, "the magic");
     if (!magic)
         return -1;
     if (memcmp(magic, "GGUF", 4) != 0)
-        return fail(&c, "not a GGUF file (bad magic)");
-    f->version = rd_u32(&c, "the version");
-    uint64_t n_tensors = rd_u64(&c, "the tensor count");
-    uint64_t n_kv = rd_u64(&c, "the metadata count");
-    if (c.failed)
+        return fail(c, "not a GGUF file (bad magic)");
+    f->version = rd_u32(c, "the version");
+    uint64_t n_tensors = rd_u64(c, "the tensor count");
+    uint64_t n_kv = rd_u64(c, "the metadata count");
+    if (c->failed)
         return -1;
     if (f->version != 2 && f->version != 3) {
         char msg[64];
         snprintf(msg, sizeof msg, "unsupported version %lu (2 and 3 are)", (unsigned long)f->version);
-        return fail(&c, msg);
+        return fail_as(c, UNSUPPORTED, msg);
     }
     /* Smallest encodings: a key/value 13 bytes, a tensor info 32 bytes. */
-    if (n_kv > remaining(&c) / 13)
-        return fail(&c, "metadata count larger than the file");
-    if (n_tensors > remaining(&c) / 32)
-        return fail(&c, "tensor count larger than the file");
+    if (n_kv > remaining(c) / 13)
+        return fail(c, "impossible key or tensor count (more keys than the file has room for)");
+    if (n_tensors > remaining(c) / 32)
+        return fail(c, "impossible key or tensor count (more tensors than the file has room for)");
+    /* A large file with a small first part could still claim counts whose
+     * tables overflow a 32-bit size_t. */
+    if ((sizeof(struct gguf_kv) + sizeof(struct gguf_tensor) + sizeof(uint64_t)) * (n_kv + n_tensors + 2) >
+        0x7fffffffu)
+        return fail(c, "impossible key or tensor count (too many to index)");
     f->n_kv = (uint32_t)n_kv;
     f->n_tensors = (uint32_t)n_tensors;
+    /* gguf_header_bytes counts these three. */
     f->kv = llm_alloc(sizeof(struct gguf_kv) * (f->n_kv ? f->n_kv : 1), 8);
     f->tensors = llm_alloc(sizeof(struct gguf_tensor) * (f->n_tensors ? f->n_tensors : 1), 8);
     uint64_t *offsets = llm_alloc(sizeof(uint64_t) * (f->n_tensors ? f->n_tensors : 1), 8);
     if (!f->kv || !f->tensors || !offsets) {
-        fail(&c, "out of memory for the header");
+        fail(c, "out of memory for the header");
         goto out;
     }
     for (uint32_t i = 0; i < f->n_kv; i++)
-        if (parse_kv(&c, &f->kv[i]) != 0)
+        if (parse_kv(c, &f->kv[i]) != 0)
             goto out;
-    if (find_alignment(f, &c) != 0)
+    if (find_alignment(f, c) != 0)
         goto out;
     for (uint32_t i = 0; i < f->n_tensors; i++)
-        if (parse_tensor(&c, &f->tensors[i], &offsets[i]) != 0)
+        if (parse_tensor(c, &f->tensors[i], &offsets[i]) != 0)
             goto out;
-    uint64_t data_start = ((uint64_t)c.pos + f->alignment - 1) & ~(uint64_t)(f->alignment - 1);
-    for (uint32_t i = 0; i < f->n_tensors && !c.failed; i++) {
+    uint64_t data_start = ((uint64_t)c->pos + f->alignment - 1) & ~(uint64_t)(f->alignment - 1);
+    for (uint32_t i = 0; i < f->n_tensors && !c->failed; i++) {
         struct gguf_tensor *t = &f->tensors[i];
         if ((offsets[i] & (f->alignment - 1)) != 0)
-            fail(&c, "tensor data offset is not aligned");
-        else if (data_start > size || offsets[i] > size - data_start || t->n_bytes > size - data_start - offsets[i])
-            fail(&c, "tensor data lies outside the file");
-        else
+            fail(c, "tensor data offset is not aligned");
+        else if (data_start > file_size || offsets[i] > file_size - data_start ||
+                 t->n_bytes > file_size - data_start - offsets[i])
+            fail_as(c, TRUNCATED, "the tensor data runs past the end of the file");
+        else if (data_start + offsets[i] + t->n_bytes <= c->size)
             t->data = (const uint8_t *)data + (size_t)(data_start + offsets[i]);
     }
 out:
     llm_free(offsets);
-    if (c.failed) {
+    if (c->failed) {
         gguf_close(f);
         return -1;
     }
@@ -379,6 +442,20 @@ int gguf_get_array(const struct gguf_file *f, const char *key, uint32_t type, co
         return -1;
     *kv = k;
     return 0;
+}
+
+void gguf_array_string_stats(const struct gguf_kv *kv, uint64_t *total, uint32_t *longest)
+{
+    const uint8_t *p = kv->value;
+    *total = 0;
+    *longest = 0;
+    for (uint32_t i = 0; i < kv->arr_count; i++) {
+        uint32_t len = (uint32_t)le(p, 4);
+        *total += len;
+        if (len > *longest)
+            *longest = len;
+        p += 8 + len;
+    }
 }
 
 void gguf_array_strings(const struct gguf_kv *kv, struct gguf_str *out)

@@ -41,7 +41,8 @@ struct gguf_tensor {
     uint64_t ne[GGUF_MAX_DIMS];       /* ne[0] = row length; unused dims are 1 */
     uint64_t n_elements;
     uint64_t n_bytes;
-    const uint8_t *data;              /* checked: data + n_bytes is inside the file */
+    const uint8_t *data;              /* checked: data + n_bytes is inside the file; NULL
+                                       * when outside the bytes given to gguf_open_header */
 };
 
 struct gguf_file {
@@ -56,7 +57,17 @@ struct gguf_file {
 /* Parses and validates; 0 on success, -1 with `err` set. Tensor types must
  * be ones quant.h knows (others are named in the error). */
 int gguf_open(struct gguf_file *f, const void *data, size_t size, char *err, size_t errlen);
+/* The same for a file of file_size bytes of which only the first `size` are
+ * at data (the header probe): counts and offsets are checked against
+ * file_size, tensors whose data lies past `size` get data NULL. When the
+ * header itself runs past `size`, -1 with *need (if not NULL) set to the
+ * bytes that would let parsing go further; otherwise *need is 0. */
+int gguf_open_header(struct gguf_file *f, const void *data, size_t size, uint64_t file_size, uint64_t *need,
+                     char *err, size_t errlen);
 void gguf_close(struct gguf_file *f);
+/* Bytes gguf_open allocates for n_kv pairs and n_tensors tensor infos (freed
+ * by gguf_close). */
+size_t gguf_header_bytes(uint32_t n_kv, uint32_t n_tensors);
 
 const struct gguf_kv *gguf_find(const struct gguf_file *f, const char *key);
 const struct gguf_tensor *gguf_find_tensor(const struct gguf_file *f, const char *name);
@@ -74,6 +85,9 @@ int gguf_get_array(const struct gguf_file *f, const char *key, uint32_t type,
 
 /* Reads the strings of a (validated) string array into out[0..count). */
 void gguf_array_strings(const struct gguf_kv *kv, struct gguf_str *out);
+
+/* Sum and maximum of the string lengths of a (validated) string array. */
+void gguf_array_string_stats(const struct gguf_kv *kv, uint64_t *total, uint32_t *longest);
 
 /* Equality of a file string with a C string. */
 int gguf_str_eq(struct gguf_str s, const char *c);

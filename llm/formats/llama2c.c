@@ -16,7 +16,7 @@
 #include "platform.h"
 #include "text/tokenizer.h"
 
-#define HEADER_BYTES 28u
+#define HEADER_BYTES LLAMA2C_HEADER_BYTES
 
 static int32_t rd_i32(const uint8_t *p)
 {
@@ -62,15 +62,40 @@ static int read_header(const uint8_t *p, size_t size, struct model_config *c, in
     return 0;
 }
 
+int llama2c_shape(const uint8_t *p, size_t size, uint64_t file_size, struct model_config *c, int *shared, char *err,
+                  size_t errlen)
+{
+    if (read_header(p, size, c, shared, err, errlen) != 0)
+        return -1;
+    /* Checked before the byte count below, which the engine's limits keep far
+     * from overflowing 64 bits (the header's own bounds would not: kv heads
+     * times head size alone can reach 2^40). */
+    if (model_check_config(c, err, errlen) != 0)
+        return -1;
+    uint64_t dim = c->dim, hid = c->hidden_dim, L = c->n_layers, kv = (uint64_t)c->n_kv_heads * c->head_dim;
+    uint64_t floats = c->n_vocab * dim + L * (2 * dim + 2 * dim * dim + 2 * kv * dim + 3 * dim * hid) + dim +
+                      (uint64_t)c->ctx_train * c->head_dim + (*shared ? 0 : c->n_vocab * dim);
+    if (floats > (file_size - HEADER_BYTES) / 4) {
+        snprintf(err, errlen, "llama2.c: file is shorter than its header says (truncated?)");
+        return -1;
+    }
+    return 0;
+}
+
 static struct qtensor f32_matrix(const uint8_t *data, uint32_t rows, uint32_t cols)
 {
     struct qtensor t = { QT_F32, rows, cols, cols * 4u, data, NULL };
     return t;
 }
 
+size_t llama2c_tokenizer_scratch_bytes(uint32_t n_vocab)
+{
+    return (sizeof(llm_str) + sizeof(float)) * (size_t)n_vocab;
+}
+
 static int load_tokenizer(struct llm_model *m, const uint8_t *p, size_t size, char *err, size_t errlen)
 {
-    uint32_t n = m->cfg.n_vocab;
+    uint32_t n = m->cfg.n_vocab; /* the two lists: llama2c_tokenizer_scratch_bytes */
     llm_str *tokens = llm_alloc(sizeof(llm_str) * n, 8);
     float *scores = llm_alloc(sizeof(float) * n, 8);
     int rc = -1;
@@ -110,23 +135,12 @@ int load_llama2c_model(struct llm_model *m, const void *data, size_t size, const
     const uint8_t *p = data;
     struct model_config *c = &m->cfg;
     int shared;
-    if (read_header(p, size, c, &shared, err, errlen) != 0)
+    if (llama2c_shape(p, size, size, c, &shared, err, errlen) != 0 || model_alloc(m, err, errlen) != 0)
         return -1;
-    /* Checked before the byte count below, which the engine's limits keep far
-     * from overflowing 64 bits (the header's own bounds would not: kv heads
-     * times head size alone can reach 2^40). */
-    if (model_alloc(m, err, errlen) != 0)
-        return -1;
-    uint64_t dim = c->dim, hid = c->hidden_dim, L = c->n_layers, kv = (uint64_t)c->n_kv_heads * c->head_dim;
-    uint64_t floats = c->n_vocab * dim + L * (2 * dim + 2 * dim * dim + 2 * kv * dim + 3 * dim * hid) + dim +
-                      (uint64_t)c->ctx_train * c->head_dim + (shared ? 0 : c->n_vocab * dim);
-    if (floats > (uint64_t)((size - HEADER_BYTES) / 4)) {
-        snprintf(err, errlen, "llama2.c: file is shorter than its header says (truncated?)");
-        return -1;
-    }
+    uint32_t kv = c->n_kv_heads * c->head_dim;
     snprintf(m->format, sizeof m->format, "llama2c");
     snprintf(m->arch, sizeof m->arch, "llama");
-    uint32_t d = c->dim, h = c->hidden_dim, k = (uint32_t)kv;
+    uint32_t d = c->dim, h = c->hidden_dim, k = kv;
     const uint8_t *at = p + HEADER_BYTES;
     m->tok_embd = f32_matrix(at, c->n_vocab, d);
     at += (size_t)c->n_vocab * d * 4;

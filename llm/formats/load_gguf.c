@@ -49,41 +49,50 @@ static int map_norm(const struct gguf_file *f, const char *name, float *dst, uin
     return 0;
 }
 
-static int read_config(const struct gguf_file *f, struct model_config *c, char *err, size_t errlen)
+/* "<arch>.<field>" into buf. */
+static const char *arch_key(char *buf, size_t n, const char *arch, const char *field)
 {
-    if (gguf_get_u32(f, "llama.block_count", &c->n_layers) || gguf_get_u32(f, "llama.embedding_length", &c->dim) ||
-        gguf_get_u32(f, "llama.feed_forward_length", &c->hidden_dim) ||
-        gguf_get_u32(f, "llama.attention.head_count", &c->n_heads)) {
-        snprintf(err, errlen, "gguf: llama hyperparameters missing (block_count, embedding_length, "
-                              "feed_forward_length, attention.head_count)");
+    snprintf(buf, n, "%s.%s", arch, field);
+    return buf;
+}
+
+int gguf_read_config(const struct gguf_file *f, const char *arch, struct model_config *c, char *err, size_t errlen)
+{
+    char k[96];
+    memset(c, 0, sizeof *c);
+    if (gguf_get_u32(f, arch_key(k, sizeof k, arch, "block_count"), &c->n_layers) ||
+        gguf_get_u32(f, arch_key(k, sizeof k, arch, "embedding_length"), &c->dim) ||
+        gguf_get_u32(f, arch_key(k, sizeof k, arch, "feed_forward_length"), &c->hidden_dim) ||
+        gguf_get_u32(f, arch_key(k, sizeof k, arch, "attention.head_count"), &c->n_heads)) {
+        snprintf(err, errlen, "gguf: %.24s hyperparameters missing (block_count, embedding_length, "
+                              "feed_forward_length, attention.head_count)", arch);
         return -1;
     }
-    if (gguf_get_u32(f, "llama.attention.head_count_kv", &c->n_kv_heads))
+    if (gguf_get_u32(f, arch_key(k, sizeof k, arch, "attention.head_count_kv"), &c->n_kv_heads))
         c->n_kv_heads = c->n_heads;
     if (c->n_heads == 0 || c->dim % c->n_heads != 0) {
         snprintf(err, errlen, "gguf: embedding size is not a multiple of the head count");
         return -1;
     }
     c->head_dim = c->dim / c->n_heads;
-    if (gguf_get_u32(f, "llama.rope.dimension_count", &c->rope_dim))
+    if (gguf_get_u32(f, arch_key(k, sizeof k, arch, "rope.dimension_count"), &c->rope_dim))
         c->rope_dim = c->head_dim;
-    if (gguf_get_f32(f, "llama.rope.freq_base", &c->rope_base))
+    if (gguf_get_f32(f, arch_key(k, sizeof k, arch, "rope.freq_base"), &c->rope_base))
         c->rope_base = 10000.0f;
-    if (gguf_get_f32(f, "llama.attention.layer_norm_rms_epsilon", &c->rms_eps))
+    if (gguf_get_f32(f, arch_key(k, sizeof k, arch, "attention.layer_norm_rms_epsilon"), &c->rms_eps))
         c->rms_eps = 1e-5f;
-    if (gguf_get_u32(f, "llama.context_length", &c->ctx_train))
+    if (gguf_get_u32(f, arch_key(k, sizeof k, arch, "context_length"), &c->ctx_train))
         c->ctx_train = 2048;
+    const struct gguf_tensor *emb = gguf_find_tensor(f, "token_embd.weight");
+    if (!emb || emb->ne[1] > 0xffffffffu)
+        return errf(err, errlen, "missing tensor", cstr("token_embd.weight"));
+    c->n_vocab = (uint32_t)emb->ne[1];
     return 0;
 }
 
 static int map_weights(const struct gguf_file *f, struct llm_model *m, char *err, size_t errlen)
 {
     struct model_config *c = &m->cfg;
-    uint32_t q_dim = c->n_heads * c->head_dim, kv_dim = c->n_kv_heads * c->head_dim;
-    const struct gguf_tensor *emb = gguf_find_tensor(f, "token_embd.weight");
-    if (!emb || emb->ne[1] > 0xffffffffu)
-        return errf(err, errlen, "missing tensor", cstr("token_embd.weight"));
-    c->n_vocab = (uint32_t)emb->ne[1];
     if (model_alloc(m, err, errlen) != 0)
         return -1;
     if (map_matrix(f, "token_embd.weight", c->n_vocab, c->dim, &m->tok_embd, err, errlen))
@@ -98,14 +107,10 @@ static int map_weights(const struct gguf_file *f, struct llm_model *m, char *err
         return -1;
     for (uint32_t l = 0; l < c->n_layers; l++) {
         struct model_layer *L = &m->layers[l];
-        struct { const char *suffix; struct qtensor *t; uint32_t rows, cols; } mats[] = {
-            { "attn_q", &L->wq, q_dim, c->dim },        { "attn_k", &L->wk, kv_dim, c->dim },
-            { "attn_v", &L->wv, kv_dim, c->dim },       { "attn_output", &L->wo, c->dim, q_dim },
-            { "ffn_gate", &L->w_gate, c->hidden_dim, c->dim }, { "ffn_down", &L->w_down, c->dim, c->hidden_dim },
-            { "ffn_up", &L->w_up, c->hidden_dim, c->dim },
-        };
+        struct model_matrix mats[MODEL_LAYER_MATRICES];
+        model_layer_matrices(c, L, mats);
         char name[64];
-        for (size_t i = 0; i < sizeof mats / sizeof mats[0]; i++) {
+        for (size_t i = 0; i < MODEL_LAYER_MATRICES; i++) {
             snprintf(name, sizeof name, "blk.%lu.%s.weight", (unsigned long)l, mats[i].suffix);
             if (map_matrix(f, name, mats[i].rows, mats[i].cols, mats[i].t, err, errlen))
                 return -1;
@@ -123,6 +128,11 @@ static int map_weights(const struct gguf_file *f, struct llm_model *m, char *err
     return 0;
 }
 
+static size_t array_copy_bytes(uint32_t n)
+{
+    return (size_t)n * 4 + 4;
+}
+
 /* A fixed-size-element array `key` of `type` with exactly n elements, copied
  * to aligned memory (file arrays have no alignment). NULL + err when wrong. */
 static void *array_copy(const struct gguf_file *f, const char *key, uint32_t type, uint32_t n, char *err,
@@ -133,12 +143,18 @@ static void *array_copy(const struct gguf_file *f, const char *key, uint32_t typ
         errf(err, errlen, "missing or malformed array", cstr(key));
         return NULL;
     }
-    void *p = llm_alloc((size_t)n * 4 + 4, 8);
+    void *p = llm_alloc(array_copy_bytes(n), 8);
     if (!p)
         snprintf(err, errlen, "gguf: out of memory for %s", key);
     else
         memcpy(p, kv->value, (size_t)n * 4);
     return p;
+}
+
+/* What string_array allocates for n strings (both lists are held together). */
+static size_t string_array_bytes(uint32_t n)
+{
+    return (sizeof(struct gguf_str) + sizeof(llm_str)) * ((size_t)n + 1u);
 }
 
 static llm_str *string_array(const struct gguf_kv *kv)
@@ -158,6 +174,12 @@ static llm_str *string_array(const struct gguf_kv *kv)
     }
     llm_free(g);
     return s;
+}
+
+size_t gguf_tokenizer_scratch_bytes(uint32_t n_vocab, uint32_t n_merges, int has_types, int spm)
+{
+    return string_array_bytes(n_vocab) + (n_merges ? string_array_bytes(n_merges) : 0) +
+           (has_types ? array_copy_bytes(n_vocab) : 0) + (spm ? array_copy_bytes(n_vocab) : 0);
 }
 
 static int load_tokenizer(const struct gguf_file *f, struct llm_model *m, char *err, size_t errlen)
@@ -230,26 +252,34 @@ out:
     return rc;
 }
 
+int gguf_check_arch(const struct gguf_file *f, struct gguf_str *arch, char *err, size_t errlen)
+{
+    struct gguf_str a;
+    if (gguf_get_str(f, "general.architecture", &a) != 0) {
+        snprintf(err, errlen, "gguf: general.architecture missing");
+        return -1;
+    }
+    if (arch)
+        *arch = a;
+    if (!gguf_str_eq(a, "llama"))
+        return errf(err, errlen, "unsupported architecture", a);
+    return 0;
+}
+
 int load_gguf_model(struct llm_model *m, const void *data, size_t size, char *err, size_t errlen)
 {
     struct gguf_file f;
     if (gguf_open(&f, data, size, err, errlen) != 0)
         return -1;
     int rc = -1;
-    struct gguf_str arch, name;
-    if (gguf_get_str(&f, "general.architecture", &arch) != 0) {
-        snprintf(err, errlen, "gguf: general.architecture missing");
+    struct gguf_str name;
+    if (gguf_check_arch(&f, NULL, err, errlen) != 0)
         goto out;
-    }
-    if (!gguf_str_eq(arch, "llama")) {
-        errf(err, errlen, "unsupported architecture", arch);
-        goto out;
-    }
     snprintf(m->format, sizeof m->format, "gguf");
     snprintf(m->arch, sizeof m->arch, "llama");
     if (gguf_get_str(&f, "general.name", &name) == 0)
         snprintf(m->name, sizeof m->name, "%.*s", (int)(name.len > 63 ? 63 : name.len), name.ptr);
-    if (read_config(&f, &m->cfg, err, errlen) == 0 && map_weights(&f, m, err, errlen) == 0 &&
+    if (gguf_read_config(&f, "llama", &m->cfg, err, errlen) == 0 && map_weights(&f, m, err, errlen) == 0 &&
         load_tokenizer(&f, m, err, errlen) == 0)
         rc = 0;
 out:

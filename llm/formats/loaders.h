@@ -5,6 +5,7 @@
 #define LLM_LOADERS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "model.h"
 
@@ -14,5 +15,27 @@ int load_gguf_model(struct llm_model *m, const void *data, size_t size, char *er
 /* llama2.c legacy .bin, plus its tokenizer.bin when tok is not NULL. */
 int load_llama2c_model(struct llm_model *m, const void *data, size_t size, const void *tok, size_t tok_size,
                        char *err, size_t errlen);
+
+/* Shared by the GGUF loader and the header probe (probe.c), so that both
+ * read a file the same way. */
+struct gguf_file;
+struct gguf_str;
+/* 0 when general.architecture is one the engine runs ("llama"), or -1 with
+ * err set; *arch (if not NULL) is the name whenever the key is present. */
+int gguf_check_arch(const struct gguf_file *f, struct gguf_str *arch, char *err, size_t errlen);
+/* The shape from the "<arch>.*" metadata (llama.cpp's defaults for the
+ * optional keys) and n_vocab from token_embd.weight. 0, or -1 with err set. */
+int gguf_read_config(const struct gguf_file *f, const char *arch, struct model_config *c, char *err, size_t errlen);
+/* The llama2.c header's shape (from the first size bytes of a file of
+ * file_size bytes), checked against the engine's limits and the file size;
+ * *shared: the classifier is the embedding. 0, or -1 with err set. */
+#define LLAMA2C_HEADER_BYTES 28u
+int llama2c_shape(const uint8_t *p, size_t size, uint64_t file_size, struct model_config *c, int *shared, char *err,
+                  size_t errlen);
+/* Bytes the llama2.c tokenizer loader holds while it builds the tokenizer. */
+size_t llama2c_tokenizer_scratch_bytes(uint32_t n_vocab);
+/* Bytes the GGUF tokenizer loader holds while it builds the tokenizer (the
+ * string lists, the token types and the SentencePiece scores). */
+size_t gguf_tokenizer_scratch_bytes(uint32_t n_vocab, uint32_t n_merges, int has_types, int spm);
 
 #endif

@@ -5,7 +5,9 @@
  * compare-and-swap before reading it, ranges of about a quarter of an equal
  * share come from one atomic counter, the caller closes the job when it runs
  * out of ranges and waits only for the threads that joined, and a thread with
- * no job for a while sleeps on a condition variable instead of spinning. */
+ * no job for a while sleeps on a condition variable instead of spinning.
+ * llm_alloc counts the bytes the engine holds (llm_host_alloc_stats), which
+ * the tests compare with llm_memory_needed. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,16 +38,35 @@ static uint32_t sleepers;
 static pthread_mutex_t sleep_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 
+/* Before each block: where the allocation starts and the bytes asked for,
+ * which llm_host_alloc_stats counts. */
+struct block_header {
+    void *base;
+    size_t size;
+};
+#define HEADER_ROOM 16 /* sizeof(struct block_header), rounded to the least alignment */
+
+static uint64_t bytes_live, bytes_peak; /* atomics: workers may allocate too */
+
 void *llm_alloc(size_t size, size_t align)
 {
     void *p = NULL;
-    if (align < sizeof(void *))
-        align = sizeof(void *);
-    /* posix_memalign(…, 0) may return a unique pointer or NULL: keep "NULL =
-     * out of memory" unambiguous by never asking for zero bytes. */
-    if (posix_memalign(&p, align, size ? size : 1) != 0)
+    if (align < HEADER_ROOM)
+        align = HEADER_ROOM;
+    /* The header takes the first `align` bytes, so the block stays aligned.
+     * Never zero bytes: "NULL = out of memory" stays unambiguous. */
+    if (size > (size_t)-1 - align || posix_memalign(&p, align, align + (size ? size : 1)) != 0)
         return NULL;
-    return p;
+    char *user = (char *)p + align;
+    struct block_header *h = (struct block_header *)(user - HEADER_ROOM);
+    h->base = p;
+    h->size = size;
+    uint64_t live = __atomic_add_fetch(&bytes_live, size, __ATOMIC_RELAXED);
+    uint64_t peak = __atomic_load_n(&bytes_peak, __ATOMIC_RELAXED);
+    while (live > peak && !__atomic_compare_exchange_n(&bytes_peak, &peak, live, 1, __ATOMIC_RELAXED,
+                                                       __ATOMIC_RELAXED))
+        ;
+    return user;
 }
 
 /* The C library has one heap and no placement to choose. */
@@ -56,7 +77,22 @@ void *llm_alloc_lasting(size_t size, size_t align)
 
 void llm_free(void *ptr)
 {
-    free(ptr);
+    if (!ptr)
+        return;
+    struct block_header *h = (struct block_header *)((char *)ptr - HEADER_ROOM);
+    __atomic_sub_fetch(&bytes_live, h->size, __ATOMIC_RELAXED);
+    free(h->base);
+}
+
+void llm_host_alloc_stats(uint64_t *live, uint64_t *peak)
+{
+    *live = __atomic_load_n(&bytes_live, __ATOMIC_RELAXED);
+    *peak = __atomic_load_n(&bytes_peak, __ATOMIC_RELAXED);
+}
+
+void llm_host_alloc_reset_peak(void)
+{
+    __atomic_store_n(&bytes_peak, __atomic_load_n(&bytes_live, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
 }
 
 uint64_t llm_time_ns(void)

@@ -1,5 +1,6 @@
 /* platform_host.h: what the host build adds to llm/platform.h: the number of
- * threads llm_parallel_for uses (myos-llm --threads). */
+ * threads llm_parallel_for uses (myos-llm --threads), and the count of the
+ * bytes the engine holds (for the memory tests). */
 #ifndef LLM_PLATFORM_HOST_H
 #define LLM_PLATFORM_HOST_H
 #include <stdint.h>
@@ -10,5 +11,10 @@
  * before the first llm_parallel_for. 0, or -1 when they cannot be started.
  * Without it llm_parallel_for runs everything on the calling thread. */
 int llm_host_set_threads(uint32_t threads);
+
+/* The bytes the engine holds now (asked for, not what glibc rounds them to)
+ * and the most it held since the last reset. */
+void llm_host_alloc_stats(uint64_t *live, uint64_t *peak);
+void llm_host_alloc_reset_peak(void);
 
 #endif

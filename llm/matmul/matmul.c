@@ -23,6 +23,11 @@ void matmul_use(uint32_t format, const struct rq_variant *v)
     st.active[format] = v;
 }
 
+uint64_t matmul_scratch_bytes(uint32_t cols)
+{
+    return LLM_BATCH * rq_act_bytes(cols);
+}
+
 int matmul_reserve(uint32_t cols, char *err, size_t errlen)
 {
     if (cols <= st.scratch[0].cap)

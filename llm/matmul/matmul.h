@@ -23,6 +23,8 @@ void matmul_use(uint32_t format, const struct rq_variant *v);
 /* Makes rq_matmul ready for vectors of up to `cols` values (its scratch
  * activations, LLM_BATCH of them). 0, or -1 with err set. */
 int matmul_reserve(uint32_t cols, char *err, size_t errlen);
+/* Bytes of the scratch buffers matmul_reserve(cols) allocates. */
+uint64_t matmul_scratch_bytes(uint32_t cols);
 
 /* Row groups g0 .. g1 - 1 (g1 <= m->groups) of m times the n quantized
  * activations a[0..n-1] with v's kernel: rows g0 * RQ_ROWS up to

@@ -133,19 +133,38 @@ void rq_free(struct rq_matrix *m)
     llm_free(m);
 }
 
-struct rq_matrix *rq_repack(const struct qtensor *t, char *err, size_t errlen)
+/* The three arrays of a repacked rows x cols matrix: units, quants, scales. */
+static void packed_sizes(uint32_t format, uint32_t rows, uint32_t cols, uint64_t *unit, uint64_t *q, uint64_t *scales)
+{
+    uint64_t groups = (uint64_t)(rows + RQ_ROWS - 1) / RQ_ROWS;
+    *unit = groups * RQ_ROWS * sizeof(float);
+    *q = groups * rq_group_bytes(format, cols);
+    *scales = groups * RQ_ROWS * (cols / 32) * sizeof(uint32_t);
+}
+
+uint64_t rq_repacked_bytes(uint32_t type, uint32_t rows, uint32_t cols)
+{
+    if (!rq_repackable(type))
+        return 0;
+    uint64_t unit, q, scales;
+    packed_sizes(type == QT_Q4_1 ? RQ_Q4 : RQ_Q8, rows, cols, &unit, &q, &scales);
+    /* + a row's block scales as floats while repacking */
+    return sizeof(struct rq_matrix) + unit + q + scales + 2 * (cols / 32) * sizeof(float);
+}
+
+struct rq_matrix *rq_repack(const struct qtensor *t, const char *name, char *err, size_t errlen)
 {
     if (!rq_repackable(t->type)) {
-        snprintf(err, errlen, "repack: %s matrices are not repacked", quant_type_name(t->type));
+        snprintf(err, errlen, "repack: %s: %s matrices are not repacked", name, quant_type_name(t->type));
         return NULL;
     }
     if (t->cols == 0 || t->cols % 32 != 0 || t->rows == 0) {
-        snprintf(err, errlen, "repack: bad shape %ux%u", (unsigned)t->rows, (unsigned)t->cols);
+        snprintf(err, errlen, "repack: %s: bad shape %ux%u", name, (unsigned)t->rows, (unsigned)t->cols);
         return NULL;
     }
     struct rq_matrix *m = llm_alloc(sizeof *m, 8);
     if (!m) {
-        snprintf(err, errlen, "out of memory repacking a %ux%u matrix", (unsigned)t->rows, (unsigned)t->cols);
+        snprintf(err, errlen, "out of memory repacking %s (%ux%u)", name, (unsigned)t->rows, (unsigned)t->cols);
         return NULL;
     }
     memset(m, 0, sizeof *m);
@@ -154,21 +173,22 @@ struct rq_matrix *rq_repack(const struct qtensor *t, char *err, size_t errlen)
     m->cols = t->cols;
     m->groups = (t->rows + RQ_ROWS - 1) / RQ_ROWS;
     uint32_t nb = t->cols / 32;
-    size_t rows = (size_t)m->groups * RQ_ROWS;
     size_t group_bytes = rq_group_bytes(m->format, t->cols);
-    m->unit = llm_alloc(rows * sizeof(float), 64);
-    m->q = llm_alloc(group_bytes * m->groups, 64);
-    m->scales = llm_alloc(rows * nb * sizeof(uint32_t), 64);
+    uint64_t unit_bytes, q_bytes, scale_bytes; /* counted by rq_repacked_bytes */
+    packed_sizes(m->format, t->rows, t->cols, &unit_bytes, &q_bytes, &scale_bytes);
+    m->unit = llm_alloc((size_t)unit_bytes, 64);
+    m->q = llm_alloc((size_t)q_bytes, 64);
+    m->scales = llm_alloc((size_t)scale_bytes, 64);
     float *dm = llm_alloc(2 * nb * sizeof(float), 8); /* a row's block scales as floats */
     if (!m->unit || !m->q || !m->scales || !dm) {
         llm_free(dm);
         rq_free(m);
-        snprintf(err, errlen, "out of memory repacking a %ux%u matrix", (unsigned)t->rows, (unsigned)t->cols);
+        snprintf(err, errlen, "out of memory repacking %s (%ux%u)", name, (unsigned)t->rows, (unsigned)t->cols);
         return NULL;
     }
-    memset(m->unit, 0, rows * sizeof(float));
-    memset(m->q, 0, group_bytes * m->groups);
-    memset(m->scales, 0, rows * nb * sizeof(uint32_t));
+    memset(m->unit, 0, (size_t)unit_bytes);
+    memset(m->q, 0, (size_t)q_bytes);
+    memset(m->scales, 0, (size_t)scale_bytes);
     for (uint32_t r = 0; r < t->rows; r++) {
         const uint8_t *row = t->data + (size_t)r * t->row_bytes;
         uint32_t g = r / RQ_ROWS, i = r % RQ_ROWS;
@@ -184,7 +204,7 @@ struct rq_matrix *rq_repack(const struct qtensor *t, char *err, size_t errlen)
         if (rc != 0) {
             llm_free(dm);
             rq_free(m);
-            snprintf(err, errlen, "repack: row %u has a non-finite scale", (unsigned)r);
+            snprintf(err, errlen, "repack: %s: row %u has a non-finite scale", name, (unsigned)r);
             return NULL;
         }
     }
@@ -192,19 +212,36 @@ struct rq_matrix *rq_repack(const struct qtensor *t, char *err, size_t errlen)
     return m;
 }
 
+/* The sizes of an activation's seven arrays, in the order of struct rq_act. */
+static void act_sizes(uint32_t cap, size_t sizes[7])
+{
+    size_t values = (size_t)cap * sizeof(int32_t), pairs = (size_t)cap / 2 * sizeof(uint32_t) + 4;
+    size_t blocks = ((size_t)cap / 32 + 1) * sizeof(int32_t);
+    const size_t s[7] = { values, values, values, pairs, pairs, blocks, blocks };
+    memcpy(sizes, s, sizeof s);
+}
+
+uint64_t rq_act_bytes(uint32_t cap)
+{
+    size_t s[7];
+    act_sizes(cap, s);
+    return (uint64_t)s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6];
+}
+
 /* Activation buffers are the engine's shared scratch (matmul.c and select.c
  * keep them from one model to the next), hence llm_alloc_lasting. */
 int rq_act_init(struct rq_act *a, uint32_t cap)
 {
-    uint32_t blocks = cap / 32 + 1;
+    size_t s[7];
+    act_sizes(cap, s);
     memset(a, 0, sizeof *a);
-    a->q = llm_alloc_lasting((size_t)cap * sizeof(int32_t), 64);
-    a->t4 = llm_alloc_lasting((size_t)cap * sizeof(int32_t), 64);
-    a->t8 = llm_alloc_lasting((size_t)cap * sizeof(int32_t), 64);
-    a->m4 = llm_alloc_lasting((size_t)cap / 2 * sizeof(uint32_t) + 4, 64);
-    a->m8 = llm_alloc_lasting((size_t)cap / 2 * sizeof(uint32_t) + 4, 64);
-    a->bsum = llm_alloc_lasting((size_t)blocks * sizeof(int32_t), 64);
-    a->shift = llm_alloc_lasting((size_t)blocks * sizeof(int32_t), 64);
+    a->q = llm_alloc_lasting(s[0], 64);
+    a->t4 = llm_alloc_lasting(s[1], 64);
+    a->t8 = llm_alloc_lasting(s[2], 64);
+    a->m4 = llm_alloc_lasting(s[3], 64);
+    a->m8 = llm_alloc_lasting(s[4], 64);
+    a->bsum = llm_alloc_lasting(s[5], 64);
+    a->shift = llm_alloc_lasting(s[6], 64);
     if (!a->q || !a->t4 || !a->t8 || !a->m4 || !a->m8 || !a->bsum || !a->shift) {
         rq_act_free(a);
         return -1;

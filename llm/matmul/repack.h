@@ -149,12 +149,18 @@ struct rq_act {
 };
 
 /* Repacks a Q4_1 or Q8_0 matrix (other types: error). Returns a new matrix
- * or NULL with err set (out of memory, non-finite scales, shape). */
-struct rq_matrix *rq_repack(const struct qtensor *t, char *err, size_t errlen);
+ * or NULL with err set (out of memory, non-finite scales, shape), naming
+ * the matrix by `name`. */
+struct rq_matrix *rq_repack(const struct qtensor *t, const char *name, char *err, size_t errlen);
 void rq_free(struct rq_matrix *m);
+/* Bytes rq_repack allocates for a rows x cols matrix of `type` (0 for types
+ * it does not repack), the scratch of the repacking included. */
+uint64_t rq_repacked_bytes(uint32_t type, uint32_t rows, uint32_t cols);
 
 /* Allocates buffers for up to cap values (a multiple of 32). 0 or -1. */
 int rq_act_init(struct rq_act *a, uint32_t cap);
+/* Bytes rq_act_init allocates for cap. */
+uint64_t rq_act_bytes(uint32_t cap);
 void rq_act_free(struct rq_act *a);
 /* Quantizes x[0..n-1] (n <= cap, a multiple of 32) by the recipe above;
  * m4/m8 only when `pairs` (the pmaddwd kernels want them). */

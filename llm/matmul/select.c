@@ -185,6 +185,24 @@ static const struct rq_act *test_activation(uint32_t cols, uint32_t seed)
     return &st.act;
 }
 
+uint64_t select_measure_bytes(void)
+{
+    if (st.ready)
+        return 0;
+    /* evaluate's: the test matrix and its repacked copy (the larger format),
+     * the reference and each variant's results, the activation */
+    uint64_t q4 = rq_repacked_bytes(QT_Q4_1, TEST_ROWS, TEST_COLS), q8 = rq_repacked_bytes(QT_Q8_0, TEST_ROWS, TEST_COLS);
+    uint64_t d4 = quant_row_bytes(QT_Q4_1, TEST_COLS), d8 = quant_row_bytes(QT_Q8_0, TEST_COLS);
+    return (uint64_t)TEST_ROWS * (d4 > d8 ? d4 : d8) + (q4 > q8 ? q4 : q8) + 2 * TEST_ROWS * sizeof(float) +
+           select_tune_bytes(TEST_COLS, 0);
+}
+
+uint64_t select_tune_bytes(uint32_t cols, uint32_t rows)
+{
+    uint32_t act = cols > st.act.cap ? cols : st.act.cap; /* test_activation only grows it */
+    return rq_act_bytes(act) + (uint64_t)cols * sizeof(float) + (uint64_t)rows * sizeof(float);
+}
+
 /* Checks each variant against the scalar results and times it on format f. */
 static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
 {
@@ -200,7 +218,7 @@ static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
         goto out;
     }
     fill_test_matrix(&t, types[f], data);
-    m = rq_repack(&t, err, errlen);
+    m = rq_repack(&t, "the test matrix", err, errlen);
     if (!m)
         goto out;
     float *y = ref + TEST_ROWS;

@@ -44,6 +44,12 @@ struct select_report {
 /* Detects, measures (about `budget_ms` per candidate and format) and chooses.
  * Idempotent; later calls do nothing. 0, or -1 with err set (out of memory). */
 int select_init(uint32_t budget_ms, char *err, size_t errlen);
+/* Bytes select_init allocates while it measures (its activation buffer,
+ * which stays, included); 0 once it has measured. */
+uint64_t select_measure_bytes(void);
+/* Bytes select_tune allocates for matrices of at most cols x rows (its
+ * activation buffer counted whole, though it keeps it from earlier calls). */
+uint64_t select_tune_bytes(uint32_t cols, uint32_t rows);
 /* Measures again (for `bench`); a forced choice stays. 0 or -1 with err. */
 int select_measure(uint32_t budget_ms, char *err, size_t errlen);
 

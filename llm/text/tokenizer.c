@@ -73,6 +73,26 @@ static int byte_piece_value(const char *s, uint32_t len)
     return v;
 }
 
+/* The piece -> id table: a power of two, at most half full. */
+static uint32_t hash_slots(uint32_t n_vocab)
+{
+    uint32_t hsize = 1;
+    while (hsize < 2 * n_vocab)
+        hsize <<= 1;
+    return hsize;
+}
+
+uint64_t tok_bytes(int bpe, uint32_t n_vocab, uint64_t text_bytes, uint32_t n_merges, uint32_t longest_merge)
+{
+    /* tok_alloc_vocab's copies, then tok_bpe_init's merge table and joining
+     * buffer, or tok_spm_init's scores. */
+    uint64_t bytes = sizeof(tokenizer) + text_bytes + ((uint64_t)n_vocab + 1) * sizeof(uint32_t) + n_vocab +
+                     (uint64_t)hash_slots(n_vocab) * sizeof(int32_t);
+    if (bpe)
+        return bytes + (uint64_t)tok_merge_slots(n_merges) * sizeof(struct tok_merge) + longest_merge + 1;
+    return bytes + (uint64_t)n_vocab * sizeof(float);
+}
+
 tokenizer *tok_alloc_vocab(enum tok_kind kind, const llm_str *tokens, const int32_t *types,
                            uint32_t n_vocab, char *err, size_t errlen)
 {
@@ -102,9 +122,7 @@ tokenizer *tok_alloc_vocab(enum tok_kind kind, const llm_str *tokens, const int3
     tok->kind = kind;
     tok->n_vocab = n_vocab;
     tok->bos = tok->eos = -1;
-    uint32_t hsize = 1;
-    while (hsize < 2 * n_vocab)
-        hsize <<= 1;
+    uint32_t hsize = hash_slots(n_vocab);
     tok->hash_mask = hsize - 1;
     tok->text = tok_calloc((size_t)total, 1);
     tok->offs = tok_calloc((size_t)n_vocab + 1, sizeof(uint32_t));

@@ -88,6 +88,10 @@ int32_t tok_encode(const tokenizer *tok, const char *text, uint32_t len, int32_t
 
 /* Longest text (bytes) a single token decodes to. */
 uint32_t tok_max_piece_bytes(const tokenizer *tok);
+/* Bytes tok_create_bpe (bpe = 1) or tok_create_spm allocates for a
+ * vocabulary of n_vocab pieces holding text_bytes in all, and n_merges
+ * merge rules of at most longest_merge bytes. */
+uint64_t tok_bytes(int bpe, uint32_t n_vocab, uint64_t text_bytes, uint32_t n_merges, uint32_t longest_merge);
 
 /* Streaming decoder: text bytes are released only as complete UTF-8
  * sequences; a token ending inside a sequence is held until it completes.

@@ -64,6 +64,14 @@ static const struct tok_merge *find_merge(const tokenizer *tok, int32_t left, in
 }
 
 
+uint32_t tok_merge_slots(uint32_t n_merges)
+{
+    uint32_t size = 2;
+    while (size < 2 * n_merges)
+        size <<= 1;
+    return size;
+}
+
 int tok_bpe_init(tokenizer *tok, const llm_str *merges, uint32_t n_merges, const char *pre_name,
                  char *err, size_t errlen)
 {
@@ -82,9 +90,7 @@ int tok_bpe_init(tokenizer *tok, const llm_str *merges, uint32_t n_merges, const
         tok->byte_tok[b] = id >= 0 && tok->types[id] == TOK_TYPE_NORMAL ? id : -1;
     }
 
-    uint32_t size = 2, longest = 0;
-    while (size < 2 * n_merges)
-        size <<= 1;
+    uint32_t size = tok_merge_slots(n_merges), longest = 0;
     for (uint32_t i = 0; i < n_merges; i++)
         if (merges[i].len > longest)
             longest = merges[i].len;

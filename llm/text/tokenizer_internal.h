@@ -79,6 +79,9 @@ int tok_emit_symbols(const struct tok_sym *syms, int32_t n, int32_t *out, uint32
                      uint32_t *n_out);
 
 /* Family specific parts. */
+/* Slots of the merge table for n_merges rules: a power of two, at most half
+ * full. */
+uint32_t tok_merge_slots(uint32_t n_merges);
 int tok_bpe_init(tokenizer *tok, const llm_str *merges, uint32_t n_merges, const char *pre_name,
                  char *err, size_t errlen);
 int32_t tok_bpe_encode(const tokenizer *tok, const char *text, uint32_t len, int32_t *out,

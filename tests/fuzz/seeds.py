@@ -4,7 +4,8 @@ GGUF (myos/tiny_gguf.py: every metadata type, every supported tensor type),
 tiny llama2.c models and tokenizer.bin files, FAT32 disks made by mformat
 and mcopy (tests/fuzz/fat_seeds.py); for the network targets, the requests
 the OpenAI client and curl send, and TCP conversations in fuzz_tcp.c's
-script format."""
+script format. The header probe (fuzz_probe) gets the model files of both
+loaders' corpora."""
 from __future__ import annotations
 
 import struct
@@ -47,7 +48,7 @@ def tokenizer_bin(vocab: int = 512) -> bytes:
 def write_corpora(root: Path, smollm2: Path, stories260k: Path) -> dict[str, Path]:
     """Seed directories for every target, under root (rebuilt each time)."""
     dirs = {name: root / name for name in ("fuzz_gguf", "fuzz_llama2c", "fuzz_tokenizer_bin", "fuzz_tokenizer",
-                                           "fuzz_fat", "fuzz_http", "fuzz_json", "fuzz_tcp")}
+                                           "fuzz_fat", "fuzz_http", "fuzz_json", "fuzz_tcp", "fuzz_probe")}
     for d in dirs.values():
         d.mkdir(parents=True, exist_ok=True)
 
@@ -78,6 +79,13 @@ def write_corpora(root: Path, smollm2: Path, stories260k: Path) -> dict[str, Pat
     (t / "tokenizer512.bin").write_bytes(tok)
     for cut in (3, 4, 100, len(tok) // 2):
         (t / f"tokenizer_cut{cut}.bin").write_bytes(tok[:cut])
+
+    # The probe reads headers: both formats' files, whole and cut, and an
+    # empty one.
+    pr = dirs["fuzz_probe"]
+    for src in list(g.iterdir()) + list(b.iterdir()):
+        (pr / src.name).write_bytes(src.read_bytes())
+    (pr / "empty.gguf").write_bytes(b"")
 
     x = dirs["fuzz_tokenizer"]
     texts = ["Hello world", "", "  \t\n\n  ", "don't we'll I'M", "def f(x):\n    return x**2\n",

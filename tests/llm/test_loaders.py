@@ -9,6 +9,7 @@ import subprocess
 
 import numpy as np
 import pytest
+from gguf import GGUFReader
 
 from myos import BUILD, reference
 
@@ -114,6 +115,16 @@ def test_unsupported_architecture_and_type_are_named(files, tmp_path):
     unsupported, partial = harness([f"set {type_at} 0a000000", f"set {type_at} 0e000000"], files["gguf3"])
     assert "unsupported type Q2_K" in unsupported and "token_embd.weight" in unsupported
     assert "rows are not whole Q6_K blocks" in partial and "token_embd.weight" in partial
+
+
+def test_a_repack_error_names_the_tensor(files):
+    # output.weight is Q4_1: its row 3's first block scale (F16) set to +inf.
+    r = GGUFReader(str(files["gguf3"]))
+    t = next(t for t in r.tensors if t.name == "output.weight")
+    assert t.tensor_type.name == "Q4_1"
+    at = int(t.data_offset) + 3 * (int(t.shape[0]) // 32 * 20)
+    (line,) = harness([f"set {at} 007c"], files["gguf3"])
+    assert line == "error: repack: output.weight: row 3 has a non-finite scale"
 
 
 # ---- corrupted files ---------------------------------------------------------
