@@ -227,13 +227,6 @@ static int check_sampling(struct check *k, struct api_job *job)
      * counterpart in the API. */
     if ((rc = number(k, limit, "max_tokens", 1, 1, &x, &given)))
         return rc;
-    if (given && x < 1) { /* the shell's -1 (up to the context) and 0 are no request of OpenAI's API */
-        double lo, hi;
-        char range[96];
-        ai_settings_range("max_tokens", &lo, &hi);
-        snprintf(range, sizeof range, " (1..%ld)", (long)hi);
-        return bad(k, limit, "'%s' is out of range%s", range);
-    }
     if (given)
         job->max_tokens = (int32_t)x;
     if ((rc = number(k, "seed", "seed", 1, 0, &x, &given)))
