@@ -86,11 +86,12 @@ static void tokenizer_bytes(const struct gguf_file *f, struct llm_probe *p)
 {
     struct gguf_str model, tmpl;
     const struct gguf_kv *tokens, *merges;
-    p->info.has_chat_template = gguf_get_str(f, "tokenizer.chat_template", &tmpl) == 0;
     if (gguf_get_str(f, "tokenizer.ggml.model", &model) != 0 ||
         gguf_get_array(f, "tokenizer.ggml.tokens", GGUF_STRING, &tokens) != 0)
         return;
+    /* As the loader: a chat template counts only with a tokenizer. */
     p->info.has_tokenizer = 1;
+    p->info.has_chat_template = gguf_get_str(f, "tokenizer.chat_template", &tmpl) == 0;
     int bpe = gguf_str_eq(model, "gpt2");
     uint64_t text = 0, merge_text;
     uint32_t n_merges = 0, longest_merge = 0;
