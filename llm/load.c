@@ -51,17 +51,7 @@ void llm_model_get_info(const llm_model *m, struct llm_model_info *info)
     snprintf(info->format, sizeof info->format, "%s", m->format);
     snprintf(info->arch, sizeof info->arch, "%s", m->arch);
     snprintf(info->name, sizeof info->name, "%s", m->name);
-    info->n_layers = c->n_layers;
-    info->dim = c->dim;
-    info->hidden_dim = c->hidden_dim;
-    info->n_heads = c->n_heads;
-    info->n_kv_heads = c->n_kv_heads;
-    info->head_dim = c->head_dim;
-    info->rope_dim = c->rope_dim;
-    info->n_vocab = c->n_vocab;
-    info->ctx_train = c->ctx_train;
-    info->rope_base = c->rope_base;
-    info->rms_eps = c->rms_eps;
+    model_config_info(c, info);
     info->tied_output = m->tied_output;
     info->has_tokenizer = m->tok != NULL;
     info->has_chat_template = m->chat_template != NULL;

@@ -56,6 +56,21 @@ void model_layer_matrices(const struct model_config *c, struct model_layer *L,
     memcpy(out, mats, sizeof mats);
 }
 
+void model_config_info(const struct model_config *c, struct llm_model_info *info)
+{
+    info->n_layers = c->n_layers;
+    info->dim = c->dim;
+    info->hidden_dim = c->hidden_dim;
+    info->n_heads = c->n_heads;
+    info->n_kv_heads = c->n_kv_heads;
+    info->head_dim = c->head_dim;
+    info->rope_dim = c->rope_dim;
+    info->n_vocab = c->n_vocab;
+    info->ctx_train = c->ctx_train;
+    info->rope_base = c->rope_base;
+    info->rms_eps = c->rms_eps;
+}
+
 int model_check_config(const struct model_config *c, char *err, size_t errlen)
 {
     if (c->n_layers == 0 || c->n_layers > LLM_MAX_LAYERS)

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "attention.h"
+#include "llm.h"
 #include "matmul/quant.h"
 
 struct tokenizer;
@@ -55,6 +56,10 @@ struct model_matrix {
 };
 void model_layer_matrices(const struct model_config *c, struct model_layer *L,
                           struct model_matrix out[MODEL_LAYER_MATRICES]);
+
+/* The shape's fields of the public model info (llm_model_get_info and the
+ * header probe both report it). */
+void model_config_info(const struct model_config *c, struct llm_model_info *info);
 
 /* 0 when the shape is consistent and within the engine's limits, or -1
  * with err set (model_alloc checks it; so does the header probe). */

@@ -13,21 +13,6 @@
 #include "platform.h"
 #include "text/tokenizer.h"
 
-static void fill_shape(struct llm_model_info *info, const struct model_config *c)
-{
-    info->n_layers = c->n_layers;
-    info->dim = c->dim;
-    info->hidden_dim = c->hidden_dim;
-    info->n_heads = c->n_heads;
-    info->n_kv_heads = c->n_kv_heads;
-    info->head_dim = c->head_dim;
-    info->rope_dim = c->rope_dim;
-    info->n_vocab = c->n_vocab;
-    info->ctx_train = c->ctx_train;
-    info->rope_base = c->rope_base;
-    info->rms_eps = c->rms_eps;
-}
-
 /* "F32:61 Q4_1:182 Q8_0:30": tensors per type, in type order; quant is the
  * type holding the most bytes. */
 static void type_summary(const struct gguf_file *f, struct llm_probe *p)
@@ -134,7 +119,7 @@ static int probe_gguf(const void *head, size_t len, uint64_t file_size, struct l
     struct model_config c;
     if (!arch_ok || gguf_read_config(&f, "llama", &c, err, errlen) != 0 || model_check_config(&c, err, errlen) != 0)
         goto out;
-    fill_shape(&p->info, &c);
+    model_config_info(&c, &p->info);
     p->info.tied_output = gguf_find_tensor(&f, "output.weight") == NULL;
     p->table_bytes = model_bytes(&c);
     p->packed_bytes = packed_bytes(&f, &c);
@@ -160,7 +145,7 @@ static int probe_llama2c(const void *head, size_t len, uint64_t file_size, struc
     snprintf(p->info.format, sizeof p->info.format, "llama2c");
     snprintf(p->info.arch, sizeof p->info.arch, "llama");
     snprintf(p->info.quant, sizeof p->info.quant, "F32");
-    fill_shape(&p->info, &c);
+    model_config_info(&c, &p->info);
     p->info.tied_output = shared;
     /* The weight matrices and the norms (load_llama2c_model's layout). */
     uint64_t kv = (uint64_t)c.n_kv_heads * c.head_dim, d = c.dim, h = c.hidden_dim;
