@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cancel.h"
 #include "settings.h"
 
 typedef struct llm_model llm_model;
@@ -41,6 +42,12 @@ struct llm_model_info {
  * (ignored for GGUF, which carries its tokenizer). NULL on error. */
 llm_model *llm_load(const void *data, size_t size, const void *tok_data, size_t tok_size,
                     char *err, size_t errlen);
+/* llm_load that polls `cancel` (NULL: never stops) while it prepares the
+ * weights, the long part of a load; once it asks to stop, everything
+ * allocated is freed and the result is NULL with err LLM_CANCELLED. The
+ * kernel choice tuned on the model's matrices then stays what it was. */
+llm_model *llm_load_cancellable(const void *data, size_t size, const void *tok_data, size_t tok_size,
+                                const struct llm_cancel *cancel, char *err, size_t errlen);
 void llm_model_free(llm_model *m);
 void llm_model_get_info(const llm_model *m, struct llm_model_info *out);
 

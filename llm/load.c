@@ -7,6 +7,12 @@
 
 llm_model *llm_load(const void *data, size_t size, const void *tok_data, size_t tok_size, char *err, size_t errlen)
 {
+    return llm_load_cancellable(data, size, tok_data, tok_size, NULL, err, errlen);
+}
+
+llm_model *llm_load_cancellable(const void *data, size_t size, const void *tok_data, size_t tok_size,
+                                const struct llm_cancel *cancel, char *err, size_t errlen)
+{
     struct llm_model *m = llm_alloc(sizeof *m, 8);
     if (!m) {
         snprintf(err, errlen, "out of memory loading the model");
@@ -19,7 +25,7 @@ llm_model *llm_load(const void *data, size_t size, const void *tok_data, size_t 
     else
         rc = load_llama2c_model(m, data, size, tok_data, tok_size, err, errlen);
     if (rc == 0)
-        rc = rq_repack_model(m, err, errlen);
+        rc = rq_repack_model(m, cancel, err, errlen);
     if (rc != 0) {
         llm_model_free(m);
         return NULL;

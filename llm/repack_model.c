@@ -6,6 +6,7 @@
  */
 #include "repack_model.h"
 
+#include "cancel.h"
 #include "matmul/matmul.h"
 #include "matmul/select.h"
 #include "model.h"
@@ -13,6 +14,7 @@
 #include "platform.h"
 
 struct repack_ctx {
+    const struct llm_cancel *cancel;
     char *err;
     size_t errlen;
     int rc;
@@ -53,7 +55,7 @@ static void repack_one(struct qtensor *t, const char *name, struct repack_ctx *c
 {
     if (ctx->rc != 0 || t->packed || !rq_repackable(t->type))
         return;
-    t->packed = rq_repack(t, name, ctx->err, ctx->errlen);
+    t->packed = rq_repack(t, name, ctx->cancel, ctx->err, ctx->errlen);
     if (!t->packed)
         ctx->rc = -1;
 }
@@ -81,27 +83,37 @@ uint64_t rq_model_scratch_bytes(const struct model_config *c)
            select_tune_bytes(widest_input(c), rows > c->dim ? rows : c->dim);
 }
 
-int rq_repack_model(struct llm_model *m, char *err, size_t errlen)
+/* Tunes the kernel choice on m's repacked matrices: 0, -1 when out of
+ * memory (the choice made on the test matrix stays), 1 when cancelled (the
+ * previous choice stays). */
+static int tune(struct llm_model *m, const struct llm_cancel *cancel)
+{
+    struct repack_ctx ctx = { cancel, NULL, 0, 0, llm_alloc(tune_list_bytes(&m->cfg), 8), 0 };
+    if (!ctx.list)
+        return -1;
+    for_each_matrix(m, list_one, &ctx);
+    int rc = ctx.n ? select_tune(ctx.list, ctx.n, cancel) : 0;
+    llm_free(ctx.list);
+    return rc;
+}
+
+int rq_repack_model(struct llm_model *m, const struct llm_cancel *cancel, char *err, size_t errlen)
 {
     uint32_t widest = widest_input(&m->cfg);
     if (select_init(LLM_SELECT_BUDGET_MS, err, errlen) != 0 || matmul_reserve(widest, err, errlen) != 0)
         return -1;
-    struct repack_ctx ctx = { err, errlen, 0, NULL, 0 };
+    struct repack_ctx ctx = { cancel, err, errlen, 0, NULL, 0 };
     for_each_matrix(m, repack_one, &ctx);
-    if (ctx.rc == 0)
-        rq_tune_model(m);
+    if (ctx.rc == 0 && tune(m, cancel) == 1) {
+        snprintf(err, errlen, LLM_CANCELLED);
+        ctx.rc = -1;
+    }
     return ctx.rc;
 }
 
 int rq_tune_model(struct llm_model *m)
 {
-    struct repack_ctx ctx = { NULL, 0, 0, llm_alloc(tune_list_bytes(&m->cfg), 8), 0 };
-    if (!ctx.list)
-        return -1; /* the choice made on the test matrix stays */
-    for_each_matrix(m, list_one, &ctx);
-    int rc = ctx.n ? select_tune(ctx.list, ctx.n) : 0;
-    llm_free(ctx.list);
-    return rc;
+    return tune(m, NULL);
 }
 
 void rq_release_model(struct llm_model *m)

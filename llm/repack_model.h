@@ -8,13 +8,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct llm_cancel;
 struct llm_model;
 struct model_config;
 
 /* Repacks every Q4_1/Q8_0 matrix of a loaded model (after measuring the
- * kernels, once): 0, or -1 with err set; rq_release_model frees them (also
- * after a partial failure). */
-int rq_repack_model(struct llm_model *m, char *err, size_t errlen);
+ * kernels, once) and tunes the kernel choice on them: 0, or -1 with err set
+ * (LLM_CANCELLED when `cancel`, which may be NULL, asked to stop);
+ * rq_release_model frees them (also after a partial failure). */
+int rq_repack_model(struct llm_model *m, const struct llm_cancel *cancel, char *err, size_t errlen);
 /* Bytes rq_repack_model keeps besides the matrices (the kernels' activation
  * buffers, sized for the model's widest input) and what it holds while it
  * tunes the choice of kernels. */

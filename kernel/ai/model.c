@@ -194,6 +194,16 @@ static int read_whole(const char *name, const char *path, const char *label, voi
     return 0;
 }
 
+/* The engine's cancel poll during a load: Ctrl+C on the console, remembered
+ * so that the caller can tell a stop from a failure. */
+static int load_cancel_requested(void *ctx)
+{
+    int *cancelled = ctx;
+    if (!*cancelled && console_poll_cancel())
+        *cancelled = 1;
+    return *cancelled;
+}
+
 /* Reads and loads a checked model into cur (nothing loaded before): 0, or
  * -1 with an error line printed and nothing loaded. */
 static int load_checked(const char *name, const char *path, const struct llm_probe *p)
@@ -210,9 +220,14 @@ static int load_checked(const char *name, const char *path, const struct llm_pro
         return -1;
     }
     uint64_t t1 = timer_ns();
-    cur.model = llm_load(cur.data, size, cur.tok, tok_size, err, sizeof err);
+    int cancelled = 0;
+    struct llm_cancel cancel = { load_cancel_requested, &cancelled };
+    cur.model = llm_load_cancellable(cur.data, size, cur.tok, tok_size, &cancel, err, sizeof err);
     if (!cur.model) {
-        kprintf("error: %s: %s\n", name, err);
+        if (cancelled)
+            kprintf("error: loading %s cancelled\n", name);
+        else
+            kprintf("error: %s: %s\n", name, err);
         unload();
         return -1;
     }
@@ -249,8 +264,9 @@ int ai_model_load(const char *name)
     if (check_memory(name, &p, tst.size) != 0)
         return -1;
     /* From here the current model goes. If the new one still fails (damaged
-     * tensor data, which only a full load reads), the previous one comes
-     * back, checked again like any other. */
+     * tensor data, which only a full load reads) or Ctrl+C stops it, the
+     * previous one comes back, checked again like any other (and Ctrl+C
+     * stops that load too, leaving no model). */
     char previous[AI_MODEL_NAME_MAX] = "";
     if (cur.model)
         snprintf(previous, sizeof previous, "%s", cur.name);

@@ -152,7 +152,8 @@ uint64_t rq_repacked_bytes(uint32_t type, uint32_t rows, uint32_t cols)
     return sizeof(struct rq_matrix) + unit + q + scales + 2 * (cols / 32) * sizeof(float);
 }
 
-struct rq_matrix *rq_repack(const struct qtensor *t, const char *name, char *err, size_t errlen)
+struct rq_matrix *rq_repack(const struct qtensor *t, const char *name, const struct llm_cancel *cancel, char *err,
+                            size_t errlen)
 {
     if (!rq_repackable(t->type)) {
         snprintf(err, errlen, "repack: %s: %s matrices are not repacked", name, quant_type_name(t->type));
@@ -190,6 +191,12 @@ struct rq_matrix *rq_repack(const struct qtensor *t, const char *name, char *err
     memset(m->q, 0, (size_t)q_bytes);
     memset(m->scales, 0, (size_t)scale_bytes);
     for (uint32_t r = 0; r < t->rows; r++) {
+        if (r % LLM_CANCEL_ROWS == 0 && llm_cancel_requested(cancel)) {
+            llm_free(dm);
+            rq_free(m);
+            snprintf(err, errlen, LLM_CANCELLED);
+            return NULL;
+        }
         const uint8_t *row = t->data + (size_t)r * t->row_bytes;
         uint32_t g = r / RQ_ROWS, i = r % RQ_ROWS;
         uint8_t *group = m->q + group_bytes * g;

@@ -47,6 +47,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cancel.h"
 #include "matmul/quant.h"
 
 #define RQ_ROWS 8
@@ -150,8 +151,10 @@ struct rq_act {
 
 /* Repacks a Q4_1 or Q8_0 matrix (other types: error). Returns a new matrix
  * or NULL with err set (out of memory, non-finite scales, shape), naming
- * the matrix by `name`. */
-struct rq_matrix *rq_repack(const struct qtensor *t, const char *name, char *err, size_t errlen);
+ * the matrix by `name`, or LLM_CANCELLED when `cancel` (NULL: never) asks
+ * to stop, polled every LLM_CANCEL_ROWS rows. */
+struct rq_matrix *rq_repack(const struct qtensor *t, const char *name, const struct llm_cancel *cancel, char *err,
+                            size_t errlen);
 void rq_free(struct rq_matrix *m);
 /* Bytes rq_repack allocates for a rows x cols matrix of `type` (0 for types
  * it does not repack), the scratch of the repacking included. */

@@ -218,7 +218,7 @@ static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
         goto out;
     }
     fill_test_matrix(&t, types[f], data);
-    m = rq_repack(&t, "the test matrix", err, errlen);
+    m = rq_repack(&t, "the test matrix", NULL, err, errlen);
     if (!m)
         goto out;
     float *y = ref + TEST_ROWS;
@@ -278,8 +278,10 @@ int select_measure(uint32_t budget_ms, char *err, size_t errlen)
 
 /* Times the candidates for format f on the model's matrices of that format
  * (macs multiply-accumulates in all) and chooses among them. */
-static void tune_format(uint32_t f, struct rq_matrix *const *mats, uint32_t n, uint64_t macs,
-                        const struct rq_act *a, float *y)
+/* Times format f's variants on the model's matrices: 0, or 1 when cancel
+ * asked to stop (polled between matrices; the figures are then partial). */
+static int tune_format(uint32_t f, struct rq_matrix *const *mats, uint32_t n, uint64_t macs,
+                       const struct rq_act *a, float *y, const struct llm_cancel *cancel)
 {
     /* Only variants near the best on the test matrix are timed again: a
      * pass over the model's weights with a kernel several times slower
@@ -301,9 +303,12 @@ static void tune_format(uint32_t f, struct rq_matrix *const *mats, uint32_t n, u
             if (!st.report.v[i].exact || !variants[i]->fmt[f].group || st.report.v[i].ns_per_mac[f] == 0.0f)
                 continue;
             uint64_t t0 = llm_time_ns();
-            for (uint32_t k = 0; k < n; k++)
+            for (uint32_t k = 0; k < n; k++) {
+                if (llm_cancel_requested(cancel))
+                    return 1;
                 if (mats[k]->format == f)
                     rq_variant_matmul(variants[i], mats[k], a, 1, y, 0);
+            }
             float ns = (float)(int64_t)(llm_time_ns() - t0) / (float)(int64_t)macs;
             float *kept = &st.report.v[i].ns_per_mac[f];
             if (round == 0 || ns < *kept)
@@ -311,9 +316,10 @@ static void tune_format(uint32_t f, struct rq_matrix *const *mats, uint32_t n, u
         }
     }
     choose(f);
+    return 0;
 }
 
-int select_tune(struct rq_matrix *const *mats, uint32_t n)
+int select_tune(struct rq_matrix *const *mats, uint32_t n, const struct llm_cancel *cancel)
 {
     uint32_t cols = 0, rows = 0;
     for (uint32_t k = 0; k < n; k++) {
@@ -328,13 +334,21 @@ int select_tune(struct rq_matrix *const *mats, uint32_t n)
         llm_free(y);
         return -1;
     }
+    /* What a cancelled tuning puts back. */
+    struct select_report report = st.report;
+    const struct rq_variant *measured[RQ_FORMATS];
+    memcpy(measured, st.measured, sizeof measured);
     for (uint32_t f = 0; f < RQ_FORMATS; f++) {
         uint64_t macs = 0;
         for (uint32_t k = 0; k < n; k++)
             if (mats[k]->format == f)
                 macs += (uint64_t)mats[k]->rows * mats[k]->cols;
-        if (macs)
-            tune_format(f, mats, n, macs, a, y);
+        if (macs && tune_format(f, mats, n, macs, a, y, cancel) != 0) {
+            st.report = report;
+            memcpy(st.measured, measured, sizeof measured);
+            llm_free(y);
+            return 1;
+        }
     }
     st.report.tuned = 1;
     activate_measured();

@@ -58,8 +58,9 @@ int select_measure(uint32_t budget_ms, char *err, size_t errlen);
  * is quick, interleaved: weights streaming from memory rank kernels
  * differently from a cached test matrix) and chooses again; the others'
  * figures become 0 (not measured). After select_init; -1 when out of
- * memory (the choice then stays). */
-int select_tune(struct rq_matrix *const *mats, uint32_t n);
+ * memory (the choice then stays), 1 when `cancel` (NULL: never) asked to
+ * stop, polled between matrices (the previous figures and choice stay). */
+int select_tune(struct rq_matrix *const *mats, uint32_t n, const struct llm_cancel *cancel);
 
 /* Forces variant `name` ("scalar", "avx2", "avx2-madd", "sse2") for every format it
  * provides, or "auto" to return to the measured choice. -1 with err set when

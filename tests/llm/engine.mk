@@ -1,5 +1,5 @@
 # engine.mk: host harnesses of the engine core's tests (tests/llm/test_quant.py,
-# test_forward.py, test_loaders.py, test_generate.py, test_probe.py). The loader harness is a separate build of
+# test_forward.py, test_loaders.py, test_generate.py, test_probe.py, test_load_cancel.py). The loader harness is a separate build of
 # the whole engine with AddressSanitizer and UBSan, also as a 32-bit program
 # (size_t is 32-bit in the kernel: file sizes and counts must not wrap).
 QUANT_HARNESS := $(BUILD)/tests/quant_harness
@@ -39,3 +39,9 @@ $(PROBE_HARNESS32): tests/llm/probe_harness.c $(LLM_OBJS_san32) | $(SETUP)
 # The forward pass as the kernel runs it: 32-bit, SSE2 floats.
 $(FORWARD_HARNESS32): tests/llm/forward_harness.c $(LLM_OBJS_host32) | $(SETUP)
 	$(HOST_CC) $(LLM_VARIANT_CFLAGS_host32) -Illm $^ -o $@ -lm
+# Loads stopped at every poll of llm_load_cancellable (test_load_cancel.py).
+CANCEL_HARNESS := $(BUILD)/tests/cancel_harness
+TEST_PROGRAMS += $(CANCEL_HARNESS)
+$(CANCEL_HARNESS): tests/llm/cancel_harness.c $(LLM_OBJS_san) | $(SETUP)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(LLM_VARIANT_CFLAGS_san) -Illm $^ -o $@ -lm

@@ -74,7 +74,7 @@ static uint8_t *random_tensor(struct qtensor *t, uint32_t type, uint32_t rows, u
 static struct rq_matrix *repack_or_die(const struct qtensor *t)
 {
     char err[160];
-    struct rq_matrix *m = rq_repack(t, "test", err, sizeof err);
+    struct rq_matrix *m = rq_repack(t, "test", NULL, err, sizeof err);
     if (!m) {
         fprintf(stderr, "%s\n", err);
         exit(1);
