@@ -7,15 +7,18 @@ Layout (512-byte sectors), matching boot/layout.inc:
   LBA 17..2047   the kernel (flat binary, loaded at 1 MiB)
   LBA 2048..     one FAT32 partition (type 0x0C) built with mtools, holding
                  /MODELS/<each --model's file> (default SmolLM2; the
-                 catalogue is myos/models.py) (+ --add files) and an empty /MYOS/
+                 catalogue is myos/models.py), /MODELS/SHA256.TXT (their
+                 recorded hashes, for `models verify`) (+ --add files, which
+                 may replace it) and an empty /MYOS/
 """
 import os
 import struct
 import subprocess
+import tempfile
 from pathlib import Path
 
 from . import BUILD
-from .models import lookup, model_path
+from .models import lookup, model_path, sha256sum_text
 
 SECTOR = 512
 STAGE2_SECTORS = 16
@@ -24,6 +27,7 @@ PART_START = 2048
 PART_TYPE_FAT32_LBA = 0x0C
 STAGE2_MAGIC = b"YMS2"
 FREE_SPACE = 64 << 20
+HASHES_PATH = "/MODELS/SHA256.TXT"  # the OS reads it as AI_MODELS_DIR/AI_HASHES_FILE
 MIB = 1 << 20
 HEADS, SECTORS_PER_TRACK = 64, 32  # geometry: one cylinder = 1 MiB
 
@@ -107,8 +111,14 @@ def build_image(out: Path, stage1: Path, stage2: Path, kernel: Path,
 
 
 def default_image(out: Path, models: list[str], add: list[str], size_mb: int | None) -> Path:
-    """The catalogue models named (installed: ModelError otherwise) and the added files."""
+    """The catalogue models named (installed: ModelError otherwise), their
+    recorded hashes and the added files."""
     files = [(model_path(name), f"/MODELS/{lookup(name).file_name}") for name in dict.fromkeys(models)]
     files += [parse_add(a) for a in add]
-    return build_image(out, BUILD / "boot" / "stage1.bin", BUILD / "boot" / "stage2.bin",
-                       BUILD / "kernel" / "kernel.bin", files, size_mb)
+    with tempfile.TemporaryDirectory() as tmp:
+        hashes = Path(tmp) / "SHA256.TXT"
+        hashes.write_text(sha256sum_text(models))
+        # Before the added files, so that an added /MODELS/SHA256.TXT replaces it.
+        files.insert(len(files) - len(add), (hashes, HASHES_PATH))
+        return build_image(out, BUILD / "boot" / "stage1.bin", BUILD / "boot" / "stage2.bin",
+                           BUILD / "kernel" / "kernel.bin", files, size_mb)

@@ -113,6 +113,13 @@ def default_model() -> Path:
         raise FileNotFoundError(f"{e}; `make setup` installs it") from None
 
 
+def sha256sum_text(names) -> str:
+    """The recorded hashes of catalogue models `names` as `sha256sum` prints
+    them ("HASH  FILE" lines): the image's /MODELS/SHA256.TXT, which the
+    OS's `models verify` checks the files against."""
+    return "".join(f"{lookup(n).sha256}  {lookup(n).file_name}\n" for n in dict.fromkeys(names))
+
+
 def stories260k() -> Path:
     """The llama2.c real-weights fixture (no tokenizer)."""
     return SHARED_MODELS / "stories260K.bin"

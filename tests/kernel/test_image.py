@@ -1,6 +1,7 @@
 """The disk image: MBR partition table, stage 2 header and kernel placement,
-the FAT32 partition (checked with mtools and fsck.fat), the builder's
-errors, and the boot loader's message when the disk cannot be read."""
+the FAT32 partition (checked with mtools and fsck.fat), the recorded model
+hashes (against sha256sum), the builder's errors, and the boot loader's
+message when the disk cannot be read."""
 import os
 import re
 import shutil
@@ -59,6 +60,19 @@ def test_fat32_contents():
     assert re.search(rf"\b{model.stat().st_size}\b.*{re.escape(model.name)}", listing), listing
     assert "MYOS" in mtools("mdir", "-i", part, "::/")
     assert "FAT32" in mtools("minfo", "-i", part, "::")
+
+
+def test_recorded_hashes_match_sha256sum():
+    """/MODELS/SHA256.TXT says what coreutils' sha256sum says of the model
+    file, and `sha256sum -c` accepts it."""
+    part = f"{IMAGE}@@{PART_START * SECTOR}"
+    recorded = mtools("mtype", "-i", part, "::/MODELS/SHA256.TXT")
+    model = default_model()
+    computed = subprocess.run(["sha256sum", model.name], cwd=model.parent, capture_output=True,
+                              text=True, check=True).stdout
+    assert recorded == computed
+    subprocess.run(["sha256sum", "--check", "--strict", "-"], cwd=model.parent, input=recorded,
+                   text=True, check=True, capture_output=True)
 
 
 def test_fsck_clean(tmp_path):
