@@ -243,13 +243,29 @@ static struct tcp_conn *find(uint32_t rip, uint16_t rport, uint16_t lport)
     return NULL;
 }
 
+/* A slot for a new connection: a free one, else the finished connection
+ * that has waited longest in TIME_WAIT (the server closes first after
+ * `Connection: close`, so a burst of clients fills the table with them;
+ * their quiet time is cut short rather than new clients refused). */
+static struct tcp_conn *free_slot(void)
+{
+    struct tcp_conn *waiting = NULL;
+    for (int i = 0; i < TCP_MAX_CONNS; i++) {
+        struct tcp_conn *c = &conns[i];
+        if (c->owned)
+            continue;
+        if (c->state == CLOSED)
+            return c;
+        if (c->state == TIME_WAIT && (!waiting || c->deadline < waiting->deadline))
+            waiting = c;
+    }
+    return waiting;
+}
+
 /* A SYN for the listening port: a new connection in SYN_RCVD. */
 static void passive_open(uint32_t src, const uint8_t *t, size_t hlen)
 {
-    struct tcp_conn *c = NULL;
-    for (int i = 0; i < TCP_MAX_CONNS && !c; i++)
-        if (conns[i].state == CLOSED && !conns[i].owned)
-            c = &conns[i];
+    struct tcp_conn *c = free_slot();
     if (!c) {
         send_reset_for(src, t, 1); /* full: refuse rather than queue */
         return;

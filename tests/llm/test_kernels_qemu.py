@@ -45,7 +45,7 @@ def test_selection_follows_cpuid_and_timing(kernels):
 
 def test_bench_rejects_bad_arguments(kernels):
     _, _, bad = kernels
-    assert bad.strip() == "error: usage: bench [kernels]"
+    assert bad.strip() == "error: usage: bench [kernels | parallel [JOBS]]"
 
 
 def test_bench_parser_wants_the_full_run(kernels):

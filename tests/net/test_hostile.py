@@ -6,7 +6,7 @@ import re
 import socket
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import pytest
 
@@ -190,20 +190,38 @@ def test_a_hundred_connections_at_once(served):
 
 
 def test_queue_full_gets_503_with_retry_after(served):
-    """A long request holds the model; twelve more come one after another
-    (QEMU's user network accepts forwarded connections one at a time, so
-    they are spread out): eight wait in the queue, the rest get 503."""
-    def one(i):
-        time.sleep(0 if i == 0 else 1.0 + 0.15 * i)
-        body = chat_body(max_tokens=24 if i == 0 else 1)
-        return served.request("POST", "/v1/chat/completions", body, AUTH, timeout=600)
-    with ThreadPoolExecutor(max_workers=13) as pool:
-        replies = list(pool.map(one, range(13)))
+    """A streamed request holds the model for as long as the test keeps its
+    connection open. Meanwhile twelve more come one after another (QEMU's
+    user network accepts forwarded connections one at a time, so they are
+    spread out): eight wait in the queue and the other four get 503 at once.
+    Closing the stream stops its generation; then the eight are answered."""
+    long = chat_body(max_tokens=400, stream=True, messages=[{"role": "user", "content": "Tell me a long story."}])
+    with raw_connection(served, timeout=120) as holder:
+        holder.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       b"Authorization: Bearer " + KEY.encode() + b"\r\nContent-Length: %d\r\n\r\n" % len(long)
+                       + long)
+        data = b""
+        while b"data: " not in data:  # generating: the model is taken
+            data += holder.recv(4096)
+
+        def one(i):
+            time.sleep(0.15 * i)
+            return served.request("POST", "/v1/chat/completions", chat_body(max_tokens=1), AUTH, timeout=600)
+        pool = ThreadPoolExecutor(max_workers=12)
+        futures = [pool.submit(one, i) for i in range(12)]
+        refused = []
+        for f in as_completed(futures, timeout=300):
+            refused.append(f.result())
+            if len(refused) == 4:
+                break
+    # The holder is gone: its generation stops and the queue drains.
+    replies = [f.result(timeout=600) for f in futures]
+    pool.shutdown()
+    assert [r[0] for r in refused] == [503] * 4, [r[0] for r in refused]
     statuses = [r[0] for r in replies]
-    assert statuses[0] == 200 and statuses.count(200) == 9 and statuses.count(503) == 4, statuses
-    busy = [r for r in replies if r[0] == 503]
-    assert all(r[1].get("Retry-After") == "1" for r in busy)
-    error_of(503, busy[0][2], 503)
+    assert statuses.count(200) == 8 and statuses.count(503) == 4, statuses
+    assert all(r[1].get("Retry-After") == "1" for r in refused)
+    error_of(503, refused[0][2], 503)
     still_serving(served)
 
 
