@@ -25,7 +25,7 @@ KERNEL_CFLAGS := -m32 -march=i686 -msse -msse2 -mfpmath=sse -ffreestanding -fno-
 HOST_CC := gcc
 HOST_CFLAGS := -std=gnu11 -O2 -g -march=native -ffp-contract=off -Wall -Wextra -Werror
 
-.PHONY: all setup image host run serve test bench clean
+.PHONY: all setup image host test-programs run serve test bench clean
 all: image host
 
 setup: $(TEST_SETUP)
@@ -63,6 +63,8 @@ $(BUILD)/image-models: FORCE
 .PHONY: FORCE
 
 host: $(HOST_PROGRAMS)
+# The harnesses and fuzz targets the tests run, without running them.
+test-programs: $(TEST_PROGRAMS)
 
 run: all
 	$(PY) -m myos run --image $(BUILD)/myos.img

@@ -218,13 +218,14 @@ static void vsum(const int32_t *w, uint32_t n, const int16_t *v, size_t stride, 
 }
 
 /* u_t = (q . k_t) * k_scale_t for the positions of key block `block` up to
- * `last` into a->score; returns the largest of them and umax. The query is
+ * `last` into a->score; returns the largest of them from position `from` on
+ * and umax. The query is
  * given by a->qh/ql (and, for the AVX2 loop, a->qfull). Both paths give the same
  * integer hi * 256 + lo with 0 <= lo < 256 per position and convert it the
  * same way: two int32 conversions instead of an int64 one, which the i686
  * build does through SSE2 shuffles and the x87 unit. */
 static float score_block(const struct kv_cache *kv, struct attn_scratch *a, uint32_t layer, uint32_t kvh,
-                         uint32_t block, uint32_t last, const float *ks, float umax)
+                         uint32_t block, uint32_t from, uint32_t last, const float *ks, float umax)
 {
     const int16_t *kb = key_block(kv, layer, kvh, block);
     uint32_t first = block * KV_BLOCK, n = last + 1 - first < KV_BLOCK ? last + 1 - first : KV_BLOCK;
@@ -245,15 +246,15 @@ static float score_block(const struct kv_cache *kv, struct attn_scratch *a, uint
         }
         float u = ((float)hi * 256.0f + (float)lo) * ks[(size_t)(first + p) * kv->n_kv_heads];
         a->score[first + p] = u;
-        umax = u > umax ? u : umax;
+        umax = u > umax && first + p >= from ? u : umax;
     }
     return umax;
 }
 
-/* One query head against kv head `kvh` of `layer`, positions 0..pos, with
- * scratch a. */
+/* One query head against kv head `kvh` of `layer`, positions from..pos,
+ * with scratch a. */
 static void attend_head(const struct kv_cache *kv, struct attn_scratch *a, uint32_t layer, uint32_t kvh,
-                        uint32_t pos, const float *q, float *out)
+                        uint32_t from, uint32_t pos, const float *q, float *out)
 {
     uint32_t hd = kv->head_dim, stride = kv->n_kv_heads * hd;
     size_t first = (size_t)layer * kv->ctx * kv->n_kv_heads + kvh;
@@ -273,15 +274,15 @@ static void attend_head(const struct kv_cache *kv, struct attn_scratch *a, uint3
      * as that factor is >= 0 the softmax only needs (u_t - max u) times it,
      * taken in the exponent's constant below. */
     float umax = -3.4e38f;
-    for (uint32_t block = 0; block <= pos / KV_BLOCK; block++)
-        umax = score_block(kv, a, layer, kvh, block, pos, ks, umax);
+    for (uint32_t block = from / KV_BLOCK; block <= pos / KV_BLOCK; block++)
+        umax = score_block(kv, a, layer, kvh, block, from, pos, ks, umax);
     /* p_t = e^(score_t - max) = 2^(y_t / 2^20): y_t <= 0 is rounded (half
      * away from zero) and held above -126 * 2^20, so the table exponential
      * needs no range tests; below that p is under 2^-126, a weight of 0. */
     float cy = qd / sqrtf((float)hd) * (OPS_LOG2E * (float)(OPS_EXP_N * OPS_EXP_N));
     const float ylow = -126.0f * (float)(OPS_EXP_N * OPS_EXP_N);
     float sum_p = 0.0f, sum_w = 0.0f;
-    for (uint32_t t = 0; t <= pos; t++) {
+    for (uint32_t t = from; t <= pos; t++) {
         float y = (a->score[t] - umax) * cy;
         y = y > ylow ? y : ylow;
         float p = ops_exp2_q20((int32_t)(y - 0.5f));
@@ -294,15 +295,15 @@ static void attend_head(const struct kv_cache *kv, struct attn_scratch *a, uint3
      * sum_w and w_t * f + 0.5 stays below 2^24: no saturation. */
     float f = sum_w > 0.0f ? W_TOTAL / sum_w : 0.0f;
     if (sum_w <= 3.4e38f && f > 0.0f && f <= 3.4e38f) {
-        for (uint32_t t = 0; t <= pos; t++)
+        for (uint32_t t = from; t <= pos; t++)
             a->w[t] = (int32_t)(a->score[t] * f + 0.5f);
     } else {
-        memset(a->w, 0, (pos + 1) * sizeof *a->w);
+        memset(a->w + from, 0, (pos + 1 - from) * sizeof *a->w);
     }
     if (kv->simd)
-        attn_vsum_avx2(a->w, pos + 1, v, stride, hd, a->acc_hi, a->acc_lo);
+        attn_vsum_avx2(a->w + from, pos + 1 - from, v + (size_t)from * stride, stride, hd, a->acc_hi, a->acc_lo);
     else
-        vsum(a->w, pos + 1, v, stride, hd, a->acc_hi, a->acc_lo);
+        vsum(a->w + from, pos + 1 - from, v + (size_t)from * stride, stride, hd, a->acc_hi, a->acc_lo);
     float back = sum_w / (W_TOTAL * sum_p);
     for (uint32_t i = 0; i < hd; i++)
         out[i] = (float)((int64_t)a->acc_hi[i] * 256 + a->acc_lo[i]) * back;
@@ -310,7 +311,7 @@ static void attend_head(const struct kv_cache *kv, struct attn_scratch *a, uint3
 
 struct attention_job {
     const struct kv_cache *kv;
-    uint32_t layer, pos0, n_heads;
+    uint32_t layer, pos0, n_heads, window;
     const float *q;
     size_t qstride;
     float *out;
@@ -325,15 +326,16 @@ static void attention_range(void *ctx, uint32_t begin, uint32_t end, uint32_t wo
     const struct kv_cache *kv = j->kv;
     uint32_t hd = kv->head_dim, group = j->n_heads / kv->n_kv_heads;
     for (uint32_t i = begin; i < end; i++) {
-        uint32_t t = i / j->n_heads, h = i % j->n_heads;
-        attend_head(kv, &kv->scratch[worker], j->layer, h / group, j->pos0 + t, j->q + t * j->qstride + h * hd,
+        uint32_t t = i / j->n_heads, h = i % j->n_heads, pos = j->pos0 + t;
+        uint32_t from = j->window && pos >= j->window ? pos + 1 - j->window : 0;
+        attend_head(kv, &kv->scratch[worker], j->layer, h / group, from, pos, j->q + t * j->qstride + h * hd,
                     j->out + t * j->ostride + h * hd);
     }
 }
 
 void kv_attention(struct kv_cache *kv, uint32_t layer, uint32_t pos0, uint32_t n, const float *q,
-                  size_t qstride, uint32_t n_heads, float *out, size_t ostride)
+                  size_t qstride, uint32_t n_heads, uint32_t window, float *out, size_t ostride)
 {
-    struct attention_job j = { kv, layer, pos0, n_heads, q, qstride, out, ostride };
+    struct attention_job j = { kv, layer, pos0, n_heads, window, q, qstride, out, ostride };
     llm_parallel_for(n * n_heads, attention_range, &j);
 }

@@ -55,11 +55,12 @@ void kv_store(struct kv_cache *kv, uint32_t layer, uint32_t pos, const float *k,
 /* For the n tokens t of a batch at positions pos0 + t (their keys and
  * values already stored): out + t * ostride (n_heads * head_dim) =
  * attention of each query head of q + t * qstride over positions 0..pos0 +
- * t of `layer`; query head h reads kv head h / (n_heads / n_kv_heads).
+ * t of `layer`, or only the last `window` of them when window > 0 (a
+ * sliding-window layer); query head h reads kv head h / (n_heads / n_kv_heads).
  * Scores are scaled by 1/sqrt(head_dim). The n * n_heads heads are shared
  * out with llm_parallel_for; each is computed by one worker alone, so the
  * results do not depend on the number of workers. */
 void kv_attention(struct kv_cache *kv, uint32_t layer, uint32_t pos0, uint32_t n, const float *q,
-                  size_t qstride, uint32_t n_heads, float *out, size_t ostride);
+                  size_t qstride, uint32_t n_heads, uint32_t window, float *out, size_t ostride);
 
 #endif

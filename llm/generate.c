@@ -88,8 +88,8 @@ void llm_memory_needed(const struct llm_probe *p, uint32_t ctx, uint32_t max_tok
                        struct llm_memory *out)
 {
     const struct llm_model_info *i = &p->info;
-    struct model_config c = { i->n_layers, i->dim, i->hidden_dim, i->n_heads, i->n_kv_heads, i->head_dim,
-                              i->rope_dim, i->n_vocab, i->ctx_train, i->rope_base, i->rms_eps };
+    struct model_config c;
+    model_config_from_info(i, &c);
     uint32_t max_piece = p->max_piece_bytes;
     memset(out, 0, sizeof *out);
     out->file = p->file_size + tok_file_size;

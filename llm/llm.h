@@ -24,13 +24,16 @@ typedef struct llm_session llm_session;
 
 struct llm_model_info {
     char format[8];       /* "gguf" or "llama2c" */
-    char arch[24];        /* "llama" */
+    char arch[24];        /* "llama", "qwen2", "gemma3" (llm/arch.h) */
     char name[64];        /* general.name, or "" */
     char quant[16];       /* tensor type holding most weight bytes, e.g. "Q4_1" */
     uint32_t n_layers, dim, hidden_dim, n_heads, n_kv_heads, head_dim, rope_dim;
     uint32_t n_vocab;     /* rows of the output matrix */
     uint32_t ctx_train;   /* context length the model was trained with */
     float rope_base, rms_eps;
+    uint32_t sliding_window;  /* positions a windowed layer sees, 0: none */
+    uint32_t swa_period;      /* layer l is windowed when l % period < period - 1 */
+    float rope_base_swa;      /* the windowed layers' rope base */
     uint64_t n_params;
     uint64_t weight_bytes;
     int tied_output;      /* the output matrix is the token embedding */

@@ -4,7 +4,7 @@
 # build once for the host (build/host/llm/, linked into myos-llm and the test
 # harnesses) and once for the kernel (kernel/llm.mk, which also checks that
 # they stay freestanding).
-LLM_SRCS := $(addprefix llm/,generate.c model.c attention.c attention_avx2.c ops.c sampler.c \
+LLM_SRCS := $(addprefix llm/,generate.c model.c arch.c attention.c attention_avx2.c ops.c sampler.c \
 	load.c repack_model.c profile.c parallel_check.c settings.c buffers.c)
 include llm/formats/formats.mk
 include llm/text/text.mk
@@ -12,7 +12,7 @@ include llm/matmul/matmul.mk
 # No math builtins: GCC would fold constant calls with its own exact
 # arithmetic and fuse sinf+cosf into glibc's sincosf, while the kernel build
 # (freestanding) calls kernel/lib/math.c every time; the tokens would differ.
-LLM_NO_MATH_BUILTINS := $(foreach f,expf powf sinf cosf,-fno-builtin-$(f))
+LLM_NO_MATH_BUILTINS := $(foreach f,expf powf sinf cosf tanhf,-fno-builtin-$(f))
 
 # Host builds of the engine, each compiled once into build/VARIANT/llm/ (with
 # the host platform, llm/host/platform_host.c) and linked by whatever needs

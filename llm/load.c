@@ -55,7 +55,6 @@ void llm_model_get_info(const llm_model *m, struct llm_model_info *info)
     const struct model_config *c = &m->cfg;
     memset(info, 0, sizeof *info);
     snprintf(info->format, sizeof info->format, "%s", m->format);
-    snprintf(info->arch, sizeof info->arch, "%s", m->arch);
     snprintf(info->name, sizeof info->name, "%s", m->name);
     model_config_info(c, info);
     info->tied_output = m->tied_output;
@@ -71,7 +70,7 @@ void llm_model_get_info(const llm_model *m, struct llm_model_info *info)
         for (size_t i = 0; i < MODEL_LAYER_MATRICES; i++)
             count(mats[i].t, info, by_type);
     }
-    info->n_params += (uint64_t)c->dim * (2 * c->n_layers + 1); /* the norms */
+    info->n_params += model_vector_floats(c); /* norms and biases */
     uint32_t best = 0;
     for (uint32_t t = 1; t < QT_COUNT; t++)
         if (by_type[t] > by_type[best])

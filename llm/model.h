@@ -1,9 +1,11 @@
-/* model.h: a llama-architecture transformer (weights in place) and its
- * forward pass over a batch of tokens with a KV cache.
+/* model.h: a decoder-only transformer of one of the families of arch.h
+ * (weights in place) and its forward pass over a batch of tokens with a KV
+ * cache.
  *
  * The loaders (load_gguf.c, llama2c.c) fill struct llm_model; model.c runs it:
- * RMSNorm, RoPE on adjacent pairs, grouped-query attention over a 16-bit
- * integer KV cache (attention.h), SwiGLU feed-forward, tied or own output.
+ * RMSNorm, RoPE, grouped-query attention over a 16-bit integer KV cache
+ * (attention.h), a gated feed-forward, tied or own output, with the
+ * differences of each family taken from its struct model_arch.
  */
 #ifndef LLM_MODEL_H
 #define LLM_MODEL_H
@@ -12,6 +14,7 @@
 #include "params.h"
 #include <stdint.h>
 
+#include "arch.h"
 #include "attention.h"
 #include "llm.h"
 #include "matmul/quant.h"
@@ -19,26 +22,40 @@
 struct tokenizer;
 
 struct model_config {
+    const struct model_arch *arch;
     uint32_t n_layers, dim, hidden_dim, n_heads, n_kv_heads, head_dim, rope_dim;
     uint32_t n_vocab;   /* output rows */
     uint32_t ctx_train;
-    float rope_base, rms_eps;
+    uint32_t sliding_window;  /* positions a windowed layer sees (0: none is) */
+    uint32_t swa_period;      /* arch.h's pattern, or the file's */
+    float rope_base, rope_base_swa, rms_eps;
 };
 
+/* Whether layer l attends only to the last cfg.sliding_window positions
+ * (and rotates with rope_base_swa). */
+static inline int model_layer_windowed(const struct model_config *c, uint32_t l)
+{
+    uint32_t period = c->swa_period;
+    return c->sliding_window && period && l % period < period - 1;
+}
+
 struct model_layer {
-    const float *attn_norm, *ffn_norm;
+    float *attn_norm, *ffn_norm;
+    float *bq, *bk, *bv;                  /* qkv_bias */
+    float *q_norm, *k_norm;               /* qk_norm: head_dim each */
+    float *post_attn_norm, *post_ffn_norm; /* post_norms */
     struct qtensor wq, wk, wv, wo;
     struct qtensor w_gate, w_down, w_up;
 };
 
 struct llm_model {
-    char format[8], arch[24], name[64];
+    char format[8], name[64];
     struct model_config cfg;
     struct qtensor tok_embd, output;
-    const float *output_norm;
+    float *output_norm;
     int tied_output;
     struct model_layer *layers;
-    float *norm_store;            /* owned: the norm vectors as floats */
+    float *vector_store;          /* owned: the norms and biases as floats */
     struct tokenizer *tok;        /* NULL: ids only */
     int add_bos;
     const char *chat_template;    /* inside the file bytes, or NULL */
@@ -57,9 +74,24 @@ struct model_matrix {
 void model_layer_matrices(const struct model_config *c, struct model_layer *L,
                           struct model_matrix out[MODEL_LAYER_MATRICES]);
 
+/* A layer's vectors (norm weights and biases) that its family has: where
+ * each is in the layer, its length and its GGUF name "blk.N.<name>";
+ * returns how many. */
+#define MODEL_LAYER_VECTORS 9
+struct model_vector {
+    const char *name;
+    float **slot;
+    uint32_t len;
+};
+uint32_t model_layer_vectors(const struct model_config *c, struct model_layer *L,
+                             struct model_vector out[MODEL_LAYER_VECTORS]);
+
 /* The shape's fields of the public model info (llm_model_get_info and the
  * header probe both report it). */
 void model_config_info(const struct model_config *c, struct llm_model_info *info);
+/* Its inverse: the shape of a probed model (arch NULL when the info names
+ * no family of arch.h). */
+void model_config_from_info(const struct llm_model_info *info, struct model_config *c);
 
 /* 0 when the shape is consistent and within the engine's limits, or -1
  * with err set (model_alloc checks it; so does the header probe). */
@@ -68,11 +100,12 @@ int model_check_config(const struct model_config *c, char *err, size_t errlen);
 uint64_t model_bytes(const struct model_config *c);
 
 /* Checks that m->cfg is consistent and within the engine's limits, then
- * allocates m->layers and the norm storage (2 * n_layers + 1 vectors of dim
- * floats) that the loader fills with model_norm(). 0, or -1 with err set. */
+ * allocates m->layers and the storage of every layer's vectors and the
+ * output norm, and points them there for the loader to fill. 0, or -1 with
+ * err set. */
 int model_alloc(struct llm_model *m, char *err, size_t errlen);
-/* The i-th norm vector of the storage (0 .. 2 * n_layers). */
-float *model_norm(struct llm_model *m, uint32_t i);
+/* Floats of that storage: every layer's vectors and the output norm. */
+uint64_t model_vector_floats(const struct model_config *c);
 /* Frees what model_alloc and the loader attached (tokenizer included). */
 void model_release(struct llm_model *m);
 
@@ -80,8 +113,11 @@ struct model_state {
     uint32_t ctx;
     /* Per token of a batch (LLM_BATCH vectors each), except logits. */
     float *x, *xb, *xb2, *hb, *hb2, *q, *k, *v, *logits;
-    float *rope_cos, *rope_sin;  /* the batch positions' rotations, rope_dim / 2 each */
-    float *inv_freq;             /* per pair */
+    /* The batch positions' rotations, rope_dim / 2 each, for rope_base
+     * and then (when the model has windowed layers) for rope_base_swa. */
+    float *rope_cos, *rope_sin;
+    float *inv_freq;             /* per pair, the same two sets */
+    uint32_t rope_sets;          /* 1 or 2 */
     struct qact_block *qa;         /* the prepared activation's blocks */
     struct kv_cache kv;
 };

@@ -1,11 +1,12 @@
-/* ops.c: the tables of ops_exp and of SwiGLU's sigmoid (ops.h), and
- * SwiGLU. Under emulation every float instruction is a helper call; these
+/* ops.c: the tables of ops_exp, of SwiGLU's sigmoid and of GELU (ops.h),
+ * SwiGLU and GeGLU. Under emulation every float instruction is a helper call; these
  * tables turn expf's range reduction and polynomial, and the sigmoid's
  * exponential and division, into integer work.
  */
 #include "ops.h"
 
 #include "platform.h"
+#include "matmul/quant.h"
 
 #define Q30 1073741824.0f
 
@@ -21,7 +22,16 @@ uint32_t ops_exp_hi[OPS_EXP_N], ops_exp_lo[OPS_EXP_N];
 #define SIG_BITS 18
 #define SIG_LOW (32 - SIG_BITS)
 static int32_t sigmoid_q30[(1u << SIG_BITS) + 1];
+/* GELU of every F16 value, as an F16 (ggml's ggml_table_gelu_f16). */
+static uint16_t gelu_f16[1u << 16];
 static int ops_ready;
+
+/* ggml's ggml_gelu_f32, operation for operation. */
+static float gelu_tanh(float x)
+{
+    const float sqrt_2_over_pi = 0.79788456080286535587989211986876f, coef_a = 0.044715f;
+    return 0.5f * x * (1.0f + tanhf(sqrt_2_over_pi * x * (1.0f + coef_a * x * x)));
+}
 
 void ops_init(void)
 {
@@ -40,6 +50,8 @@ void ops_init(void)
         float sg = 1.0f / (1.0f + expf(-x)); /* e^-x = inf gives 0 */
         sigmoid_q30[j] = sg == sg ? (int32_t)(sg * Q30 + 0.5f) : 0; /* NaN: silu(NaN) stays NaN */
     }
+    for (uint32_t h = 0; h < 1u << 16; h++)
+        gelu_f16[h] = quant_f32_to_f16(gelu_tanh(quant_f16_to_f32((uint16_t)h)));
     ops_ready = 1;
 }
 
@@ -54,5 +66,18 @@ void ops_swiglu(float *gate, const float *up, uint32_t n)
         /* d * the low bits needs 64 bits (|d| reaches 2^20). */
         int32_t sg = a + (int32_t)(((int64_t)d * (int32_t)(bits & ((1u << SIG_LOW) - 1))) >> SIG_LOW);
         gate[i] = (float)sg * (1.0f / Q30) * g * up[i];
+    }
+}
+
+void ops_geglu(float *gate, const float *up, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        float g = gate[i];
+        if (g <= -10.0f)
+            gate[i] = 0.0f;
+        else if (g >= 10.0f)
+            gate[i] = g * up[i];
+        else
+            gate[i] = quant_f16_to_f32(gelu_f16[quant_f32_to_f16(g)]) * up[i];
     }
 }

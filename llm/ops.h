@@ -81,4 +81,10 @@ static inline float ops_exp(float x)
  * interpolated from a table (see ops.c), 2.3e-7 absolute error. */
 void ops_swiglu(float *gate, const float *up, uint32_t n);
 
+/* gate[i] = gelu(gate[i]) * up[i] for i < n, GELU's tanh form as llama.cpp's
+ * CPU code computes it: looked up in a table of every F16 input (the input
+ * rounded to F16, the GELU rounded to F16), 0 below -10 and the input itself
+ * from 10 on. */
+void ops_geglu(float *gate, const float *up, uint32_t n);
+
 #endif

@@ -54,6 +54,7 @@ float sqrtf(float x);
 float powf(float x, float y);
 float sinf(float x);
 float cosf(float x);
+float tanhf(float x);
 float fabsf(float x);
 
 /* The kernel is built with -ffreestanding, which turns GCC's builtins off:

@@ -6,9 +6,13 @@ gap falls below 0.5), since tiny numeric differences may flip a near tie there.
 llama.cpp runs single-threaded, greedy (argmax of the logits, lowest id on
 ties), with its default F16 KV cache. Chat prompts go through the model's own
 Jinja chat template (rendered with jinja2, default system prompt included) and
-are tokenized with control tokens parsed; raw prompts are plain text.
+are tokenized with control tokens parsed; raw prompts are plain text. A model
+without a template (Gemma 3 270M, a base model) gets raw prompts only.
 
-    .venv/bin/python -m myos.goldens [-o tests/llm/goldens/smollm2.json] [-n 48]
+    .venv/bin/python -m myos.goldens [MODEL ...] [-n N]
+
+writes tests/llm/goldens/MODEL.json for each catalogue model named (all of
+GOLDEN_MODELS by default).
 """
 from __future__ import annotations
 
@@ -19,9 +23,12 @@ from pathlib import Path
 import numpy as np
 
 from . import ROOT
-from .models import default_model
+from .models import model_path
 
-OUT = ROOT / "tests" / "llm" / "goldens" / "smollm2.json"
+OUT_DIR = ROOT / "tests" / "llm" / "goldens"
+# Catalogue model -> tokens generated per prompt (fewer for the larger
+# models: the test runs every prompt).
+GOLDEN_MODELS = {"smollm2": 48, "qwen2.5-coder-0.5b": 32, "gemma3-270m": 32}
 
 CHAT_PROMPTS = [
     "What is the capital of France?",
@@ -40,6 +47,19 @@ CHAT_PROMPTS = [
 RAW_PROMPTS = [
     "Once upon a time, there was a little robot who",
     "The three primary colors are",
+]
+# For base models: raw completions only.
+BASE_PROMPTS = RAW_PROMPTS + [
+    "The capital of France is",
+    "def fibonacci(n):",
+    "Water boils at a temperature of",
+    "The quick brown fox",
+    "In the year 1969, astronauts",
+    "My favourite recipe for pancakes:\n1.",
+    "The largest planet in our solar system is",
+    "Q: What is the opposite of hot?\nA:",
+    "Photosynthesis is the process by which",
+    "Dear Sir or Madam,\n",
 ]
 
 
@@ -76,13 +96,15 @@ def build(model: Path, n_predict: int) -> dict:
     from gguf import GGUFReader
 
     fields = GGUFReader(model).fields
-    template = fields["tokenizer.chat_template"].contents()
+    template = fields["tokenizer.chat_template"].contents() if "tokenizer.chat_template" in fields else None
     llm = llama_cpp.Llama(str(model), n_ctx=512, n_threads=1, n_threads_batch=1, logits_all=True,
                           verbose=False)
-    eot = llm.tokenize(b"<|im_end|>", add_bos=False, special=True)
-    stop_ids = {llm.token_eos(), *eot}
+    stop_ids = {llm.token_eos()}
+    if template and "<|im_end|>" in template:
+        stop_ids.update(llm.tokenize(b"<|im_end|>", add_bos=False, special=True))
     cases = []
-    for mode, prompts in (("chat", CHAT_PROMPTS), ("raw", RAW_PROMPTS)):
+    plan = (("chat", CHAT_PROMPTS), ("raw", RAW_PROMPTS)) if template else (("raw", BASE_PROMPTS),)
+    for mode, prompts in plan:
         for prompt in prompts:
             text = chat_text(template, prompt) if mode == "chat" else prompt
             ids = llm.tokenize(text.encode(), add_bos=True, special=(mode == "chat"))
@@ -97,14 +119,15 @@ def build(model: Path, n_predict: int) -> dict:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("-m", "--model", type=Path, default=None)
-    ap.add_argument("-o", "--output", type=Path, default=OUT)
-    ap.add_argument("-n", "--n-predict", type=int, default=48)
+    ap.add_argument("models", nargs="*", default=list(GOLDEN_MODELS), help="catalogue model names")
+    ap.add_argument("-n", "--n-predict", type=int, default=None, help="tokens per prompt")
     args = ap.parse_args(argv)
-    goldens = build(args.model or default_model(), args.n_predict)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(goldens, indent=1, ensure_ascii=False) + "\n")
-    print(f"{args.output}: {len(goldens['cases'])} cases")
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    for name in args.models:
+        goldens = build(model_path(name), args.n_predict or GOLDEN_MODELS.get(name, 32))
+        out = OUT_DIR / f"{name}.json"
+        out.write_text(json.dumps(goldens, indent=1, ensure_ascii=False) + "\n")
+        print(f"{out}: {len(goldens['cases'])} cases")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,16 @@
-"""A numpy reference of the engine's model: the llama forward pass with
-weights dequantized by the `gguf` package (GGUF files) or read as float32
-(llama2.c .bin files). Tests compare the C engine's logits with these.
+"""A numpy reference of the engine's models: the forward pass of the llama,
+qwen2 and gemma3 architectures with weights dequantized by the `gguf` package
+(GGUF files) or read as float32 (llama2.c .bin files). Tests compare the C
+engine's logits with these.
 
-The math follows the engine's documented model (llm/model.c), written
-independently and in batch form: RMSNorm, RoPE on adjacent pairs, grouped-
-query causal attention, SwiGLU, tied or own output. K and V are rounded to
-float16, as the engine's (and llama.cpp's) KV cache stores them.
+The math follows the published architectures, written independently of the
+engine and in batch form: RMSNorm, RoPE (adjacent pairs for llama's permuted
+GGUF rows, half-offset pairs for qwen2 and gemma3), grouped-query causal
+attention (Gemma 3: five sliding-window layers with their own rope base per
+global layer), SwiGLU or tanh-GELU GeGLU, Qwen2's Q/K/V biases, Gemma 3's
+per-head Q/K norms, post-norms and sqrt(dim) embedding scale; tied or own
+output. K and V are rounded to float16, as the engine's (and llama.cpp's) KV
+cache stores them.
 
 The samplers' reference lives in myos/reference_samplers.py and is re-exported
 here so that one module holds the engine's whole reference.
@@ -32,10 +37,18 @@ class Config:
     rope_dim: int
     rope_base: float = 10000.0
     rms_eps: float = 1e-5
+    head_size: int = 0               # 0: dim // n_heads
+    arch: str = "llama"
+    sliding_window: int = 0          # gemma3's local layers see this many positions
+    swa_period: int = 6              # layer i is local when i % period < period - 1
+    rope_base_swa: float = 10000.0
 
     @property
     def head_dim(self) -> int:
-        return self.dim // self.n_heads
+        return self.head_size or self.dim // self.n_heads
+
+    def windowed(self, layer: int) -> bool:
+        return bool(self.sliding_window) and layer % self.swa_period < self.swa_period - 1
 
 
 @dataclass
@@ -56,18 +69,32 @@ class Model:
 
         c = self.cfg
         hd, T = c.head_dim, len(tokens)
+        gemma, neox = c.arch == "gemma3", c.arch in ("qwen2", "gemma3")
         x = self.embedding[np.asarray(tokens)].astype(np.float32)
-        cos, sin = _rope_tables(T, c.rope_dim, c.rope_base)
-        mask = np.triu(np.full((T, T), -np.inf, dtype=np.float32), 1)
+        if gemma:
+            x = x * np.float32(np.sqrt(c.dim))
+        tables = {base: _rope_tables(T, c.rope_dim, base) for base in {c.rope_base, c.rope_base_swa}}
+        pos = np.arange(T)
+        causal = np.where(pos[None, :] > pos[:, None], -np.inf, 0).astype(np.float32)
+        local = np.where((pos[None, :] > pos[:, None]) | (pos[:, None] - pos[None, :] >= max(c.sliding_window, 1)),
+                         -np.inf, 0).astype(np.float32)
         group = c.n_heads // c.n_kv_heads
         for li in range(c.n_layers):
             w = self.layer(li)
+            windowed = c.windowed(li)
+            cos, sin = tables[c.rope_base_swa if windowed else c.rope_base]
+            mask = local if windowed else causal
             h = _rmsnorm(x, w["attn_norm"], c.rms_eps)
-            q = mm(h, w["wq"]).reshape(T, c.n_heads, hd)
-            k = mm(h, w["wk"]).reshape(T, c.n_kv_heads, hd)
-            v = mm(h, w["wv"]).reshape(T, c.n_kv_heads, hd)
-            q = _rope(q, cos, sin, c.rope_dim)
-            k = _f16(_rope(k, cos, sin, c.rope_dim))
+            q, k, v = mm(h, w["wq"]), mm(h, w["wk"]), mm(h, w["wv"])
+            if "bq" in w:
+                q, k, v = q + w["bq"], k + w["bk"], v + w["bv"]
+            q = q.reshape(T, c.n_heads, hd)
+            k = k.reshape(T, c.n_kv_heads, hd)
+            v = v.reshape(T, c.n_kv_heads, hd)
+            if "q_norm" in w:
+                q, k = _rmsnorm(q, w["q_norm"], c.rms_eps), _rmsnorm(k, w["k_norm"], c.rms_eps)
+            q = _rope(q, cos, sin, c.rope_dim, neox)
+            k = _f16(_rope(k, cos, sin, c.rope_dim, neox))
             v = _f16(v)
             k = np.repeat(k, group, axis=1)  # query head j uses kv head j // group
             v = np.repeat(v, group, axis=1)
@@ -76,11 +103,13 @@ class Model:
             att = np.exp(scores)
             att /= att.sum(axis=-1, keepdims=True)
             out = np.einsum("hts,shd->thd", att, v).reshape(T, c.n_heads * hd)
-            x = x + mm(out, w["wo"])
+            a = mm(out, w["wo"])
+            x = x + (_rmsnorm(a, w["post_attn_norm"], c.rms_eps) if gemma else a)
             h = _rmsnorm(x, w["ffn_norm"], c.rms_eps)
             g = mm(h, w["w_gate"])
             u = mm(h, w["w_up"])
-            x = x + mm(g / (1.0 + np.exp(-g)) * u, w["w_down"])
+            f = mm((_gelu_tanh(g) if gemma else g / (1.0 + np.exp(-g))) * u, w["w_down"])
+            x = x + (_rmsnorm(f, w["post_ffn_norm"], c.rms_eps) if gemma else f)
         x = _rmsnorm(x, self.output_norm, c.rms_eps)
         return mm(x, self.output)
 
@@ -100,14 +129,22 @@ def _rope_tables(T: int, rope_dim: int, base: float):
     return np.cos(ang).astype(np.float32), np.sin(ang).astype(np.float32)
 
 
-def _rope(x: np.ndarray, cos: np.ndarray, sin: np.ndarray, rope_dim: int) -> np.ndarray:
-    """Rotates pairs (2i, 2i+1) of the first rope_dim values of each head."""
+def _gelu_tanh(x: np.ndarray) -> np.ndarray:
+    """GELU in its tanh form (Gemma's gelu_pytorch_tanh)."""
+    z = x.astype(np.float64)
+    return (0.5 * z * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (z + 0.044715 * z ** 3)))).astype(np.float32)
+
+
+def _rope(x: np.ndarray, cos: np.ndarray, sin: np.ndarray, rope_dim: int, neox: bool = False) -> np.ndarray:
+    """Rotates pairs (2i, 2i+1) of the first rope_dim values of each head, or
+    with neox the pairs (i, i + rope_dim / 2) (the rotate-half form)."""
     x = x.copy()
-    a = x[..., 0:rope_dim:2].copy()
-    b = x[..., 1:rope_dim:2].copy()
+    first = slice(0, rope_dim // 2) if neox else slice(0, rope_dim, 2)
+    second = slice(rope_dim // 2, rope_dim) if neox else slice(1, rope_dim, 2)
+    a, b = x[..., first].copy(), x[..., second].copy()
     c, s = cos[:, None, :], sin[:, None, :]
-    x[..., 0:rope_dim:2] = a * c - b * s
-    x[..., 1:rope_dim:2] = a * s + b * c
+    x[..., first] = a * c - b * s
+    x[..., second] = a * s + b * c
     return x
 
 
@@ -121,8 +158,8 @@ def load_gguf(path: str | Path) -> Model:
     meta = {k: f.contents() for k, f in r.fields.items()
             if not k.startswith("tokenizer.ggml.") or k.endswith("_id")}
     arch = meta["general.architecture"]
-    if arch != "llama":
-        raise ValueError(f"reference supports the llama architecture, not {arch}")
+    if arch not in ("llama", "qwen2", "gemma3"):
+        raise ValueError(f"reference supports llama, qwen2 and gemma3, not {arch}")
     tensors = {t.name: t for t in r.tensors}
 
     def mat(name: str) -> np.ndarray:
@@ -130,24 +167,33 @@ def load_gguf(path: str | Path) -> Model:
         return np.asarray(dequantize(t.data, t.tensor_type), dtype=np.float32).reshape(
             [int(n) for n in reversed(t.shape)])
 
-    n_heads = int(meta["llama.attention.head_count"])
-    dim = int(meta["llama.embedding_length"])
+    def hp(key, default=None):
+        return meta.get(f"{arch}.{key}", default)
+
+    n_heads = int(hp("attention.head_count"))
+    dim = int(hp("embedding_length"))
+    head_dim = int(hp("attention.key_length", dim // n_heads))
     emb = mat("token_embd.weight")
     cfg = Config(
-        n_layers=int(meta["llama.block_count"]), dim=dim,
-        hidden_dim=int(meta["llama.feed_forward_length"]), n_heads=n_heads,
-        n_kv_heads=int(meta.get("llama.attention.head_count_kv", n_heads)),
-        n_vocab=emb.shape[0],
-        rope_dim=int(meta.get("llama.rope.dimension_count", dim // n_heads)),
-        rope_base=float(meta.get("llama.rope.freq_base", 10000.0)),
-        rms_eps=float(meta.get("llama.attention.layer_norm_rms_epsilon", 1e-5)))
+        n_layers=int(hp("block_count")), dim=dim,
+        hidden_dim=int(hp("feed_forward_length")), n_heads=n_heads,
+        n_kv_heads=int(hp("attention.head_count_kv", n_heads)),
+        n_vocab=emb.shape[0], head_size=head_dim,
+        rope_dim=int(hp("rope.dimension_count", head_dim)),
+        rope_base=float(hp("rope.freq_base", 10000.0)),
+        rms_eps=float(hp("attention.layer_norm_rms_epsilon", 1e-5)),
+        arch=arch, sliding_window=int(hp("attention.sliding_window", 0)) if arch == "gemma3" else 0,
+        rope_base_swa=float(hp("rope.freq_base_swa", 10000.0)))
 
-    names = {"attn_norm": "attn_norm", "ffn_norm": "ffn_norm", "wq": "attn_q", "wk": "attn_k",
-             "wv": "attn_v", "wo": "attn_output", "w_gate": "ffn_gate", "w_up": "ffn_up",
-             "w_down": "ffn_down"}
+    names = {"attn_norm": "attn_norm.weight", "ffn_norm": "ffn_norm.weight", "wq": "attn_q.weight",
+             "wk": "attn_k.weight", "wv": "attn_v.weight", "wo": "attn_output.weight",
+             "w_gate": "ffn_gate.weight", "w_up": "ffn_up.weight", "w_down": "ffn_down.weight",
+             "bq": "attn_q.bias", "bk": "attn_k.bias", "bv": "attn_v.bias",
+             "q_norm": "attn_q_norm.weight", "k_norm": "attn_k_norm.weight",
+             "post_attn_norm": "post_attention_norm.weight", "post_ffn_norm": "post_ffw_norm.weight"}
 
     def layer(i: int) -> dict[str, np.ndarray]:
-        return {k: mat(f"blk.{i}.{v}.weight") for k, v in names.items()}
+        return {k: mat(f"blk.{i}.{v}") for k, v in names.items() if f"blk.{i}.{v}" in tensors}
 
     output = mat("output.weight") if "output.weight" in tensors else emb
     return Model(cfg, emb, output, mat("output_norm.weight"), layer, meta)

@@ -33,6 +33,7 @@ static int read_header(const uint8_t *p, size_t size, struct model_config *c, in
         return -1;
     }
     int32_t h[7];
+    memset(c, 0, sizeof *c);
     for (int i = 0; i < 7; i++)
         h[i] = rd_i32(p + 4 * i);
     *shared = h[5] > 0;
@@ -55,6 +56,7 @@ static int read_header(const uint8_t *p, size_t size, struct model_config *c, in
         snprintf(err, errlen, "llama2.c: dim is not a multiple of the head count");
         return -1;
     }
+    c->arch = arch_find("llama", 5);
     c->head_dim = c->dim / c->n_heads;
     c->rope_dim = c->head_dim;
     c->rope_base = 10000.0f;
@@ -139,7 +141,6 @@ int load_llama2c_model(struct llm_model *m, const void *data, size_t size, const
         return -1;
     uint32_t kv = c->n_kv_heads * c->head_dim;
     snprintf(m->format, sizeof m->format, "llama2c");
-    snprintf(m->arch, sizeof m->arch, "llama");
     uint32_t d = c->dim, h = c->hidden_dim, k = kv;
     const uint8_t *at = p + HEADER_BYTES;
     m->tok_embd = f32_matrix(at, c->n_vocab, d);
@@ -159,13 +160,10 @@ int load_llama2c_model(struct llm_model *m, const void *data, size_t size, const
         Ly->w_gate = f32_matrix(w1 + (size_t)l * h * d * 4, h, d);
         Ly->w_down = f32_matrix(w2 + (size_t)l * d * h * 4, d, h);
         Ly->w_up = f32_matrix(w3 + (size_t)l * h * d * 4, h, d);
-        memcpy(model_norm(m, 2 * l), att_norm + (size_t)l * d * 4, (size_t)d * 4);
-        memcpy(model_norm(m, 2 * l + 1), ffn_norm + (size_t)l * d * 4, (size_t)d * 4);
-        Ly->attn_norm = model_norm(m, 2 * l);
-        Ly->ffn_norm = model_norm(m, 2 * l + 1);
+        memcpy(Ly->attn_norm, att_norm + (size_t)l * d * 4, (size_t)d * 4);
+        memcpy(Ly->ffn_norm, ffn_norm + (size_t)l * d * 4, (size_t)d * 4);
     }
-    memcpy(model_norm(m, 2 * c->n_layers), final_norm, (size_t)d * 4);
-    m->output_norm = model_norm(m, 2 * c->n_layers);
+    memcpy(m->output_norm, final_norm, (size_t)d * 4);
     m->tied_output = shared;
     m->output = shared ? m->tok_embd
                        : f32_matrix(final_norm + (size_t)d * 4 + (size_t)c->ctx_train * c->head_dim * 4, c->n_vocab, d);

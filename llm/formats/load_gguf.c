@@ -1,9 +1,11 @@
-/* load_gguf.c: a llama-architecture model from a validated GGUF file.
+/* load_gguf.c: a model of one of arch.h's families from a validated GGUF
+ * file.
  *
- * Hyperparameters come from the `llama.*` metadata, the weights are used in
- * place (their shapes checked against the hyperparameters), the norms are
- * converted to floats, and the tokenizer (gpt2 byte-level BPE or llama
- * SentencePiece) is built from the tokenizer.ggml.* arrays.
+ * Hyperparameters come from the `<arch>.*` metadata (llama.cpp's defaults
+ * where a key is optional), the weights are used in place (their shapes
+ * checked against the hyperparameters), the norms and biases are converted
+ * to floats, and the tokenizer (gpt2 byte-level BPE or llama SentencePiece)
+ * is built from the tokenizer.ggml.* arrays.
  */
 #include "formats/gguf.h"
 #include "formats/loaders.h"
@@ -56,33 +58,64 @@ static const char *arch_key(char *buf, size_t n, const char *arch, const char *f
     return buf;
 }
 
-int gguf_read_config(const struct gguf_file *f, const char *arch, struct model_config *c, char *err, size_t errlen)
+int gguf_read_config(const struct gguf_file *f, const struct model_arch *arch, struct model_config *c, char *err,
+                     size_t errlen)
 {
     char k[96];
+    const char *a = arch->name;
     memset(c, 0, sizeof *c);
-    if (gguf_get_u32(f, arch_key(k, sizeof k, arch, "block_count"), &c->n_layers) ||
-        gguf_get_u32(f, arch_key(k, sizeof k, arch, "embedding_length"), &c->dim) ||
-        gguf_get_u32(f, arch_key(k, sizeof k, arch, "feed_forward_length"), &c->hidden_dim) ||
-        gguf_get_u32(f, arch_key(k, sizeof k, arch, "attention.head_count"), &c->n_heads)) {
+    c->arch = arch;
+    if (gguf_get_u32(f, arch_key(k, sizeof k, a, "block_count"), &c->n_layers) ||
+        gguf_get_u32(f, arch_key(k, sizeof k, a, "embedding_length"), &c->dim) ||
+        gguf_get_u32(f, arch_key(k, sizeof k, a, "feed_forward_length"), &c->hidden_dim) ||
+        gguf_get_u32(f, arch_key(k, sizeof k, a, "attention.head_count"), &c->n_heads)) {
         snprintf(err, errlen, "gguf: %.24s hyperparameters missing (block_count, embedding_length, "
-                              "feed_forward_length, attention.head_count)", arch);
+                              "feed_forward_length, attention.head_count)", a);
         return -1;
     }
-    if (gguf_get_u32(f, arch_key(k, sizeof k, arch, "attention.head_count_kv"), &c->n_kv_heads))
+    if (gguf_get_u32(f, arch_key(k, sizeof k, a, "attention.head_count_kv"), &c->n_kv_heads))
         c->n_kv_heads = c->n_heads;
-    if (c->n_heads == 0 || c->dim % c->n_heads != 0) {
-        snprintf(err, errlen, "gguf: embedding size is not a multiple of the head count");
+    /* The head size is dim / heads unless the file says otherwise (Gemma 3:
+     * 256 with dim 640 and 4 heads); keys and values the same size. */
+    uint32_t value_len;
+    if (gguf_get_u32(f, arch_key(k, sizeof k, a, "attention.key_length"), &c->head_dim)) {
+        if (c->n_heads == 0 || c->dim % c->n_heads != 0) {
+            snprintf(err, errlen, "gguf: embedding size is not a multiple of the head count");
+            return -1;
+        }
+        c->head_dim = c->dim / c->n_heads;
+    }
+    if (gguf_get_u32(f, arch_key(k, sizeof k, a, "attention.value_length"), &value_len) == 0 &&
+        value_len != c->head_dim) {
+        snprintf(err, errlen, "gguf: key and value heads of different sizes are not supported");
         return -1;
     }
-    c->head_dim = c->dim / c->n_heads;
-    if (gguf_get_u32(f, arch_key(k, sizeof k, arch, "rope.dimension_count"), &c->rope_dim))
+    if (gguf_get_u32(f, arch_key(k, sizeof k, a, "rope.dimension_count"), &c->rope_dim))
         c->rope_dim = c->head_dim;
-    if (gguf_get_f32(f, arch_key(k, sizeof k, arch, "rope.freq_base"), &c->rope_base))
+    if (gguf_get_f32(f, arch_key(k, sizeof k, a, "rope.freq_base"), &c->rope_base))
         c->rope_base = 10000.0f;
-    if (gguf_get_f32(f, arch_key(k, sizeof k, arch, "attention.layer_norm_rms_epsilon"), &c->rms_eps))
+    if (gguf_get_f32(f, arch_key(k, sizeof k, a, "attention.layer_norm_rms_epsilon"), &c->rms_eps))
         c->rms_eps = 1e-5f;
-    if (gguf_get_u32(f, arch_key(k, sizeof k, arch, "context_length"), &c->ctx_train))
+    if (gguf_get_u32(f, arch_key(k, sizeof k, a, "context_length"), &c->ctx_train))
         c->ctx_train = 2048;
+    c->swa_period = arch->swa_period;
+    if (c->swa_period &&
+        gguf_get_u32(f, arch_key(k, sizeof k, a, "attention.sliding_window"), &c->sliding_window) == 0) {
+        if (gguf_get_f32(f, arch_key(k, sizeof k, a, "rope.freq_base_swa"), &c->rope_base_swa))
+            c->rope_base_swa = arch->swa_rope_base;
+        const struct gguf_kv *pattern = gguf_find(f, arch_key(k, sizeof k, a, "attention.sliding_window_pattern"));
+        if (pattern && (gguf_get_u32(f, k, &c->swa_period) != 0 || c->swa_period == 0))
+            return errf(err, errlen, "unsupported sliding-window pattern", cstr(k));
+    }
+    /* What the forward pass does not do: refused rather than run wrong. */
+    static const char *const unsupported[] = { "rope.scaling.factor", "final_logit_softcapping",
+                                               "attn_logit_softcapping" };
+    for (uint32_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++) {
+        const struct gguf_kv *kv = gguf_find(f, arch_key(k, sizeof k, a, unsupported[i]));
+        float v;
+        if (kv && !(gguf_get_f32(f, k, &v) == 0 && (v == 0.0f || v == 1.0f)))
+            return errf(err, errlen, "unsupported hyperparameter", cstr(k));
+    }
     const struct gguf_tensor *emb = gguf_find_tensor(f, "token_embd.weight");
     if (!emb || emb->ne[1] > 0xffffffffu)
         return errf(err, errlen, "missing tensor", cstr("token_embd.weight"));
@@ -102,8 +135,7 @@ static int map_weights(const struct gguf_file *f, struct llm_model *m, char *err
         m->output = m->tok_embd;
     else if (map_matrix(f, "output.weight", c->n_vocab, c->dim, &m->output, err, errlen))
         return -1;
-    m->output_norm = model_norm(m, 2 * c->n_layers);
-    if (map_norm(f, "output_norm.weight", model_norm(m, 2 * c->n_layers), c->dim, err, errlen))
+    if (map_norm(f, "output_norm.weight", m->output_norm, c->dim, err, errlen))
         return -1;
     for (uint32_t l = 0; l < c->n_layers; l++) {
         struct model_layer *L = &m->layers[l];
@@ -115,15 +147,12 @@ static int map_weights(const struct gguf_file *f, struct llm_model *m, char *err
             if (map_matrix(f, name, mats[i].rows, mats[i].cols, mats[i].t, err, errlen))
                 return -1;
         }
-        float *an = model_norm(m, 2 * l), *fn = model_norm(m, 2 * l + 1);
-        snprintf(name, sizeof name, "blk.%lu.attn_norm.weight", (unsigned long)l);
-        if (map_norm(f, name, an, c->dim, err, errlen))
-            return -1;
-        snprintf(name, sizeof name, "blk.%lu.ffn_norm.weight", (unsigned long)l);
-        if (map_norm(f, name, fn, c->dim, err, errlen))
-            return -1;
-        L->attn_norm = an;
-        L->ffn_norm = fn;
+        struct model_vector vecs[MODEL_LAYER_VECTORS];
+        for (uint32_t i = 0, n = model_layer_vectors(c, L, vecs); i < n; i++) {
+            snprintf(name, sizeof name, "blk.%lu.%s", (unsigned long)l, vecs[i].name);
+            if (map_norm(f, name, *vecs[i].slot, vecs[i].len, err, errlen))
+                return -1;
+        }
     }
     return 0;
 }
@@ -252,18 +281,20 @@ out:
     return rc;
 }
 
-int gguf_check_arch(const struct gguf_file *f, struct gguf_str *arch, char *err, size_t errlen)
+const struct model_arch *gguf_check_arch(const struct gguf_file *f, struct gguf_str *name, char *err,
+                                         size_t errlen)
 {
     struct gguf_str a;
     if (gguf_get_str(f, "general.architecture", &a) != 0) {
         snprintf(err, errlen, "gguf: general.architecture missing");
-        return -1;
+        return NULL;
     }
-    if (arch)
-        *arch = a;
-    if (!gguf_str_eq(a, "llama"))
-        return errf(err, errlen, "unsupported architecture", a);
-    return 0;
+    if (name)
+        *name = a;
+    const struct model_arch *arch = arch_find(a.ptr, a.len);
+    if (!arch)
+        errf(err, errlen, "unsupported architecture", a);
+    return arch;
 }
 
 int load_gguf_model(struct llm_model *m, const void *data, size_t size, char *err, size_t errlen)
@@ -273,13 +304,13 @@ int load_gguf_model(struct llm_model *m, const void *data, size_t size, char *er
         return -1;
     int rc = -1;
     struct gguf_str name;
-    if (gguf_check_arch(&f, NULL, err, errlen) != 0)
+    const struct model_arch *arch = gguf_check_arch(&f, NULL, err, errlen);
+    if (!arch)
         goto out;
     snprintf(m->format, sizeof m->format, "gguf");
-    snprintf(m->arch, sizeof m->arch, "llama");
     if (gguf_get_str(&f, "general.name", &name) == 0)
         snprintf(m->name, sizeof m->name, "%.*s", (int)(name.len > 63 ? 63 : name.len), name.ptr);
-    if (gguf_read_config(&f, "llama", &m->cfg, err, errlen) == 0 && map_weights(&f, m, err, errlen) == 0 &&
+    if (gguf_read_config(&f, arch, &m->cfg, err, errlen) == 0 && map_weights(&f, m, err, errlen) == 0 &&
         load_tokenizer(&f, m, err, errlen) == 0)
         rc = 0;
 out:

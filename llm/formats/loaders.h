@@ -9,7 +9,7 @@
 
 #include "model.h"
 
-/* GGUF v2/v3, architecture "llama", with its tokenizer when present. */
+/* GGUF v2/v3 of a family of arch.h, with its tokenizer when present. */
 int load_gguf_model(struct llm_model *m, const void *data, size_t size, char *err, size_t errlen);
 
 /* llama2.c legacy .bin, plus its tokenizer.bin when tok is not NULL. */
@@ -20,12 +20,15 @@ int load_llama2c_model(struct llm_model *m, const void *data, size_t size, const
  * read a file the same way. */
 struct gguf_file;
 struct gguf_str;
-/* 0 when general.architecture is one the engine runs ("llama"), or -1 with
- * err set; *arch (if not NULL) is the name whenever the key is present. */
-int gguf_check_arch(const struct gguf_file *f, struct gguf_str *arch, char *err, size_t errlen);
+/* The family of general.architecture when the engine runs it (arch.h), or
+ * NULL with err set; *name (if not NULL) is the name whenever the key is
+ * present. */
+const struct model_arch *gguf_check_arch(const struct gguf_file *f, struct gguf_str *name, char *err,
+                                         size_t errlen);
 /* The shape from the "<arch>.*" metadata (llama.cpp's defaults for the
  * optional keys) and n_vocab from token_embd.weight. 0, or -1 with err set. */
-int gguf_read_config(const struct gguf_file *f, const char *arch, struct model_config *c, char *err, size_t errlen);
+int gguf_read_config(const struct gguf_file *f, const struct model_arch *arch, struct model_config *c, char *err,
+                     size_t errlen);
 /* The llama2.c header's shape (from the first size bytes of a file of
  * file_size bytes), checked against the engine's limits and the file size;
  * *shared: the classifier is the embedding. 0, or -1 with err set. */

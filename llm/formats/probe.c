@@ -111,13 +111,13 @@ static int probe_gguf(const void *head, size_t len, uint64_t file_size, struct l
     p->n_tensors = f.n_tensors;
     int rc = -1;
     struct gguf_str arch = { "", 0 }, name;
-    int arch_ok = gguf_check_arch(&f, &arch, err, errlen) == 0;
+    const struct model_arch *family = gguf_check_arch(&f, &arch, err, errlen);
     snprintf(p->info.arch, sizeof p->info.arch, "%.*s", (int)(arch.len < 23 ? arch.len : 23), arch.ptr);
     if (gguf_get_str(&f, "general.name", &name) == 0)
         snprintf(p->info.name, sizeof p->info.name, "%.*s", (int)(name.len > 63 ? 63 : name.len), name.ptr);
     type_summary(&f, p);
     struct model_config c;
-    if (!arch_ok || gguf_read_config(&f, "llama", &c, err, errlen) != 0 || model_check_config(&c, err, errlen) != 0)
+    if (!family || gguf_read_config(&f, family, &c, err, errlen) != 0 || model_check_config(&c, err, errlen) != 0)
         goto out;
     model_config_info(&c, &p->info);
     p->info.tied_output = gguf_find_tensor(&f, "output.weight") == NULL;

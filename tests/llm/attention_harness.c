@@ -64,7 +64,7 @@ int main(int argc, char **argv)
             q[i] *= 4.0f; /* sharp and flat softmaxes */
         for (int variant = 0; variant <= simd; variant++) {
             kv.simd = variant;
-            kv_attention(&kv, 1, pos, 1, q, 0, nh, out[variant], 0);
+            kv_attention(&kv, 1, pos, 1, q, 0, nh, 0, out[variant], 0);
         }
         if (simd && memcmp(out[0], out[1], sizeof(float) * nh * hd) != 0) {
             for (uint32_t i = 0; i < nh * hd; i++)

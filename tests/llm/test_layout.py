@@ -16,7 +16,7 @@ ALLOWED = {
     "text": set(),
     "matmul": set(),
     # llm.h: the probe (formats/probe.c) implements its part of the API.
-    "formats": {"model.h", "llm.h", "text/", "matmul/"},
+    "formats": {"model.h", "llm.h", "arch.h", "text/", "matmul/"},
 }
 MAX_LINES = 800
 SOURCE_SUFFIXES = {".c", ".h", ".asm", ".inc", ".py", ".mk"}

@@ -102,9 +102,9 @@ def test_unsupported_architecture_and_type_are_named(files, tmp_path):
     data = bytearray(files["gguf3"].read_bytes())
     at = data.find(b"llama")  # general.architecture's value comes first
     bad = tmp_path / "arch.gguf"
-    bad.write_bytes(bytes(data[:at]) + b"qwen2" + bytes(data[at + 5:]))
+    bad.write_bytes(bytes(data[:at]) + b"mamba" + bytes(data[at + 5:]))
     (line,) = harness(["trunc 999999999"], bad)
-    assert line == "error: gguf: unsupported architecture 'qwen2'"
+    assert line == "error: gguf: unsupported architecture 'mamba'"
     # The first tensor's type field: rewrite Q8_0 (8) as Q2_K (10), which the
     # engine does not read, and as Q6_K (14), whose 256-element super-blocks
     # do not divide the 64-element rows.
