@@ -9,6 +9,7 @@
  * Tokens go through in batches (a prompt's, up to LLM_BATCH): each
  * matrix is then read once for the whole batch, and only attention runs
  * token by token, in order, each token seeing the keys stored before it.
+ * A LoRA adapter (m->lora) adds its f * B (A x) to each product it adapts.
  */
 #include "model.h"
 #include "params.h"
@@ -21,6 +22,7 @@
 #include "profile.h"
 #include "matmul/matmul.h"
 #include "text/tokenizer.h"
+#include "train/lora.h"
 
 /* Generous limits that keep every size below 2^31 elements. */
 
@@ -226,6 +228,9 @@ static void attention_block(const struct llm_model *m, struct model_state *s, ui
     const struct quant_product qkv[3] = { { &L->wq, s->q, q_dim }, { &L->wk, s->k, kv_dim },
                                           { &L->wv, s->v, kv_dim } };
     quant_matmul_many(qkv, 3, s->qa, s->xb, wide, n);
+    lora_apply(m->lora, l, LORA_Q, s->xb, wide, n, s->q, q_dim, NULL);
+    lora_apply(m->lora, l, LORA_K, s->xb, wide, n, s->k, kv_dim, NULL);
+    lora_apply(m->lora, l, LORA_V, s->xb, wide, n, s->v, kv_dim, NULL);
     uint64_t t0 = llm_time_ns();
     for (uint32_t t = 0; t < n; t++) {
         float *q = s->q + t * q_dim, *k = s->k + t * kv_dim;
@@ -237,6 +242,7 @@ static void attention_block(const struct llm_model *m, struct model_state *s, ui
     kv_attention(&s->kv, l, pos0, n, s->q, q_dim, c->n_heads, s->xb, wide);
     llm_prof.attention_ns += llm_time_ns() - t0;
     matmul(&L->wo, s, s->xb, wide, n, s->xb2, c->dim);
+    lora_apply(m->lora, l, LORA_O, s->xb, wide, n, s->xb2, c->dim, NULL);
     ops_add(s->x, s->xb2, n * c->dim);
 }
 
@@ -250,8 +256,11 @@ static void ffn_block(const struct llm_model *m, struct model_state *s, uint32_t
     const struct quant_product gate_up[2] = { { &L->w_gate, s->hb, c->hidden_dim },
                                               { &L->w_up, s->hb2, c->hidden_dim } };
     quant_matmul_many(gate_up, 2, s->qa, s->xb, c->dim, n);
+    lora_apply(m->lora, l, LORA_GATE, s->xb, c->dim, n, s->hb, c->hidden_dim, NULL);
+    lora_apply(m->lora, l, LORA_UP, s->xb, c->dim, n, s->hb2, c->hidden_dim, NULL);
     ops_swiglu(s->hb, s->hb2, n * c->hidden_dim);
     matmul(&L->w_down, s, s->hb, c->hidden_dim, n, s->xb2, c->dim);
+    lora_apply(m->lora, l, LORA_DOWN, s->hb, c->hidden_dim, n, s->xb2, c->dim, NULL);
     ops_add(s->x, s->xb2, n * c->dim);
 }
 
