@@ -8,13 +8,6 @@
 #include "platform.h"
 #include "sampler.h"
 
-static const char *const target_names[LORA_TARGETS] = { "q", "k", "v", "o", "gate", "down", "up" };
-
-const char *lora_target_name(uint32_t t)
-{
-    return t < LORA_TARGETS ? target_names[t] : "?";
-}
-
 /* Floats of every A and B for this shape. */
 static uint64_t lora_floats(const struct model_config *c, uint32_t rank, uint32_t targets)
 {

@@ -19,8 +19,13 @@ struct model_config;
 enum lora_target { LORA_Q, LORA_K, LORA_V, LORA_O, LORA_GATE, LORA_DOWN, LORA_UP, LORA_TARGETS };
 #define LORA_TARGETS_DEFAULT ((1u << LORA_Q) | (1u << LORA_V))
 
-/* The short name of target t ("q", "gate", ...). */
-const char *lora_target_name(uint32_t t);
+/* The short name of target t ("q", "gate", ...): inline, so that the
+ * settings parser needs nothing else of this part. */
+static inline const char *lora_target_name(uint32_t t)
+{
+    static const char *const names[LORA_TARGETS] = { "q", "k", "v", "o", "gate", "down", "up" };
+    return t < LORA_TARGETS ? names[t] : "?";
+}
 
 struct lora_matrix {
     float *a, *b; /* NULL when the target is not adapted */
