@@ -73,8 +73,10 @@ static void layout(struct trainer *tr, const struct model_config *c, uint32_t ra
     tr->dao = take(w, T * q_dim);
     tr->gu = take(w, rank);
     tr->dp = take(w, T);
-    /* One weight row: the widest of the matrices and the output's. */
-    tr->row = take(w, widest > dim ? widest : dim);
+    /* A few weight rows (train_backward.c's ROWS_AT_ONCE): the widest of the
+     * matrices, rounded to a vector of 8. */
+    tr->row_stride = (uint32_t)((widest + 7) & ~7ull);
+    tr->row = take(w, 4ull * tr->row_stride);
     tr->qa = (struct qact_block *)take(w, (widest / QK + 1) * sizeof(struct qact_block) / sizeof(float) + 1);
 }
 

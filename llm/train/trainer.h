@@ -35,7 +35,8 @@ struct trainer {
     float *dx, *dmid, *dxn, *dh, *dgate, *dup, *dq, *dk, *dv, *dao;
     float *gu;                /* rank: f B^T dy of one token */
     float *dp;                /* ctx: one query's attention weight gradients */
-    float *row;               /* one dequantized weight row */
+    float *row;               /* dequantized weight rows, row_stride floats apart */
+    uint32_t row_stride;
     struct qact_block *qa;
     void *arena;
     const int32_t *tokens;    /* the chunk of the step being computed */
