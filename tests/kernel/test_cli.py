@@ -52,6 +52,7 @@ def test_profile_names_the_hot_functions():
     samples = int(r.stdout.split(" samples\n")[0].split()[-1])
     top = r.stdout.split(" samples\n")[1].splitlines()
     assert samples > 100 and len(top) == 3, r.stdout
-    share, name = top[0].split()
-    assert name.startswith(("q4_", "q8_")), r.stdout
-    assert float(share.rstrip("%")) > 20
+    # The kernels of the three layouts share the time: the top three are kernels.
+    entries = [line.split() for line in top]
+    assert all(name.startswith(("q4_", "q8_", "q6_")) for _, name in entries), r.stdout
+    assert sum(float(share.rstrip("%")) for share, _ in entries) > 35, r.stdout
