@@ -131,7 +131,7 @@ def section(results: dict[str, dict], elapsed: float) -> str:
         for name in r["unsupported"]:
             lines.append(f"| `-cpu {cpu}` | {name} | not supported | | not supported | | not supported | |")
     names = list(next(iter(results.values()))["formats"])
-    lines += ["", "Each repacked file format on its own 1024x768 test matrix of random blocks with the chosen "
+    lines += ["", "Each repacked file format on its own 512x768 test matrix of random blocks with the chosen "
               "kernel (200 ms each, best of 5 interleaved rounds), in the same boot (Q5_1, Q5_K and Q6_K share one layout, Q4_K Q4_1's, Q4_0, Q5_0 and "
               "BF16 Q8_0's):", "",
               "| CPU model | " + " | ".join(f"{n} ns/MAC (vs Q4_1)" for n in names) + " |",

@@ -377,7 +377,7 @@ int select_tune(struct rq_matrix *const *mats, uint32_t n, const struct llm_canc
  * enough that repacking them (slow under emulation) costs less than
  * timing them; more rounds than evaluate's, as the figures are compared
  * across formats. */
-#define TYPE_ROWS 1024
+#define TYPE_ROWS 512
 #define TYPE_COLS 768
 #define TYPE_ROUNDS 5
 
