@@ -329,7 +329,7 @@ static void describe(llm_model *m)
             info.format, info.arch, info.name, info.quant, info.n_layers, info.dim, info.n_heads, info.n_kv_heads,
             info.n_vocab, info.n_params / 1e6);
     const struct select_report *kr = select_get_report();
-    fprintf(stderr, "kernels: Q4_1 %s, Q8_0 %s (%s)\n", kr->chosen[RQ_Q4], kr->chosen[RQ_Q8],
+    fprintf(stderr, "kernels: Q4_1 %s, Q8_0 %s, Q5_1 %s (%s)\n", kr->chosen[RQ_Q4], kr->chosen[RQ_Q8], kr->chosen[RQ_Q6],
             kr->forced ? "forced" : "measured");
 }
 
