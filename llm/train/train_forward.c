@@ -45,12 +45,16 @@ static void base_product(struct trainer *tr, const struct qtensor *w, const floa
         }
         for (uint32_t t = 0; t < tr->ctx; t++) {
             const float *xt = x + (size_t)t * xstride;
-            f8 acc[TRAIN_ROWS_AT_ONCE] = { F8_SPLAT(0.0f), F8_SPLAT(0.0f), F8_SPLAT(0.0f), F8_SPLAT(0.0f) };
+            /* Four named accumulators: an array of them would live in memory. */
+            f8 a0 = F8_SPLAT(0.0f), a1 = a0, a2 = a0, a3 = a0;
             for (uint32_t c = 0; c < vec; c += 8) {
                 const f8 xv = *(const f8 *)(xt + c);
-                for (uint32_t i = 0; i < TRAIN_ROWS_AT_ONCE; i++)
-                    acc[i] += xv * *(const f8 *)(rows[i] + c);
+                a0 += xv * *(const f8 *)(rows[0] + c);
+                a1 += xv * *(const f8 *)(rows[1] + c);
+                a2 += xv * *(const f8 *)(rows[2] + c);
+                a3 += xv * *(const f8 *)(rows[3] + c);
             }
+            const f8 acc[TRAIN_ROWS_AT_ONCE] = { a0, a1, a2, a3 };
             for (uint32_t i = 0; i < nr; i++) {
                 float sum = f8_sum(&acc[i]);
                 for (uint32_t c = vec; c < cols; c++)
