@@ -183,11 +183,12 @@ size_t gguf_tokenizer_scratch_bytes(uint32_t n_vocab, uint32_t n_merges, int has
 }
 
 /* llama.cpp makes these pieces control tokens whatever the file's type
- * says (its end-of-generation names): Gemma's files, for one, mark
- * <end_of_turn> user-defined. Plain text must not produce them. */
+ * says (its end-of-generation names): Gemma 3's file, for one, has </s> as
+ * a user-defined token, which llama.cpp then leaves in plain text as text.
+ * Plain text must not produce them. */
 static const char *const EOG_NAMES[] = {
     "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>",
-    "<EOT>", "_<EOT>", "<|end_of_text|>", "<end_of_utterance>",
+    "<EOT>", "_<EOT>", "<|end_of_text|>", "<end_of_utterance>", "</s>",
 };
 
 static void mark_eog_control(const llm_str *tokens, int32_t *types, uint32_t n)

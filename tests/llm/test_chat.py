@@ -9,6 +9,7 @@ import pytest
 from gguf import GGUFReader
 
 from myos import tiny_gguf
+from tests.llm.gguf_vocab import read_metadata
 
 SYSTEM, USER, ASSISTANT = 0, 1, 2
 ROLE_NAMES = {SYSTEM: "system", USER: "user", ASSISTANT: "assistant"}
@@ -219,7 +220,7 @@ def qwen_vocab(qwen_path):
 
 @pytest.fixture(scope="module")
 def qwen_template(qwen_path):
-    return GGUFReader(qwen_path).fields["tokenizer.chat_template"].contents()
+    return read_metadata(qwen_path)["tokenizer.chat_template"]
 
 
 def test_qwen_template_info(harness, qwen_path, qwen_vocab, qwen_template):

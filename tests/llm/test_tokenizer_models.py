@@ -18,41 +18,36 @@ import random
 
 import llama_cpp
 import pytest
-from gguf import GGUFReader
-from tokenizers import AddedToken, Tokenizer, models, normalizers
+from tokenizers import AddedToken, Tokenizer, models, normalizers, pre_tokenizers
 
+from tests.llm.gguf_vocab import read_metadata
 from tests.llm.test_tokenizer import QWEN2_RE, Harness, byte_level, hf_tokenizer, split
 from tests.llm.tokenizer_cases import CASES
-from tokenizers import pre_tokenizers
 
 NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE = 1, 2, 3, 4, 5, 6
 SPM_SPACE = "\u2581"
+LLAMA_ATTR_CONTROL = 1 << 3  # llama.cpp's llama_token_attr
 
 
 def read_vocab(path):
-    fields = GGUFReader(path).fields
-
-    def get(key):
-        return fields[key].contents() if key in fields else None
-
-    return {k.rsplit(".", 1)[1]: get(k) for k in (
+    meta = read_metadata(path)
+    return {k.rsplit(".", 1)[1]: meta.get(k) for k in (
         "tokenizer.ggml.model", "tokenizer.ggml.pre", "tokenizer.ggml.tokens", "tokenizer.ggml.token_type",
         "tokenizer.ggml.scores", "tokenizer.ggml.merges", "tokenizer.ggml.add_bos_token",
         "tokenizer.ggml.add_space_prefix", "tokenizer.ggml.bos_token_id", "tokenizer.chat_template")}
 
 
-def with_user_tokens(tok, vocab):
-    tok.add_tokens([AddedToken(t, special=False, normalized=False)
-                    for t, ty in zip(vocab["tokens"], vocab["token_type"]) if ty == USER_DEFINED])
+def with_user_tokens(tok, user):
+    tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in user])
     return tok
 
 
-def hf_qwen(vocab):
+def hf_qwen(vocab, user):
     tok = hf_tokenizer(vocab, pre_tokenizers.Sequence([split(QWEN2_RE), byte_level(False)]))
-    return with_user_tokens(tok, vocab)
+    return with_user_tokens(tok, user)
 
 
-def hf_sentencepiece(vocab):
+def hf_sentencepiece(vocab, user):
     tokens, types, scores = vocab["tokens"], vocab["token_type"], vocab["scores"]
     ids = {}
     for i, t in enumerate(tokens):
@@ -71,7 +66,7 @@ def hf_sentencepiece(vocab):
     if vocab["add_space_prefix"]:
         steps.insert(0, normalizers.Prepend(SPM_SPACE))
     tok.normalizer = normalizers.Sequence(steps)
-    return with_user_tokens(tok, vocab)
+    return with_user_tokens(tok, user)
 
 
 class Model:
@@ -80,8 +75,12 @@ class Model:
         self.vocab = read_vocab(path)
         self.harness = Harness(harness_path, "tokenizer", str(path))
         self.llama = llama_cpp.Llama(str(path), vocab_only=True, verbose=False)
-        self.hf = hf_qwen(self.vocab) if name == "qwen" else hf_sentencepiece(self.vocab)
         self.types = self.vocab["token_type"]
+        # HF's added tokens: the user-defined ones, less those llama.cpp makes
+        # control tokens by name (Gemma 3's </s>).
+        user = [t for i, t in enumerate(self.vocab["tokens"]) if self.types[i] == USER_DEFINED
+                and not self.llama._model.token_get_attr(i) & LLAMA_ATTR_CONTROL]
+        self.hf = (hf_qwen if name == "qwen" else hf_sentencepiece)(self.vocab, user)
 
     def encode(self, text: str) -> list[int]:
         return self.harness.encode(text.encode())
@@ -97,7 +96,7 @@ class Model:
 
 
 @pytest.fixture(scope="module")
-def models(built, qwen_path, gemma_path):
+def tokenizer_of(built, qwen_path, gemma_path):
     """name -> Model, each built once for the module."""
     loaded, paths = {}, {"qwen": qwen_path, "gemma": gemma_path}
 
@@ -111,18 +110,18 @@ def models(built, qwen_path, gemma_path):
 
 
 @pytest.fixture(scope="module", params=["qwen", "gemma"])
-def model(request, models):
-    return models(request.param)
+def model(request, tokenizer_of):
+    return tokenizer_of(request.param)
 
 
 @pytest.fixture(scope="module")
-def qwen(models):
-    return models("qwen")
+def qwen(tokenizer_of):
+    return tokenizer_of("qwen")
 
 
 @pytest.fixture(scope="module")
-def gemma(models):
-    return models("gemma")
+def gemma(tokenizer_of):
+    return tokenizer_of("gemma")
 
 
 def test_header_facts(model):
@@ -135,6 +134,12 @@ def test_header_facts(model):
         assert v["chat_template"] is None
         assert bos == v["bos_token_id"]
     assert n_vocab == len(v["tokens"])
+    # What the references are built from is what llama.cpp read.
+    lm = model.llama._model
+    for i in range(0, n_vocab, 7):
+        assert lm.token_get_text(i) == v["tokens"][i], i
+        if v["scores"]:
+            assert lm.token_get_score(i) == v["scores"][i], i
     assert model.of_type(USER_DEFINED), "no user-defined tokens: the splitting below would test nothing"
     print(f"\n{model.name}: tokenizer built in {create_ns / 1e6:.0f} ms, "
           f"{len(model.of_type(USER_DEFINED))} user-defined, {len(model.of_type(CONTROL))} control tokens")
