@@ -240,6 +240,10 @@ def test_gemma_sentencepiece_without_merges(gemma):
              "\x00\x01 bytes", "mixed 日本語 and English", "a" * 500, " " * 40, "\n" * 33]
     for t in texts:
         assert gemma.encode(t) == gemma.llama_ids(t), t
+    # Broken UTF-8, also just before a space: llama.cpp cuts the escaped
+    # text by lead bytes, so a broken sequence takes bytes of the U+2581.
+    for data in [b"\xe7 x", b"a\xe2\x96? \x81 y", b"\xf0 \xf0  z", b"\xff\xfe", b"ok \xe6\x97", b"\x80\x80 a"]:
+        assert gemma.harness.encode(data) == gemma.llama.tokenize(data, add_bos=False, special=False), data
     # A character without a piece falls back to its UTF-8 bytes.
     rare = next(c for c in map(chr, range(0x2E80, 0x2FFF)) if c not in gemma.vocab["tokens"])
     pieces = [gemma.vocab["tokens"][i] for i in gemma.encode(rare)]
