@@ -9,6 +9,7 @@
  * Tokens go through in batches (a prompt's, up to LLM_BATCH): each
  * matrix is then read once for the whole batch, and only attention runs
  * token by token, in order, each token seeing the keys stored before it.
+ * A LoRA adapter (m->lora) adds its f * B (A x) to each product it adapts.
  */
 #include "model.h"
 #include "params.h"
@@ -21,6 +22,7 @@
 #include "profile.h"
 #include "matmul/matmul.h"
 #include "text/tokenizer.h"
+#include "train/lora.h"
 
 /* Generous limits that keep every size below 2^31 elements. */
 
@@ -181,8 +183,7 @@ int model_state_init(struct model_state *s, const struct llm_model *m, uint32_t 
                  (unsigned long)(kv_bytes >> 20), (unsigned long)ctx);
         return -1;
     }
-    for (uint32_t i = 0; i < c->rope_dim / 2; i++)
-        s->inv_freq[i] = 1.0f / powf(c->rope_base, (float)(2 * i) / (float)c->rope_dim);
+    ops_rope_freqs(s->inv_freq, c->rope_base, c->rope_dim);
     ops_init();
     return 0;
 }
@@ -197,44 +198,12 @@ void model_state_free(struct model_state *s)
 
 /* ---- the pieces of a layer --------------------------------------------- */
 
-static void rmsnorm(float *out, const float *x, const float *w, uint32_t n, float eps)
-{
-    float ss = 0.0f;
-    for (uint32_t i = 0; i < n; i++)
-        ss += x[i] * x[i];
-    float scale = 1.0f / sqrtf(ss / (float)n + eps);
-    for (uint32_t i = 0; i < n; i++)
-        out[i] = x[i] * scale * w[i];
-}
-
-/* The rotation of positions pos0 .. pos0 + n - 1, once per batch (cosf and
- * sinf are slow under emulation; every layer reuses them). */
-static void rope_angles(struct model_state *s, uint32_t rope_dim, uint32_t pos0, uint32_t n)
-{
-    uint32_t half = rope_dim / 2;
-    for (uint32_t t = 0; t < n; t++) {
-        for (uint32_t i = 0; i < half; i++) {
-            float angle = (float)(pos0 + t) * s->inv_freq[i];
-            s->rope_cos[t * half + i] = cosf(angle);
-            s->rope_sin[t * half + i] = sinf(angle);
-        }
-    }
-}
-
 /* Rotates the first rope_dim values of each head of v by the position of
  * batch token t. */
 static void rope(const struct model_state *s, uint32_t t, float *v, uint32_t n_heads, uint32_t head_dim,
                  uint32_t rope_dim)
 {
-    const float *cs = s->rope_cos + t * (rope_dim / 2), *sn = s->rope_sin + t * (rope_dim / 2);
-    for (uint32_t h = 0; h < n_heads; h++) {
-        float *p = v + h * head_dim;
-        for (uint32_t i = 0; i < rope_dim / 2; i++) {
-            float a = p[2 * i], b = p[2 * i + 1];
-            p[2 * i] = a * cs[i] - b * sn[i];
-            p[2 * i + 1] = a * sn[i] + b * cs[i];
-        }
-    }
+    ops_rope(v, s->rope_cos + t * (rope_dim / 2), s->rope_sin + t * (rope_dim / 2), n_heads, head_dim, rope_dim);
 }
 
 /* out + i * ostride = w . (x + i * xstride) for the n tokens of the batch. */
@@ -242,13 +211,6 @@ static void matmul(const struct qtensor *w, struct model_state *s, const float *
                    float *out, uint32_t ostride)
 {
     quant_matmul(w, s->qa, x, xstride, n, out, ostride);
-}
-
-/* x += d over len values (every token of a batch at once). */
-static void add_residual(float *x, const float *d, uint32_t len)
-{
-    for (uint32_t i = 0; i < len; i++)
-        x[i] += d[i];
 }
 
 /* The attention half of layer l for the batch: Q, K, V for every token,
@@ -262,10 +224,13 @@ static void attention_block(const struct llm_model *m, struct model_state *s, ui
     const struct model_layer *L = &m->layers[l];
     uint32_t q_dim = c->n_heads * c->head_dim, kv_dim = c->n_kv_heads * c->head_dim;
     for (uint32_t t = 0; t < n; t++)
-        rmsnorm(s->xb + t * wide, s->x + t * c->dim, L->attn_norm, c->dim, c->rms_eps);
+        ops_rmsnorm(s->xb + t * wide, s->x + t * c->dim, L->attn_norm, c->dim, c->rms_eps);
     const struct quant_product qkv[3] = { { &L->wq, s->q, q_dim }, { &L->wk, s->k, kv_dim },
                                           { &L->wv, s->v, kv_dim } };
     quant_matmul_many(qkv, 3, s->qa, s->xb, wide, n);
+    lora_apply(m->lora, l, LORA_Q, s->xb, wide, n, s->q, q_dim, NULL);
+    lora_apply(m->lora, l, LORA_K, s->xb, wide, n, s->k, kv_dim, NULL);
+    lora_apply(m->lora, l, LORA_V, s->xb, wide, n, s->v, kv_dim, NULL);
     uint64_t t0 = llm_time_ns();
     for (uint32_t t = 0; t < n; t++) {
         float *q = s->q + t * q_dim, *k = s->k + t * kv_dim;
@@ -277,7 +242,8 @@ static void attention_block(const struct llm_model *m, struct model_state *s, ui
     kv_attention(&s->kv, l, pos0, n, s->q, q_dim, c->n_heads, s->xb, wide);
     llm_prof.attention_ns += llm_time_ns() - t0;
     matmul(&L->wo, s, s->xb, wide, n, s->xb2, c->dim);
-    add_residual(s->x, s->xb2, n * c->dim);
+    lora_apply(m->lora, l, LORA_O, s->xb, wide, n, s->xb2, c->dim, NULL);
+    ops_add(s->x, s->xb2, n * c->dim);
 }
 
 /* The feed-forward half of layer l for the batch. */
@@ -286,13 +252,16 @@ static void ffn_block(const struct llm_model *m, struct model_state *s, uint32_t
     const struct model_config *c = &m->cfg;
     const struct model_layer *L = &m->layers[l];
     for (uint32_t t = 0; t < n; t++)
-        rmsnorm(s->xb + t * c->dim, s->x + t * c->dim, L->ffn_norm, c->dim, c->rms_eps);
+        ops_rmsnorm(s->xb + t * c->dim, s->x + t * c->dim, L->ffn_norm, c->dim, c->rms_eps);
     const struct quant_product gate_up[2] = { { &L->w_gate, s->hb, c->hidden_dim },
                                               { &L->w_up, s->hb2, c->hidden_dim } };
     quant_matmul_many(gate_up, 2, s->qa, s->xb, c->dim, n);
+    lora_apply(m->lora, l, LORA_GATE, s->xb, c->dim, n, s->hb, c->hidden_dim, NULL);
+    lora_apply(m->lora, l, LORA_UP, s->xb, c->dim, n, s->hb2, c->hidden_dim, NULL);
     ops_swiglu(s->hb, s->hb2, n * c->hidden_dim);
     matmul(&L->w_down, s, s->hb, c->hidden_dim, n, s->xb2, c->dim);
-    add_residual(s->x, s->xb2, n * c->dim);
+    lora_apply(m->lora, l, LORA_DOWN, s->hb, c->hidden_dim, n, s->xb2, c->dim, NULL);
+    ops_add(s->x, s->xb2, n * c->dim);
 }
 
 float *model_forward_batch(const struct llm_model *m, struct model_state *s, const int32_t *tokens, uint32_t n,
@@ -305,7 +274,9 @@ float *model_forward_batch(const struct llm_model *m, struct model_state *s, con
         return NULL;
     for (uint32_t t = 0; t < n; t++)
         quant_dequant_row(&m->tok_embd, (uint32_t)tokens[t], s->x + t * c->dim);
-    rope_angles(s, c->rope_dim, pos0, n);
+    /* Once per batch: cosf and sinf are slow under emulation, and every
+     * layer reuses them. */
+    ops_rope_angles(s->rope_cos, s->rope_sin, s->inv_freq, c->rope_dim, pos0, n);
     for (uint32_t l = 0; l < c->n_layers; l++) {
         attention_block(m, s, l, n, pos0, wide);
         ffn_block(m, s, l, n);
@@ -314,7 +285,7 @@ float *model_forward_batch(const struct llm_model *m, struct model_state *s, con
      * tokens only fill the KV cache and skip it. */
     if (!want_logits)
         return NULL;
-    rmsnorm(s->xb, s->x + (n - 1) * c->dim, m->output_norm, c->dim, c->rms_eps);
+    ops_rmsnorm(s->xb, s->x + (n - 1) * c->dim, m->output_norm, c->dim, c->rms_eps);
     matmul(&m->output, s, s->xb, c->dim, 1, s->logits, c->n_vocab);
     return s->logits;
 }

@@ -114,11 +114,12 @@ static __m256i q8_octet(__m256i p, const __m256i *w, const int32_t *t)
     "vpmulld %[s], %[x], %[s]\n\t"                      \
     "vpaddd %[s], %[p1], %[p1]\n\t"
 #define PAIR_SCALES "vmovdqa (%[sc0]), %[a0]\n\t" "vmovdqa (%[sc1]), %[a1]\n\t"
-#define PAIR_OPERANDS(words)                                                                               \
+#define PAIR_OPERANDS(words, cols)                                                                             \
     : [p0] "+x"(*p0), [p1] "+x"(*p1), [a0] "=&x"(*sv0), [a1] "=&x"(*sv1), [b0] "=&x"(b0), [b1] "=&x"(b1), \
       [s] "=&x"(s), [x] "=&x"(x)                                                                          \
     : [w0] "r"(w0), [w1] "r"(w1), [t] "r"(t), [sc0] "r"(sc0), [sc1] "r"(sc1),                             \
-      "m"(*(const __m256i(*)[words])w0), "m"(*(const __m256i(*)[words])w1), "m"(*(const int32_t(*)[32])t), \
+      "m"(*(const __m256i(*)[words])w0), "m"(*(const __m256i(*)[words])w1),                               \
+      "m"(*(const int32_t(*)[cols])t),                                                                    \
       "m"(*sc0), "m"(*sc1)
 
 /* Q4: four slices (words) per group and block, eight 4-bit fields each; `next`
@@ -136,17 +137,21 @@ static void q4_block_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m
             Q4_WORD(b0, b1, 32, PAIR_LOAD(a0, a1, 2))
             Q4_WORD(a0, a1, 64, PAIR_LOAD(b0, b1, 3))
             Q4_WORD(b0, b1, 96, PAIR_SCALES)
-            PAIR_OPERANDS(4));
+            PAIR_OPERANDS(4, 32));
+}
+
+/* dq * P + mq * S for 8 rows (sc: their packed scales), wrapping. */
+static __m256i q4_acc(__m256i p, __m256i sc, int32_t sum)
+{
+    __m256i dq = _mm256_srai_epi32(_mm256_slli_epi32(sc, 32 - RQ_MQ_SHIFT), 32 - RQ_MQ_SHIFT);
+    __m256i mq = _mm256_srai_epi32(sc, RQ_MQ_SHIFT);
+    return _mm256_add_epi32(_mm256_mullo_epi32(dq, p), _mm256_mullo_epi32(mq, _mm256_set1_epi32(sum)));
 }
 
 /* acc_b of the recipe for 8 rows, shifted into the running total. */
 static __m256i q4_block_total(__m256i total, __m256i p, __m256i sc, const struct rq_act *a, uint32_t b)
 {
-    __m256i dq = _mm256_srai_epi32(_mm256_slli_epi32(sc, 32 - RQ_MQ_SHIFT), 32 - RQ_MQ_SHIFT);
-    __m256i mq = _mm256_srai_epi32(sc, RQ_MQ_SHIFT);
-    __m256i acc = _mm256_add_epi32(_mm256_mullo_epi32(dq, p),
-                                   _mm256_mullo_epi32(mq, _mm256_set1_epi32(a->bsum[b])));
-    return _mm256_add_epi32(total, shift_block(acc, a->shift[b]));
+    return _mm256_add_epi32(total, shift_block(q4_acc(p, sc, a->bsum[b]), a->shift[b]));
 }
 
 /* The hot functions start on their own 4 KiB page: a loop crossing a page
@@ -217,7 +222,7 @@ static void q8_block_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m
             Q8_WORD(b0, b1, 80, PAIR_LOAD(a0, a1, 6))
             Q8_WORD(a0, a1, 96, PAIR_LOAD(b0, b1, 7))
             Q8_WORD(b0, b1, 112, PAIR_SCALES)
-            PAIR_OPERANDS(8));
+            PAIR_OPERANDS(8, 32));
 }
 
 /* acc_b of the Q8 recipe for 8 rows, shifted into the running total. p
@@ -251,6 +256,63 @@ HOT static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint
     _mm256_storeu_ps(y, finish(total, rq_group_units(m, g), a));
 }
 
+/* Q6: the Q8 slices, a half block (four slices) per asm statement, since
+ * the halves have their own scales. */
+static inline __attribute__((always_inline)) void q6_half_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m256i *w1, const int32_t *t,
+                         const __m256i *sc0, const __m256i *sc1, __m256i *sv0, __m256i *sv1)
+{
+    __m256i b0, b1, s, x;
+    __asm__(PAIR_LOAD(a0, a1, 0)
+            Q8_WORD(a0, a1, 0, PAIR_LOAD(b0, b1, 1))
+            Q8_WORD(b0, b1, 16, PAIR_LOAD(a0, a1, 2))
+            Q8_WORD(a0, a1, 32, PAIR_LOAD(b0, b1, 3))
+            Q8_WORD(b0, b1, 48, PAIR_SCALES)
+            PAIR_OPERANDS(4, 16));
+}
+
+HOT static void q6_pair(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    uint32_t nb = rq_blocks(m);
+    const __m256i *w0 = (const __m256i *)rq_group_weights(m, RQ_Q6, g), *w1 = w0 + nb * RQ_Q8_SLICES;
+    const __m256i *sc0 = (const __m256i *)rq_group_scales(m, g), *sc1 = sc0 + 2 * nb;
+    __m256i total0 = _mm256_setzero_si256(), total1 = _mm256_setzero_si256();
+    for (uint32_t b = 0; b < nb; b++) {
+        const int32_t *t = a->t8 + b * 32;
+        int32_t s0 = a->hsum[b], s1 = (int32_t)((uint32_t)a->bsum[b] - (uint32_t)s0);
+        __m256i p0 = _mm256_setzero_si256(), p1 = _mm256_setzero_si256(), v0, v1;
+        q6_half_pair(&p0, &p1, w0 + b * 8, w1 + b * 8, t, sc0 + 2 * b, sc1 + 2 * b, &v0, &v1);
+        __m256i acc0 = q4_acc(p0, v0, s0), acc1 = q4_acc(p1, v1, s0);
+        p0 = p1 = _mm256_setzero_si256();
+        q6_half_pair(&p0, &p1, w0 + b * 8 + 4, w1 + b * 8 + 4, t + 16, sc0 + 2 * b + 1, sc1 + 2 * b + 1, &v0, &v1);
+        acc0 = _mm256_add_epi32(acc0, q4_acc(p0, v0, s1));
+        acc1 = _mm256_add_epi32(acc1, q4_acc(p1, v1, s1));
+        total0 = _mm256_add_epi32(total0, shift_block(acc0, a->shift[b]));
+        total1 = _mm256_add_epi32(total1, shift_block(acc1, a->shift[b]));
+    }
+    _mm256_storeu_ps(y, finish(total0, rq_group_units(m, g), a));
+    _mm256_storeu_ps(y + RQ_ROWS, finish(total1, rq_group_units(m, g + 1), a));
+}
+
+HOT static void q6_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    uint32_t nb = rq_blocks(m);
+    const __m256i *words = (const __m256i *)rq_group_weights(m, RQ_Q6, g);
+    const __m256i *scales = (const __m256i *)rq_group_scales(m, g);
+    __m256i total = _mm256_setzero_si256();
+    for (uint32_t b = 0; b < nb; b++) {
+        int32_t s0 = a->hsum[b], s1 = (int32_t)((uint32_t)a->bsum[b] - (uint32_t)s0);
+        __m256i acc = _mm256_setzero_si256();
+        for (uint32_t h = 0; h < 2; h++) {
+            __m256i p = _mm256_setzero_si256();
+            for (uint32_t c = b * 32 + 16 * h; c < b * 32 + 16 * h + 16; c += 8)
+                p = q8_octet(p, words + c / 4, a->t8 + c);
+            acc = _mm256_add_epi32(acc, q4_acc(p, _mm256_load_si256(scales + 2 * b + h), h ? s1 : s0));
+        }
+        total = _mm256_add_epi32(total, shift_block(acc, a->shift[b]));
+    }
+    _mm256_storeu_ps(y, finish(total, rq_group_units(m, g), a));
+}
+
 /* ---- the pmaddwd variant -------------------------------------------------
  * Same layout and results, two multiply-accumulates per 32-bit lane: a mask
  * leaves two 4-bit (8-bit) fields in the two halves of each lane and pmaddwd
@@ -280,28 +342,54 @@ HOT static void q4_madd_group(const struct rq_matrix *m, const struct rq_act *a,
     _mm256_storeu_ps(y, finish(total, rq_group_units(m, g), a));
 }
 
+/* P of slices c0 .. c1 - 1 (bytes as stored) for 8 rows. */
+static __m256i q8_madd_slices(const __m256i *words, const struct rq_act *a, uint32_t c0, uint32_t c1)
+{
+    const __m256i mask = _mm256_set1_epi32(0x00ff00ff);
+    __m256i p = _mm256_setzero_si256();
+    for (uint32_t c = c0; c < c1; c++) {
+        __m256i w = _mm256_load_si256(words + c);
+        const uint32_t *x = a->m8 + c * 2;
+        p = _mm256_add_epi32(p, _mm256_madd_epi16(_mm256_and_si256(w, mask), _mm256_set1_epi32((int32_t)x[0])));
+        p = _mm256_add_epi32(p, _mm256_madd_epi16(_mm256_and_si256(_mm256_srli_epi32(w, 8), mask),
+                                                  _mm256_set1_epi32((int32_t)x[1])));
+    }
+    return p;
+}
+
 HOT static void q8_madd_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
 {
     uint32_t nb = rq_blocks(m);
     const __m256i *words = (const __m256i *)rq_group_weights(m, RQ_Q8, g);
     const __m256i *scales = (const __m256i *)rq_group_scales(m, g);
-    const __m256i mask = _mm256_set1_epi32(0x00ff00ff);
     __m256i total = _mm256_setzero_si256();
     for (uint32_t b = 0; b < nb; b++) {
-        __m256i p = _mm256_setzero_si256();
-        for (uint32_t c = b * RQ_Q8_SLICES; c < (b + 1) * RQ_Q8_SLICES; c++) {
-            __m256i w = _mm256_load_si256(words + c);
-            const uint32_t *x = a->m8 + c * 2;
-            p = _mm256_add_epi32(p, _mm256_madd_epi16(_mm256_and_si256(w, mask), _mm256_set1_epi32((int32_t)x[0])));
-            p = _mm256_add_epi32(p, _mm256_madd_epi16(_mm256_and_si256(_mm256_srli_epi32(w, 8), mask),
-                                                      _mm256_set1_epi32((int32_t)x[1])));
-        }
+        __m256i p = q8_madd_slices(words, a, b * RQ_Q8_SLICES, (b + 1) * RQ_Q8_SLICES);
         total = q8_block_total(total, p, _mm256_load_si256(scales + b), a, b);
     }
     _mm256_storeu_ps(y, finish(total, rq_group_units(m, g), a));
 }
 
+HOT static void q6_madd_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    uint32_t nb = rq_blocks(m);
+    const __m256i *words = (const __m256i *)rq_group_weights(m, RQ_Q6, g);
+    const __m256i *scales = (const __m256i *)rq_group_scales(m, g);
+    __m256i total = _mm256_setzero_si256();
+    for (uint32_t b = 0; b < nb; b++) {
+        int32_t s0 = a->hsum[b], s1 = (int32_t)((uint32_t)a->bsum[b] - (uint32_t)s0);
+        uint32_t c = b * RQ_Q8_SLICES;
+        __m256i acc = _mm256_add_epi32(q4_acc(q8_madd_slices(words, a, c, c + 4), _mm256_load_si256(scales + 2 * b), s0),
+                                       q4_acc(q8_madd_slices(words, a, c + 4, c + 8),
+                                              _mm256_load_si256(scales + 2 * b + 1), s1));
+        total = _mm256_add_epi32(total, shift_block(acc, a->shift[b]));
+    }
+    _mm256_storeu_ps(y, finish(total, rq_group_units(m, g), a));
+}
+
 RQ_RANGE(HOT, q4_pairs, q4_pair, 2)
+RQ_RANGE(HOT, q6_pairs, q6_pair, 2)
+RQ_RANGE(HOT, q6_madd_range, q6_madd_group, 1)
 RQ_RANGE(HOT, q8_pairs, q8_pair, 2)
 RQ_RANGE(HOT, q4_madd_range, q4_madd_group, 1)
 RQ_RANGE(HOT, q8_madd_range, q8_madd_group, 1)
@@ -309,10 +397,12 @@ RQ_RANGE(HOT, q8_madd_range, q8_madd_group, 1)
 #pragma GCC pop_options
 
 const struct rq_variant rq_variant_avx2 = {
-    "avx2", CPU_AVX | CPU_AVX2, 0, { [RQ_Q4] = { q4_group, q4_pairs, 2 }, [RQ_Q8] = { q8_group, q8_pairs, 2 } },
+    "avx2", CPU_AVX | CPU_AVX2, 0,
+    { [RQ_Q4] = { q4_group, q4_pairs, 2 }, [RQ_Q8] = { q8_group, q8_pairs, 2 }, [RQ_Q6] = { q6_group, q6_pairs, 2 } },
 };
 
 const struct rq_variant rq_variant_avx2_madd = {
     "avx2-madd", CPU_AVX | CPU_AVX2, 1,
-    { [RQ_Q4] = { q4_madd_group, q4_madd_range, 1 }, [RQ_Q8] = { q8_madd_group, q8_madd_range, 1 } },
+    { [RQ_Q4] = { q4_madd_group, q4_madd_range, 1 }, [RQ_Q8] = { q8_madd_group, q8_madd_range, 1 },
+      [RQ_Q6] = { q6_madd_group, q6_madd_range, 1 } },
 };
