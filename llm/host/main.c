@@ -7,7 +7,7 @@
  *            [--lora ADAPTER.gguf [--lora-scale S]]
  *   myos-llm -m MODEL (--train FILE | --train-ids FILE) --lora-out ADAPTER.gguf [--lora-rank R]
  *            [--lora-alpha A] [--lora-targets q,v] [--steps N] [--lr X] [--train-ctx T] [--seed S]
- *            [--lora ADAPTER.gguf (to train further)] [--grad-out FILE] [--train-float]
+ *            [--lora ADAPTER.gguf (to train further)] [--grad-out FILE] [--train-int]
  *
  * The options that set the engine's settings take their ranges and help from
  * its table (llm/settings.h), the one the OS's `set` uses. The generated text
@@ -32,7 +32,7 @@ enum {
     OPT_CHAT = 256, OPT_PRINT_IDS, OPT_TOKENIZER, OPT_IDS, OPT_KERNEL, OPT_SYSTEM,
     OPT_TEMP, OPT_TOP_K, OPT_TOP_P, OPT_MIN_P, OPT_REPEAT_PENALTY, OPT_REPEAT_LAST_N,
     OPT_TRAIN, OPT_TRAIN_IDS, OPT_LORA, OPT_LORA_OUT, OPT_LORA_SCALE, OPT_LORA_RANK, OPT_LORA_ALPHA,
-    OPT_LORA_TARGETS, OPT_STEPS, OPT_LR, OPT_TRAIN_CTX, OPT_TRAIN_SEED, OPT_GRAD_OUT, OPT_TRAIN_FLOAT,
+    OPT_LORA_TARGETS, OPT_STEPS, OPT_LR, OPT_TRAIN_CTX, OPT_TRAIN_SEED, OPT_GRAD_OUT, OPT_TRAIN_INT,
 };
 
 /* Every option: its getopt value, its spellings, and either the settings
@@ -83,8 +83,8 @@ static const struct host_option host_options[] = {
     { OPT_TRAIN_SEED, NULL, { "train-seed" }, "SEED", "train_seed", NULL },
     { OPT_GRAD_OUT, NULL, { "grad-out" }, "FILE", NULL,
       "with --train: the first step's gradients, in the adapter's layout (GGUF)" },
-    { OPT_TRAIN_FLOAT, NULL, { "train-float" }, NULL, NULL,
-      "with --train: the forward products in float32 (dequantized weights; slow)" },
+    { OPT_TRAIN_INT, NULL, { "train-int" }, NULL, NULL,
+      "with --train: the forward's products with the integer kernels (faster, less exact)" },
     { 'h', NULL, { "help" }, NULL, NULL, "show this list" },
 };
 #define N_HOST_OPTIONS (sizeof host_options / sizeof host_options[0])
@@ -94,7 +94,7 @@ static const struct host_option host_options[] = {
 struct request {
     const char *model_path, *tok_path, *prompt, *ids_text, *kernel;
     const char *train_path, *train_ids_path, *lora_path, *lora_out, *grad_out;
-    int want_ids, train_float, train_seed_given;
+    int want_ids, train_int, train_seed_given;
     int32_t threads;
     float lora_scale;
     struct llm_settings set;
@@ -230,7 +230,7 @@ static int apply_option(struct request *rq, const struct host_option *o, const c
     case OPT_LORA: rq->lora_path = value; break;
     case OPT_LORA_OUT: rq->lora_out = value; break;
     case OPT_GRAD_OUT: rq->grad_out = value; break;
-    case OPT_TRAIN_FLOAT: rq->train_float = 1; break;
+    case OPT_TRAIN_INT: rq->train_int = 1; break;
     case OPT_LORA_SCALE: {
         static const struct llm_setting row = { "lora-scale", LLM_SETTING_FLOAT, 1, -100, 100, 0, NULL };
         if (llm_setting_parse(&row, value, "--lora-scale", &rq->lora_scale, err, sizeof err) != 0) {
@@ -549,7 +549,7 @@ static int train_main(llm_model *m, const struct request *rq)
         }
     }
     uint32_t ctx = (uint32_t)ts->train_ctx;
-    struct trainer *tr = train_create(m, &ad, ctx, rq->train_float, err, sizeof err);
+    struct trainer *tr = train_create(m, &ad, ctx, rq->train_int, err, sizeof err);
     if (!tr) {
         fprintf(stderr, "myos-llm: %s\n", err);
         lora_free(&ad);

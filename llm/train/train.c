@@ -73,8 +73,11 @@ static void layout(struct trainer *tr, const struct model_config *c, uint32_t ra
     tr->dao = take(w, T * q_dim);
     tr->gu = take(w, rank);
     tr->dp = take(w, T);
-    /* One weight row: the widest of the matrices and the output's. */
-    tr->row = take(w, widest > dim ? widest : dim);
+    /* TRAIN_ROWS_AT_ONCE weight rows: the widest of the
+     * matrices, rounded to a vector of 8. */
+    tr->row_stride = (uint32_t)((widest + 7) & ~7ull);
+    tr->part = take(w, T * widest);
+    tr->row = take(w, (uint64_t)TRAIN_ROWS_AT_ONCE * tr->row_stride);
     tr->qa = (struct qact_block *)take(w, (widest / QK + 1) * sizeof(struct qact_block) / sizeof(float) + 1);
 }
 
@@ -92,7 +95,7 @@ uint64_t train_bytes(const llm_model *m, const struct lora_adapter *ad, uint32_t
     return arena_bytes(&m->cfg, ctx, ad->rank, ad->targets) + 3 * lora_bytes(&m->cfg, ad->rank, ad->targets);
 }
 
-struct trainer *train_create(const llm_model *m, struct lora_adapter *ad, uint32_t ctx, int float_forward,
+struct trainer *train_create(const llm_model *m, struct lora_adapter *ad, uint32_t ctx, int int_kernels,
                              char *err, size_t errlen)
 {
     const struct model_config *c = &m->cfg;
@@ -118,7 +121,7 @@ struct trainer *train_create(const llm_model *m, struct lora_adapter *ad, uint32
     tr->m = m;
     tr->ad = ad;
     tr->ctx = ctx;
-    tr->float_forward = float_forward;
+    tr->int_kernels = int_kernels;
     tr->arena = llm_alloc((size_t)arena, 32);
     tr->acts = llm_alloc(sizeof(struct train_acts) * c->n_layers, 8);
     if (!tr->arena || !tr->acts) {

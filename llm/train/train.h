@@ -61,10 +61,10 @@ struct trainer;
 /* Bytes train_create allocates (activations, gradients, optimizer state). */
 uint64_t train_bytes(const llm_model *m, const struct lora_adapter *ad, uint32_t ctx);
 /* A trainer of `ad` (whose values it updates) on m for chunks of ctx
- * tokens. float_forward: the forward products in float32 with the
- * dequantized weights (slow; the reference mode of the tests) instead of
- * the engine's integer kernels. NULL with err set (memory, ctx range). */
-struct trainer *train_create(const llm_model *m, struct lora_adapter *ad, uint32_t ctx, int float_forward,
+ * tokens. int_kernels: the forward's base products with the engine's
+ * integer kernels instead of float32 (faster, two digits less exact in the
+ * gradients). NULL with err set (memory, ctx range). */
+struct trainer *train_create(const llm_model *m, struct lora_adapter *ad, uint32_t ctx, int int_kernels,
                              char *err, size_t errlen);
 void train_free(struct trainer *tr);
 

@@ -4,10 +4,13 @@
  * The same network as model.c (RMSNorm, RoPE on adjacent pairs, causal
  * grouped-query attention, SwiGLU, the adapter's products), over the whole
  * chunk at once: positions 0 .. ctx - 1, every token attending to those
- * before it. The base products are the engine's kernels (quant_matmul, in
- * batches of LLM_BATCH), or in float_forward mode float32 dot products with
- * each weight row dequantized. Attention is float32 here, with its weights
- * kept (the inference KV cache is integer and keeps none).
+ * before it, all in float32 with expf (the gradients of a 30-layer model
+ * amplify the forward's errors a hundredfold: the inference shortcuts,
+ * integer activations and table exponentials, would cost two digits). The
+ * base products are float32 dot products with each weight row dequantized,
+ * or, in int_kernels mode, the engine's integer kernels (quant_matmul in
+ * batches of LLM_BATCH: faster, activations in 12-bit blocks). Attention
+ * keeps its weights (the inference KV cache is integer and keeps none).
  */
 #include "train/trainer.h"
 
@@ -16,25 +19,44 @@
 #include "platform.h"
 #include "matmul/matmul.h"
 
-/* out + t * ostride = w . (x + t * xstride) for the ctx tokens. */
+/* out + t * ostride = w . (x + t * xstride) for the ctx tokens. In float32
+ * (the default): TRAIN_ROWS_AT_ONCE rows dequantized, then each token's dot
+ * products with them in 8 lanes (lane j sums the columns j mod 8 in order,
+ * then f8_sum; the last cols mod 8 are added after, in order). */
 static void base_product(struct trainer *tr, const struct qtensor *w, const float *x, uint32_t xstride,
                          float *out, uint32_t ostride)
 {
-    if (!tr->float_forward) {
+    if (tr->int_kernels) {
         for (uint32_t t0 = 0; t0 < tr->ctx; t0 += LLM_BATCH) {
             uint32_t n = tr->ctx - t0 < LLM_BATCH ? tr->ctx - t0 : LLM_BATCH;
             quant_matmul(w, tr->qa, x + (size_t)t0 * xstride, xstride, n, out + (size_t)t0 * ostride, ostride);
         }
         return;
     }
-    for (uint32_t r = 0; r < w->rows; r++) {
-        quant_dequant_row(w, r, tr->row);
+    const uint32_t cols = w->cols, vec = cols & ~7u;
+    for (uint32_t r0 = 0; r0 < w->rows; r0 += TRAIN_ROWS_AT_ONCE) {
+        const uint32_t nr = w->rows - r0 < TRAIN_ROWS_AT_ONCE ? w->rows - r0 : TRAIN_ROWS_AT_ONCE;
+        const float *rows[TRAIN_ROWS_AT_ONCE];
+        for (uint32_t i = 0; i < TRAIN_ROWS_AT_ONCE; i++) {
+            float *row = tr->row + (size_t)i * tr->row_stride;
+            if (i < nr)
+                quant_dequant_row(w, r0 + i, row);
+            rows[i] = row; /* past the last row: computed, not stored */
+        }
         for (uint32_t t = 0; t < tr->ctx; t++) {
             const float *xt = x + (size_t)t * xstride;
-            float s = 0.0f;
-            for (uint32_t c = 0; c < w->cols; c++)
-                s += tr->row[c] * xt[c];
-            out[(size_t)t * ostride + r] = s;
+            f8 acc[TRAIN_ROWS_AT_ONCE] = { F8_SPLAT(0.0f), F8_SPLAT(0.0f), F8_SPLAT(0.0f), F8_SPLAT(0.0f) };
+            for (uint32_t c = 0; c < vec; c += 8) {
+                const f8 xv = *(const f8 *)(xt + c);
+                for (uint32_t i = 0; i < TRAIN_ROWS_AT_ONCE; i++)
+                    acc[i] += xv * *(const f8 *)(rows[i] + c);
+            }
+            for (uint32_t i = 0; i < nr; i++) {
+                float sum = f8_sum(&acc[i]);
+                for (uint32_t c = vec; c < cols; c++)
+                    sum += rows[i][c] * xt[c];
+                out[(size_t)t * ostride + r0 + i] = sum;
+            }
         }
     }
 }
@@ -72,7 +94,7 @@ static void attention(struct trainer *tr, struct train_acts *A)
             }
             float sum = 0.0f;
             for (uint32_t j = 0; j <= i; j++) {
-                p[j] = ops_exp(p[j] - mx);
+                p[j] = expf(p[j] - mx);
                 sum += p[j];
             }
             for (uint32_t j = 0; j <= i; j++)
@@ -88,6 +110,16 @@ static void attention(struct trainer *tr, struct train_acts *A)
                     out[d] += p[j] * vj[d];
             }
         }
+    }
+}
+
+/* h = silu(gate) * up with the sigmoid from expf (ops_swiglu's table is
+ * within 2.3e-7, which the gradients of a deep model amplify). */
+static void swiglu(struct train_acts *A, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float g = A->gate[i];
+        A->h[i] = g / (1.0f + expf(-g)) * A->up[i];
     }
 }
 
@@ -116,27 +148,30 @@ static void layer(struct trainer *tr, uint32_t l, float *x_out)
         ops_rmsnorm(A->xn2 + (size_t)t * dim, A->x_mid + (size_t)t * dim, L->ffn_norm, dim, c->rms_eps);
     product(tr, l, LORA_GATE, &L->w_gate, A->xn2, dim, A->gate, hid);
     product(tr, l, LORA_UP, &L->w_up, A->xn2, dim, A->up, hid);
-    memcpy(A->h, A->gate, sizeof(float) * T * hid);
-    ops_swiglu(A->h, A->up, T * hid);
+    swiglu(A, (size_t)T * hid);
     product(tr, l, LORA_DOWN, &L->w_down, A->h, hid, x_out, dim);
     ops_add(x_out, A->x_mid, T * dim);
 }
 
-/* -log softmax(logits)[target], and the softmax left in logits. */
+/* -log softmax(logits)[target], and the softmax left in logits. The sum
+ * of the exponentials is a double: in float, the vocabulary's many tiny
+ * terms fall below half a unit of the running sum and are rounded away,
+ * which lowered SmolLM2's loss by 1e-4. */
 static float cross_entropy(float *logits, uint32_t n, int32_t target)
 {
     float mx = logits[0];
     for (uint32_t i = 1; i < n; i++)
         if (logits[i] > mx)
             mx = logits[i];
-    float target_logit = logits[target], sum = 0.0f;
+    float target_logit = logits[target];
+    double sum = 0.0;
     for (uint32_t i = 0; i < n; i++) {
-        logits[i] = ops_exp(logits[i] - mx);
+        logits[i] = expf(logits[i] - mx);
         sum += logits[i];
     }
     for (uint32_t i = 0; i < n; i++)
-        logits[i] /= sum;
-    return logf(sum) + mx - target_logit;
+        logits[i] = (float)(logits[i] / sum);
+    return logf((float)sum) + mx - target_logit;
 }
 
 float train_forward(struct trainer *tr, const int32_t *tokens)
