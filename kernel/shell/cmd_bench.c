@@ -30,6 +30,13 @@ static const char bench_text[] =
     "ships safely into harbour. Over the centuries these simple beacons became towers of stone, and the "
     "keepers who tended their lamps through storms and long winter nights became figures of legend.";
 
+/* " Q4_1 avx2, Q8_0 avx2, ...": the variant chosen for each format. */
+static void print_choice(const struct select_report *r)
+{
+    for (uint32_t f = 0; f < RQ_FORMATS; f++)
+        kprintf("%s %s %s", f ? "," : "", select_format_name(f), r->chosen[f]);
+}
+
 void bench_print_kernel_choice(void)
 {
     char err[160];
@@ -38,8 +45,9 @@ void bench_print_kernel_choice(void)
         return;
     }
     const struct select_report *r = select_get_report();
-    kprintf("kernels:  Q4_1 %s, Q8_0 %s, Q5_1 %s (%s)\n", r->chosen[RQ_Q4], r->chosen[RQ_Q8], r->chosen[RQ_Q6],
-            r->forced ? "forced" : "fastest measured");
+    kprintf("kernels: ");
+    print_choice(r);
+    kprintf(" (%s)\n", r->forced ? "forced" : "fastest measured");
 }
 
 /* Every repacked file format on its own test matrix with the chosen
@@ -74,13 +82,16 @@ static int print_kernels(void)
             kprintf("kernel %-9s not supported by this CPU\n", r->v[i].name);
         else if (!r->v[i].exact)
             kprintf("kernel %-9s differs from the scalar results: not used\n", r->v[i].name);
-        else
-            kprintf("kernel %-9s Q4_1 %7.3f ns/MAC   Q8_0 %7.3f ns/MAC   Q5_1 %7.3f ns/MAC\n", r->v[i].name,
-                    (double)r->v[i].ns_per_mac[RQ_Q4], (double)r->v[i].ns_per_mac[RQ_Q8],
-                    (double)r->v[i].ns_per_mac[RQ_Q6]);
+        else {
+            kprintf("kernel %-9s", r->v[i].name);
+            for (uint32_t f = 0; f < RQ_FORMATS; f++)
+                kprintf(" %s %7.3f ns/MAC  ", select_format_name(f), (double)r->v[i].ns_per_mac[f]);
+            kprintf("\n");
+        }
     }
-    kprintf("chosen: Q4_1 %s, Q8_0 %s, Q5_1 %s%s\n", r->chosen[RQ_Q4], r->chosen[RQ_Q8], r->chosen[RQ_Q6],
-            r->forced ? " (forced)" : "");
+    kprintf("chosen:");
+    print_choice(r);
+    kprintf("%s\n", r->forced ? " (forced)" : "");
     return print_formats();
 }
 
@@ -184,7 +195,9 @@ static int cmd_bench(int argc, char **argv)
     /* The test matrix's ranking can differ from the model's: choose on it. */
     if (rq_tune_model(m) == 0) {
         const struct select_report *r = select_get_report();
-        kprintf("on the model: Q4_1 %s, Q8_0 %s, Q5_1 %s\n", r->chosen[RQ_Q4], r->chosen[RQ_Q8], r->chosen[RQ_Q6]);
+        kprintf("on the model:");
+        print_choice(r);
+        kprintf("\n");
     }
     struct llm_model_info info;
     llm_model_get_info(m, &info);

@@ -329,8 +329,10 @@ static void describe(llm_model *m)
             info.format, info.arch, info.name, info.quant, info.n_layers, info.dim, info.n_heads, info.n_kv_heads,
             info.n_vocab, info.n_params / 1e6);
     const struct select_report *kr = select_get_report();
-    fprintf(stderr, "kernels: Q4_1 %s, Q8_0 %s, Q5_1 %s (%s)\n", kr->chosen[RQ_Q4], kr->chosen[RQ_Q8], kr->chosen[RQ_Q6],
-            kr->forced ? "forced" : "measured");
+    fprintf(stderr, "kernels:");
+    for (uint32_t f = 0; f < RQ_FORMATS; f++)
+        fprintf(stderr, "%s %s %s", f ? "," : "", select_format_name(f), kr->chosen[f]);
+    fprintf(stderr, " (%s)\n", kr->forced ? "forced" : "measured");
 }
 
 /* ---- generation ---------------------------------------------------------- */

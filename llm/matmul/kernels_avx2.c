@@ -128,7 +128,7 @@ static __m256i q8_octet(__m256i p, const __m256i *w, const int32_t *t)
     PAIR_FIRST(a0, a1, off) next PAIR_FIELD(a0, a1, 4, off + 4) PAIR_FIELD(a0, a1, 8, off + 8)  \
     PAIR_FIELD(a0, a1, 12, off + 12) PAIR_FIELD(a0, a1, 16, off + 16) PAIR_FIELD(a0, a1, 20, off + 20) \
     PAIR_FIELD(a0, a1, 24, off + 24) PAIR_FIELD(a0, a1, 28, off + 28)
-static void q4_block_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m256i *w1, const int32_t *t,
+static inline __attribute__((always_inline)) void q4_block_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m256i *w1, const int32_t *t,
                           const __m256i *sc0, const __m256i *sc1, __m256i *sv0, __m256i *sv1)
 {
     __m256i b0, b1, s, x;
@@ -209,7 +209,7 @@ HOT static void q4_group(const struct rq_matrix *m, const struct rq_act *a, uint
 /* Q8: eight slices (words) per group and block, four 8-bit fields each. */
 #define Q8_WORD(a0, a1, off, next) \
     PAIR_FIRST(a0, a1, off) next PAIR_FIELD(a0, a1, 8, off + 4) PAIR_FIELD(a0, a1, 16, off + 8) PAIR_FIELD(a0, a1, 24, off + 12)
-static void q8_block_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m256i *w1, const int32_t *t,
+static inline __attribute__((always_inline)) void q8_block_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m256i *w1, const int32_t *t,
                           const __m256i *sc0, const __m256i *sc1, __m256i *sv0, __m256i *sv1)
 {
     __m256i b0, b1, s, x;
@@ -240,10 +240,19 @@ HOT static void q8_pair(const struct rq_matrix *m, const struct rq_act *a, uint3
     pair_rows(m, a, g, y, RQ_Q8, a->t8, q8_block_pair, q8_block_total);
 }
 
-HOT static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+/* Q5: Q8's slices, Q4's block scales. */
+HOT static void q5_pair(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    pair_rows(m, a, g, y, RQ_Q5, a->t8, q8_block_pair, q4_block_total);
+}
+
+/* Group g (8 rows) of a format with Q8's slices into y[0..7]. */
+static inline __attribute__((always_inline)) void q8_layout_group(const struct rq_matrix *m, const struct rq_act *a,
+                                                                  uint32_t g, float *y, uint32_t format,
+                                                                  block_total_fn block_total)
 {
     uint32_t nb = rq_blocks(m);
-    const __m256i *words = (const __m256i *)rq_group_weights(m, RQ_Q8, g);
+    const __m256i *words = (const __m256i *)rq_group_weights(m, format, g);
     const __m256i *scales = (const __m256i *)rq_group_scales(m, g);
     __m256i total = _mm256_setzero_si256();
     for (uint32_t b = 0; b < nb; b++) {
@@ -251,23 +260,84 @@ HOT static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint
         /* Eight columns (two slices) at a time. */
         for (uint32_t c = b * 32; c < b * 32 + 32; c += 8)
             p = q8_octet(p, words + c / 4, a->t8 + c);
-        total = q8_block_total(total, p, _mm256_load_si256(scales + b), a, b);
+        total = block_total(total, p, _mm256_load_si256(scales + b), a, b);
     }
     _mm256_storeu_ps(y, finish(total, rq_group_units(m, g), a));
 }
 
-/* Q6: the Q8 slices, a half block (four slices) per asm statement, since
- * the halves have their own scales. */
-static inline __attribute__((always_inline)) void q6_half_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m256i *w1, const int32_t *t,
-                         const __m256i *sc0, const __m256i *sc1, __m256i *sv0, __m256i *sv1)
+HOT static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
 {
-    __m256i b0, b1, s, x;
-    __asm__(PAIR_LOAD(a0, a1, 0)
+    q8_layout_group(m, a, g, y, RQ_Q8, q8_block_total);
+}
+
+HOT static void q5_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    q8_layout_group(m, a, g, y, RQ_Q5, q4_block_total);
+}
+
+/* Q6: the Q8 slices with a scale per half block. A whole block per asm
+ * statement, each half's scales applied inside it and its total added to
+ * the running totals (tot0, tot1) in memory, where the compiler would keep
+ * them anyway (eight registers are all taken): separate statements per
+ * half, with the scales applied in C between them, spilled their partial
+ * sums and cost half as much again. The next words load while a half's
+ * scales are applied. sN: the scales of half N (c0, c1), S_h from sum. */
+#define Q6_SCALES(c0, c1, h) "vmovdqa " #h "*32(%[sc0]), %[" #c0 "]\n\t" "vmovdqa " #h "*32(%[sc1]), %[" #c1 "]\n\t"
+/* P -> the half's total for both groups: dq * P + mq * S shifted into
+ * tot0, tot1; the two groups' chains interleaved, since under emulation a
+ * dependent instruction waits for the previous one's result. */
+#define Q6_HALF_TOTAL(c0, c1, sum)                                                                    \
+    "vpbroadcastd %[" #sum "], %[x]\n\t"                                                            \
+    "vpsrad $16, %[" #c0 "], %[s]\n\t"     /* s = mq of group 0 */                                  \
+    "vpslld $16, %[" #c0 "], %[" #c0 "]\n\t"                                                        \
+    "vpmulld %[x], %[s], %[s]\n\t"         /* s = mq * S */                                         \
+    "vpsrad $16, %[" #c0 "], %[" #c0 "]\n\t" /* c0 = dq */                                          \
+    "vpmulld %[" #c0 "], %[p0], %[p0]\n\t"                                                          \
+    "vpsrad $16, %[" #c1 "], %[" #c0 "]\n\t" /* c0 = mq of group 1 */                               \
+    "vpaddd %[s], %[p0], %[p0]\n\t"                                                                 \
+    "vpmulld %[x], %[" #c0 "], %[" #c0 "]\n\t"                                                      \
+    "vpslld $16, %[" #c1 "], %[" #c1 "]\n\t"                                                        \
+    "vmovd %[shift], %x[x]\n\t"                                                                     \
+    "vpsrad $16, %[" #c1 "], %[" #c1 "]\n\t"                                                        \
+    "vpsrad %x[x], %[p0], %[p0]\n\t"                                                                \
+    "vpmulld %[" #c1 "], %[p1], %[p1]\n\t"                                                          \
+    "vpaddd %[tot0], %[p0], %[p0]\n\t"                                                              \
+    "vpaddd %[" #c0 "], %[p1], %[p1]\n\t"                                                           \
+    "vmovdqa %[p0], %[tot0]\n\t"                                                                    \
+    "vpsrad %x[x], %[p1], %[p1]\n\t"                                                                \
+    "vpaddd %[tot1], %[p1], %[p1]\n\t"                                                              \
+    "vmovdqa %[p1], %[tot1]\n\t"
+static inline __attribute__((always_inline)) void q6_block_pair(__m256i *tot0, __m256i *tot1, const __m256i *w0,
+                                                                const __m256i *w1, const int32_t *t,
+                                                                const __m256i *sc0, const __m256i *sc1,
+                                                                const int32_t *sums, const int32_t *shift)
+{
+    /* Copies on the stack: frame-relative operands leave the few general
+     * registers of the 32-bit build to the pointers. */
+    int32_t sum0 = sums[0], sum1 = sums[1], count = *shift;
+    __m256i p0, p1, a0, a1, b0, b1, s, x;
+    __asm__("vpxor %[p0], %[p0], %[p0]\n\t"
+            "vpxor %[p1], %[p1], %[p1]\n\t"
+            PAIR_LOAD(a0, a1, 0)
             Q8_WORD(a0, a1, 0, PAIR_LOAD(b0, b1, 1))
             Q8_WORD(b0, b1, 16, PAIR_LOAD(a0, a1, 2))
             Q8_WORD(a0, a1, 32, PAIR_LOAD(b0, b1, 3))
-            Q8_WORD(b0, b1, 48, PAIR_SCALES)
-            PAIR_OPERANDS(4, 16));
+            Q8_WORD(b0, b1, 48, Q6_SCALES(a0, a1, 0))
+            PAIR_LOAD(b0, b1, 4)
+            Q6_HALF_TOTAL(a0, a1, s0)
+            "vpxor %[p0], %[p0], %[p0]\n\t"
+            "vpxor %[p1], %[p1], %[p1]\n\t"
+            Q8_WORD(b0, b1, 64, PAIR_LOAD(a0, a1, 5))
+            Q8_WORD(a0, a1, 80, PAIR_LOAD(b0, b1, 6))
+            Q8_WORD(b0, b1, 96, PAIR_LOAD(a0, a1, 7))
+            Q8_WORD(a0, a1, 112, Q6_SCALES(b0, b1, 1))
+            Q6_HALF_TOTAL(b0, b1, s1)
+            : [p0] "=&x"(p0), [p1] "=&x"(p1), [a0] "=&x"(a0), [a1] "=&x"(a1), [b0] "=&x"(b0), [b1] "=&x"(b1),
+              [s] "=&x"(s), [x] "=&x"(x), [tot0] "+m"(*tot0), [tot1] "+m"(*tot1)
+            : [w0] "r"(w0), [w1] "r"(w1), [t] "r"(t), [sc0] "r"(sc0), [sc1] "r"(sc1), [s0] "m"(sum0),
+              [s1] "m"(sum1), [shift] "m"(count), "m"(*(const __m256i(*)[8])w0),
+              "m"(*(const __m256i(*)[8])w1), "m"(*(const int32_t(*)[32])t), "m"(*(const __m256i(*)[2])sc0),
+              "m"(*(const __m256i(*)[2])sc1));
 }
 
 HOT static void q6_pair(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
@@ -276,19 +346,9 @@ HOT static void q6_pair(const struct rq_matrix *m, const struct rq_act *a, uint3
     const __m256i *w0 = (const __m256i *)rq_group_weights(m, RQ_Q6, g), *w1 = w0 + nb * RQ_Q8_SLICES;
     const __m256i *sc0 = (const __m256i *)rq_group_scales(m, g), *sc1 = sc0 + 2 * nb;
     __m256i total0 = _mm256_setzero_si256(), total1 = _mm256_setzero_si256();
-    for (uint32_t b = 0; b < nb; b++) {
-        const int32_t *t = a->t8 + b * 32;
-        int32_t s0 = a->hsum[b], s1 = (int32_t)((uint32_t)a->bsum[b] - (uint32_t)s0);
-        __m256i p0 = _mm256_setzero_si256(), p1 = _mm256_setzero_si256(), v0, v1;
-        q6_half_pair(&p0, &p1, w0 + b * 8, w1 + b * 8, t, sc0 + 2 * b, sc1 + 2 * b, &v0, &v1);
-        __m256i acc0 = q4_acc(p0, v0, s0), acc1 = q4_acc(p1, v1, s0);
-        p0 = p1 = _mm256_setzero_si256();
-        q6_half_pair(&p0, &p1, w0 + b * 8 + 4, w1 + b * 8 + 4, t + 16, sc0 + 2 * b + 1, sc1 + 2 * b + 1, &v0, &v1);
-        acc0 = _mm256_add_epi32(acc0, q4_acc(p0, v0, s1));
-        acc1 = _mm256_add_epi32(acc1, q4_acc(p1, v1, s1));
-        total0 = _mm256_add_epi32(total0, shift_block(acc0, a->shift[b]));
-        total1 = _mm256_add_epi32(total1, shift_block(acc1, a->shift[b]));
-    }
+    for (uint32_t b = 0; b < nb; b++)
+        q6_block_pair(&total0, &total1, w0 + b * 8, w1 + b * 8, a->t8 + b * 32, sc0 + 2 * b, sc1 + 2 * b,
+                      a->hsum + 2 * b, a->shift + b);
     _mm256_storeu_ps(y, finish(total0, rq_group_units(m, g), a));
     _mm256_storeu_ps(y + RQ_ROWS, finish(total1, rq_group_units(m, g + 1), a));
 }
@@ -299,16 +359,11 @@ HOT static void q6_group(const struct rq_matrix *m, const struct rq_act *a, uint
     const __m256i *words = (const __m256i *)rq_group_weights(m, RQ_Q6, g);
     const __m256i *scales = (const __m256i *)rq_group_scales(m, g);
     __m256i total = _mm256_setzero_si256();
-    for (uint32_t b = 0; b < nb; b++) {
-        int32_t s0 = a->hsum[b], s1 = (int32_t)((uint32_t)a->bsum[b] - (uint32_t)s0);
-        __m256i acc = _mm256_setzero_si256();
-        for (uint32_t h = 0; h < 2; h++) {
-            __m256i p = _mm256_setzero_si256();
-            for (uint32_t c = b * 32 + 16 * h; c < b * 32 + 16 * h + 16; c += 8)
-                p = q8_octet(p, words + c / 4, a->t8 + c);
-            acc = _mm256_add_epi32(acc, q4_acc(p, _mm256_load_si256(scales + 2 * b + h), h ? s1 : s0));
-        }
-        total = _mm256_add_epi32(total, shift_block(acc, a->shift[b]));
+    for (uint32_t h = 0; h < 2 * nb; h++) {
+        __m256i p = _mm256_setzero_si256();
+        for (uint32_t c = 16 * h; c < 16 * h + 16; c += 8)
+            p = q8_octet(p, words + c / 4, a->t8 + c);
+        total = _mm256_add_epi32(total, shift_block(q4_acc(p, _mm256_load_si256(scales + h), a->hsum[h]), a->shift[h / 2]));
     }
     _mm256_storeu_ps(y, finish(total, rq_group_units(m, g), a));
 }
@@ -357,17 +412,30 @@ static __m256i q8_madd_slices(const __m256i *words, const struct rq_act *a, uint
     return p;
 }
 
-HOT static void q8_madd_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+/* The same for the pmaddwd variant. */
+static inline __attribute__((always_inline)) void q8_layout_madd_group(const struct rq_matrix *m,
+                                                                       const struct rq_act *a, uint32_t g, float *y,
+                                                                       uint32_t format, block_total_fn block_total)
 {
     uint32_t nb = rq_blocks(m);
-    const __m256i *words = (const __m256i *)rq_group_weights(m, RQ_Q8, g);
+    const __m256i *words = (const __m256i *)rq_group_weights(m, format, g);
     const __m256i *scales = (const __m256i *)rq_group_scales(m, g);
     __m256i total = _mm256_setzero_si256();
     for (uint32_t b = 0; b < nb; b++) {
         __m256i p = q8_madd_slices(words, a, b * RQ_Q8_SLICES, (b + 1) * RQ_Q8_SLICES);
-        total = q8_block_total(total, p, _mm256_load_si256(scales + b), a, b);
+        total = block_total(total, p, _mm256_load_si256(scales + b), a, b);
     }
     _mm256_storeu_ps(y, finish(total, rq_group_units(m, g), a));
+}
+
+HOT static void q8_madd_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    q8_layout_madd_group(m, a, g, y, RQ_Q8, q8_block_total);
+}
+
+HOT static void q5_madd_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    q8_layout_madd_group(m, a, g, y, RQ_Q5, q4_block_total);
 }
 
 HOT static void q6_madd_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
@@ -376,18 +444,16 @@ HOT static void q6_madd_group(const struct rq_matrix *m, const struct rq_act *a,
     const __m256i *words = (const __m256i *)rq_group_weights(m, RQ_Q6, g);
     const __m256i *scales = (const __m256i *)rq_group_scales(m, g);
     __m256i total = _mm256_setzero_si256();
-    for (uint32_t b = 0; b < nb; b++) {
-        int32_t s0 = a->hsum[b], s1 = (int32_t)((uint32_t)a->bsum[b] - (uint32_t)s0);
-        uint32_t c = b * RQ_Q8_SLICES;
-        __m256i acc = _mm256_add_epi32(q4_acc(q8_madd_slices(words, a, c, c + 4), _mm256_load_si256(scales + 2 * b), s0),
-                                       q4_acc(q8_madd_slices(words, a, c + 4, c + 8),
-                                              _mm256_load_si256(scales + 2 * b + 1), s1));
-        total = _mm256_add_epi32(total, shift_block(acc, a->shift[b]));
+    for (uint32_t h = 0; h < 2 * nb; h++) {
+        __m256i p = q8_madd_slices(words, a, 4 * h, 4 * h + 4);
+        total = _mm256_add_epi32(total, shift_block(q4_acc(p, _mm256_load_si256(scales + h), a->hsum[h]), a->shift[h / 2]));
     }
     _mm256_storeu_ps(y, finish(total, rq_group_units(m, g), a));
 }
 
 RQ_RANGE(HOT, q4_pairs, q4_pair, 2)
+RQ_RANGE(HOT, q5_pairs, q5_pair, 2)
+RQ_RANGE(HOT, q5_madd_range, q5_madd_group, 1)
 RQ_RANGE(HOT, q6_pairs, q6_pair, 2)
 RQ_RANGE(HOT, q6_madd_range, q6_madd_group, 1)
 RQ_RANGE(HOT, q8_pairs, q8_pair, 2)
@@ -398,11 +464,12 @@ RQ_RANGE(HOT, q8_madd_range, q8_madd_group, 1)
 
 const struct rq_variant rq_variant_avx2 = {
     "avx2", CPU_AVX | CPU_AVX2, 0,
-    { [RQ_Q4] = { q4_group, q4_pairs, 2 }, [RQ_Q8] = { q8_group, q8_pairs, 2 }, [RQ_Q6] = { q6_group, q6_pairs, 2 } },
+    { [RQ_Q4] = { q4_group, q4_pairs, 2 }, [RQ_Q8] = { q8_group, q8_pairs, 2 }, [RQ_Q6] = { q6_group, q6_pairs, 2 },
+      [RQ_Q5] = { q5_group, q5_pairs, 2 } },
 };
 
 const struct rq_variant rq_variant_avx2_madd = {
     "avx2-madd", CPU_AVX | CPU_AVX2, 1,
     { [RQ_Q4] = { q4_madd_group, q4_madd_range, 1 }, [RQ_Q8] = { q8_madd_group, q8_madd_range, 1 },
-      [RQ_Q6] = { q6_madd_group, q6_madd_range, 1 } },
+      [RQ_Q6] = { q6_madd_group, q6_madd_range, 1 }, [RQ_Q5] = { q5_madd_group, q5_madd_range, 1 } },
 };

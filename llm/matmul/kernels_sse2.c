@@ -129,6 +129,22 @@ static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t
     finish(y, total_lo, total_hi, rq_group_units(m, g), a);
 }
 
+static void q5_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    uint32_t nb = rq_blocks(m);
+    const __m128i *words = (const __m128i *)rq_group_weights(m, RQ_Q5, g);
+    const __m128i *scales = (const __m128i *)rq_group_scales(m, g);
+    __m128i total_lo = _mm_setzero_si128(), total_hi = total_lo;
+    for (uint32_t b = 0; b < nb; b++) {
+        __m128i p0_lo, p0_hi, p1_lo, p1_hi;
+        q8_half(words, a, b, 0, &p0_lo, &p0_hi);
+        q8_half(words, a, b, 1, &p1_lo, &p1_hi);
+        total_lo = q4_block_total(total_lo, _mm_add_epi32(p0_lo, p1_lo), _mm_load_si128(scales + b * 2), a, b);
+        total_hi = q4_block_total(total_hi, _mm_add_epi32(p0_hi, p1_hi), _mm_load_si128(scales + b * 2 + 1), a, b);
+    }
+    finish(y, total_lo, total_hi, rq_group_units(m, g), a);
+}
+
 static void q6_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
 {
     uint32_t nb = rq_blocks(m);
@@ -136,15 +152,14 @@ static void q6_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t
     const __m128i *scales = (const __m128i *)rq_group_scales(m, g);
     __m128i total_lo = _mm_setzero_si128(), total_hi = total_lo;
     for (uint32_t b = 0; b < nb; b++) {
-        int32_t s0 = a->hsum[b], s1 = (int32_t)((uint32_t)a->bsum[b] - (uint32_t)s0);
-        __m128i p0_lo, p0_hi, p1_lo, p1_hi;
-        q8_half(words, a, b, 0, &p0_lo, &p0_hi);
-        q8_half(words, a, b, 1, &p1_lo, &p1_hi);
-        const __m128i *sc = scales + b * 4; /* half 0 rows 0-3, 4-7; half 1 rows 0-3, 4-7 */
-        __m128i acc_lo = _mm_add_epi32(q4_acc(p0_lo, _mm_load_si128(sc), s0), q4_acc(p1_lo, _mm_load_si128(sc + 2), s1));
-        __m128i acc_hi = _mm_add_epi32(q4_acc(p0_hi, _mm_load_si128(sc + 1), s0), q4_acc(p1_hi, _mm_load_si128(sc + 3), s1));
-        total_lo = _mm_add_epi32(total_lo, shift_block(acc_lo, a->shift[b]));
-        total_hi = _mm_add_epi32(total_hi, shift_block(acc_hi, a->shift[b]));
+        for (uint32_t h = 0; h < 2; h++) {
+            __m128i p_lo, p_hi;
+            q8_half(words, a, b, h, &p_lo, &p_hi);
+            const __m128i *sc = scales + b * 4 + h * 2; /* rows 0-3, 4-7 of half h */
+            int32_t sum = a->hsum[2 * b + h];
+            total_lo = _mm_add_epi32(total_lo, shift_block(q4_acc(p_lo, _mm_load_si128(sc), sum), a->shift[b]));
+            total_hi = _mm_add_epi32(total_hi, shift_block(q4_acc(p_hi, _mm_load_si128(sc + 1), sum), a->shift[b]));
+        }
     }
     finish(y, total_lo, total_hi, rq_group_units(m, g), a);
 }
@@ -152,8 +167,10 @@ static void q6_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t
 RQ_RANGE(, q4_range, q4_group, 1)
 RQ_RANGE(, q8_range, q8_group, 1)
 RQ_RANGE(, q6_range, q6_group, 1)
+RQ_RANGE(, q5_range, q5_group, 1)
 
 const struct rq_variant rq_variant_sse2 = {
     "sse2", CPU_SSE2, 1,
-    { [RQ_Q4] = { q4_group, q4_range, 1 }, [RQ_Q8] = { q8_group, q8_range, 1 }, [RQ_Q6] = { q6_group, q6_range, 1 } },
+    { [RQ_Q4] = { q4_group, q4_range, 1 }, [RQ_Q8] = { q8_group, q8_range, 1 }, [RQ_Q6] = { q6_group, q6_range, 1 },
+      [RQ_Q5] = { q5_group, q5_range, 1 } },
 };

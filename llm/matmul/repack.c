@@ -30,7 +30,8 @@ static int format_of(uint32_t type)
     switch (type) {
     case QT_Q4_1: case QT_Q4_K: return RQ_Q4;
     case QT_Q8_0: case QT_Q4_0: case QT_Q5_0: case QT_BF16: return RQ_Q8;
-    case QT_Q5_1: case QT_Q5_K: case QT_Q6_K: return RQ_Q6;
+    case QT_Q5_1: case QT_Q5_K: return RQ_Q5;
+    case QT_Q6_K: return RQ_Q6;
     default: return -1;
     }
 }
@@ -53,7 +54,7 @@ static uint64_t scratch_bytes(uint32_t cols)
     return cols + 2 * (uint64_t)(cols / 16) * sizeof(float);
 }
 
-/* Affine row (Q4_1, Q4_K into RQ_Q4; Q5_1, Q5_K, Q6_K into RQ_Q6): the
+/* Affine row (Q4_1, Q4_K into RQ_Q4; Q5_1, Q5_K into RQ_Q5; Q6_K into RQ_Q6): the
  * integer scales of its `slots` scale slots of `slot` columns, slot k at
  * scales[k * RQ_ROWS], from the sub-blocks' d and m (s->d, s->m). The unit
  * leaves a margin of qmax for the rounding of dq (up to qmax / 2) and of
@@ -126,7 +127,7 @@ static void scatter_nibbles(const uint8_t *q, uint32_t cols, uint32_t r, uint8_t
     }
 }
 
-/* Bytes q[0 .. cols) into row r's words of RQ_Q8 / RQ_Q6 slices: four
+/* Bytes q[0 .. cols) into row r's words of RQ_Q8 / Q5 / Q6 slices: four
  * columns at a time, contiguous in the row and in the row's word of their
  * slice; `flip` is xor-ed into each byte (RQ_Q8_BIAS turns int8 into the
  * stored unsigned q + RQ_Q8_BIAS). */
@@ -140,7 +141,7 @@ static void scatter_bytes(const uint8_t *q, uint32_t cols, uint32_t r, uint8_t *
     }
 }
 
-/* An affine row (RQ_Q4 or RQ_Q6): scales, then quants. */
+/* An affine row (RQ_Q4, RQ_Q5 or RQ_Q6): scales, then quants. */
 static int repack_affine_row(uint32_t type, uint32_t format, const uint8_t *row, uint32_t cols, uint32_t r,
                              uint8_t *group, float *unit, uint32_t *scales, const struct row_scratch *s)
 {
@@ -309,7 +310,8 @@ static void act_sizes(uint32_t cap, size_t sizes[ACT_ARRAYS])
 {
     size_t values = (size_t)cap * sizeof(int32_t), pairs = (size_t)cap / 2 * sizeof(uint32_t) + 4;
     size_t blocks = ((size_t)cap / 32 + 1) * sizeof(int32_t);
-    const size_t s[ACT_ARRAYS] = { values, values, values, pairs, pairs, blocks, blocks, blocks };
+    size_t halves = ((size_t)cap / 16 + 1) * sizeof(int32_t);
+    const size_t s[ACT_ARRAYS] = { values, values, values, pairs, pairs, blocks, blocks, halves };
     memcpy(sizes, s, sizeof s);
 }
 
@@ -420,7 +422,7 @@ void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n, int pairs)
     a->n = n;
     for (uint32_t b = 0; b < blocks; b++) {
         const float *xb = x + b * 32;
-        int32_t *q = a->q + b * 32, sum = 0, half = 0;
+        int32_t *q = a->q + b * 32, sum = 0, half = 0; /* half: of the first 16 */
         uint32_t amax = 0; /* as bits: non-negative floats order like integers */
         for (uint32_t i = 0; i < 32; i++) {
             uint32_t v = abs_bits(xb[i]);
@@ -441,7 +443,8 @@ void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n, int pairs)
             }
         }
         a->bsum[b] = sum;
-        a->hsum[b] = half;
+        a->hsum[2 * b] = half;
+        a->hsum[2 * b + 1] = sum - half;
         a->shift[b] = e; /* the exponent for now; the shift below */
         if (e > emax)
             emax = e;

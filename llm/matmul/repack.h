@@ -23,20 +23,21 @@
  *    about twice BF16's own at a block's largest values, the product error
  *    of Q8_0 weights (an integer layout of BF16's 8-bit significands and
  *    per-value exponents would need 16-bit fields: twice the loads of the
- *    byte layouts, which under emulation cost more than the multiplies). Q5_1, Q5_K and
- *    Q6_K (RQ_Q6) keep their 5- or 6-bit quants q as bytes and get integer
- *    W = dq * q + mq per 16 columns (Q6_K's sub-blocks of 16; Q5's scales
- *    twice): Q6_K's offset 32 goes exactly into mq = -32 * dq.
+ *    byte layouts, which under emulation cost more than the multiplies).
+ *    Q5_1 and Q5_K (RQ_Q5) keep their 5-bit quants q as bytes with Q4's
+ *    integer W = dq * q + mq per block; Q6_K (RQ_Q6) keeps its 6-bit quants
+ *    as bytes with W = dq * q + mq per sub-block of 16 columns, its offset 32
+ *    exactly in mq = -32 * dq.
  *  - Per row and block b, a 32-bit integer acc_b:
- *      Q4: the sum of q_x * W (exact: 32 * 4095 * 16383 < 2^31, so every
+ *      Q4, Q5: the sum of q_x * W (exact: 32 * 4095 * 16383 < 2^31, so every
  *          summation order gives the same value, modulo-2^32 intermediate
  *          wraps included), computed as dq * P + mq * S with P the sum of
  *          q_x * q and S the sum of q_x;
  *      Q8: (P >> 5) * dq, P the exact sum of q_x * q (|P| < 2^24; the shift
  *          keeps the product within 2^30);
- *      Q6: dq0 * P0 + mq0 * S0 + dq1 * P1 + mq1 * S1 over the two halves of
- *          16 columns, the sum of q_x * W, exact as for Q4.
- *    Then total = sum over b of (acc_b >> shift_b) (arithmetic shifts,
+ *      Q6: per half h of 16 columns, acc_bh = dq_h * P_h + mq_h * S_h, the
+ *          sum of q_x * W over the half, exact as for Q4.
+ *    Then total = sum over b (and h) of (acc_b(h) >> shift_b) (arithmetic shifts,
  *    shift_b = min(31, E - e_b + G), E = max e_b, G guard bits so that the
  *    sum fits: 2^G >= blocks), and y = ((float)total * U) * 2^(E + G)
  *    (for Q8, U holds the unit times 2^5).
@@ -52,6 +53,8 @@
  *  - RQ_Q8: eight slices per block, slice c holding columns 4c .. 4c + 3 of
  *    the block, column 4c + j in byte j of each row's word as q + RQ_Q8_BIAS
  *    (unsigned); the block scale dq (int32).
+ *  - RQ_Q5: the slices of RQ_Q8 holding q itself (0..31); the block scale
+ *    as RQ_Q4's.
  *  - RQ_Q6: the slices of RQ_Q8 holding q itself (0..63); two scales per
  *    row and block, Q4's packing, for columns 0-15 and 16-31.
  *  Block scales: per group and block, RQ_ROWS per half for RQ_Q6 (half 0's
@@ -77,7 +80,7 @@
 #define RQ_Q8_DQMAX 2048
 #define RQ_Q8_PSHIFT 5
 
-enum rq_format { RQ_Q4 = 0, RQ_Q8 = 1, RQ_Q6 = 2, RQ_FORMATS };
+enum rq_format { RQ_Q4 = 0, RQ_Q8 = 1, RQ_Q6 = 2, RQ_Q5 = 3, RQ_FORMATS };
 
 #define RQ_SLICE_BYTES (RQ_ROWS * 4)
 #define RQ_Q4_SLICES 4
@@ -99,8 +102,8 @@ struct rq_matrix {
 
 /* Whether matrices of ggml `type` are repacked: Q4_1 and Q4_K into RQ_Q4;
  * Q8_0, Q4_0 and Q5_0 (whose signed quants q - 8 and q - 16 are int8 values
- * with the same d, so the conversion is exact) and BF16 into RQ_Q8; Q5_1,
- * Q5_K and Q6_K into RQ_Q6. */
+ * with the same d, so the conversion is exact) and BF16 into RQ_Q8; Q5_1
+ * and Q5_K into RQ_Q5; Q6_K into RQ_Q6. */
 int rq_repackable(uint32_t type);
 
 /* Blocks of 32 columns in a row. */
@@ -164,7 +167,7 @@ struct rq_act {
      * (q_k, q_k+4), k = 0..3 (m4); per 4 columns (q_k, q_k+2), k = 0..1 (m8). */
     uint32_t *m4, *m8;    /* [n / 2] each */
     int32_t *bsum;        /* [n / 32] sums of q per block */
-    int32_t *hsum;        /* [n / 32] sums of q over each block's first 16 (RQ_Q6's S0) */
+    int32_t *hsum;        /* [n / 16] sums of q per 16 columns (RQ_Q6's S_h) */
     int32_t *shift;       /* [n / 32] shift_b */
     float p2;             /* 2^(E + G), or NaN when x had a non-finite value */
 };

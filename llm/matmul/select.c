@@ -198,7 +198,20 @@ static const struct rq_act *test_activation(uint32_t cols, uint32_t seed)
 }
 
 /* The file type of each format's test matrix. */
-static const uint32_t test_types[RQ_FORMATS] = { [RQ_Q4] = QT_Q4_1, [RQ_Q8] = QT_Q8_0, [RQ_Q6] = QT_Q5_1 };
+static const uint32_t test_types[RQ_FORMATS] = {
+    [RQ_Q4] = QT_Q4_1, [RQ_Q8] = QT_Q8_0, [RQ_Q6] = QT_Q6_K, [RQ_Q5] = QT_Q5_1,
+};
+
+/* Its columns: SmolLM2's width, or whole super-blocks for Q6_K. */
+static uint32_t test_cols(uint32_t f)
+{
+    return f == RQ_Q6 ? 512 : TEST_COLS;
+}
+
+const char *select_format_name(uint32_t format)
+{
+    return quant_type_name(test_types[format]);
+}
 
 uint64_t select_measure_bytes(void)
 {
@@ -208,8 +221,8 @@ uint64_t select_measure_bytes(void)
      * the reference and each variant's results, the activation */
     uint64_t most = 0;
     for (uint32_t f = 0; f < RQ_FORMATS; f++) {
-        uint64_t b = (uint64_t)TEST_ROWS * quant_row_bytes(test_types[f], TEST_COLS) +
-                     rq_repacked_bytes(test_types[f], TEST_ROWS, TEST_COLS);
+        uint64_t b = (uint64_t)TEST_ROWS * quant_row_bytes(test_types[f], test_cols(f)) +
+                     rq_repacked_bytes(test_types[f], TEST_ROWS, test_cols(f));
         most = b > most ? b : most;
     }
     return most + 2 * TEST_ROWS * sizeof(float) + select_tune_bytes(TEST_COLS, 0);
@@ -224,7 +237,7 @@ uint64_t select_tune_bytes(uint32_t cols, uint32_t rows)
 /* Checks each variant against the scalar results and times it on format f. */
 static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
 {
-    uint8_t *data = llm_alloc((size_t)TEST_ROWS * quant_row_bytes(test_types[f], TEST_COLS), 64);
+    uint8_t *data = llm_alloc((size_t)TEST_ROWS * quant_row_bytes(test_types[f], test_cols(f)), 64);
     float *ref = llm_alloc(2 * TEST_ROWS * sizeof(float), 64);
     struct qtensor t;
     struct rq_matrix *m = NULL;
@@ -234,7 +247,7 @@ static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory measuring the kernels");
         goto out;
     }
-    fill_test_matrix(&t, test_types[f], TEST_ROWS, TEST_COLS, data);
+    fill_test_matrix(&t, test_types[f], TEST_ROWS, test_cols(f), data);
     m = rq_repack(&t, "the test matrix", NULL, err, errlen);
     if (!m)
         goto out;
@@ -375,11 +388,9 @@ int select_tune(struct rq_matrix *const *mats, uint32_t n, const struct llm_canc
 
 /* select_time_types's matrices: whole super-blocks of 256 columns, small
  * enough that repacking them (slow under emulation) costs less than
- * timing them; more rounds than evaluate's, as the figures are compared
- * across formats. */
+ * timing them. */
 #define TYPE_ROWS 512
 #define TYPE_COLS 768
-#define TYPE_ROUNDS 5
 
 int select_time_types(const uint32_t *types, uint32_t n, uint32_t budget_ms, float *ns_per_mac, char *err,
                       size_t errlen)
@@ -414,17 +425,27 @@ int select_time_types(const uint32_t *types, uint32_t n, uint32_t budget_ms, flo
         llm_free(data);
         if (!mats[k])
             goto out;
-        ns_per_mac[k] = 0.0f;
     }
-    /* Interleaved rounds, each format's best, as evaluate does. */
-    for (uint32_t round = 0; round < TYPE_ROUNDS; round++) {
+    /* Single products in turn, each format's fastest: a product takes well
+     * under a millisecond, so on a busy host (other processes, or an
+     * emulator's host) some run undisturbed, while every longer sample
+     * would include the time the host gave to others. */
+    uint64_t best[SELECT_MAX_TYPES], end;
+    for (uint32_t k = 0; k < n; k++) {
+        rq_variant_matmul(matmul_variant(mats[k]->format), mats[k], a, 1, y, 0); /* warm */
+        best[k] = ~0ull;
+    }
+    end = llm_time_ns() + (uint64_t)n * budget_ms * 1000000u;
+    do {
         for (uint32_t k = 0; k < n; k++) {
-            float ns = measure(matmul_variant(mats[k]->format), mats[k], a, y,
-                               (uint64_t)budget_ms * 1000000u / TYPE_ROUNDS);
-            if (round == 0 || ns < ns_per_mac[k])
-                ns_per_mac[k] = ns;
+            uint64_t t0 = llm_time_ns();
+            rq_variant_matmul(matmul_variant(mats[k]->format), mats[k], a, 1, y, 0);
+            uint64_t dt = llm_time_ns() - t0;
+            best[k] = dt < best[k] ? dt : best[k];
         }
-    }
+    } while (llm_time_ns() < end);
+    for (uint32_t k = 0; k < n; k++)
+        ns_per_mac[k] = (float)(int64_t)best[k] / (float)(TYPE_ROWS * TYPE_COLS);
     rc = 0;
 out:
     for (uint32_t k = 0; k < n; k++)

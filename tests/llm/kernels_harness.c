@@ -121,9 +121,11 @@ static int cmd_report(int argc, char **argv)
     const struct select_report *r = select_get_report();
     printf("cpu %s features 0x%x\n", r->vendor, (unsigned)r->cpu);
     for (uint32_t i = 0; i < r->n; i++)
-        printf("variant %s allowed %d exact %d q4 %.3f q8 %.3f q6 %.3f ns/MAC\n", r->v[i].name, r->v[i].allowed,
-               r->v[i].exact, r->v[i].ns_per_mac[RQ_Q4], r->v[i].ns_per_mac[RQ_Q8], r->v[i].ns_per_mac[RQ_Q6]);
-    printf("chosen q4 %s q8 %s q6 %s\n", r->chosen[RQ_Q4], r->chosen[RQ_Q8], r->chosen[RQ_Q6]);
+        printf("variant %s allowed %d exact %d q4 %.3f q8 %.3f q6 %.3f q5 %.3f ns/MAC\n", r->v[i].name,
+               r->v[i].allowed, r->v[i].exact, r->v[i].ns_per_mac[RQ_Q4], r->v[i].ns_per_mac[RQ_Q8],
+               r->v[i].ns_per_mac[RQ_Q6], r->v[i].ns_per_mac[RQ_Q5]);
+    printf("chosen q4 %s q8 %s q6 %s q5 %s\n", r->chosen[RQ_Q4], r->chosen[RQ_Q8], r->chosen[RQ_Q6],
+           r->chosen[RQ_Q5]);
     return 0;
 }
 

@@ -28,7 +28,7 @@ def test_selection_follows_cpuid_and_timing(kernels):
     assert "error" not in out, out
     lines = out.splitlines()
     chosen = next(l for l in lines if l.startswith("chosen:"))
-    measured = {l.split()[1]: (float(l.split()[3]), float(l.split()[6]), float(l.split()[9]))
+    measured = {l.split()[1]: tuple(float(v) for v in l.split()[3::3])
                 for l in lines if l.startswith("kernel ") and "ns/MAC" in l}
     assert "scalar" in measured and "sse2" in measured, out
     if cpu == "max":
@@ -36,10 +36,10 @@ def test_selection_follows_cpuid_and_timing(kernels):
     else:
         assert any(l.split()[:2] == ["kernel", "avx2"] and l.endswith("not supported by this CPU")
                    for l in lines), out
-    fastest = [min(measured, key=lambda k: measured[k][f]) for f in range(3)]
-    assert chosen == f"chosen: Q4_1 {fastest[0]}, Q8_0 {fastest[1]}, Q5_1 {fastest[2]}"
+    fastest = [min(measured, key=lambda k: measured[k][f]) for f in range(4)]
+    assert chosen == f"chosen: Q4_1 {fastest[0]}, Q8_0 {fastest[1]}, Q6_K {fastest[2]}, Q5_1 {fastest[3]}"
     for figures in measured.values():
-        assert all(0 < ns < 1000 for ns in figures)
+        assert len(figures) == 4 and all(0 < ns < 1000 for ns in figures)
 
 
 def test_every_repacked_format_is_timed(kernels):
