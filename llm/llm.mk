@@ -9,10 +9,11 @@ LLM_SRCS := $(addprefix llm/,generate.c model.c arch.c attention.c attention_avx
 include llm/formats/formats.mk
 include llm/text/text.mk
 include llm/matmul/matmul.mk
+include llm/train/train.mk
 # No math builtins: GCC would fold constant calls with its own exact
 # arithmetic and fuse sinf+cosf into glibc's sincosf, while the kernel build
 # (freestanding) calls kernel/lib/math.c every time; the tokens would differ.
-LLM_NO_MATH_BUILTINS := $(foreach f,expf powf sinf cosf tanhf,-fno-builtin-$(f))
+LLM_NO_MATH_BUILTINS := $(foreach f,expf logf powf sinf cosf tanhf,-fno-builtin-$(f))
 
 # Host builds of the engine, each compiled once into build/VARIANT/llm/ (with
 # the host platform, llm/host/platform_host.c) and linked by whatever needs

@@ -2,8 +2,8 @@
  * cache.
  *
  * Per layer: x += post(Wo . attention(rope(qk(Wq . n + bq)), rope(qk(Wk . n
- * + bk)), Wv . n + bv)) with n = rmsnorm(x); then x += post(Wdown . (act(Wgate
- * . n') * (Wup . n'))) with n' = rmsnorm(x). The family decides the parts:
+ * + bk)), Wv . n + bv)) with n = ops_rmsnorm(x); then x += post(Wdown . (act(Wgate
+ * . n') * (Wup . n'))) with n' = ops_rmsnorm(x). The family decides the parts:
  * biases, qk (an RMSNorm of each head), post (an RMSNorm of the half's
  * output), act (SiLU or tanh GELU), which pairs RoPE rotates, and which
  * layers see only a sliding window of positions. For llama, RoPE rotates
@@ -15,6 +15,7 @@
  * Tokens go through in batches (a prompt's, up to LLM_BATCH): each
  * matrix is then read once for the whole batch, and only attention runs
  * token by token, in order, each token seeing the keys stored before it.
+ * A LoRA adapter (m->lora) adds its f * B (A x) to each product it adapts.
  */
 #include "model.h"
 #include "params.h"
@@ -27,6 +28,7 @@
 #include "profile.h"
 #include "matmul/matmul.h"
 #include "text/tokenizer.h"
+#include "train/lora.h"
 
 /* Generous limits that keep every size below 2^31 elements. */
 
@@ -250,12 +252,9 @@ int model_state_init(struct model_state *s, const struct llm_model *m, uint32_t 
         return -1;
     }
     s->rope_sets = rope_sets(c);
-    uint32_t half = c->rope_dim / 2;
-    for (uint32_t set = 0; set < s->rope_sets; set++) {
-        float base = set == 0 ? c->rope_base : c->rope_base_swa;
-        for (uint32_t i = 0; i < half; i++)
-            s->inv_freq[set * half + i] = 1.0f / powf(base, (float)(2 * i) / (float)c->rope_dim);
-    }
+    for (uint32_t set = 0; set < s->rope_sets; set++)
+        ops_rope_freqs(s->inv_freq + set * (c->rope_dim / 2), set == 0 ? c->rope_base : c->rope_base_swa,
+                       c->rope_dim);
     ops_init();
     return 0;
 }
@@ -270,33 +269,15 @@ void model_state_free(struct model_state *s)
 
 /* ---- the pieces of a layer --------------------------------------------- */
 
-static void rmsnorm(float *out, const float *x, const float *w, uint32_t n, float eps)
-{
-    float ss = 0.0f;
-    for (uint32_t i = 0; i < n; i++)
-        ss += x[i] * x[i];
-    float scale = 1.0f / sqrtf(ss / (float)n + eps);
-    for (uint32_t i = 0; i < n; i++)
-        out[i] = x[i] * scale * w[i];
-}
-
 /* The rotations of positions pos0 .. pos0 + n - 1 for every rope base,
  * once per batch (cosf and sinf are slow under emulation; every layer
  * reuses them). */
 static void rope_angles(struct model_state *s, uint32_t rope_dim, uint32_t pos0, uint32_t n)
 {
     uint32_t half = rope_dim / 2;
-    for (uint32_t set = 0; set < s->rope_sets; set++) {
-        const float *inv_freq = s->inv_freq + set * half;
-        float *cs = s->rope_cos + set * half * LLM_BATCH, *sn = s->rope_sin + set * half * LLM_BATCH;
-        for (uint32_t t = 0; t < n; t++) {
-            for (uint32_t i = 0; i < half; i++) {
-                float angle = (float)(pos0 + t) * inv_freq[i];
-                cs[t * half + i] = cosf(angle);
-                sn[t * half + i] = sinf(angle);
-            }
-        }
-    }
+    for (uint32_t set = 0; set < s->rope_sets; set++)
+        ops_rope_angles(s->rope_cos + set * half * LLM_BATCH, s->rope_sin + set * half * LLM_BATCH,
+                        s->inv_freq + set * half, rope_dim, pos0, n);
 }
 
 /* Rotates the first rope_dim values of each head of v by the position of
@@ -307,14 +288,16 @@ static void rope(const struct model_state *s, uint32_t set, uint32_t t, float *v
 {
     uint32_t half = rope_dim / 2;
     const float *cs = s->rope_cos + (set * LLM_BATCH + t) * half, *sn = s->rope_sin + (set * LLM_BATCH + t) * half;
-    uint32_t step = neox ? 1 : 2, other = neox ? half : 1;
+    if (!neox) {
+        ops_rope(v, cs, sn, n_heads, head_dim, rope_dim);
+        return;
+    }
     for (uint32_t h = 0; h < n_heads; h++) {
         float *p = v + h * head_dim;
         for (uint32_t i = 0; i < half; i++) {
-            float *x0 = p + i * step, *x1 = x0 + other;
-            float a = *x0, b = *x1;
-            *x0 = a * cs[i] - b * sn[i];
-            *x1 = a * sn[i] + b * cs[i];
+            float a = p[i], b = p[i + half];
+            p[i] = a * cs[i] - b * sn[i];
+            p[i + half] = a * sn[i] + b * cs[i];
         }
     }
 }
@@ -331,7 +314,7 @@ static void add_bias(float *v, const float *b, uint32_t len, uint32_t n)
 static void head_norm(float *v, const float *w, uint32_t n_heads, uint32_t head_dim, float eps)
 {
     for (uint32_t h = 0; h < n_heads; h++)
-        rmsnorm(v + h * head_dim, v + h * head_dim, w, head_dim, eps);
+        ops_rmsnorm(v + h * head_dim, v + h * head_dim, w, head_dim, eps);
 }
 
 /* out + i * ostride = w . (x + i * xstride) for the n tokens of the batch. */
@@ -341,21 +324,14 @@ static void matmul(const struct qtensor *w, struct model_state *s, const float *
     quant_matmul(w, s->qa, x, xstride, n, out, ostride);
 }
 
-/* x += d over len values (every token of a batch at once). */
-static void add_residual(float *x, const float *d, uint32_t len)
-{
-    for (uint32_t i = 0; i < len; i++)
-        x[i] += d[i];
-}
-
 /* x += the half's output d (len values, every token of the batch), after
  * its own RMSNorm with weight w when the family has one (post_norms). */
 static void add_output(const struct model_config *c, float *x, float *d, const float *w, uint32_t n)
 {
     if (w)
         for (uint32_t t = 0; t < n; t++)
-            rmsnorm(d + t * c->dim, d + t * c->dim, w, c->dim, c->rms_eps);
-    add_residual(x, d, n * c->dim);
+            ops_rmsnorm(d + t * c->dim, d + t * c->dim, w, c->dim, c->rms_eps);
+    ops_add(x, d, n * c->dim);
 }
 
 /* The attention half of layer l for the batch: Q, K, V for every token,
@@ -370,10 +346,13 @@ static void attention_block(const struct llm_model *m, struct model_state *s, ui
     uint32_t q_dim = c->n_heads * c->head_dim, kv_dim = c->n_kv_heads * c->head_dim;
     int windowed = model_layer_windowed(c, l), neox = c->arch->rope_neox;
     for (uint32_t t = 0; t < n; t++)
-        rmsnorm(s->xb + t * wide, s->x + t * c->dim, L->attn_norm, c->dim, c->rms_eps);
+        ops_rmsnorm(s->xb + t * wide, s->x + t * c->dim, L->attn_norm, c->dim, c->rms_eps);
     const struct quant_product qkv[3] = { { &L->wq, s->q, q_dim }, { &L->wk, s->k, kv_dim },
                                           { &L->wv, s->v, kv_dim } };
     quant_matmul_many(qkv, 3, s->qa, s->xb, wide, n);
+    lora_apply(m->lora, l, LORA_Q, s->xb, wide, n, s->q, q_dim, NULL);
+    lora_apply(m->lora, l, LORA_K, s->xb, wide, n, s->k, kv_dim, NULL);
+    lora_apply(m->lora, l, LORA_V, s->xb, wide, n, s->v, kv_dim, NULL);
     uint64_t t0 = llm_time_ns();
     if (L->bq) {
         add_bias(s->q, L->bq, q_dim, n);
@@ -394,6 +373,7 @@ static void attention_block(const struct llm_model *m, struct model_state *s, ui
     kv_attention(&s->kv, l, pos0, n, s->q, q_dim, c->n_heads, windowed ? c->sliding_window : 0, s->xb, wide);
     llm_prof.attention_ns += llm_time_ns() - t0;
     matmul(&L->wo, s, s->xb, wide, n, s->xb2, c->dim);
+    lora_apply(m->lora, l, LORA_O, s->xb, wide, n, s->xb2, c->dim, NULL);
     add_output(c, s->x, s->xb2, L->post_attn_norm, n);
 }
 
@@ -403,15 +383,18 @@ static void ffn_block(const struct llm_model *m, struct model_state *s, uint32_t
     const struct model_config *c = &m->cfg;
     const struct model_layer *L = &m->layers[l];
     for (uint32_t t = 0; t < n; t++)
-        rmsnorm(s->xb + t * c->dim, s->x + t * c->dim, L->ffn_norm, c->dim, c->rms_eps);
+        ops_rmsnorm(s->xb + t * c->dim, s->x + t * c->dim, L->ffn_norm, c->dim, c->rms_eps);
     const struct quant_product gate_up[2] = { { &L->w_gate, s->hb, c->hidden_dim },
                                               { &L->w_up, s->hb2, c->hidden_dim } };
     quant_matmul_many(gate_up, 2, s->qa, s->xb, c->dim, n);
+    lora_apply(m->lora, l, LORA_GATE, s->xb, c->dim, n, s->hb, c->hidden_dim, NULL);
+    lora_apply(m->lora, l, LORA_UP, s->xb, c->dim, n, s->hb2, c->hidden_dim, NULL);
     if (c->arch->ffn == FFN_GEGLU)
         ops_geglu(s->hb, s->hb2, n * c->hidden_dim);
     else
         ops_swiglu(s->hb, s->hb2, n * c->hidden_dim);
     matmul(&L->w_down, s, s->hb, c->hidden_dim, n, s->xb2, c->dim);
+    lora_apply(m->lora, l, LORA_DOWN, s->hb, c->hidden_dim, n, s->xb2, c->dim, NULL);
     add_output(c, s->x, s->xb2, L->post_ffn_norm, n);
 }
 
@@ -441,7 +424,7 @@ float *model_forward_batch(const struct llm_model *m, struct model_state *s, con
      * tokens only fill the KV cache and skip it. */
     if (!want_logits)
         return NULL;
-    rmsnorm(s->xb, s->x + (n - 1) * c->dim, m->output_norm, c->dim, c->rms_eps);
+    ops_rmsnorm(s->xb, s->x + (n - 1) * c->dim, m->output_norm, c->dim, c->rms_eps);
     matmul(&m->output, s, s->xb, c->dim, 1, s->logits, c->n_vocab);
     return s->logits;
 }

@@ -20,6 +20,7 @@
 #include "matmul/quant.h"
 
 struct tokenizer;
+struct lora_adapter;
 
 struct model_config {
     const struct model_arch *arch;
@@ -60,6 +61,7 @@ struct llm_model {
     int add_bos;
     const char *chat_template;    /* inside the file bytes, or NULL */
     uint32_t chat_template_len;
+    const struct lora_adapter *lora; /* applied to every product it adapts, or NULL (train/lora.h) */
 };
 
 /* A layer's seven matrices: where each is in the layer, its shape (rows x

@@ -1,5 +1,6 @@
 /* ops.c: the tables of ops_exp, of SwiGLU's sigmoid and of GELU (ops.h),
- * SwiGLU and GeGLU. Under emulation every float instruction is a helper call; these
+ * SwiGLU, GeGLU, and the small shared pieces of the forward pass (RMSNorm,
+ * residual, RoPE). Under emulation every float instruction is a helper call; these
  * tables turn expf's range reduction and polynomial, and the sigmoid's
  * exponential and division, into integer work.
  */
@@ -66,6 +67,53 @@ void ops_swiglu(float *gate, const float *up, uint32_t n)
         /* d * the low bits needs 64 bits (|d| reaches 2^20). */
         int32_t sg = a + (int32_t)(((int64_t)d * (int32_t)(bits & ((1u << SIG_LOW) - 1))) >> SIG_LOW);
         gate[i] = (float)sg * (1.0f / Q30) * g * up[i];
+    }
+}
+
+void ops_rmsnorm(float *out, const float *x, const float *w, uint32_t n, float eps)
+{
+    float ss = 0.0f;
+    for (uint32_t i = 0; i < n; i++)
+        ss += x[i] * x[i];
+    float scale = 1.0f / sqrtf(ss / (float)n + eps);
+    for (uint32_t i = 0; i < n; i++)
+        out[i] = x[i] * scale * w[i];
+}
+
+void ops_add(float *x, const float *d, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        x[i] += d[i];
+}
+
+void ops_rope_freqs(float *inv_freq, float base, uint32_t rope_dim)
+{
+    for (uint32_t i = 0; i < rope_dim / 2; i++)
+        inv_freq[i] = 1.0f / powf(base, (float)(2 * i) / (float)rope_dim);
+}
+
+void ops_rope_angles(float *cos_out, float *sin_out, const float *inv_freq, uint32_t rope_dim, uint32_t pos0,
+                     uint32_t n)
+{
+    uint32_t half = rope_dim / 2;
+    for (uint32_t t = 0; t < n; t++) {
+        for (uint32_t i = 0; i < half; i++) {
+            float angle = (float)(pos0 + t) * inv_freq[i];
+            cos_out[t * half + i] = cosf(angle);
+            sin_out[t * half + i] = sinf(angle);
+        }
+    }
+}
+
+void ops_rope(float *v, const float *cs, const float *sn, uint32_t n_heads, uint32_t head_dim, uint32_t rope_dim)
+{
+    for (uint32_t h = 0; h < n_heads; h++) {
+        float *p = v + h * head_dim;
+        for (uint32_t i = 0; i < rope_dim / 2; i++) {
+            float a = p[2 * i], b = p[2 * i + 1];
+            p[2 * i] = a * cs[i] - b * sn[i];
+            p[2 * i + 1] = a * sn[i] + b * cs[i];
+        }
     }
 }
 

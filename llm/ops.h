@@ -1,7 +1,8 @@
 /* ops.h: the element-wise pieces of the forward pass made cheap under
  * software emulation: an exponential from integer tables (no polynomial of
  * float operations per call) and the SwiGLU activation with a table
- * sigmoid.
+ * sigmoid; and the small pieces every forward pass shares (RMSNorm, the
+ * residual add, RoPE).
  *
  * Every result depends only on integer operations and a fixed sequence of
  * single float operations, so the host program and the OS compute the same
@@ -76,6 +77,22 @@ static inline float ops_exp(float x)
     /* |y| < 2^7, so y * 2^20 fits in 32 bits. */
     return ops_exp2_q20(ops_round(x * (OPS_LOG2E * (float)(OPS_EXP_N * OPS_EXP_N)), 0x7fffffff));
 }
+
+/* out = x * w / sqrt(mean(x^2) + eps) over n values (RMSNorm). */
+void ops_rmsnorm(float *out, const float *x, const float *w, uint32_t n, float eps);
+
+/* x += d over n values (the residual stream). */
+void ops_add(float *x, const float *d, uint32_t n);
+
+/* RoPE's frequency per pair: inv_freq[i] = base^(-2i / rope_dim), i < rope_dim / 2. */
+void ops_rope_freqs(float *inv_freq, float base, uint32_t rope_dim);
+/* The rotation of positions pos0 .. pos0 + n - 1: rope_dim / 2 cosines and
+ * sines per position, position t's at t * rope_dim / 2. */
+void ops_rope_angles(float *cos_out, float *sin_out, const float *inv_freq, uint32_t rope_dim, uint32_t pos0,
+                     uint32_t n);
+/* Rotates the adjacent pairs (2i, 2i + 1), i < rope_dim / 2, of each of the
+ * n_heads heads of v (head_dim apart) by one position's angles cs, sn. */
+void ops_rope(float *v, const float *cs, const float *sn, uint32_t n_heads, uint32_t head_dim, uint32_t rope_dim);
 
 /* gate[i] = silu(gate[i]) * up[i] for i < n: gate * up times the sigmoid
  * interpolated from a table (see ops.c), 2.3e-7 absolute error. */

@@ -28,6 +28,11 @@
  * this many (and Ctrl+C is polled between batches). */
 #define LLM_BATCH 16u
 
+/* LoRA adapters: the largest rank, and the longest training chunk (its
+ * attention weights are train_ctx^2 per head and layer). */
+#define LLM_LORA_MAX_RANK 256u
+#define LLM_TRAIN_MAX_CTX 4096u
+
 /* Time each kernel variant gets on the test matrix when the kernels are
  * chosen (once per boot or process). */
 #define LLM_SELECT_BUDGET_MS 3u

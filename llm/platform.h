@@ -50,6 +50,7 @@ int strcmp(const char *a, const char *b);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 float expf(float x);
+float logf(float x);
 float sqrtf(float x);
 float powf(float x, float y);
 float sinf(float x);

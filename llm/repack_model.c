@@ -1,5 +1,5 @@
 /* repack_model.c: repacks a loaded model's matrices of the formats
- * rq_repackable names (Q4_1, Q8_0, Q4_0, Q5_0) for the integer kernels
+ * rq_repackable names (repack.h) for the integer kernels
  * (quant_matmul then uses them) and releases them again.
  * Norms, the token embedding (read row by row) and other types stay as they
  * are in the file.

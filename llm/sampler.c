@@ -27,7 +27,7 @@ struct sampler {
 
 /* ---- random numbers ---------------------------------------------------- */
 
-static uint64_t splitmix64(uint64_t x)
+uint64_t sampler_splitmix64(uint64_t x)
 {
     x += 0x9E3779B97F4A7C15ull;
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -37,7 +37,7 @@ static uint64_t splitmix64(uint64_t x)
 
 void sampler_reset(sampler *s)
 {
-    s->rng = splitmix64(s->p.seed);
+    s->rng = sampler_splitmix64(s->p.seed);
     if (s->rng == 0) /* xorshift's one fixed point */
         s->rng = 0x9E3779B97F4A7C15ull;
 }

@@ -57,6 +57,10 @@ sampler *sampler_create(const sampler_params *p, int n_vocab);
 /* Bytes sampler_create allocates for n_vocab. */
 uint64_t sampler_bytes(int n_vocab);
 
+/* The splitmix64 mix of x: the seed's scrambling, also a counter-based
+ * generator (a LoRA adapter's random start). */
+uint64_t sampler_splitmix64(uint64_t x);
+
 /* Restart the random stream from the seed (same seed -> same draws again). */
 void sampler_reset(sampler *s);
 

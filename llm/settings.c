@@ -8,6 +8,8 @@
 #include "llm.h"
 #include "params.h"
 #include "platform.h"
+#include "train/lora.h"
+#include "train/train.h"
 
 #define AT(field) offsetof(struct llm_settings, field)
 const struct llm_setting llm_session_settings[] = {
@@ -29,6 +31,23 @@ const struct llm_setting llm_session_settings[] = {
       "new tokens per answer at most; -1: until the context is full" },
     { "ctx", LLM_SETTING_INT, 2048, 1, LLM_MAX_CTX, AT(ctx),
       "context length in tokens (the KV cache is sized for it)" },
+    { NULL, 0, 0, 0, 0, 0, NULL },
+};
+
+#define TR(field) offsetof(struct llm_train_settings, field)
+const struct llm_setting llm_train_settings[] = {
+    { "lora_rank", LLM_SETTING_INT, 8, 1, LLM_LORA_MAX_RANK, TR(lora_rank),
+      "rank of the LoRA matrices a training makes" },
+    { "lora_alpha", LLM_SETTING_FLOAT, 16, 0.001, 100000, TR(lora_alpha),
+      "LoRA alpha: the adapter's product is scaled by alpha / rank" },
+    { "lora_targets", LLM_SETTING_TARGETS, LORA_TARGETS_DEFAULT, 1, (1 << LORA_TARGETS) - 1, TR(lora_targets),
+      "the matrices a training adapts, any of q,k,v,o,gate,down,up" },
+    { "train_steps", LLM_SETTING_INT, 20, 0, 1000000, TR(train_steps),
+      "AdamW steps of a training, one chunk of train_ctx tokens each" },
+    { "train_lr", LLM_SETTING_FLOAT, 0.001, 0, 10, TR(train_lr), "AdamW learning rate" },
+    { "train_ctx", LLM_SETTING_INT, 64, 2, LLM_TRAIN_MAX_CTX, TR(train_ctx),
+      "tokens per training step (one chunk of the text)" },
+    { "train_seed", LLM_SETTING_U64, 0, 0, 0, TR(train_seed), "seed of the adapter's random start" },
     { NULL, 0, 0, 0, 0, 0, NULL },
 };
 
@@ -137,7 +156,41 @@ void llm_setting_range(const struct llm_setting *st, char *buf, size_t n)
         break;
     case LLM_SETTING_INT: snprintf(buf, n, "%ld to %ld", (long)st->lo, (long)st->hi); break;
     case LLM_SETTING_U64: snprintf(buf, n, "0 to 18446744073709551615"); break;
+    case LLM_SETTING_TARGETS: snprintf(buf, n, "any of q,k,v,o,gate,down,up"); break;
     }
+}
+
+/* "q,v": the names of the set bits, in target order. */
+static void format_targets(char *buf, size_t n, int32_t bits)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    for (uint32_t t = 0; t < LORA_TARGETS; t++)
+        if (bits >> t & 1 && at < n)
+            at += (size_t)snprintf(buf + at, n - at, "%s%s", at ? "," : "", lora_target_name(t));
+}
+
+/* Names separated by commas, each once at most: 0 and *out, else -1. */
+static int parse_targets(const char *s, int32_t *out)
+{
+    int32_t bits = 0;
+    for (;;) {
+        size_t len = 0;
+        while (s[len] && s[len] != ',')
+            len++;
+        uint32_t t = 0;
+        while (t < LORA_TARGETS &&
+               !(strlen(lora_target_name(t)) == len && !memcmp(lora_target_name(t), s, len)))
+            t++;
+        if (t == LORA_TARGETS || bits >> t & 1)
+            return -1;
+        bits |= 1 << t;
+        if (!s[len])
+            break;
+        s += len + 1;
+    }
+    *out = bits;
+    return 0;
 }
 
 void llm_setting_format(const struct llm_setting *st, const void *values, char *buf, size_t n)
@@ -147,6 +200,7 @@ void llm_setting_format(const struct llm_setting *st, const void *values, char *
     case LLM_SETTING_FLOAT: format_float(buf, n, *(const float *)p); break;
     case LLM_SETTING_INT: snprintf(buf, n, "%ld", (long)*(const int32_t *)p); break;
     case LLM_SETTING_U64: snprintf(buf, n, "%llu", (unsigned long long)*(const uint64_t *)p); break;
+    case LLM_SETTING_TARGETS: format_targets(buf, n, *(const int32_t *)p); break;
     }
 }
 
@@ -155,7 +209,7 @@ void llm_setting_format(const struct llm_setting *st, const void *values, char *
  * range, and converting it to a float would overflow; NaN is refused too. */
 static int in_range(const struct llm_setting *st, double v)
 {
-    if (st->type == LLM_SETTING_INT)
+    if (st->type == LLM_SETTING_INT || st->type == LLM_SETTING_TARGETS)
         return v >= st->lo && v <= st->hi;
     if (!(v >= -3e38 && v <= 3e38))
         return 0;
@@ -176,6 +230,15 @@ int llm_setting_parse(const struct llm_setting *st, const char *text, const char
             return -1;
         }
         *(uint64_t *)p = v;
+        return 0;
+    }
+    if (st->type == LLM_SETTING_TARGETS) {
+        int32_t bits;
+        if (parse_targets(text, &bits) != 0) {
+            snprintf(err, errlen, "%s: '%s' is not a list of targets (%s)", who, text, range);
+            return -1;
+        }
+        *(int32_t *)p = bits;
         return 0;
     }
     double v;
@@ -204,7 +267,7 @@ int llm_setting_check(const struct llm_setting *st, const void *values, char *er
 {
     const void *p = (const char *)values + st->offset;
     int ok = st->type == LLM_SETTING_U64 ||
-             (st->type == LLM_SETTING_INT ? in_range(st, *(const int32_t *)p) : in_range(st, *(const float *)p));
+             (st->type != LLM_SETTING_FLOAT ? in_range(st, *(const int32_t *)p) : in_range(st, *(const float *)p));
     if (ok)
         return 0;
     char value[LLM_SETTING_TEXT_MAX], range[LLM_SETTING_TEXT_MAX];
@@ -220,7 +283,8 @@ void llm_setting_defaults(const struct llm_setting *table, void *values)
         void *p = (char *)values + table->offset;
         switch (table->type) {
         case LLM_SETTING_FLOAT: *(float *)p = (float)table->def; break;
-        case LLM_SETTING_INT: *(int32_t *)p = (int32_t)table->def; break;
+        case LLM_SETTING_INT:
+        case LLM_SETTING_TARGETS: *(int32_t *)p = (int32_t)table->def; break;
         case LLM_SETTING_U64: *(uint64_t *)p = (uint32_t)table->def; break;
         }
     }
@@ -241,4 +305,9 @@ int llm_settings_check(const struct llm_settings *s, char *err, size_t errlen)
         if (llm_setting_check(st, s, err, errlen) != 0)
             return -1;
     return 0;
+}
+
+void llm_train_settings_default(struct llm_train_settings *s)
+{
+    llm_setting_defaults(llm_train_settings, s);
 }

@@ -16,6 +16,8 @@ enum llm_setting_type {
     LLM_SETTING_FLOAT, /* a float: any decimal number in [lo, hi] */
     LLM_SETTING_INT,   /* an int32_t: a whole number in [lo, hi] */
     LLM_SETTING_U64,   /* a uint64_t: decimal digits, 0 to 2^64 - 1 (lo, hi unused) */
+    LLM_SETTING_TARGETS, /* an int32_t set of LoRA targets, written "q,v" (bit t: target t of
+                          * train/lora.h; lo, hi bound the bits as a number) */
 };
 
 struct llm_setting {

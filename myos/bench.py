@@ -67,9 +67,12 @@ vCPU is a host thread, and other work on the machine takes cores from them; a vC
 deschedules in the middle of its range holds the whole job up (one that has not started yet is
 skipped: the boot CPU takes its ranges). More vCPUs than host cores only add that waiting."""
 
-KERNEL_RE = re.compile(r"kernel ([\w-]+)\s+Q4_1\s+([\d.]+) ns/MAC\s+Q8_0\s+([\d.]+) ns/MAC")
+# One line per variant: its ns/MAC on each layout's test matrix (named by a file type of that layout).
+LAYOUTS = ("Q4_1", "Q8_0", "Q6_K", "Q5_1")
+KERNEL_RE = re.compile(r"kernel ([\w-]+)\s+" + r"\s+".join(rf"{n}\s+([\d.]+) ns/MAC" for n in LAYOUTS))
+FORMAT_RE = re.compile(r"format (\w+)\s+([\d.]+) ns/MAC\s+([\d.]+)x Q4_1")
 UNSUPPORTED_RE = re.compile(r"kernel ([\w-]+)\s+not supported")
-CHOSEN_RE = re.compile(r"chosen: Q4_1 ([\w-]+), Q8_0 ([\w-]+)")
+CHOSEN_RE = re.compile(r"chosen: " + ", ".join(rf"{n} ([\w-]+)" for n in LAYOUTS))
 RATE_RE = re.compile(r"(prompt|generation)\s+(\d+) tokens\s+([\d.]+) tok/s\s+([\d.]+) ms/token: matmul ([\d.]+) "
                      r"\(([\d.]+) ns/MAC\), quantize ([\d.]+), attention ([\d.]+), other (-?[\d.]+)")
 SHARE_RE = re.compile(r"(\d+) parallel jobs on (\d+) CPUs?, busy share of the job time:((?: \d+%)+) "
@@ -78,9 +81,10 @@ SHARE_RE = re.compile(r"(\d+) parallel jobs on (\d+) CPUs?, busy share of the jo
 
 def parse(output: str) -> dict:
     """The figures of one `bench` run."""
-    res = {"kernels": {}, "unsupported": UNSUPPORTED_RE.findall(output), "rates": {}}
-    for name, q4, q8 in KERNEL_RE.findall(output):
-        res["kernels"][name] = (float(q4), float(q8))
+    res = {"kernels": {}, "unsupported": UNSUPPORTED_RE.findall(output), "rates": {},
+           "formats": {name: (float(ns), float(ratio)) for name, ns, ratio in FORMAT_RE.findall(output)}}
+    for name, *figures in KERNEL_RE.findall(output):
+        res["kernels"][name] = tuple(map(float, figures))
     m = CHOSEN_RE.search(output)
     if not m or not res["kernels"]:
         raise RuntimeError(f"no kernel report in the bench output:\n{output}")
@@ -117,16 +121,25 @@ def section(results: dict[str, dict], elapsed: float) -> str:
              f"a 64-token prompt, then 64 greedy tokens; times from the calibrated TSC. Run took "
              f"{elapsed:.0f} s.", "",
              "Speed-ups are against the scalar kernel timed in the same round.", "",
-             "| CPU model | kernel | Q4_1 ns/MAC | Q4_1 speed-up | Q8_0 ns/MAC | Q8_0 speed-up |",
-             "|---|---|---|---|---|---|"]
+             "| CPU model | kernel | " + " | ".join(f"{n} ns/MAC | {n} speed-up" for n in LAYOUTS) + " |",
+             "|---|---|" + "---|---|" * len(LAYOUTS)]
     for cpu, r in results.items():
-        base_q4, base_q8 = r["kernels"]["scalar"]
-        for name, (q4, q8) in r["kernels"].items():
+        base = r["kernels"]["scalar"]
+        for name, figures in r["kernels"].items():
             chosen = " (chosen)" if name in r["chosen"] else ""
-            lines.append(f"| `-cpu {cpu}` | {name}{chosen} | {q4:.3f} | {base_q4 / q4:.2f}x | {q8:.3f} | "
-                         f"{base_q8 / q8:.2f}x |")
+            cells = " | ".join(f"{ns:.3f} | {b / ns:.2f}x" for ns, b in zip(figures, base))
+            lines.append(f"| `-cpu {cpu}` | {name}{chosen} | {cells} |")
         for name in r["unsupported"]:
-            lines.append(f"| `-cpu {cpu}` | {name} | not supported | | not supported | |")
+            lines.append(f"| `-cpu {cpu}` | {name} | " + "not supported | | " * len(LAYOUTS) + "")
+    names = list(next(iter(results.values()))["formats"])
+    lines += ["", "Each repacked file format on its own 512x768 test matrix of random blocks with the chosen "
+              "kernel (the fastest of single products taken in turn for 200 ms each), in the same boot (Q5_1, Q5_K and Q6_K share one layout, Q4_K Q4_1's, Q4_0, Q5_0 and "
+              "BF16 Q8_0's):", "",
+              "| CPU model | " + " | ".join(f"{n} ns/MAC (vs Q4_1)" for n in names) + " |",
+              "|---|" + "---|" * len(names)]
+    for cpu, r in results.items():
+        cells = " | ".join(f"{ns:.3f} ({ratio:.2f}x)" for ns, ratio in r["formats"].values())
+        lines.append(f"| `-cpu {cpu}` | {cells} |")
     lines += ["", "| CPU model | phase | tok/s | target | ms/token | matmul ms (ns/MAC) | quantize ms | attention ms "
               "| other ms |", "|---|---|---|---|---|---|---|---|---|"]
     for cpu, r in results.items():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from myos import BUILD, ROOT
-from myos.models import default_model, stories260k
+from myos.models import ModelError, default_model, model_path, stories260k
 from myos.qemu import QEMU_FORBIDDEN_ENV
 
 
@@ -36,6 +36,29 @@ def build_dir():
 @pytest.fixture(scope="session")
 def smollm2_path():
     return default_model()
+
+
+@pytest.fixture(scope="session")
+def catalog_model():
+    """catalog_model(NAME) -> the installed file of catalogue model NAME
+    (myos/models.py). A missing one fails the test, never skips it: `make
+    test` installs every catalogue model."""
+    def find(name: str) -> Path:
+        try:
+            return model_path(name)
+        except ModelError as e:
+            pytest.fail(str(e))
+    return find
+
+
+@pytest.fixture(scope="session")
+def qwen_path(catalog_model):
+    return catalog_model("qwen2.5-coder-0.5b")
+
+
+@pytest.fixture(scope="session")
+def gemma_path(catalog_model):
+    return catalog_model("gemma3-270m")
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 /* cmd_bench.c: `bench` (llama-bench style): measures the matrix-vector
- * kernel variants on this CPU, then the current model's prompt processing
+ * kernel variants on this CPU and the chosen one on every repacked file
+ * format, then the current model's prompt processing
  * (64 tokens) and generation (64 greedy tokens) with a per-token profile and
  * how evenly the CPUs shared the work; `bench kernels` stops after the
  * kernels; `bench parallel [JOBS]` stresses the parallel primitive (results
@@ -19,6 +20,7 @@
 
 #define BENCH_TOKENS 64
 #define KERNEL_BUDGET_MS 100
+#define FORMAT_BUDGET_MS 200
 #define CHECK_JOBS_DEFAULT 2000
 #define CHECK_JOBS_MAX 100000000u
 
@@ -28,6 +30,13 @@ static const char bench_text[] =
     "ships safely into harbour. Over the centuries these simple beacons became towers of stone, and the "
     "keepers who tended their lamps through storms and long winter nights became figures of legend.";
 
+/* " Q4_1 avx2, Q8_0 avx2, ...": the variant chosen for each format. */
+static void print_choice(const struct select_report *r)
+{
+    for (uint32_t f = 0; f < RQ_FORMATS; f++)
+        kprintf("%s %s %s", f ? "," : "", select_format_name(f), r->chosen[f]);
+}
+
 void bench_print_kernel_choice(void)
 {
     char err[160];
@@ -36,8 +45,27 @@ void bench_print_kernel_choice(void)
         return;
     }
     const struct select_report *r = select_get_report();
-    kprintf("kernels:  Q4_1 %s, Q8_0 %s (%s)\n", r->chosen[RQ_Q4], r->chosen[RQ_Q8],
-            r->forced ? "forced" : "fastest measured");
+    kprintf("kernels: ");
+    print_choice(r);
+    kprintf(" (%s)\n", r->forced ? "forced" : "fastest measured");
+}
+
+/* Every repacked file format on its own test matrix with the chosen
+ * kernel, in the same run, against Q4_1's figure. */
+static int print_formats(void)
+{
+    static const uint32_t types[] = { QT_Q4_1, QT_Q8_0, QT_Q4_0, QT_Q5_0, QT_Q5_1, QT_Q4_K, QT_Q5_K, QT_Q6_K, QT_BF16 };
+    enum { N = sizeof types / sizeof types[0] };
+    char err[160];
+    float ns[N];
+    if (select_time_types(types, N, FORMAT_BUDGET_MS, ns, err, sizeof err) != 0) {
+        kprintf("error: %s\n", err);
+        return -1;
+    }
+    for (uint32_t i = 0; i < N; i++)
+        kprintf("format %-5s %7.3f ns/MAC  %5.2fx Q4_1\n", quant_type_name(types[i]), (double)ns[i],
+                (double)(ns[i] / ns[0]));
+    return 0;
 }
 
 static int print_kernels(void)
@@ -54,13 +82,17 @@ static int print_kernels(void)
             kprintf("kernel %-9s not supported by this CPU\n", r->v[i].name);
         else if (!r->v[i].exact)
             kprintf("kernel %-9s differs from the scalar results: not used\n", r->v[i].name);
-        else
-            kprintf("kernel %-9s Q4_1 %7.3f ns/MAC   Q8_0 %7.3f ns/MAC\n", r->v[i].name,
-                    (double)r->v[i].ns_per_mac[RQ_Q4], (double)r->v[i].ns_per_mac[RQ_Q8]);
+        else {
+            kprintf("kernel %-9s", r->v[i].name);
+            for (uint32_t f = 0; f < RQ_FORMATS; f++)
+                kprintf(" %s %7.3f ns/MAC  ", select_format_name(f), (double)r->v[i].ns_per_mac[f]);
+            kprintf("\n");
+        }
     }
-    kprintf("chosen: Q4_1 %s, Q8_0 %s%s\n", r->chosen[RQ_Q4], r->chosen[RQ_Q8],
-            r->forced ? " (forced)" : "");
-    return 0;
+    kprintf("chosen:");
+    print_choice(r);
+    kprintf("%s\n", r->forced ? " (forced)" : "");
+    return print_formats();
 }
 
 static int32_t argmax(const float *v, uint32_t n)
@@ -163,7 +195,9 @@ static int cmd_bench(int argc, char **argv)
     /* The test matrix's ranking can differ from the model's: choose on it. */
     if (rq_tune_model(m) == 0) {
         const struct select_report *r = select_get_report();
-        kprintf("on the model: Q4_1 %s, Q8_0 %s\n", r->chosen[RQ_Q4], r->chosen[RQ_Q8]);
+        kprintf("on the model:");
+        print_choice(r);
+        kprintf("\n");
     }
     struct llm_model_info info;
     llm_model_get_info(m, &info);

@@ -211,7 +211,24 @@ size_t gguf_tokenizer_scratch_bytes(uint32_t n_vocab, uint32_t n_merges, int has
            (has_types ? array_copy_bytes(n_vocab) : 0) + (spm ? array_copy_bytes(n_vocab) : 0);
 }
 
-static int load_tokenizer(const struct gguf_file *f, struct llm_model *m, char *err, size_t errlen)
+/* llama.cpp makes these pieces control tokens whatever the file's type
+ * says (its end-of-generation names): Gemma 3's file, for one, has </s> as
+ * a user-defined token, which llama.cpp then leaves in plain text as text.
+ * Plain text must not produce them. */
+static const char *const EOG_NAMES[] = {
+    "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>",
+    "<EOT>", "_<EOT>", "<|end_of_text|>", "<end_of_utterance>", "</s>",
+};
+
+static void mark_eog_control(const llm_str *tokens, int32_t *types, uint32_t n)
+{
+    for (uint32_t i = 0; types && i < n; i++)
+        for (size_t k = 0; k < sizeof EOG_NAMES / sizeof EOG_NAMES[0]; k++)
+            if (tokens[i].len == strlen(EOG_NAMES[k]) && memcmp(tokens[i].ptr, EOG_NAMES[k], tokens[i].len) == 0)
+                types[i] = TOK_TYPE_CONTROL;
+}
+
+int gguf_load_tokenizer(const struct gguf_file *f, struct llm_model *m, char *err, size_t errlen)
 {
     struct gguf_str model, pre = { "", 0 };
     if (gguf_get_str(f, "tokenizer.ggml.model", &model) != 0)
@@ -223,7 +240,7 @@ static int load_tokenizer(const struct gguf_file *f, struct llm_model *m, char *
     if (gguf_get_array(f, "tokenizer.ggml.tokens", GGUF_STRING, &tokens_kv) != 0)
         return errf(err, errlen, "missing or malformed array", cstr("tokenizer.ggml.tokens"));
     uint32_t n = tokens_kv->arr_count;
-    if (n != m->cfg.n_vocab) {
+    if (m->cfg.n_vocab && n != m->cfg.n_vocab) {
         snprintf(err, errlen, "gguf: tokenizer has %lu tokens but the embedding %lu rows", (unsigned long)n,
                  (unsigned long)m->cfg.n_vocab);
         return -1;
@@ -241,6 +258,7 @@ static int load_tokenizer(const struct gguf_file *f, struct llm_model *m, char *
     if (gguf_find(f, "tokenizer.ggml.token_type") &&
         !(types = array_copy(f, "tokenizer.ggml.token_type", GGUF_INT32, n, err, errlen)))
         goto out;
+    mark_eog_control(tokens, types, n);
     if (is_gpt2) {
         char pre_name[64] = "";
         if (gguf_get_str(f, "tokenizer.ggml.pre", &pre) == 0)
@@ -311,7 +329,7 @@ int load_gguf_model(struct llm_model *m, const void *data, size_t size, char *er
     if (gguf_get_str(&f, "general.name", &name) == 0)
         snprintf(m->name, sizeof m->name, "%.*s", (int)(name.len > 63 ? 63 : name.len), name.ptr);
     if (gguf_read_config(&f, arch, &m->cfg, err, errlen) == 0 && map_weights(&f, m, err, errlen) == 0 &&
-        load_tokenizer(&f, m, err, errlen) == 0)
+        gguf_load_tokenizer(&f, m, err, errlen) == 0)
         rc = 0;
 out:
     gguf_close(&f);

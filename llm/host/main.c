@@ -4,6 +4,10 @@
  *   myos-llm -m MODEL (-p PROMPT | --ids "ID ..." | --chat) [-n N] [-c N] [--temp T]
  *            [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--repeat-last-n N]
  *            [-s SEED] [-sys TEXT] [-t N] [--print-ids] [--tokenizer FILE] [--kernel NAME]
+ *            [--lora ADAPTER.gguf [--lora-scale S]]
+ *   myos-llm -m MODEL (--train FILE | --train-ids FILE) --lora-out ADAPTER.gguf [--lora-rank R]
+ *            [--lora-alpha A] [--lora-targets q,v] [--steps N] [--lr X] [--train-ctx T] [--seed S]
+ *            [--lora ADAPTER.gguf (to train further)] [--grad-out FILE] [--train-int]
  *
  * The options that set the engine's settings take their ranges and help from
  * its table (llm/settings.h), the one the OS's `set` uses. The generated text
@@ -21,11 +25,14 @@
 #include "matmul/select.h"
 #include "llm.h"
 #include "platform.h"
+#include "train/train.h"
 
 /* getopt values of the options without a short letter. */
 enum {
     OPT_CHAT = 256, OPT_PRINT_IDS, OPT_TOKENIZER, OPT_IDS, OPT_KERNEL, OPT_SYSTEM,
     OPT_TEMP, OPT_TOP_K, OPT_TOP_P, OPT_MIN_P, OPT_REPEAT_PENALTY, OPT_REPEAT_LAST_N,
+    OPT_TRAIN, OPT_TRAIN_IDS, OPT_LORA, OPT_LORA_OUT, OPT_LORA_SCALE, OPT_LORA_RANK, OPT_LORA_ALPHA,
+    OPT_LORA_TARGETS, OPT_STEPS, OPT_LR, OPT_TRAIN_CTX, OPT_TRAIN_SEED, OPT_GRAD_OUT, OPT_TRAIN_INT,
 };
 
 /* Every option: its getopt value, its spellings, and either the settings
@@ -36,7 +43,7 @@ struct host_option {
     const char *dash;      /* llama.cpp's single-dash spelling of several letters, or NULL */
     const char *longs[2];  /* llama.cpp's spelling, then this program's older one */
     const char *arg;       /* the value's name in --help; NULL for a flag */
-    const char *setting;   /* row of llm_session_settings, or NULL */
+    const char *setting;   /* row of llm_session_settings or llm_train_settings, or NULL */
     const char *help;      /* options without a row */
 };
 
@@ -61,6 +68,23 @@ static const struct host_option host_options[] = {
     { 't', NULL, { "threads" }, "N", NULL, "threads for llm_parallel_for (1 to 64, default 1)" },
     { OPT_KERNEL, NULL, { "kernel" }, "NAME", NULL,
       "matrix kernels: scalar, avx2, avx2-madd, sse2 or auto (the default)" },
+    { OPT_LORA, NULL, { "lora" }, "FILE", NULL,
+      "a LoRA adapter (GGUF): applied to the answers, or trained further with --train" },
+    { OPT_LORA_SCALE, NULL, { "lora-scale" }, "S", NULL, "multiplier of the --lora adapter (default 1)" },
+    { OPT_TRAIN, NULL, { "train" }, "FILE", NULL, "LoRA training on the UTF-8 text of FILE (needs --lora-out)" },
+    { OPT_TRAIN_IDS, NULL, { "train-ids" }, "FILE", NULL, "LoRA training on the token ids (spaces) of FILE" },
+    { OPT_LORA_OUT, NULL, { "lora-out" }, "FILE", NULL, "where the trained adapter is written (GGUF)" },
+    { OPT_LORA_RANK, NULL, { "lora-rank" }, "R", "lora_rank", NULL },
+    { OPT_LORA_ALPHA, NULL, { "lora-alpha" }, "A", "lora_alpha", NULL },
+    { OPT_LORA_TARGETS, NULL, { "lora-targets" }, "LIST", "lora_targets", NULL },
+    { OPT_STEPS, NULL, { "steps" }, "N", "train_steps", NULL },
+    { OPT_LR, NULL, { "lr" }, "X", "train_lr", NULL },
+    { OPT_TRAIN_CTX, NULL, { "train-ctx" }, "T", "train_ctx", NULL },
+    { OPT_TRAIN_SEED, NULL, { "train-seed" }, "SEED", "train_seed", NULL },
+    { OPT_GRAD_OUT, NULL, { "grad-out" }, "FILE", NULL,
+      "with --train: the first step's gradients, in the adapter's layout (GGUF)" },
+    { OPT_TRAIN_INT, NULL, { "train-int" }, NULL, NULL,
+      "with --train: the forward's products with the integer kernels (faster, less exact)" },
     { 'h', NULL, { "help" }, NULL, NULL, "show this list" },
 };
 #define N_HOST_OPTIONS (sizeof host_options / sizeof host_options[0])
@@ -69,10 +93,26 @@ static const struct host_option host_options[] = {
 /* What the command line asks for. */
 struct request {
     const char *model_path, *tok_path, *prompt, *ids_text, *kernel;
-    int want_ids;
+    const char *train_path, *train_ids_path, *lora_path, *lora_out, *grad_out;
+    int want_ids, train_int, train_seed_given;
     int32_t threads;
+    float lora_scale;
     struct llm_settings set;
+    struct llm_train_settings train;
 };
+
+/* The settings row an option sets and the values it lives in: the session's
+ * table, else the training's. */
+static const struct llm_setting *option_row(struct request *rq, const char *name, void **values)
+{
+    const struct llm_setting *st = llm_setting_find(llm_session_settings, name);
+    if (st) {
+        *values = &rq->set;
+        return st;
+    }
+    *values = &rq->train;
+    return llm_setting_find(llm_train_settings, name);
+}
 
 /* ---- the command line ----------------------------------------------------- */
 
@@ -91,21 +131,23 @@ static void option_names(const struct host_option *o, char *buf, size_t n)
 
 static void usage(void)
 {
-    struct llm_settings defaults;
-    llm_settings_default(&defaults);
+    struct request defaults;
+    llm_settings_default(&defaults.set);
+    llm_train_settings_default(&defaults.train);
     printf("usage: myos-llm -m MODEL (-p PROMPT | --ids \"ID ...\" | --chat) [options]\n\n");
     for (size_t i = 0; i < N_HOST_OPTIONS; i++) {
         const struct host_option *o = &host_options[i];
         char names[64];
         option_names(o, names, sizeof names);
-        const struct llm_setting *st = o->setting ? llm_setting_find(llm_session_settings, o->setting) : NULL;
+        void *values = NULL;
+        const struct llm_setting *st = o->setting ? option_row(&defaults, o->setting, &values) : NULL;
         if (!st) {
             printf("  %-26s %s\n", names, o->help);
             continue;
         }
         char range[LLM_SETTING_TEXT_MAX], def[LLM_SETTING_TEXT_MAX];
         llm_setting_range(st, range, sizeof range);
-        llm_setting_format(st, &defaults, def, sizeof def);
+        llm_setting_format(st, values, def, sizeof def);
         printf("  %-26s %s\n  %-26s (%s, default %s; `set %s` in MyOS)\n", names, st->help, "", range, def,
                st->name);
     }
@@ -165,8 +207,10 @@ static int apply_option(struct request *rq, const struct host_option *o, const c
     char label[40], err[200];
     if (o->setting) {
         snprintf(label, sizeof label, "--%s", o->longs[0]);
-        const struct llm_setting *st = llm_setting_find(llm_session_settings, o->setting);
-        if (llm_setting_parse(st, value, label, &rq->set, err, sizeof err) == 0)
+        void *values;
+        const struct llm_setting *st = option_row(rq, o->setting, &values);
+        rq->train_seed_given |= o->key == OPT_TRAIN_SEED;
+        if (llm_setting_parse(st, value, label, values, err, sizeof err) == 0)
             return 0;
         fprintf(stderr, "myos-llm: %s\n", err);
         return -1;
@@ -181,6 +225,20 @@ static int apply_option(struct request *rq, const struct host_option *o, const c
     case OPT_SYSTEM: rq->set.system_prompt = value; break;
     case OPT_PRINT_IDS: rq->want_ids = 1; break;
     case OPT_KERNEL: rq->kernel = value; break;
+    case OPT_TRAIN: rq->train_path = value; break;
+    case OPT_TRAIN_IDS: rq->train_ids_path = value; break;
+    case OPT_LORA: rq->lora_path = value; break;
+    case OPT_LORA_OUT: rq->lora_out = value; break;
+    case OPT_GRAD_OUT: rq->grad_out = value; break;
+    case OPT_TRAIN_INT: rq->train_int = 1; break;
+    case OPT_LORA_SCALE: {
+        static const struct llm_setting row = { "lora-scale", LLM_SETTING_FLOAT, 1, -100, 100, 0, NULL };
+        if (llm_setting_parse(&row, value, "--lora-scale", &rq->lora_scale, err, sizeof err) != 0) {
+            fprintf(stderr, "myos-llm: %s\n", err);
+            return -1;
+        }
+        break;
+    }
     }
     return 0;
 }
@@ -194,7 +252,9 @@ static int parse_command_line(int argc, char **argv, struct request *rq, int *st
     getopt_tables(longs, shorts);
     memset(rq, 0, sizeof *rq);
     rq->threads = 1;
+    rq->lora_scale = 1.0f;
     llm_settings_default(&rq->set);
+    llm_train_settings_default(&rq->train);
     opterr = 0; /* our own messages */
     int key;
     while ((key = getopt_long_only(argc, argv, shorts, longs, NULL)) != -1) {
@@ -218,6 +278,15 @@ static int parse_command_line(int argc, char **argv, struct request *rq, int *st
     if (!rq->model_path) {
         fprintf(stderr, "myos-llm: give the model with -m FILE (myos-llm --help lists the options)\n");
         return -1;
+    }
+    if (rq->train_path || rq->train_ids_path) {
+        if (!rq->lora_out) {
+            fprintf(stderr, "myos-llm: --train needs --lora-out FILE for the adapter\n");
+            return -1;
+        }
+        if (!rq->train_seed_given)
+            rq->train.train_seed = rq->set.sampling.seed; /* --seed, as the training's brief spells it */
+        return 0;
     }
     if (!rq->prompt && !rq->ids_text && !rq->set.chat) {
         fprintf(stderr, "myos-llm: give -p PROMPT, --ids, or --chat for an interactive chat\n");
@@ -260,8 +329,10 @@ static void describe(llm_model *m)
             info.format, info.arch, info.name, info.quant, info.n_layers, info.dim, info.n_heads, info.n_kv_heads,
             info.n_vocab, info.n_params / 1e6);
     const struct select_report *kr = select_get_report();
-    fprintf(stderr, "kernels: Q4_1 %s, Q8_0 %s (%s)\n", kr->chosen[RQ_Q4], kr->chosen[RQ_Q8],
-            kr->forced ? "forced" : "measured");
+    fprintf(stderr, "kernels:");
+    for (uint32_t f = 0; f < RQ_FORMATS; f++)
+        fprintf(stderr, "%s %s %s", f ? "," : "", select_format_name(f), kr->chosen[f]);
+    fprintf(stderr, " (%s)\n", kr->forced ? "forced" : "measured");
 }
 
 /* ---- generation ---------------------------------------------------------- */
@@ -305,7 +376,7 @@ static int parse_ids(const char *s, int32_t **out, uint32_t *n)
     if (!*out)
         return -1;
     for (;;) {
-        while (*s == ' ' || *s == ',')
+        while (*s == ' ' || *s == ',' || *s == '\n' || *s == '\r' || *s == '\t')
             s++;
         if (!*s)
             return 0;
@@ -369,6 +440,145 @@ static int chat_loop(llm_session *s, int want_ids)
     }
 }
 
+/* ---- LoRA ------------------------------------------------------------------ */
+
+static int write_file(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, n, f) != n || fclose(f) != 0) {
+        fprintf(stderr, "myos-llm: cannot write %s: %s\n", path, strerror(errno));
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    return 0;
+}
+
+static int save_adapter(const llm_model *m, const struct lora_adapter *ad, const char *path)
+{
+    uint64_t n = lora_gguf_bytes(m, ad);
+    uint8_t *buf = malloc((size_t)n);
+    if (!buf) {
+        fprintf(stderr, "myos-llm: out of memory for %s\n", path);
+        return -1;
+    }
+    lora_gguf_write(m, ad, buf);
+    int rc = write_file(path, buf, (size_t)n);
+    free(buf);
+    return rc;
+}
+
+/* --lora FILE into ad: 0, or -1 after an error line. */
+static int load_adapter(const llm_model *m, const char *path, struct lora_adapter *ad)
+{
+    size_t size;
+    char err[256];
+    void *data = read_file(path, &size);
+    if (!data)
+        return -1;
+    int rc = lora_gguf_read(m, data, size, ad, err, sizeof err);
+    llm_free(data);
+    if (rc != 0)
+        fprintf(stderr, "myos-llm: %s: %s\n", path, err);
+    return rc;
+}
+
+/* The training tokens: the text of --train, or the ids of --train-ids. */
+static int training_tokens(const llm_model *m, const struct request *rq, int32_t **ids, uint32_t *n)
+{
+    char err[256];
+    size_t size;
+    const char *path = rq->train_path ? rq->train_path : rq->train_ids_path;
+    char *text = read_file(path, &size);
+    if (!text)
+        return -1;
+    uint32_t ctx = (uint32_t)rq->train.train_ctx;
+    int rc = 0;
+    if (rq->train_path) {
+        rc = train_tokenize(m, text, size, ctx, ids, n, err, sizeof err);
+        if (rc != 0)
+            fprintf(stderr, "myos-llm: %s: %s\n", path, err);
+    } else {
+        struct llm_model_info info;
+        llm_model_get_info(m, &info);
+        char *z = malloc(size + 1);
+        if (z) {
+            memcpy(z, text, size);
+            z[size] = 0;
+        }
+        llm_free(text);
+        rc = !z || parse_ids(z, ids, n) != 0 ? -1 : 0;
+        for (uint32_t i = 0; rc == 0 && i < *n; i++)
+            rc = (uint32_t)(*ids)[i] < info.n_vocab ? 0 : -1;
+        if (rc == 0 && *n < ctx + 1)
+            rc = -1;
+        int32_t *copy = rc == 0 ? llm_alloc(sizeof(int32_t) * *n, 8) : NULL; /* freed as train_tokenize's */
+        if (copy)
+            memcpy(copy, *ids, sizeof(int32_t) * *n);
+        else
+            rc = -1;
+        free(*ids);
+        *ids = copy;
+        if (rc != 0)
+            fprintf(stderr, "myos-llm: %s: needs at least train_ctx + 1 = %u token ids below %u\n", path, ctx + 1,
+                    info.n_vocab);
+        free(z);
+        return rc;
+    }
+    llm_free(text);
+    return rc;
+}
+
+/* --train: the exit status. */
+static int train_main(llm_model *m, const struct request *rq)
+{
+    char err[256];
+    int32_t *ids = NULL;
+    uint32_t n_ids = 0;
+    const struct llm_train_settings *ts = &rq->train;
+    struct lora_adapter ad;
+    if (training_tokens(m, rq, &ids, &n_ids) != 0)
+        return 1;
+    if (rq->lora_path) {
+        if (load_adapter(m, rq->lora_path, &ad) != 0)
+            return 1;
+    } else {
+        if (train_new_adapter(m, ts, &ad, err, sizeof err) != 0) {
+            fprintf(stderr, "myos-llm: %s\n", err);
+            return 1;
+        }
+    }
+    uint32_t ctx = (uint32_t)ts->train_ctx;
+    struct trainer *tr = train_create(m, &ad, ctx, rq->train_int, err, sizeof err);
+    if (!tr) {
+        fprintf(stderr, "myos-llm: %s\n", err);
+        lora_free(&ad);
+        return 1;
+    }
+    fprintf(stderr, "train: %u tokens, %u per step, rank %u, %lu adapter values, %.1f MiB of training state\n",
+            n_ids, ctx, ad.rank, (unsigned long)ad.n_params, train_bytes(m, &ad, ctx) / 1048576.0);
+    if (rq->want_ids)
+        print_ids("train_ids", ids, n_ids);
+    int rc = 0;
+    for (int32_t step = 0; step < ts->train_steps && rc == 0; step++) {
+        uint64_t t0 = llm_time_ns();
+        float loss = train_loss_and_grads(tr, train_chunk(ids, n_ids, ctx, (uint32_t)step));
+        if (step == 0 && rq->grad_out)
+            rc = save_adapter(m, train_grads(tr), rq->grad_out);
+        train_update(tr, ts->train_lr);
+        double sec = (llm_time_ns() - t0) / 1e9;
+        printf("step %ld/%ld loss %.6f %.1f tok/s %.3f s\n", (long)step + 1, (long)ts->train_steps, loss,
+               ctx / sec, sec);
+        fflush(stdout);
+    }
+    if (rc == 0)
+        rc = save_adapter(m, &ad, rq->lora_out);
+    train_free(tr);
+    lora_free(&ad);
+    llm_free(ids);
+    return rc != 0;
+}
+
 int main(int argc, char **argv)
 {
     struct request rq;
@@ -394,6 +604,20 @@ int main(int argc, char **argv)
         return 1;
     }
     describe(m);
+    struct lora_adapter ad = { 0 };
+    if (rq.train_path || rq.train_ids_path) {
+        rc = train_main(m, &rq);
+        llm_model_free(m);
+        llm_free(data);
+        llm_free(tok);
+        return rc;
+    }
+    if (rq.lora_path) {
+        if (load_adapter(m, rq.lora_path, &ad) != 0)
+            return 1;
+        ad.scale = rq.lora_scale;
+        llm_model_set_lora(m, &ad);
+    }
     llm_session *s = llm_session_create(m, &rq.set, err, sizeof err);
     if (!s) {
         fprintf(stderr, "myos-llm: %s\n", err);
@@ -403,6 +627,7 @@ int main(int argc, char **argv)
     }
     llm_session_free(s);
     llm_model_free(m);
+    lora_free(&ad);
     llm_free(data);
     llm_free(tok);
     return rc;

@@ -114,11 +114,12 @@ static __m256i q8_octet(__m256i p, const __m256i *w, const int32_t *t)
     "vpmulld %[s], %[x], %[s]\n\t"                      \
     "vpaddd %[s], %[p1], %[p1]\n\t"
 #define PAIR_SCALES "vmovdqa (%[sc0]), %[a0]\n\t" "vmovdqa (%[sc1]), %[a1]\n\t"
-#define PAIR_OPERANDS(words)                                                                               \
+#define PAIR_OPERANDS(words, cols)                                                                             \
     : [p0] "+x"(*p0), [p1] "+x"(*p1), [a0] "=&x"(*sv0), [a1] "=&x"(*sv1), [b0] "=&x"(b0), [b1] "=&x"(b1), \
       [s] "=&x"(s), [x] "=&x"(x)                                                                          \
     : [w0] "r"(w0), [w1] "r"(w1), [t] "r"(t), [sc0] "r"(sc0), [sc1] "r"(sc1),                             \
-      "m"(*(const __m256i(*)[words])w0), "m"(*(const __m256i(*)[words])w1), "m"(*(const int32_t(*)[32])t), \
+      "m"(*(const __m256i(*)[words])w0), "m"(*(const __m256i(*)[words])w1),                               \
+      "m"(*(const int32_t(*)[cols])t),                                                                    \
       "m"(*sc0), "m"(*sc1)
 
 /* Q4: four slices (words) per group and block, eight 4-bit fields each; `next`
@@ -127,7 +128,7 @@ static __m256i q8_octet(__m256i p, const __m256i *w, const int32_t *t)
     PAIR_FIRST(a0, a1, off) next PAIR_FIELD(a0, a1, 4, off + 4) PAIR_FIELD(a0, a1, 8, off + 8)  \
     PAIR_FIELD(a0, a1, 12, off + 12) PAIR_FIELD(a0, a1, 16, off + 16) PAIR_FIELD(a0, a1, 20, off + 20) \
     PAIR_FIELD(a0, a1, 24, off + 24) PAIR_FIELD(a0, a1, 28, off + 28)
-static void q4_block_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m256i *w1, const int32_t *t,
+static inline __attribute__((always_inline)) void q4_block_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m256i *w1, const int32_t *t,
                           const __m256i *sc0, const __m256i *sc1, __m256i *sv0, __m256i *sv1)
 {
     __m256i b0, b1, s, x;
@@ -136,17 +137,21 @@ static void q4_block_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m
             Q4_WORD(b0, b1, 32, PAIR_LOAD(a0, a1, 2))
             Q4_WORD(a0, a1, 64, PAIR_LOAD(b0, b1, 3))
             Q4_WORD(b0, b1, 96, PAIR_SCALES)
-            PAIR_OPERANDS(4));
+            PAIR_OPERANDS(4, 32));
+}
+
+/* dq * P + mq * S for 8 rows (sc: their packed scales), wrapping. */
+static __m256i q4_acc(__m256i p, __m256i sc, int32_t sum)
+{
+    __m256i dq = _mm256_srai_epi32(_mm256_slli_epi32(sc, 32 - RQ_MQ_SHIFT), 32 - RQ_MQ_SHIFT);
+    __m256i mq = _mm256_srai_epi32(sc, RQ_MQ_SHIFT);
+    return _mm256_add_epi32(_mm256_mullo_epi32(dq, p), _mm256_mullo_epi32(mq, _mm256_set1_epi32(sum)));
 }
 
 /* acc_b of the recipe for 8 rows, shifted into the running total. */
 static __m256i q4_block_total(__m256i total, __m256i p, __m256i sc, const struct rq_act *a, uint32_t b)
 {
-    __m256i dq = _mm256_srai_epi32(_mm256_slli_epi32(sc, 32 - RQ_MQ_SHIFT), 32 - RQ_MQ_SHIFT);
-    __m256i mq = _mm256_srai_epi32(sc, RQ_MQ_SHIFT);
-    __m256i acc = _mm256_add_epi32(_mm256_mullo_epi32(dq, p),
-                                   _mm256_mullo_epi32(mq, _mm256_set1_epi32(a->bsum[b])));
-    return _mm256_add_epi32(total, shift_block(acc, a->shift[b]));
+    return _mm256_add_epi32(total, shift_block(q4_acc(p, sc, a->bsum[b]), a->shift[b]));
 }
 
 /* The hot functions start on their own 4 KiB page: a loop crossing a page
@@ -204,7 +209,7 @@ HOT static void q4_group(const struct rq_matrix *m, const struct rq_act *a, uint
 /* Q8: eight slices (words) per group and block, four 8-bit fields each. */
 #define Q8_WORD(a0, a1, off, next) \
     PAIR_FIRST(a0, a1, off) next PAIR_FIELD(a0, a1, 8, off + 4) PAIR_FIELD(a0, a1, 16, off + 8) PAIR_FIELD(a0, a1, 24, off + 12)
-static void q8_block_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m256i *w1, const int32_t *t,
+static inline __attribute__((always_inline)) void q8_block_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m256i *w1, const int32_t *t,
                           const __m256i *sc0, const __m256i *sc1, __m256i *sv0, __m256i *sv1)
 {
     __m256i b0, b1, s, x;
@@ -217,7 +222,7 @@ static void q8_block_pair(__m256i *p0, __m256i *p1, const __m256i *w0, const __m
             Q8_WORD(b0, b1, 80, PAIR_LOAD(a0, a1, 6))
             Q8_WORD(a0, a1, 96, PAIR_LOAD(b0, b1, 7))
             Q8_WORD(b0, b1, 112, PAIR_SCALES)
-            PAIR_OPERANDS(8));
+            PAIR_OPERANDS(8, 32));
 }
 
 /* acc_b of the Q8 recipe for 8 rows, shifted into the running total. p
@@ -235,10 +240,19 @@ HOT static void q8_pair(const struct rq_matrix *m, const struct rq_act *a, uint3
     pair_rows(m, a, g, y, RQ_Q8, a->t8, q8_block_pair, q8_block_total);
 }
 
-HOT static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+/* Q5: Q8's slices, Q4's block scales. */
+HOT static void q5_pair(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    pair_rows(m, a, g, y, RQ_Q5, a->t8, q8_block_pair, q4_block_total);
+}
+
+/* Group g (8 rows) of a format with Q8's slices into y[0..7]. */
+static inline __attribute__((always_inline)) void q8_layout_group(const struct rq_matrix *m, const struct rq_act *a,
+                                                                  uint32_t g, float *y, uint32_t format,
+                                                                  block_total_fn block_total)
 {
     uint32_t nb = rq_blocks(m);
-    const __m256i *words = (const __m256i *)rq_group_weights(m, RQ_Q8, g);
+    const __m256i *words = (const __m256i *)rq_group_weights(m, format, g);
     const __m256i *scales = (const __m256i *)rq_group_scales(m, g);
     __m256i total = _mm256_setzero_si256();
     for (uint32_t b = 0; b < nb; b++) {
@@ -246,7 +260,110 @@ HOT static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint
         /* Eight columns (two slices) at a time. */
         for (uint32_t c = b * 32; c < b * 32 + 32; c += 8)
             p = q8_octet(p, words + c / 4, a->t8 + c);
-        total = q8_block_total(total, p, _mm256_load_si256(scales + b), a, b);
+        total = block_total(total, p, _mm256_load_si256(scales + b), a, b);
+    }
+    _mm256_storeu_ps(y, finish(total, rq_group_units(m, g), a));
+}
+
+HOT static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    q8_layout_group(m, a, g, y, RQ_Q8, q8_block_total);
+}
+
+HOT static void q5_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    q8_layout_group(m, a, g, y, RQ_Q5, q4_block_total);
+}
+
+/* Q6: the Q8 slices with a scale per half block. A whole block per asm
+ * statement, each half's scales applied inside it and its total added to
+ * the running totals (tot0, tot1) in memory, where the compiler would keep
+ * them anyway (eight registers are all taken): separate statements per
+ * half, with the scales applied in C between them, spilled their partial
+ * sums and cost half as much again. The next words load while a half's
+ * scales are applied. sN: the scales of half N (c0, c1), S_h from sum. */
+#define Q6_SCALES(c0, c1, h) "vmovdqa " #h "*32(%[sc0]), %[" #c0 "]\n\t" "vmovdqa " #h "*32(%[sc1]), %[" #c1 "]\n\t"
+/* P -> the half's total for both groups: dq * P + mq * S shifted into
+ * tot0, tot1; the two groups' chains interleaved, since under emulation a
+ * dependent instruction waits for the previous one's result. */
+#define Q6_HALF_TOTAL(c0, c1, sum)                                                                    \
+    "vpbroadcastd %[" #sum "], %[x]\n\t"                                                            \
+    "vpsrad $16, %[" #c0 "], %[s]\n\t"     /* s = mq of group 0 */                                  \
+    "vpslld $16, %[" #c0 "], %[" #c0 "]\n\t"                                                        \
+    "vpmulld %[x], %[s], %[s]\n\t"         /* s = mq * S */                                         \
+    "vpsrad $16, %[" #c0 "], %[" #c0 "]\n\t" /* c0 = dq */                                          \
+    "vpmulld %[" #c0 "], %[p0], %[p0]\n\t"                                                          \
+    "vpsrad $16, %[" #c1 "], %[" #c0 "]\n\t" /* c0 = mq of group 1 */                               \
+    "vpaddd %[s], %[p0], %[p0]\n\t"                                                                 \
+    "vpmulld %[x], %[" #c0 "], %[" #c0 "]\n\t"                                                      \
+    "vpslld $16, %[" #c1 "], %[" #c1 "]\n\t"                                                        \
+    "vmovd %[shift], %x[x]\n\t"                                                                     \
+    "vpsrad $16, %[" #c1 "], %[" #c1 "]\n\t"                                                        \
+    "vpsrad %x[x], %[p0], %[p0]\n\t"                                                                \
+    "vpmulld %[" #c1 "], %[p1], %[p1]\n\t"                                                          \
+    "vpaddd %[tot0], %[p0], %[p0]\n\t"                                                              \
+    "vpaddd %[" #c0 "], %[p1], %[p1]\n\t"                                                           \
+    "vmovdqa %[p0], %[tot0]\n\t"                                                                    \
+    "vpsrad %x[x], %[p1], %[p1]\n\t"                                                                \
+    "vpaddd %[tot1], %[p1], %[p1]\n\t"                                                              \
+    "vmovdqa %[p1], %[tot1]\n\t"
+static inline __attribute__((always_inline)) void q6_block_pair(__m256i *tot0, __m256i *tot1, const __m256i *w0,
+                                                                const __m256i *w1, const int32_t *t,
+                                                                const __m256i *sc0, const __m256i *sc1,
+                                                                const int32_t *sums, const int32_t *shift)
+{
+    /* Copies on the stack: frame-relative operands leave the few general
+     * registers of the 32-bit build to the pointers. */
+    int32_t sum0 = sums[0], sum1 = sums[1], count = *shift;
+    __m256i p0, p1, a0, a1, b0, b1, s, x;
+    __asm__("vpxor %[p0], %[p0], %[p0]\n\t"
+            "vpxor %[p1], %[p1], %[p1]\n\t"
+            PAIR_LOAD(a0, a1, 0)
+            Q8_WORD(a0, a1, 0, PAIR_LOAD(b0, b1, 1))
+            Q8_WORD(b0, b1, 16, PAIR_LOAD(a0, a1, 2))
+            Q8_WORD(a0, a1, 32, PAIR_LOAD(b0, b1, 3))
+            Q8_WORD(b0, b1, 48, Q6_SCALES(a0, a1, 0))
+            PAIR_LOAD(b0, b1, 4)
+            Q6_HALF_TOTAL(a0, a1, s0)
+            "vpxor %[p0], %[p0], %[p0]\n\t"
+            "vpxor %[p1], %[p1], %[p1]\n\t"
+            Q8_WORD(b0, b1, 64, PAIR_LOAD(a0, a1, 5))
+            Q8_WORD(a0, a1, 80, PAIR_LOAD(b0, b1, 6))
+            Q8_WORD(b0, b1, 96, PAIR_LOAD(a0, a1, 7))
+            Q8_WORD(a0, a1, 112, Q6_SCALES(b0, b1, 1))
+            Q6_HALF_TOTAL(b0, b1, s1)
+            : [p0] "=&x"(p0), [p1] "=&x"(p1), [a0] "=&x"(a0), [a1] "=&x"(a1), [b0] "=&x"(b0), [b1] "=&x"(b1),
+              [s] "=&x"(s), [x] "=&x"(x), [tot0] "+m"(*tot0), [tot1] "+m"(*tot1)
+            : [w0] "r"(w0), [w1] "r"(w1), [t] "r"(t), [sc0] "r"(sc0), [sc1] "r"(sc1), [s0] "m"(sum0),
+              [s1] "m"(sum1), [shift] "m"(count), "m"(*(const __m256i(*)[8])w0),
+              "m"(*(const __m256i(*)[8])w1), "m"(*(const int32_t(*)[32])t), "m"(*(const __m256i(*)[2])sc0),
+              "m"(*(const __m256i(*)[2])sc1));
+}
+
+HOT static void q6_pair(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    uint32_t nb = rq_blocks(m);
+    const __m256i *w0 = (const __m256i *)rq_group_weights(m, RQ_Q6, g), *w1 = w0 + nb * RQ_Q8_SLICES;
+    const __m256i *sc0 = (const __m256i *)rq_group_scales(m, g), *sc1 = sc0 + 2 * nb;
+    __m256i total0 = _mm256_setzero_si256(), total1 = _mm256_setzero_si256();
+    for (uint32_t b = 0; b < nb; b++)
+        q6_block_pair(&total0, &total1, w0 + b * 8, w1 + b * 8, a->t8 + b * 32, sc0 + 2 * b, sc1 + 2 * b,
+                      a->hsum + 2 * b, a->shift + b);
+    _mm256_storeu_ps(y, finish(total0, rq_group_units(m, g), a));
+    _mm256_storeu_ps(y + RQ_ROWS, finish(total1, rq_group_units(m, g + 1), a));
+}
+
+HOT static void q6_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    uint32_t nb = rq_blocks(m);
+    const __m256i *words = (const __m256i *)rq_group_weights(m, RQ_Q6, g);
+    const __m256i *scales = (const __m256i *)rq_group_scales(m, g);
+    __m256i total = _mm256_setzero_si256();
+    for (uint32_t h = 0; h < 2 * nb; h++) {
+        __m256i p = _mm256_setzero_si256();
+        for (uint32_t c = 16 * h; c < 16 * h + 16; c += 8)
+            p = q8_octet(p, words + c / 4, a->t8 + c);
+        total = _mm256_add_epi32(total, shift_block(q4_acc(p, _mm256_load_si256(scales + h), a->hsum[h]), a->shift[h / 2]));
     }
     _mm256_storeu_ps(y, finish(total, rq_group_units(m, g), a));
 }
@@ -280,28 +397,65 @@ HOT static void q4_madd_group(const struct rq_matrix *m, const struct rq_act *a,
     _mm256_storeu_ps(y, finish(total, rq_group_units(m, g), a));
 }
 
-HOT static void q8_madd_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+/* P of slices c0 .. c1 - 1 (bytes as stored) for 8 rows. */
+static __m256i q8_madd_slices(const __m256i *words, const struct rq_act *a, uint32_t c0, uint32_t c1)
+{
+    const __m256i mask = _mm256_set1_epi32(0x00ff00ff);
+    __m256i p = _mm256_setzero_si256();
+    for (uint32_t c = c0; c < c1; c++) {
+        __m256i w = _mm256_load_si256(words + c);
+        const uint32_t *x = a->m8 + c * 2;
+        p = _mm256_add_epi32(p, _mm256_madd_epi16(_mm256_and_si256(w, mask), _mm256_set1_epi32((int32_t)x[0])));
+        p = _mm256_add_epi32(p, _mm256_madd_epi16(_mm256_and_si256(_mm256_srli_epi32(w, 8), mask),
+                                                  _mm256_set1_epi32((int32_t)x[1])));
+    }
+    return p;
+}
+
+/* The same for the pmaddwd variant. */
+static inline __attribute__((always_inline)) void q8_layout_madd_group(const struct rq_matrix *m,
+                                                                       const struct rq_act *a, uint32_t g, float *y,
+                                                                       uint32_t format, block_total_fn block_total)
 {
     uint32_t nb = rq_blocks(m);
-    const __m256i *words = (const __m256i *)rq_group_weights(m, RQ_Q8, g);
+    const __m256i *words = (const __m256i *)rq_group_weights(m, format, g);
     const __m256i *scales = (const __m256i *)rq_group_scales(m, g);
-    const __m256i mask = _mm256_set1_epi32(0x00ff00ff);
     __m256i total = _mm256_setzero_si256();
     for (uint32_t b = 0; b < nb; b++) {
-        __m256i p = _mm256_setzero_si256();
-        for (uint32_t c = b * RQ_Q8_SLICES; c < (b + 1) * RQ_Q8_SLICES; c++) {
-            __m256i w = _mm256_load_si256(words + c);
-            const uint32_t *x = a->m8 + c * 2;
-            p = _mm256_add_epi32(p, _mm256_madd_epi16(_mm256_and_si256(w, mask), _mm256_set1_epi32((int32_t)x[0])));
-            p = _mm256_add_epi32(p, _mm256_madd_epi16(_mm256_and_si256(_mm256_srli_epi32(w, 8), mask),
-                                                      _mm256_set1_epi32((int32_t)x[1])));
-        }
-        total = q8_block_total(total, p, _mm256_load_si256(scales + b), a, b);
+        __m256i p = q8_madd_slices(words, a, b * RQ_Q8_SLICES, (b + 1) * RQ_Q8_SLICES);
+        total = block_total(total, p, _mm256_load_si256(scales + b), a, b);
+    }
+    _mm256_storeu_ps(y, finish(total, rq_group_units(m, g), a));
+}
+
+HOT static void q8_madd_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    q8_layout_madd_group(m, a, g, y, RQ_Q8, q8_block_total);
+}
+
+HOT static void q5_madd_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    q8_layout_madd_group(m, a, g, y, RQ_Q5, q4_block_total);
+}
+
+HOT static void q6_madd_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    uint32_t nb = rq_blocks(m);
+    const __m256i *words = (const __m256i *)rq_group_weights(m, RQ_Q6, g);
+    const __m256i *scales = (const __m256i *)rq_group_scales(m, g);
+    __m256i total = _mm256_setzero_si256();
+    for (uint32_t h = 0; h < 2 * nb; h++) {
+        __m256i p = q8_madd_slices(words, a, 4 * h, 4 * h + 4);
+        total = _mm256_add_epi32(total, shift_block(q4_acc(p, _mm256_load_si256(scales + h), a->hsum[h]), a->shift[h / 2]));
     }
     _mm256_storeu_ps(y, finish(total, rq_group_units(m, g), a));
 }
 
 RQ_RANGE(HOT, q4_pairs, q4_pair, 2)
+RQ_RANGE(HOT, q5_pairs, q5_pair, 2)
+RQ_RANGE(HOT, q5_madd_range, q5_madd_group, 1)
+RQ_RANGE(HOT, q6_pairs, q6_pair, 2)
+RQ_RANGE(HOT, q6_madd_range, q6_madd_group, 1)
 RQ_RANGE(HOT, q8_pairs, q8_pair, 2)
 RQ_RANGE(HOT, q4_madd_range, q4_madd_group, 1)
 RQ_RANGE(HOT, q8_madd_range, q8_madd_group, 1)
@@ -309,10 +463,13 @@ RQ_RANGE(HOT, q8_madd_range, q8_madd_group, 1)
 #pragma GCC pop_options
 
 const struct rq_variant rq_variant_avx2 = {
-    "avx2", CPU_AVX | CPU_AVX2, 0, { [RQ_Q4] = { q4_group, q4_pairs, 2 }, [RQ_Q8] = { q8_group, q8_pairs, 2 } },
+    "avx2", CPU_AVX | CPU_AVX2, 0,
+    { [RQ_Q4] = { q4_group, q4_pairs, 2 }, [RQ_Q8] = { q8_group, q8_pairs, 2 }, [RQ_Q6] = { q6_group, q6_pairs, 2 },
+      [RQ_Q5] = { q5_group, q5_pairs, 2 } },
 };
 
 const struct rq_variant rq_variant_avx2_madd = {
     "avx2-madd", CPU_AVX | CPU_AVX2, 1,
-    { [RQ_Q4] = { q4_madd_group, q4_madd_range, 1 }, [RQ_Q8] = { q8_madd_group, q8_madd_range, 1 } },
+    { [RQ_Q4] = { q4_madd_group, q4_madd_range, 1 }, [RQ_Q8] = { q8_madd_group, q8_madd_range, 1 },
+      [RQ_Q6] = { q6_madd_group, q6_madd_range, 1 }, [RQ_Q5] = { q5_madd_group, q5_madd_range, 1 } },
 };

@@ -13,7 +13,7 @@
  * fast. */
 #pragma GCC optimize("no-tree-vectorize")
 
-/* The recipe's last step, shared by both formats. */
+/* The recipe's last step, shared by the formats. */
 static float finish(int32_t total, float unit, const struct rq_act *a)
 {
     return (float)total * unit * a->p2;
@@ -143,9 +143,61 @@ static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t
         y[r] = finish(total[r], unit[r], a);
 }
 
+/* Q6: the Q8 slices holding q itself, a Q4-style scale per half block. */
+static void q6_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float y[RQ_ROWS])
+{
+    uint32_t nb = rq_blocks(m);
+    const uint32_t *words = (const uint32_t *)rq_group_weights(m, RQ_Q6, g);
+    const uint32_t *scales = rq_group_scales(m, g);
+    int32_t total[RQ_ROWS] = { 0 };
+    for (uint32_t b = 0; b < nb; b++, words += RQ_Q8_SLICES * RQ_ROWS, scales += 2 * RQ_ROWS) {
+        const int32_t *t = a->t8 + b * 32;
+        uint32_t p0[RQ_ROWS] = { 0 }, p1[RQ_ROWS] = { 0 };
+        q8_subblock(words, t, p0);
+        q8_subblock(words + 2 * RQ_ROWS, t + 8, p0);
+        q8_subblock(words + 4 * RQ_ROWS, t + 16, p1);
+        q8_subblock(words + 6 * RQ_ROWS, t + 24, p1);
+        uint32_t s0 = (uint32_t)a->hsum[2 * b], s1 = (uint32_t)a->hsum[2 * b + 1];
+        for (uint32_t r = 0; r < RQ_ROWS; r++) {
+            uint32_t lo = scales[r], hi = scales[RQ_ROWS + r];
+            total[r] += sar((uint32_t)rq_q4_dq(lo) * p0[r] + (uint32_t)rq_q4_mq(lo) * s0, a->shift[b]);
+            total[r] += sar((uint32_t)rq_q4_dq(hi) * p1[r] + (uint32_t)rq_q4_mq(hi) * s1, a->shift[b]);
+        }
+    }
+    const float *unit = rq_group_units(m, g);
+    for (uint32_t r = 0; r < RQ_ROWS; r++)
+        y[r] = finish(total[r], unit[r], a);
+}
+
+/* Q5: the Q8 slices holding q itself, the block scale as Q4's. */
+static void q5_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float y[RQ_ROWS])
+{
+    uint32_t nb = rq_blocks(m);
+    const uint32_t *words = (const uint32_t *)rq_group_weights(m, RQ_Q5, g);
+    const uint32_t *scales = rq_group_scales(m, g);
+    int32_t total[RQ_ROWS] = { 0 };
+    for (uint32_t b = 0; b < nb; b++, words += RQ_Q8_SLICES * RQ_ROWS, scales += RQ_ROWS) {
+        const int32_t *t = a->t8 + b * 32;
+        uint32_t p[RQ_ROWS] = { 0 };
+        for (uint32_t s = 0; s < RQ_Q8_SLICES / 2; s++)
+            q8_subblock(words + s * 2 * RQ_ROWS, t + 8 * s, p);
+        for (uint32_t r = 0; r < RQ_ROWS; r++) {
+            uint32_t dq = (uint32_t)rq_q4_dq(scales[r]), mq = (uint32_t)rq_q4_mq(scales[r]);
+            total[r] += sar(dq * p[r] + mq * (uint32_t)a->bsum[b], a->shift[b]);
+        }
+    }
+    const float *unit = rq_group_units(m, g);
+    for (uint32_t r = 0; r < RQ_ROWS; r++)
+        y[r] = finish(total[r], unit[r], a);
+}
+
 RQ_RANGE(, q4_range, q4_group, 1)
+RQ_RANGE(, q5_range, q5_group, 1)
 RQ_RANGE(, q8_range, q8_group, 1)
+RQ_RANGE(, q6_range, q6_group, 1)
 
 const struct rq_variant rq_variant_scalar = {
-    "scalar", 0, 0, { [RQ_Q4] = { q4_group, q4_range, 1 }, [RQ_Q8] = { q8_group, q8_range, 1 } },
+    "scalar", 0, 0,
+    { [RQ_Q4] = { q4_group, q4_range, 1 }, [RQ_Q8] = { q8_group, q8_range, 1 }, [RQ_Q6] = { q6_group, q6_range, 1 },
+      [RQ_Q5] = { q5_group, q5_range, 1 } },
 };

@@ -25,22 +25,26 @@ static __m128i shift_block(__m128i acc, int32_t s)
     return _mm_sra_epi32(acc, _mm_cvtsi32_si128(s));
 }
 
-/* acc_b = dq * P + mq * S for four rows (sc: their packed scales), shifted
- * into the running total. */
-static __m128i q4_block_total(__m128i total, __m128i p, __m128i sc, const struct rq_act *a, uint32_t b)
+/* dq * P + mq * S for four rows (sc: their packed scales), wrapping. */
+static __m128i q4_acc(__m128i p, __m128i sc, int32_t sum)
 {
     __m128i dq = _mm_srai_epi32(_mm_slli_epi32(sc, 32 - RQ_MQ_SHIFT), 32 - RQ_MQ_SHIFT);
     __m128i mq = _mm_srai_epi32(sc, RQ_MQ_SHIFT);
     /* SSE2 has no 32-bit lane multiply: pmuludq multiplies the even lanes
      * (then the odd ones, shifted down) into 64 bits, whose low halves are
      * the recipe's wrapping 32-bit products. */
-    __m128i s = _mm_set1_epi32(a->bsum[b]);
+    __m128i s = _mm_set1_epi32(sum);
     __m128i prod_even = _mm_add_epi64(_mm_mul_epu32(dq, p), _mm_mul_epu32(mq, s));
     __m128i prod_odd = _mm_add_epi64(_mm_mul_epu32(_mm_srli_epi64(dq, 32), _mm_srli_epi64(p, 32)),
                                      _mm_mul_epu32(_mm_srli_epi64(mq, 32), _mm_srli_epi64(s, 32)));
     /* Lanes 0 and 2 from the even products, 1 and 3 from the odd ones. */
-    __m128i acc = _mm_unpacklo_epi32(_mm_shuffle_epi32(prod_even, 0x08), _mm_shuffle_epi32(prod_odd, 0x08));
-    return _mm_add_epi32(total, shift_block(acc, a->shift[b]));
+    return _mm_unpacklo_epi32(_mm_shuffle_epi32(prod_even, 0x08), _mm_shuffle_epi32(prod_odd, 0x08));
+}
+
+/* acc_b = dq * P + mq * S, shifted into the running total. */
+static __m128i q4_block_total(__m128i total, __m128i p, __m128i sc, const struct rq_act *a, uint32_t b)
+{
+    return _mm_add_epi32(total, shift_block(q4_acc(p, sc, a->bsum[b]), a->shift[b]));
 }
 
 /* The same for Q8: acc_b = (P >> 5) * dq. */
@@ -87,33 +91,86 @@ static void q4_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t
     finish(y, total_lo, total_hi, rq_group_units(m, g), a);
 }
 
+/* P over the four slices of half h of block b (columns 16h .. 16h + 15) for
+ * rows 0-3 (lo) and 4-7 (hi), bytes as stored. */
+static void q8_half(const __m128i *words, const struct rq_act *a, uint32_t b, uint32_t h, __m128i *lo, __m128i *hi)
+{
+    const __m128i mask = _mm_set1_epi32(0x00ff00ff);
+    __m128i p_lo = _mm_setzero_si128(), p_hi = p_lo;
+    for (uint32_t c = b * RQ_Q8_SLICES + 4 * h; c < b * RQ_Q8_SLICES + 4 * h + 4; c++) {
+        __m128i w_lo = _mm_load_si128(words + c * 2), w_hi = _mm_load_si128(words + c * 2 + 1);
+        __m128i x0 = _mm_set1_epi32((int32_t)a->m8[c * 2]), x1 = _mm_set1_epi32((int32_t)a->m8[c * 2 + 1]);
+        p_lo = _mm_add_epi32(p_lo, _mm_madd_epi16(_mm_and_si128(w_lo, mask), x0));
+        p_hi = _mm_add_epi32(p_hi, _mm_madd_epi16(_mm_and_si128(w_hi, mask), x0));
+        p_lo = _mm_add_epi32(p_lo, _mm_madd_epi16(_mm_and_si128(_mm_srli_epi32(w_lo, 8), mask), x1));
+        p_hi = _mm_add_epi32(p_hi, _mm_madd_epi16(_mm_and_si128(_mm_srli_epi32(w_hi, 8), mask), x1));
+    }
+    *lo = p_lo;
+    *hi = p_hi;
+}
+
 static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
 {
     uint32_t nb = rq_blocks(m);
     const __m128i *words = (const __m128i *)rq_group_weights(m, RQ_Q8, g);
     const __m128i *scales = (const __m128i *)rq_group_scales(m, g);
-    const __m128i mask = _mm_set1_epi32(0x00ff00ff);
     __m128i total_lo = _mm_setzero_si128(), total_hi = total_lo;
     for (uint32_t b = 0; b < nb; b++) {
         /* Bytes are stored as q + RQ_Q8_BIAS: start from -RQ_Q8_BIAS * (sum of x). */
-        __m128i p_lo = _mm_set1_epi32((int32_t)(0u - RQ_Q8_BIAS * (uint32_t)a->bsum[b])), p_hi = p_lo;
-        for (uint32_t c = b * RQ_Q8_SLICES; c < (b + 1) * RQ_Q8_SLICES; c++) {
-            __m128i w_lo = _mm_load_si128(words + c * 2), w_hi = _mm_load_si128(words + c * 2 + 1);
-            __m128i x0 = _mm_set1_epi32((int32_t)a->m8[c * 2]), x1 = _mm_set1_epi32((int32_t)a->m8[c * 2 + 1]);
-            p_lo = _mm_add_epi32(p_lo, _mm_madd_epi16(_mm_and_si128(w_lo, mask), x0));
-            p_hi = _mm_add_epi32(p_hi, _mm_madd_epi16(_mm_and_si128(w_hi, mask), x0));
-            p_lo = _mm_add_epi32(p_lo, _mm_madd_epi16(_mm_and_si128(_mm_srli_epi32(w_lo, 8), mask), x1));
-            p_hi = _mm_add_epi32(p_hi, _mm_madd_epi16(_mm_and_si128(_mm_srli_epi32(w_hi, 8), mask), x1));
-        }
+        __m128i bias = _mm_set1_epi32((int32_t)(0u - RQ_Q8_BIAS * (uint32_t)a->bsum[b]));
+        __m128i p0_lo, p0_hi, p1_lo, p1_hi;
+        q8_half(words, a, b, 0, &p0_lo, &p0_hi);
+        q8_half(words, a, b, 1, &p1_lo, &p1_hi);
+        __m128i p_lo = _mm_add_epi32(bias, _mm_add_epi32(p0_lo, p1_lo));
+        __m128i p_hi = _mm_add_epi32(bias, _mm_add_epi32(p0_hi, p1_hi));
         total_lo = q8_block_total(total_lo, p_lo, _mm_load_si128(scales + b * 2), a, b);
         total_hi = q8_block_total(total_hi, p_hi, _mm_load_si128(scales + b * 2 + 1), a, b);
     }
     finish(y, total_lo, total_hi, rq_group_units(m, g), a);
 }
 
+static void q5_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    uint32_t nb = rq_blocks(m);
+    const __m128i *words = (const __m128i *)rq_group_weights(m, RQ_Q5, g);
+    const __m128i *scales = (const __m128i *)rq_group_scales(m, g);
+    __m128i total_lo = _mm_setzero_si128(), total_hi = total_lo;
+    for (uint32_t b = 0; b < nb; b++) {
+        __m128i p0_lo, p0_hi, p1_lo, p1_hi;
+        q8_half(words, a, b, 0, &p0_lo, &p0_hi);
+        q8_half(words, a, b, 1, &p1_lo, &p1_hi);
+        total_lo = q4_block_total(total_lo, _mm_add_epi32(p0_lo, p1_lo), _mm_load_si128(scales + b * 2), a, b);
+        total_hi = q4_block_total(total_hi, _mm_add_epi32(p0_hi, p1_hi), _mm_load_si128(scales + b * 2 + 1), a, b);
+    }
+    finish(y, total_lo, total_hi, rq_group_units(m, g), a);
+}
+
+static void q6_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float *y)
+{
+    uint32_t nb = rq_blocks(m);
+    const __m128i *words = (const __m128i *)rq_group_weights(m, RQ_Q6, g);
+    const __m128i *scales = (const __m128i *)rq_group_scales(m, g);
+    __m128i total_lo = _mm_setzero_si128(), total_hi = total_lo;
+    for (uint32_t b = 0; b < nb; b++) {
+        for (uint32_t h = 0; h < 2; h++) {
+            __m128i p_lo, p_hi;
+            q8_half(words, a, b, h, &p_lo, &p_hi);
+            const __m128i *sc = scales + b * 4 + h * 2; /* rows 0-3, 4-7 of half h */
+            int32_t sum = a->hsum[2 * b + h];
+            total_lo = _mm_add_epi32(total_lo, shift_block(q4_acc(p_lo, _mm_load_si128(sc), sum), a->shift[b]));
+            total_hi = _mm_add_epi32(total_hi, shift_block(q4_acc(p_hi, _mm_load_si128(sc + 1), sum), a->shift[b]));
+        }
+    }
+    finish(y, total_lo, total_hi, rq_group_units(m, g), a);
+}
+
 RQ_RANGE(, q4_range, q4_group, 1)
 RQ_RANGE(, q8_range, q8_group, 1)
+RQ_RANGE(, q6_range, q6_group, 1)
+RQ_RANGE(, q5_range, q5_group, 1)
 
 const struct rq_variant rq_variant_sse2 = {
-    "sse2", CPU_SSE2, 1, { [RQ_Q4] = { q4_group, q4_range, 1 }, [RQ_Q8] = { q8_group, q8_range, 1 } },
+    "sse2", CPU_SSE2, 1,
+    { [RQ_Q4] = { q4_group, q4_range, 1 }, [RQ_Q8] = { q8_group, q8_range, 1 }, [RQ_Q6] = { q6_group, q6_range, 1 },
+      [RQ_Q5] = { q5_group, q5_range, 1 } },
 };

@@ -16,11 +16,17 @@
 static struct {
     const struct rq_variant *active[RQ_FORMATS];
     struct rq_act scratch[LLM_BATCH]; /* rq_matmul's quantized vectors */
-} st = { .active = { [RQ_Q4] = &rq_variant_scalar, [RQ_Q8] = &rq_variant_scalar } };
+} st = { .active = { [RQ_Q4] = &rq_variant_scalar, [RQ_Q8] = &rq_variant_scalar, [RQ_Q6] = &rq_variant_scalar,
+                      [RQ_Q5] = &rq_variant_scalar } };
 
 void matmul_use(uint32_t format, const struct rq_variant *v)
 {
     st.active[format] = v;
+}
+
+const struct rq_variant *matmul_variant(uint32_t format)
+{
+    return st.active[format];
 }
 
 uint64_t matmul_scratch_bytes(uint32_t cols)

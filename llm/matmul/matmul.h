@@ -19,6 +19,8 @@
 
 /* Runs format `format`'s products with variant v (which provides it). */
 void matmul_use(uint32_t format, const struct rq_variant *v);
+/* The variant in use for `format`. */
+const struct rq_variant *matmul_variant(uint32_t format);
 
 /* Makes rq_matmul ready for vectors of up to `cols` values (its scratch
  * activations, LLM_BATCH of them). 0, or -1 with err set. */

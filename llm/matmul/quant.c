@@ -249,6 +249,53 @@ static void dequant_q6_k(const void *blocks, float *out, uint32_t n)
     }
 }
 
+static const struct quant_affine affine_shapes[QT_COUNT] = {
+    [QT_Q4_1] = { QK, 0, 15 }, [QT_Q5_1] = { QK, 0, 31 },
+    [QT_Q4_K] = { QK, 0, 15 }, [QT_Q5_K] = { QK, 0, 31 },
+    [QT_Q6_K] = { 16, 32, 63 },
+};
+
+const struct quant_affine *quant_affine_shape(uint32_t type)
+{
+    return type < QT_COUNT && affine_shapes[type].sub ? &affine_shapes[type] : NULL;
+}
+
+void quant_block_affine(uint32_t type, const uint8_t *p, uint8_t *q, float *d, float *m)
+{
+    if (type == QT_Q4_1 || type == QT_Q5_1) {
+        int has_qh = type == QT_Q5_1, v[QK];
+        d[0] = quant_f16_to_f32(rd16(p));
+        m[0] = quant_f16_to_f32(rd16(p + 2));
+        if (q) {
+            unpack_nibbles(p + (has_qh ? 8 : 4), has_qh ? rd32(p + 4) : 0, v);
+            for (int j = 0; j < QK; j++)
+                q[j] = (uint8_t)v[j];
+        }
+    } else if (type == QT_Q4_K || type == QT_Q5_K) {
+        int has_qh = type == QT_Q5_K, sc[8], mn[8];
+        float dd = quant_f16_to_f32(rd16(p)), dmin = quant_f16_to_f32(rd16(p + 2));
+        unpack_k_scales(p + 4, sc, mn);
+        for (int j = 0; j < 8; j++) {
+            d[j] = dd * (float)sc[j];
+            m[j] = -(dmin * (float)mn[j]);
+        }
+        if (q)
+            unpack_q45k(p + (has_qh ? 48 : 16), has_qh ? p + 16 : NULL, q);
+    } else if (type == QT_Q6_K) {
+        float dd = quant_f16_to_f32(rd16(p + 208));
+        for (int s = 0; s < 16; s++) {
+            d[s] = dd * (float)(int8_t)p[192 + s];
+            m[s] = 0.0f;
+        }
+        if (q) {
+            int8_t v[QK_K];
+            unpack_q6k(p, v);
+            for (int i = 0; i < QK_K; i++)
+                q[i] = (uint8_t)(v[i] + 32);
+        }
+    }
+}
+
 /* ---- activation quantization ------------------------------------------- */
 
 /* Nearest integer of v, within +-QACT_MAX for finite activations. A denormal

@@ -8,7 +8,7 @@
  * products per row. The block values are 16-bit, not llama.cpp's 8: on
  * SmolLM2 8-bit blocks alone move the logits by KL up to 0.02 from the float
  * model, 16-bit ones by 2e-6, for the same integer work in scalar C.
- * Q4_1 and Q8_0 matrices are normally repacked (repack.h) and run by the
+ * Matrices of the formats rq_repackable names are repacked (repack.h) and run by the
  * faster kernels instead; matmul.h's quant_matmul chooses the path.
  */
 #ifndef LLM_QUANT_H
@@ -83,6 +83,20 @@ void quant_matvec_portable(const struct qtensor *w, struct quant_act *a, float *
 /* The 32 signed quants q of one Q4_0, Q5_0 or Q8_0 block (x = q * d, d the
  * block's leading f16): q - 8, q - 16 or the int8 itself. */
 void quant_block_int8(uint32_t type, const uint8_t *block, int8_t q[QK]);
+
+/* The affine types (Q4_1, Q5_1, Q4_K, Q5_K, Q6_K): per sub-block of `sub`
+ * elements a float scale d and minimum m, x = d * (q - offset) + m with
+ * unsigned quants q <= qmax. */
+struct quant_affine {
+    uint32_t sub, offset, qmax;
+};
+/* `type`'s shape, or NULL when it is not affine. */
+const struct quant_affine *quant_affine_shape(uint32_t type);
+/* One block of an affine type: its quants in element order into q (unless
+ * q is NULL) and its sub-blocks' d and m, computed in float as ggml's
+ * dequantization computes them (d * sc and -(dmin * m) for Q4_K / Q5_K,
+ * d * sc for Q6_K), so they are the same numbers. */
+void quant_block_affine(uint32_t type, const uint8_t *block, uint8_t *q, float *d, float *m);
 
 /* Dequantizes n elements (whole blocks) of a supported `type`. */
 void quant_dequant(uint32_t type, const void *blocks, float *out, uint32_t n);

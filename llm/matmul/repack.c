@@ -1,5 +1,6 @@
-/* repack.c: load-time repacking of Q4_1 / Q8_0 (and Q4_0 / Q5_0, as Q8_0) matrices into the interleaved
- * integer layout of repack.h, and the activation quantization of its recipe.
+/* repack.c: load-time repacking of the block formats rq_repackable names into
+ * the interleaved integer layouts of repack.h, and the activation
+ * quantization of its recipe.
  * Runs once per tensor (repack) or once per matrix-vector product (activation),
  * so it favours clarity over speed; the kernels are elsewhere.
  */
@@ -23,18 +24,50 @@ static int is_finite(float v)
     return v - v == 0.0f;
 }
 
-/* Q4_1 row: per block d and m become integers in units of U so that every
- * integer weight dq * q + mq (q in 0..15) stays within RQ_WMAX. The unit
- * leaves a margin of 15 for the rounding of dq (up to 15 * 0.5) and mq.
- * dm: room for 2 * nb floats (each block's d and m, converted once). */
-static int repack_q4_row(const uint8_t *row, uint32_t nb, float *unit, uint32_t *scales, float *dm)
+/* The layout each repacked file type goes into, -1 for the others. */
+static int format_of(uint32_t type)
 {
+    switch (type) {
+    case QT_Q4_1: case QT_Q4_K: return RQ_Q4;
+    case QT_Q8_0: case QT_Q4_0: case QT_Q5_0: case QT_BF16: return RQ_Q8;
+    case QT_Q5_1: case QT_Q5_K: return RQ_Q5;
+    case QT_Q6_K: return RQ_Q6;
+    default: return -1;
+    }
+}
+
+int rq_repackable(uint32_t type)
+{
+    return format_of(type) >= 0;
+}
+
+/* A row being repacked: its quants and block parameters, unpacked. */
+struct row_scratch {
+    uint8_t *q;  /* [cols] unsigned quants (affine types) or int8 (RQ_Q8) */
+    float *d;    /* [cols / 16] per scale slot or sub-block */
+    float *m;    /* [cols / 16] */
+};
+
+/* Bytes of a row's scratch. */
+static uint64_t scratch_bytes(uint32_t cols)
+{
+    return cols + 2 * (uint64_t)(cols / 16) * sizeof(float);
+}
+
+/* Affine row (Q4_1, Q4_K into RQ_Q4; Q5_1, Q5_K into RQ_Q5; Q6_K into RQ_Q6): the
+ * integer scales of its `slots` scale slots of `slot` columns, slot k at
+ * scales[k * RQ_ROWS], from the sub-blocks' d and m (s->d, s->m). The unit
+ * leaves a margin of qmax for the rounding of dq (up to qmax / 2) and of
+ * round(m / U); the offset goes into mq exactly (mq = round(m / U) -
+ * offset * dq), so W = dq * (q - offset) + round(m / U). */
+static int affine_scales(const struct quant_affine *a, const struct row_scratch *s, uint32_t slots,
+                         uint32_t slot, float *unit, uint32_t *scales)
+{
+    uint32_t subs = slots * slot / a->sub;
     float wmax = 0.0f;
-    for (uint32_t b = 0; b < nb; b++) {
-        const uint8_t *p = row + b * 20;
-        float d = dm[2 * b] = quant_f16_to_f32((uint16_t)(p[0] | p[1] << 8));
-        float m = dm[2 * b + 1] = quant_f16_to_f32((uint16_t)(p[2] | p[3] << 8));
-        float lo = fabsf(m), hi = fabsf(15.0f * d + m);
+    for (uint32_t k = 0; k < subs; k++) {
+        float d = s->d[k], m = s->m[k];
+        float lo = fabsf(m - (float)a->offset * d), hi = fabsf((float)(a->qmax - a->offset) * d + m);
         if (!is_finite(d) || !is_finite(m))
             return -1;
         if (lo > wmax)
@@ -42,13 +75,14 @@ static int repack_q4_row(const uint8_t *row, uint32_t nb, float *unit, uint32_t 
         if (hi > wmax)
             wmax = hi;
     }
-    float u = wmax / (float)(RQ_WMAX - 15);
+    float u = wmax / (float)(RQ_WMAX - a->qmax);
     float inv = wmax > 0.0f ? 1.0f / u : 0.0f;
     *unit = u;
-    for (uint32_t b = 0; b < nb; b++) {
-        int32_t dq = round_int(dm[2 * b] * inv);
-        int32_t mq = round_int(dm[2 * b + 1] * inv);
-        scales[b * RQ_ROWS] = rq_q4_scale(dq, mq);
+    for (uint32_t k = 0; k < slots; k++) {
+        uint32_t sub = k * slot / a->sub;
+        int32_t dq = round_int(s->d[sub] * inv);
+        int32_t mq = round_int(s->m[sub] * inv) - (int32_t)a->offset * dq;
+        scales[k * RQ_ROWS] = rq_q4_scale(dq, mq);
     }
     return 0;
 }
@@ -62,12 +96,12 @@ static uint32_t pack_nibbles(uint32_t bytes)
     return (x | x >> 8) & 0xffffu;
 }
 
-/* Puts row r's nibbles (Q4_1 order: element j low nibble of byte j, j + 16
- * the high nibble) into its word of each of the group's slices: slice s
+/* Puts a Q4_1 row's nibbles (element j low nibble of byte j, j + 16 the
+ * high nibble) into row r's word of each of the group's slices: slice s
  * holds elements 8s .. 8s + 7, so slices 0 and 1 take the low nibbles of
  * bytes 0-7 and 8-15, slices 2 and 3 their high nibbles. A word at a time,
  * not a nibble at a time: loading SmolLM2 repacks 100 million of them. */
-static void scatter_q4_row(const uint8_t *row, uint32_t nb, uint32_t r, uint8_t *group)
+static void scatter_q4_1_row(const uint8_t *row, uint32_t nb, uint32_t r, uint8_t *group)
 {
     for (uint32_t b = 0; b < nb; b++) {
         const uint8_t *qs = row + b * 20 + 4;
@@ -82,17 +116,87 @@ static void scatter_q4_row(const uint8_t *row, uint32_t nb, uint32_t r, uint8_t 
     }
 }
 
-/* Q8_0 row (or a Q4_0 / Q5_0 row taken as one): dq = round(d / U) with
- * U = max|d| / RQ_Q8_DQMAX; the quants keep their values, stored as
- * q + RQ_Q8_BIAS. dm: room for nb floats. */
-static int repack_q8_row(uint32_t type, const uint8_t *row, uint32_t nb, uint32_t r, uint8_t *group,
-                         float *unit, uint32_t *scales, float *dm)
+/* Unpacked 4-bit quants (q[0 .. cols)) into row r's words of RQ_Q4 slices. */
+static void scatter_nibbles(const uint8_t *q, uint32_t cols, uint32_t r, uint8_t *group)
 {
-    uint32_t block = (uint32_t)quant_row_bytes(type, 32);
+    for (uint32_t c = 0; c < cols; c += 8, q += 8) {
+        uint32_t w = 0;
+        for (uint32_t j = 0; j < 8; j++)
+            w |= (uint32_t)(q[j] & 0x0f) << (4 * j);
+        memcpy(group + (size_t)(c / 8) * RQ_SLICE_BYTES + r * 4, &w, sizeof w);
+    }
+}
+
+/* Bytes q[0 .. cols) into row r's words of RQ_Q8 / Q5 / Q6 slices: four
+ * columns at a time, contiguous in the row and in the row's word of their
+ * slice; `flip` is xor-ed into each byte (RQ_Q8_BIAS turns int8 into the
+ * stored unsigned q + RQ_Q8_BIAS). */
+static void scatter_bytes(const uint8_t *q, uint32_t cols, uint32_t r, uint8_t *group, uint32_t flip)
+{
+    for (uint32_t c = 0; c < cols; c += 4, q += 4) {
+        uint32_t quad;
+        memcpy(&quad, q, sizeof quad);
+        quad ^= flip * 0x01010101u;
+        memcpy(group + (size_t)(c / 4) * RQ_SLICE_BYTES + r * 4, &quad, sizeof quad);
+    }
+}
+
+/* An affine row (RQ_Q4, RQ_Q5 or RQ_Q6): scales, then quants. */
+static int repack_affine_row(uint32_t type, uint32_t format, const uint8_t *row, uint32_t cols, uint32_t r,
+                             uint8_t *group, float *unit, uint32_t *scales, const struct row_scratch *s)
+{
+    const struct quant_affine *a = quant_affine_shape(type);
+    uint32_t elems = type == QT_Q4_1 || type == QT_Q5_1 ? QK : QK_K;
+    uint32_t bytes = (uint32_t)quant_row_bytes(type, elems), subs = elems / a->sub;
+    int fast_q4_1 = type == QT_Q4_1; /* its nibbles are moved without unpacking */
+    for (uint32_t b = 0; b < cols / elems; b++)
+        quant_block_affine(type, row + (size_t)b * bytes, fast_q4_1 ? NULL : s->q + b * elems, s->d + b * subs,
+                           s->m + b * subs);
+    uint32_t slot = format == RQ_Q6 ? 16 : 32;
+    if (affine_scales(a, s, cols / slot, slot, unit, scales) != 0)
+        return -1;
+    if (fast_q4_1)
+        scatter_q4_1_row(row, cols / 32, r, group);
+    else if (format == RQ_Q4)
+        scatter_nibbles(s->q, cols, r, group);
+    else
+        scatter_bytes(s->q, cols, r, group, 0);
+    return 0;
+}
+
+/* Block p's int8 quants and scale for RQ_Q8, x = q * d: Q8_0, Q4_0 and
+ * Q5_0 as they are; BF16 rounded with d = amax / 127 (NaN for non-finite
+ * values). */
+static float q8_block(uint32_t type, const uint8_t *p, int8_t q[QK])
+{
+    if (type != QT_BF16) {
+        quant_block_int8(type, p, q);
+        return quant_f16_to_f32((uint16_t)(p[0] | p[1] << 8));
+    }
+    float x[QK], amax = 0.0f;
+    quant_dequant(QT_BF16, p, x, QK);
+    for (uint32_t j = 0; j < QK; j++) {
+        if (!is_finite(x[j]))
+            return __builtin_nanf("");
+        amax = fabsf(x[j]) > amax ? fabsf(x[j]) : amax;
+    }
+    float d = amax / 127.0f;
+    for (uint32_t j = 0; j < QK; j++) {
+        int32_t v = d > 0.0f ? round_int(x[j] / d) : 0;
+        q[j] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
+    }
+    return d;
+}
+
+/* RQ_Q8 row: dq = round(d / U) with U = max|d| / RQ_Q8_DQMAX; the quants
+ * keep their values, stored as q + RQ_Q8_BIAS. */
+static int repack_q8_row(uint32_t type, const uint8_t *row, uint32_t cols, uint32_t r, uint8_t *group,
+                         float *unit, uint32_t *scales, const struct row_scratch *s)
+{
+    uint32_t block = (uint32_t)quant_row_bytes(type, QK), nb = cols / QK;
     float dmax = 0.0f;
     for (uint32_t b = 0; b < nb; b++) {
-        const uint8_t *p = row + b * block;
-        float d = dm[b] = quant_f16_to_f32((uint16_t)(p[0] | p[1] << 8));
+        float d = s->d[b] = q8_block(type, row + b * block, (int8_t *)s->q + b * QK);
         if (!is_finite(d))
             return -1;
         if (fabsf(d) > dmax)
@@ -101,26 +205,10 @@ static int repack_q8_row(uint32_t type, const uint8_t *row, uint32_t nb, uint32_
     float u = dmax / (float)RQ_Q8_DQMAX;
     float inv = dmax > 0.0f ? 1.0f / u : 0.0f;
     *unit = u * (float)(1 << RQ_Q8_PSHIFT);
-    for (uint32_t b = 0; b < nb; b++) {
-        int8_t q[QK];
-        quant_block_int8(type, row + b * block, q);
-        scales[b * RQ_ROWS] = (uint32_t)round_int(dm[b] * inv);
-        /* Four columns at a time: contiguous in the block and in this
-         * row's word of their slice. */
-        const uint8_t *p = (const uint8_t *)q;
-        for (uint32_t c = b * RQ_Q8_SLICES; c < (b + 1) * RQ_Q8_SLICES; c++, p += 4) {
-            uint32_t quad;
-            memcpy(&quad, p, sizeof quad);
-            quad ^= RQ_Q8_BIAS * 0x01010101u;
-            memcpy(group + (size_t)c * RQ_SLICE_BYTES + r * 4, &quad, sizeof quad);
-        }
-    }
+    for (uint32_t b = 0; b < nb; b++)
+        scales[b * RQ_ROWS] = (uint32_t)round_int(s->d[b] * inv);
+    scatter_bytes(s->q, cols, r, group, RQ_Q8_BIAS);
     return 0;
-}
-
-int rq_repackable(uint32_t type)
-{
-    return type == QT_Q4_1 || type == QT_Q8_0 || type == QT_Q4_0 || type == QT_Q5_0;
 }
 
 void rq_free(struct rq_matrix *m)
@@ -139,7 +227,7 @@ static void packed_sizes(uint32_t format, uint32_t rows, uint32_t cols, uint64_t
     uint64_t groups = (uint64_t)(rows + RQ_ROWS - 1) / RQ_ROWS;
     *unit = groups * RQ_ROWS * sizeof(float);
     *q = groups * rq_group_bytes(format, cols);
-    *scales = groups * RQ_ROWS * (cols / 32) * sizeof(uint32_t);
+    *scales = groups * RQ_ROWS * (cols / 32) * RQ_SCALES(format) * sizeof(uint32_t);
 }
 
 uint64_t rq_repacked_bytes(uint32_t type, uint32_t rows, uint32_t cols)
@@ -147,9 +235,9 @@ uint64_t rq_repacked_bytes(uint32_t type, uint32_t rows, uint32_t cols)
     if (!rq_repackable(type))
         return 0;
     uint64_t unit, q, scales;
-    packed_sizes(type == QT_Q4_1 ? RQ_Q4 : RQ_Q8, rows, cols, &unit, &q, &scales);
-    /* + a row's block scales as floats while repacking */
-    return sizeof(struct rq_matrix) + unit + q + scales + 2 * (cols / 32) * sizeof(float);
+    packed_sizes((uint32_t)format_of(type), rows, cols, &unit, &q, &scales);
+    /* + a row's scratch while repacking */
+    return sizeof(struct rq_matrix) + unit + q + scales + scratch_bytes(cols);
 }
 
 struct rq_matrix *rq_repack(const struct qtensor *t, const char *name, const struct llm_cancel *cancel, char *err,
@@ -159,7 +247,7 @@ struct rq_matrix *rq_repack(const struct qtensor *t, const char *name, const str
         snprintf(err, errlen, "repack: %s: %s matrices are not repacked", name, quant_type_name(t->type));
         return NULL;
     }
-    if (t->cols == 0 || t->cols % 32 != 0 || t->rows == 0) {
+    if (t->cols == 0 || t->cols % 32 != 0 || t->rows == 0 || quant_row_bytes(t->type, t->cols) == 0) {
         snprintf(err, errlen, "repack: %s: bad shape %ux%u", name, (unsigned)t->rows, (unsigned)t->cols);
         return NULL;
     }
@@ -169,30 +257,31 @@ struct rq_matrix *rq_repack(const struct qtensor *t, const char *name, const str
         return NULL;
     }
     memset(m, 0, sizeof *m);
-    m->format = t->type == QT_Q4_1 ? RQ_Q4 : RQ_Q8;
+    m->format = (uint32_t)format_of(t->type);
     m->rows = t->rows;
     m->cols = t->cols;
     m->groups = (t->rows + RQ_ROWS - 1) / RQ_ROWS;
-    uint32_t nb = t->cols / 32;
     size_t group_bytes = rq_group_bytes(m->format, t->cols);
     uint64_t unit_bytes, q_bytes, scale_bytes; /* counted by rq_repacked_bytes */
     packed_sizes(m->format, t->rows, t->cols, &unit_bytes, &q_bytes, &scale_bytes);
     m->unit = llm_alloc((size_t)unit_bytes, 64);
     m->q = llm_alloc((size_t)q_bytes, 64);
     m->scales = llm_alloc((size_t)scale_bytes, 64);
-    float *dm = llm_alloc(2 * nb * sizeof(float), 8); /* a row's block scales as floats */
-    if (!m->unit || !m->q || !m->scales || !dm) {
-        llm_free(dm);
+    uint8_t *scratch = llm_alloc((size_t)scratch_bytes(t->cols), 8);
+    if (!m->unit || !m->q || !m->scales || !scratch) {
+        llm_free(scratch);
         rq_free(m);
         snprintf(err, errlen, "out of memory repacking %s (%ux%u)", name, (unsigned)t->rows, (unsigned)t->cols);
         return NULL;
     }
+    struct row_scratch s = { scratch + 2 * (t->cols / 16) * sizeof(float), (float *)scratch,
+                             (float *)scratch + t->cols / 16 };
     memset(m->unit, 0, (size_t)unit_bytes);
     memset(m->q, 0, (size_t)q_bytes);
     memset(m->scales, 0, (size_t)scale_bytes);
     for (uint32_t r = 0; r < t->rows; r++) {
         if (r % LLM_CANCEL_ROWS == 0 && llm_cancel_requested(cancel)) {
-            llm_free(dm);
+            llm_free(scratch);
             rq_free(m);
             snprintf(err, errlen, LLM_CANCELLED);
             return NULL;
@@ -201,45 +290,46 @@ struct rq_matrix *rq_repack(const struct qtensor *t, const char *name, const str
         uint32_t g = r / RQ_ROWS, i = r % RQ_ROWS;
         uint8_t *group = m->q + group_bytes * g;
         uint32_t *scales = (uint32_t *)rq_group_scales(m, g) + i; /* being filled */
-        int rc;
-        if (m->format == RQ_Q4) {
-            rc = repack_q4_row(row, nb, &m->unit[r], scales, dm);
-            scatter_q4_row(row, nb, i, group);
-        } else {
-            rc = repack_q8_row(t->type, row, nb, i, group, &m->unit[r], scales, dm);
-        }
+        int rc = m->format == RQ_Q8
+                     ? repack_q8_row(t->type, row, t->cols, i, group, &m->unit[r], scales, &s)
+                     : repack_affine_row(t->type, m->format, row, t->cols, i, group, &m->unit[r], scales, &s);
         if (rc != 0) {
-            llm_free(dm);
+            llm_free(scratch);
             rq_free(m);
             snprintf(err, errlen, "repack: %s: row %u has a non-finite scale", name, (unsigned)r);
             return NULL;
         }
     }
-    llm_free(dm);
+    llm_free(scratch);
     return m;
 }
 
-/* The sizes of an activation's seven arrays, in the order of struct rq_act. */
-static void act_sizes(uint32_t cap, size_t sizes[7])
+/* The sizes of an activation's eight arrays, in the order of struct rq_act. */
+#define ACT_ARRAYS 8
+static void act_sizes(uint32_t cap, size_t sizes[ACT_ARRAYS])
 {
     size_t values = (size_t)cap * sizeof(int32_t), pairs = (size_t)cap / 2 * sizeof(uint32_t) + 4;
     size_t blocks = ((size_t)cap / 32 + 1) * sizeof(int32_t);
-    const size_t s[7] = { values, values, values, pairs, pairs, blocks, blocks };
+    size_t halves = ((size_t)cap / 16 + 1) * sizeof(int32_t);
+    const size_t s[ACT_ARRAYS] = { values, values, values, pairs, pairs, blocks, blocks, halves };
     memcpy(sizes, s, sizeof s);
 }
 
 uint64_t rq_act_bytes(uint32_t cap)
 {
-    size_t s[7];
+    size_t s[ACT_ARRAYS];
     act_sizes(cap, s);
-    return (uint64_t)s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6];
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < ACT_ARRAYS; i++)
+        total += s[i];
+    return total;
 }
 
 /* Activation buffers are the engine's shared scratch (matmul.c and select.c
  * keep them from one model to the next), hence llm_alloc_lasting. */
 int rq_act_init(struct rq_act *a, uint32_t cap)
 {
-    size_t s[7];
+    size_t s[ACT_ARRAYS];
     act_sizes(cap, s);
     memset(a, 0, sizeof *a);
     a->q = llm_alloc_lasting(s[0], 64);
@@ -249,7 +339,8 @@ int rq_act_init(struct rq_act *a, uint32_t cap)
     a->m8 = llm_alloc_lasting(s[4], 64);
     a->bsum = llm_alloc_lasting(s[5], 64);
     a->shift = llm_alloc_lasting(s[6], 64);
-    if (!a->q || !a->t4 || !a->t8 || !a->m4 || !a->m8 || !a->bsum || !a->shift) {
+    a->hsum = llm_alloc_lasting(s[7], 64);
+    if (!a->q || !a->t4 || !a->t8 || !a->m4 || !a->m8 || !a->bsum || !a->shift || !a->hsum) {
         rq_act_free(a);
         return -1;
     }
@@ -266,6 +357,7 @@ void rq_act_free(struct rq_act *a)
     llm_free(a->m8);
     llm_free(a->bsum);
     llm_free(a->shift);
+    llm_free(a->hsum);
     memset(a, 0, sizeof *a);
 }
 
@@ -330,7 +422,7 @@ void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n, int pairs)
     a->n = n;
     for (uint32_t b = 0; b < blocks; b++) {
         const float *xb = x + b * 32;
-        int32_t *q = a->q + b * 32, sum = 0;
+        int32_t *q = a->q + b * 32, sum = 0, half = 0; /* half: of the first 16 */
         uint32_t amax = 0; /* as bits: non-negative floats order like integers */
         for (uint32_t i = 0; i < 32; i++) {
             uint32_t v = abs_bits(xb[i]);
@@ -346,9 +438,13 @@ void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n, int pairs)
             for (uint32_t i = 0; i < 32; i++) {
                 q[i] = scale_round(xb[i], e);
                 sum += q[i];
+                if (i == 15)
+                    half = sum;
             }
         }
         a->bsum[b] = sum;
+        a->hsum[2 * b] = half;
+        a->hsum[2 * b + 1] = sum - half;
         a->shift[b] = e; /* the exponent for now; the shift below */
         if (e > emax)
             emax = e;

@@ -13,17 +13,31 @@
  *    emulation.
  *  - Weights: every row gets one float unit U and integer block scales.
  *    Q4_1 keeps its 4-bit quants q and turns each block's d and m into
- *    integers: W = dq * q + mq with |W| <= RQ_WMAX, w ~= U * W. Q8_0 keeps
- *    its int8 quants and turns d into dq, |dq| <= RQ_Q8_DQMAX, w ~= U * dq * q;
- *    Q4_0 and Q5_0 blocks are taken as the Q8_0 blocks of the same values.
+ *    integers: W = dq * q + mq with |W| <= RQ_WMAX, w ~= U * W; Q4_K is the
+ *    same with each sub-block's d * sc and -(dmin * m), the float numbers
+ *    ggml's dequantization computes. Q8_0 keeps its int8 quants and turns d
+ *    into dq, |dq| <= RQ_Q8_DQMAX, w ~= U * dq * q; Q4_0 and Q5_0 blocks are
+ *    taken as the Q8_0 blocks of the same values. BF16 is not a block format:
+ *    each block of 32 is rounded to int8 quants with d = amax / 127, as
+ *    llama.cpp's Q8_0 quantization does: the one lossy conversion, steps
+ *    about twice BF16's own at a block's largest values, the product error
+ *    of Q8_0 weights (an integer layout of BF16's 8-bit significands and
+ *    per-value exponents would need 16-bit fields: twice the loads of the
+ *    byte layouts, which under emulation cost more than the multiplies).
+ *    Q5_1 and Q5_K (RQ_Q5) keep their 5-bit quants q as bytes with Q4's
+ *    integer W = dq * q + mq per block; Q6_K (RQ_Q6) keeps its 6-bit quants
+ *    as bytes with W = dq * q + mq per sub-block of 16 columns, its offset 32
+ *    exactly in mq = -32 * dq.
  *  - Per row and block b, a 32-bit integer acc_b:
- *      Q4: the sum of q_x * W (exact: 32 * 4095 * 16383 < 2^31, so every
+ *      Q4, Q5: the sum of q_x * W (exact: 32 * 4095 * 16383 < 2^31, so every
  *          summation order gives the same value, modulo-2^32 intermediate
  *          wraps included), computed as dq * P + mq * S with P the sum of
  *          q_x * q and S the sum of q_x;
  *      Q8: (P >> 5) * dq, P the exact sum of q_x * q (|P| < 2^24; the shift
- *          keeps the product within 2^30).
- *    Then total = sum over b of (acc_b >> shift_b) (arithmetic shifts,
+ *          keeps the product within 2^30);
+ *      Q6: per half h of 16 columns, acc_bh = dq_h * P_h + mq_h * S_h, the
+ *          sum of q_x * W over the half, exact as for Q4.
+ *    Then total = sum over b (and h) of (acc_b(h) >> shift_b) (arithmetic shifts,
  *    shift_b = min(31, E - e_b + G), E = max e_b, G guard bits so that the
  *    sum fits: 2^G >= blocks), and y = ((float)total * U) * 2^(E + G)
  *    (for Q8, U holds the unit times 2^5).
@@ -39,7 +53,12 @@
  *  - RQ_Q8: eight slices per block, slice c holding columns 4c .. 4c + 3 of
  *    the block, column 4c + j in byte j of each row's word as q + RQ_Q8_BIAS
  *    (unsigned); the block scale dq (int32).
- *  Block scales: per group, RQ_ROWS per block (one per row), blocks in order.
+ *  - RQ_Q5: the slices of RQ_Q8 holding q itself (0..31); the block scale
+ *    as RQ_Q4's.
+ *  - RQ_Q6: the slices of RQ_Q8 holding q itself (0..63); two scales per
+ *    row and block, Q4's packing, for columns 0-15 and 16-31.
+ *  Block scales: per group and block, RQ_ROWS per half for RQ_Q6 (half 0's
+ *  rows, then half 1's), else RQ_ROWS (one per row); blocks in order.
  */
 #ifndef LLM_REPACK_H
 #define LLM_REPACK_H
@@ -61,12 +80,14 @@
 #define RQ_Q8_DQMAX 2048
 #define RQ_Q8_PSHIFT 5
 
-enum rq_format { RQ_Q4 = 0, RQ_Q8 = 1, RQ_FORMATS };
+enum rq_format { RQ_Q4 = 0, RQ_Q8 = 1, RQ_Q6 = 2, RQ_Q5 = 3, RQ_FORMATS };
 
 #define RQ_SLICE_BYTES (RQ_ROWS * 4)
 #define RQ_Q4_SLICES 4
 #define RQ_Q8_SLICES 8
 #define RQ_SLICES(format) ((format) == RQ_Q4 ? RQ_Q4_SLICES : RQ_Q8_SLICES)
+/* Scale words per row and block. */
+#define RQ_SCALES(format) ((format) == RQ_Q6 ? 2 : 1)
 #define RQ_Q8_BIAS 128
 #define RQ_MQ_SHIFT 16
 
@@ -79,9 +100,10 @@ struct rq_matrix {
     uint8_t *q;
 };
 
-/* Whether matrices of ggml `type` are repacked: Q4_1 into RQ_Q4; Q8_0, and
- * Q4_0 and Q5_0 (whose signed quants q - 8 and q - 16 are int8 values with
- * the same d, so the conversion is exact) into RQ_Q8. */
+/* Whether matrices of ggml `type` are repacked: Q4_1 and Q4_K into RQ_Q4;
+ * Q8_0, Q4_0 and Q5_0 (whose signed quants q - 8 and q - 16 are int8 values
+ * with the same d, so the conversion is exact) and BF16 into RQ_Q8; Q5_1
+ * and Q5_K into RQ_Q5; Q6_K into RQ_Q6. */
 int rq_repackable(uint32_t type);
 
 /* Blocks of 32 columns in a row. */
@@ -102,10 +124,10 @@ static inline const uint8_t *rq_group_weights(const struct rq_matrix *m, uint32_
     return m->q + (size_t)g * rq_group_bytes(format, m->cols);
 }
 
-/* Group g's block scales: RQ_ROWS per block. */
+/* Group g's block scales: RQ_SCALES(format) * RQ_ROWS per block. */
 static inline const uint32_t *rq_group_scales(const struct rq_matrix *m, uint32_t g)
 {
-    return m->scales + (size_t)g * rq_blocks(m) * RQ_ROWS;
+    return m->scales + (size_t)g * rq_blocks(m) * RQ_ROWS * RQ_SCALES(m->format);
 }
 
 /* Group g's row units. */
@@ -145,11 +167,12 @@ struct rq_act {
      * (q_k, q_k+4), k = 0..3 (m4); per 4 columns (q_k, q_k+2), k = 0..1 (m8). */
     uint32_t *m4, *m8;    /* [n / 2] each */
     int32_t *bsum;        /* [n / 32] sums of q per block */
+    int32_t *hsum;        /* [n / 16] sums of q per 16 columns (RQ_Q6's S_h) */
     int32_t *shift;       /* [n / 32] shift_b */
     float p2;             /* 2^(E + G), or NaN when x had a non-finite value */
 };
 
-/* Repacks a Q4_1 or Q8_0 matrix (other types: error). Returns a new matrix
+/* Repacks a matrix of a type rq_repackable names (other types: error). Returns a new matrix
  * or NULL with err set (out of memory, non-finite scales, shape), naming
  * the matrix by `name`, or LLM_CANCELLED when `cancel` (NULL: never) asks
  * to stop, polled every LLM_CANCEL_ROWS rows. */

@@ -100,28 +100,40 @@ static uint32_t next(uint32_t *s)
     return *s >> 8;
 }
 
-/* A TEST_ROWS x TEST_COLS matrix of `type` with plausible block scales:
- * d around 0.01 and, for Q4_1, m around -0.08. */
-static void fill_test_matrix(struct qtensor *t, uint32_t type, uint8_t *data)
+static void put16(uint8_t *p, uint16_t v)
 {
-    uint32_t s = 12345, block = (uint32_t)quant_row_bytes(type, QK), nb = TEST_COLS / QK;
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+/* A rows x cols matrix of `type` (cols whole blocks) with plausible scales:
+ * d around 0.01, the minimum around -0.08 (Q4_1, Q5_1) or dmin around 0.01
+ * (Q4_K, Q5_K); BF16 values of about +-0.01. */
+static void fill_test_matrix(struct qtensor *t, uint32_t type, uint32_t rows, uint32_t cols, uint8_t *data)
+{
+    int k_quant = type == QT_Q4_K || type == QT_Q5_K || type == QT_Q6_K;
+    uint32_t s = 12345, elems = k_quant ? QK_K : QK, block = (uint32_t)quant_row_bytes(type, elems);
+    uint32_t nb = cols / elems;
     t->type = type;
-    t->rows = TEST_ROWS;
-    t->cols = TEST_COLS;
+    t->rows = rows;
+    t->cols = cols;
     t->row_bytes = nb * block;
     t->data = data;
-    for (uint32_t i = 0; i < TEST_ROWS * nb; i++) {
-        uint8_t *p = data + i * block;
-        uint16_t d = quant_f32_to_f16(0.005f + (float)(next(&s) % 1000) * 1e-5f);
-        p[0] = (uint8_t)d;
-        p[1] = (uint8_t)(d >> 8);
-        for (uint32_t j = 2; j < block; j++)
+    t->packed = NULL;
+    for (uint32_t i = 0; i < rows * nb; i++) {
+        uint8_t *p = data + (size_t)i * block;
+        for (uint32_t j = 0; j < block; j++)
             p[j] = (uint8_t)next(&s);
-        if (type == QT_Q4_1) {
-            uint16_t m = quant_f32_to_f16(-0.04f - (float)(next(&s) % 1000) * 8e-5f);
-            p[2] = (uint8_t)m;
-            p[3] = (uint8_t)(m >> 8);
+        if (type == QT_BF16) {
+            for (uint32_t j = 1; j < block; j += 2)
+                p[j] = (uint8_t)((p[j] & 0x80) | 0x3c); /* sign, exponent 2^-7 or 2^-6 */
+            continue;
         }
+        put16(p + (type == QT_Q6_K ? 208 : 0), quant_f32_to_f16(0.005f + (float)(next(&s) % 1000) * 1e-5f));
+        if (type == QT_Q4_1 || type == QT_Q5_1)
+            put16(p + 2, quant_f32_to_f16(-0.04f - (float)(next(&s) % 1000) * 8e-5f));
+        else if (type == QT_Q4_K || type == QT_Q5_K)
+            put16(p + 2, quant_f32_to_f16(0.005f + (float)(next(&s) % 1000) * 1e-5f));
     }
 }
 
@@ -185,16 +197,35 @@ static const struct rq_act *test_activation(uint32_t cols, uint32_t seed)
     return &st.act;
 }
 
+/* The file type of each format's test matrix. */
+static const uint32_t test_types[RQ_FORMATS] = {
+    [RQ_Q4] = QT_Q4_1, [RQ_Q8] = QT_Q8_0, [RQ_Q6] = QT_Q6_K, [RQ_Q5] = QT_Q5_1,
+};
+
+/* Its columns: SmolLM2's width, or whole super-blocks for Q6_K. */
+static uint32_t test_cols(uint32_t f)
+{
+    return f == RQ_Q6 ? 512 : TEST_COLS;
+}
+
+const char *select_format_name(uint32_t format)
+{
+    return quant_type_name(test_types[format]);
+}
+
 uint64_t select_measure_bytes(void)
 {
     if (st.ready)
         return 0;
-    /* evaluate's: the test matrix and its repacked copy (the larger format),
+    /* evaluate's: the test matrix and its repacked copy (the largest format),
      * the reference and each variant's results, the activation */
-    uint64_t q4 = rq_repacked_bytes(QT_Q4_1, TEST_ROWS, TEST_COLS), q8 = rq_repacked_bytes(QT_Q8_0, TEST_ROWS, TEST_COLS);
-    uint64_t d4 = quant_row_bytes(QT_Q4_1, TEST_COLS), d8 = quant_row_bytes(QT_Q8_0, TEST_COLS);
-    return (uint64_t)TEST_ROWS * (d4 > d8 ? d4 : d8) + (q4 > q8 ? q4 : q8) + 2 * TEST_ROWS * sizeof(float) +
-           select_tune_bytes(TEST_COLS, 0);
+    uint64_t most = 0;
+    for (uint32_t f = 0; f < RQ_FORMATS; f++) {
+        uint64_t b = (uint64_t)TEST_ROWS * quant_row_bytes(test_types[f], test_cols(f)) +
+                     rq_repacked_bytes(test_types[f], TEST_ROWS, test_cols(f));
+        most = b > most ? b : most;
+    }
+    return most + 2 * TEST_ROWS * sizeof(float) + select_tune_bytes(TEST_COLS, 0);
 }
 
 uint64_t select_tune_bytes(uint32_t cols, uint32_t rows)
@@ -206,8 +237,7 @@ uint64_t select_tune_bytes(uint32_t cols, uint32_t rows)
 /* Checks each variant against the scalar results and times it on format f. */
 static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
 {
-    static const uint32_t types[RQ_FORMATS] = { [RQ_Q4] = QT_Q4_1, [RQ_Q8] = QT_Q8_0 };
-    uint8_t *data = llm_alloc((size_t)TEST_ROWS * quant_row_bytes(types[f], TEST_COLS), 64);
+    uint8_t *data = llm_alloc((size_t)TEST_ROWS * quant_row_bytes(test_types[f], test_cols(f)), 64);
     float *ref = llm_alloc(2 * TEST_ROWS * sizeof(float), 64);
     struct qtensor t;
     struct rq_matrix *m = NULL;
@@ -217,7 +247,7 @@ static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory measuring the kernels");
         goto out;
     }
-    fill_test_matrix(&t, types[f], data);
+    fill_test_matrix(&t, test_types[f], TEST_ROWS, test_cols(f), data);
     m = rq_repack(&t, "the test matrix", NULL, err, errlen);
     if (!m)
         goto out;
@@ -229,7 +259,7 @@ static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
         rq_variant_matmul(variants[i], m, a, 1, y, 0);
         if (memcmp(y, ref, TEST_ROWS * sizeof(float)) != 0) {
             llm_log("kernel %s differs from the scalar results on %s: not used", variants[i]->name,
-                    quant_type_name(types[f]));
+                    quant_type_name(test_types[f]));
             st.report.v[i].exact = 0;
         }
     }
@@ -354,6 +384,74 @@ int select_tune(struct rq_matrix *const *mats, uint32_t n, const struct llm_canc
     activate_measured();
     llm_free(y);
     return 0;
+}
+
+/* select_time_types's matrices: whole super-blocks of 256 columns, small
+ * enough that repacking them (slow under emulation) costs less than
+ * timing them. */
+#define TYPE_ROWS 512
+#define TYPE_COLS 768
+
+int select_time_types(const uint32_t *types, uint32_t n, uint32_t budget_ms, float *ns_per_mac, char *err,
+                      size_t errlen)
+{
+    if (n > SELECT_MAX_TYPES) {
+        snprintf(err, errlen, "at most %u formats at once", (unsigned)SELECT_MAX_TYPES);
+        return -1;
+    }
+    if (!st.ready && select_init(LLM_SELECT_BUDGET_MS, err, errlen) != 0)
+        return -1;
+    struct rq_matrix *mats[SELECT_MAX_TYPES] = { 0 };
+    float *y = llm_alloc(TYPE_ROWS * sizeof(float), 64);
+    const struct rq_act *a = test_activation(TYPE_COLS, 99);
+    int rc = -1;
+    if (!y || !a) {
+        snprintf(err, errlen, "out of memory timing the formats");
+        goto out;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        if (!rq_repackable(types[k])) {
+            snprintf(err, errlen, "%s matrices are not repacked", quant_type_name(types[k]));
+            goto out;
+        }
+        uint8_t *data = llm_alloc((size_t)TYPE_ROWS * quant_row_bytes(types[k], TYPE_COLS), 64);
+        if (!data) {
+            snprintf(err, errlen, "out of memory timing %s", quant_type_name(types[k]));
+            goto out;
+        }
+        struct qtensor t;
+        fill_test_matrix(&t, types[k], TYPE_ROWS, TYPE_COLS, data);
+        mats[k] = rq_repack(&t, "the test matrix", NULL, err, errlen);
+        llm_free(data);
+        if (!mats[k])
+            goto out;
+    }
+    /* Single products in turn, each format's fastest: a product takes well
+     * under a millisecond, so on a busy host (other processes, or an
+     * emulator's host) some run undisturbed, while every longer sample
+     * would include the time the host gave to others. */
+    uint64_t best[SELECT_MAX_TYPES], end;
+    for (uint32_t k = 0; k < n; k++) {
+        rq_variant_matmul(matmul_variant(mats[k]->format), mats[k], a, 1, y, 0); /* warm */
+        best[k] = ~0ull;
+    }
+    end = llm_time_ns() + (uint64_t)n * budget_ms * 1000000u;
+    do {
+        for (uint32_t k = 0; k < n; k++) {
+            uint64_t t0 = llm_time_ns();
+            rq_variant_matmul(matmul_variant(mats[k]->format), mats[k], a, 1, y, 0);
+            uint64_t dt = llm_time_ns() - t0;
+            best[k] = dt < best[k] ? dt : best[k];
+        }
+    } while (llm_time_ns() < end);
+    for (uint32_t k = 0; k < n; k++)
+        ns_per_mac[k] = (float)(int64_t)best[k] / (float)(TYPE_ROWS * TYPE_COLS);
+    rc = 0;
+out:
+    for (uint32_t k = 0; k < n; k++)
+        rq_free(mats[k]);
+    llm_free(y);
+    return rc;
 }
 
 int select_init(uint32_t budget_ms, char *err, size_t errlen)

@@ -69,4 +69,18 @@ int select_force(const char *name, char *err, size_t errlen);
 
 const struct select_report *select_get_report(void);
 
+/* The file type that names repack.h's `format` in reports (its test
+ * matrix's): Q4_1, Q8_0, Q6_K, Q5_1. */
+const char *select_format_name(uint32_t format);
+
+/* ns per multiply-accumulate of repacked matrices of the file types
+ * types[0..n-1] (test matrices of random blocks, n <= SELECT_MAX_TYPES)
+ * with the variants in use for their formats: the fastest of single
+ * products taken in turn for about budget_ms per type (`bench`'s figure per
+ * file format). 0,
+ * or -1 with err set (a type not repacked, out of memory). */
+#define SELECT_MAX_TYPES 12
+int select_time_types(const uint32_t *types, uint32_t n, uint32_t budget_ms, float *ns_per_mac, char *err,
+                      size_t errlen);
+
 #endif

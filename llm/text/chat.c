@@ -52,30 +52,43 @@ const char *chat_family_name(chat_family f)
 /* A ChatML template that writes a system turn as a literal string, e.g.
  * '<|im_start|>system\nYou are ...<|im_end|>\n', has a default system prompt.
  * The newline may be a real one or the Jinja escape "\n". Anything that looks
- * like an expression (braces, quotes, other escapes) is not a literal. */
-static void find_default_system(chat_template *c, const char *tmpl, uint32_t len)
+ * like an expression (braces, quotes, other escapes) is not a literal. Each
+ * "<|im_start|>system" is tried in turn: Qwen2.5's template writes the
+ * system turn of a conversation that has one (and of tool calls) before the
+ * literal default. */
+static int literal_system(chat_template *c, const char *tmpl, uint32_t len, uint32_t i)
 {
-    static const char open[] = "<|im_start|>system";
-    int32_t at = find(tmpl, len, open);
-    if (at < 0)
-        return;
-    uint32_t i = (uint32_t)at + sizeof open - 1;
     if (i < len && tmpl[i] == '\n')
         i += 1;
     else if (i + 1 < len && tmpl[i] == '\\' && tmpl[i + 1] == 'n')
         i += 2;
     else
-        return;
+        return 0;
     int32_t end = find(tmpl + i, len - i, "<|im_end|>");
     if (end <= 0 || (uint32_t)end >= sizeof c->default_system)
-        return;
+        return 0;
     for (int32_t k = 0; k < end; k++) {
         char ch = tmpl[i + (uint32_t)k];
         if (ch == '{' || ch == '}' || ch == '\'' || ch == '"' || ch == '\\' || ch == '\n')
-            return;
+            return 0;
     }
     memcpy(c->default_system, tmpl + i, (size_t)end);
     c->default_system_len = (uint32_t)end;
+    return 1;
+}
+
+static void find_default_system(chat_template *c, const char *tmpl, uint32_t len)
+{
+    static const char open[] = "<|im_start|>system";
+    for (uint32_t from = 0; from < len;) {
+        int32_t at = find(tmpl + from, len - from, open);
+        if (at < 0)
+            return;
+        uint32_t after = from + (uint32_t)at + sizeof open - 1;
+        if (literal_system(c, tmpl, len, after))
+            return;
+        from = after;
+    }
 }
 
 static int need(const chat_template *c, const char *piece, int32_t *id, char *err, size_t errlen)

@@ -157,6 +157,7 @@ tokenizer *tok_alloc_vocab(enum tok_kind kind, const llm_str *tokens, const int3
     }
     for (int b = 0; b < 256; b++)
         tok->byte_tok[b] = -1;
+    tok_user_init(tok);
     return tok;
 oom:
     tok_free(tok);
@@ -232,6 +233,15 @@ int32_t tok_lookup(const tokenizer *tok, const char *piece)
     return piece ? tok_find(tok, piece, (uint32_t)strlen(piece)) : -1;
 }
 
+/* Plain text without user-defined tokens, by the vocab's family. */
+static int32_t encode_text(const tokenizer *tok, const char *text, uint32_t len, int32_t *out_ids,
+                           uint32_t max_ids)
+{
+    if (tok->kind == TOK_KIND_BPE)
+        return tok_bpe_encode(tok, text, len, out_ids, max_ids);
+    return tok_spm_encode(tok, text, len, out_ids, max_ids);
+}
+
 int32_t tok_encode(const tokenizer *tok, const char *text, uint32_t len, int32_t *out_ids,
                    uint32_t max_ids)
 {
@@ -239,9 +249,39 @@ int32_t tok_encode(const tokenizer *tok, const char *text, uint32_t len, int32_t
         return TOK_ERR_INVALID;
     if (len > 0x7ffffff0u)
         return TOK_ERR_TOO_MANY;
-    if (tok->kind == TOK_KIND_BPE)
-        return tok_bpe_encode(tok, text, len, out_ids, max_ids);
-    return tok_spm_encode(tok, text, len, out_ids, max_ids);
+    if (tok->n_user == 0 || len == 0)
+        return encode_text(tok, text, len, out_ids, max_ids);
+    /* The user-defined tokens first; each run of text between them is
+     * encoded on its own (as llama.cpp does: a SentencePiece vocab's space
+     * prefix goes before every run). */
+    int32_t *marks = tok_calloc(len, sizeof(int32_t));
+    if (!marks)
+        return TOK_ERR_NOMEM;
+    tok_user_split(tok, text, len, marks);
+    uint32_t n = 0;
+    int32_t rc = 0;
+    for (uint32_t i = 0; i < len && rc == 0;) {
+        uint32_t j = i + 1;
+        if (marks[i] >= 0) {
+            if (n == max_ids)
+                rc = TOK_ERR_TOO_MANY;
+            else
+                out_ids[n++] = marks[i];
+            while (j < len && marks[j] == TOK_MARK_INSIDE)
+                j++;
+        } else {
+            while (j < len && marks[j] == TOK_MARK_TEXT)
+                j++;
+            int32_t got = encode_text(tok, text + i, j - i, out_ids + n, max_ids - n);
+            if (got < 0)
+                rc = got;
+            else
+                n += (uint32_t)got;
+        }
+        i = j;
+    }
+    llm_free(marks);
+    return rc < 0 ? rc : (int32_t)n;
 }
 
 /* UTF-8 structure: returns the length of the complete valid sequence at

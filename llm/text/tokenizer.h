@@ -14,6 +14,7 @@
  *
  * tok_encode handles plain text only: it never produces control tokens, even
  * for text such as "<|im_end|>"; templates get control ids with tok_lookup.
+ * User-defined tokens (e.g. Qwen's "<tool_call>") are split out of the text.
  */
 #ifndef LLM_TOKENIZER_H
 #define LLM_TOKENIZER_H
@@ -80,9 +81,15 @@ int tok_type(const tokenizer *tok, int32_t id);
  * the id, or -1. */
 int32_t tok_lookup(const tokenizer *tok, const char *piece);
 
-/* Encodes len bytes of plain text (no BOS added). Returns the number of ids
- * written to out_ids, or a negative TOK_ERR_*. At most len + 1 ids are ever
- * needed. */
+/* Encodes len bytes of plain text (no BOS added). User-defined tokens in
+ * the text (type USER_DEFINED) are taken as they are, longest first, as
+ * llama.cpp does; the text between them is encoded by the family's rules.
+ * Returns the number of ids written to out_ids, or a negative TOK_ERR_*.
+ * Valid UTF-8 needs at most len + 1 ids (len + 1 more when a SentencePiece
+ * vocab adds its space prefix after each user-defined token); other bytes
+ * at most 4 * len + 3, because a SentencePiece vocab that spells spaces as
+ * U+2581 cuts the escaped text into characters by their lead bytes, as
+ * llama.cpp does, so a broken sequence can swallow part of a space. */
 int32_t tok_encode(const tokenizer *tok, const char *text, uint32_t len, int32_t *out_ids,
                    uint32_t max_ids);
 

@@ -8,6 +8,10 @@
 
 enum tok_kind { TOK_KIND_BPE, TOK_KIND_SPM };
 
+/* User-defined pieces shorter than this many bytes have their lengths
+ * recorded exactly (a multiple of 32). */
+#define TOK_USER_SHORT 128u
+
 /* One BPE merge rule, keyed by the ids of its two halves. */
 struct tok_merge {
     int32_t left, right; /* -1 marks an empty slot */
@@ -38,6 +42,13 @@ struct tokenizer {
     float *scores;
     int add_space_prefix;
     int escape_spaces; /* spaces are U+2581 in the vocab */
+
+    /* User-defined pieces (tokenizer_user.c): their first bytes, and which
+     * lengths below TOK_USER_SHORT occur; the longest of the longer ones. */
+    uint32_t n_user;
+    uint32_t user_first[256 / 32];
+    uint32_t user_lens[TOK_USER_SHORT / 32];
+    uint32_t user_long_max;
 };
 
 /* Shared by the constructors: copies the vocab, builds the lookup hash and
@@ -77,6 +88,15 @@ void tok_merge_symbols(const tokenizer *tok, const uint8_t *text, struct tok_sym
 /* Appends the ids of the remaining symbols to out; TOK_ERR_TOO_MANY when full. */
 int tok_emit_symbols(const struct tok_sym *syms, int32_t n, int32_t *out, uint32_t max_ids,
                      uint32_t *n_out);
+
+/* User-defined tokens (tokenizer_user.c). tok_user_init records the
+ * vocab's user-defined pieces (after the types are final). tok_user_split
+ * marks text[0..len): marks[i] is the id of a user-defined token starting at
+ * byte i, TOK_MARK_INSIDE for its other bytes, TOK_MARK_TEXT for plain text. */
+#define TOK_MARK_TEXT (-1)
+#define TOK_MARK_INSIDE (-2)
+void tok_user_init(tokenizer *tok);
+void tok_user_split(const tokenizer *tok, const char *text, uint32_t len, int32_t *marks);
 
 /* Family specific parts. */
 /* Slots of the merge table for n_merges rules: a power of two, at most half

@@ -1,8 +1,12 @@
-/* tokenizer_spm.c: SentencePiece-style BPE as llama2.c runs it. The text
- * (with a leading "dummy prefix" space) starts as one symbol per UTF-8
- * character; a character missing from the vocab becomes its <0xNN> byte
- * tokens. Adjacent symbols then merge while their concatenation is a vocab
- * piece, the highest-scoring merge first (leftmost on ties). */
+/* tokenizer_spm.c: SentencePiece-style BPE as llama.cpp's SPM tokenizer
+ * runs it (and llama2.c, its origin). The text (with a leading "dummy
+ * prefix" space when the vocab asks for it, spaces as U+2581 when the vocab
+ * spells them so) starts as one symbol per UTF-8 character. Adjacent
+ * symbols then merge while their concatenation is a vocab piece, the
+ * highest-scoring merge first (leftmost on ties): no merge list is needed,
+ * so a 262k-piece vocab costs one hash lookup per candidate pair. A symbol
+ * left without a piece of its own (a character the vocab lacks) becomes its
+ * <0xNN> byte tokens. */
 #include "platform.h"
 #include "text/tokenizer_internal.h"
 
@@ -16,7 +20,9 @@ static uint32_t float_order(float f)
     return u & 0x80000000u ? ~u : u | 0x80000000u;
 }
 
-static int mergeable(const tokenizer *tok, int32_t id)
+/* Whether plain text may produce this piece: never a control (or unknown,
+ * unused) token. */
+static int producible(const tokenizer *tok, int32_t id)
 {
     return tok->types[id] == TOK_TYPE_NORMAL || tok->types[id] == TOK_TYPE_USER_DEFINED;
 }
@@ -46,18 +52,40 @@ int tok_spm_init(tokenizer *tok, const float *scores, int add_space_prefix, char
     return 0;
 }
 
+/* The id of a symbol whose character the vocab lacks (or has only as a
+ * piece text cannot produce): it may still merge with its neighbours, and
+ * falls back to bytes if it never does. */
+#define NO_PIECE(tok) ((int32_t)(tok)->n_vocab)
+
 static int spm_pair(const tokenizer *tok, const uint8_t *text, const struct tok_sym *l,
                     const struct tok_sym *r, uint32_t *rank, int32_t *result)
 {
-    if (!mergeable(tok, l->id) || !mergeable(tok, r->id))
-        return 0;
     /* Adjacent symbols are adjacent text, so the merged piece is a slice. */
     int32_t id = tok_find(tok, (const char *)text + l->start, l->len + r->len);
-    if (id < 0 || !mergeable(tok, id))
+    if (id < 0 || !producible(tok, id))
         return 0;
     *rank = ~float_order(tok->scores[id]); /* best score = lowest rank */
     *result = id;
     return 1;
+}
+
+/* Bytes of the UTF-8 character a lead byte starts, counted as llama.cpp
+ * counts them: from its top four bits, without checking what follows (a
+ * broken sequence stays one symbol and falls back to its bytes). */
+static uint32_t utf8_lead_len(uint8_t b)
+{
+    static const uint8_t len[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
+    return len[b >> 4];
+}
+
+static int emit(int32_t *out, uint32_t max_ids, uint32_t *n, int32_t id)
+{
+    if (id < 0)
+        return 0; /* a byte the vocab has no token for: dropped */
+    if (*n == max_ids)
+        return TOK_ERR_TOO_MANY;
+    out[(*n)++] = id;
+    return 0;
 }
 
 int32_t tok_spm_encode(const tokenizer *tok, const char *text, uint32_t len, int32_t *out,
@@ -86,25 +114,27 @@ int32_t tok_spm_encode(const tokenizer *tok, const char *text, uint32_t len, int
             }
         }
         int32_t ns = 0;
-        for (uint32_t i = 0; i < n;) {
-            uint32_t cp;
-            uint32_t k = tok_utf8_next(buf + i, n - i, &cp);
+        for (uint32_t i = 0; i < n; ns++) {
+            uint32_t k = utf8_lead_len(buf[i]);
+            if (k > n - i)
+                k = n - i;
             int32_t id = tok_find(tok, (const char *)buf + i, k);
-            if (id >= 0 && mergeable(tok, id)) {
-                struct tok_sym v = {id, ns - 1, ns + 1, i, k};
-                syms[ns++] = v;
-            } else {
-                for (uint32_t j = 0; j < k; j++) { /* byte fallback */
-                    struct tok_sym v = {tok->byte_tok[buf[i + j]], ns - 1, ns + 1, i + j, 1};
-                    syms[ns++] = v;
-                }
-            }
+            struct tok_sym v = {id >= 0 && producible(tok, id) ? id : NO_PIECE(tok), ns - 1, ns + 1, i, k};
+            syms[ns] = v;
             i += k;
         }
         syms[ns - 1].next = -1;
         tok_merge_symbols(tok, buf, syms, ns, heap, spm_pair);
         uint32_t n_out = 0;
-        rc = tok_emit_symbols(syms, ns, out, max_ids, &n_out);
+        rc = 0;
+        for (int32_t s = 0; s >= 0 && rc == 0; s = syms[s].next) {
+            if (syms[s].id != NO_PIECE(tok)) {
+                rc = emit(out, max_ids, &n_out, syms[s].id);
+                continue;
+            }
+            for (uint32_t j = 0; j < syms[s].len && rc == 0; j++) /* byte fallback */
+                rc = emit(out, max_ids, &n_out, tok->byte_tok[buf[syms[s].start + j]]);
+        }
         if (rc == 0)
             rc = (int32_t)n_out;
     }
@@ -127,6 +157,11 @@ uint32_t tok_spm_piece_bytes(const tokenizer *tok, int32_t id, uint8_t *out, uin
                 out[0] = (uint8_t)b;
                 return 1;
             }
+    }
+    if (type == TOK_TYPE_USER_DEFINED) { /* as it is, U+2581 included (llama.cpp) */
+        len = len < cap ? len : cap;
+        memcpy(out, p, len);
+        return len;
     }
     uint32_t w = 0;
     for (uint32_t i = 0; i < len && w < cap;) {

@@ -1,18 +1,32 @@
-/* fuzz_tokenizer.c: libFuzzer target for tok_encode with SmolLM2's byte-level
- * BPE vocabulary (the GGUF named by the environment variable FUZZ_MODEL): any
- * bytes must encode without a memory error, and valid UTF-8 must decode back
- * to exactly the input when the vocabulary has a token for each of its bytes
- * (SmolLM2's lacks a few control bytes, which are dropped, as llama.cpp and
- * the HF tokenizer drop them). Streaming decode must release the same text
- * as whole decoding, in complete UTF-8 pieces. */
+/* fuzz_tokenizer.c: libFuzzer target for tok_encode with the tokenizers of
+ * real GGUF files, built by the engine's own loader (gguf_load_tokenizer):
+ * FUZZ_MODEL names one file or several separated by ':' (make test gives
+ * SmolLM2's byte-level BPE, Qwen2.5's BPE with the qwen2 pre-tokenizer and
+ * user-defined tokens, and Gemma 3's 262k-piece SentencePiece vocab without
+ * merges); an input's first byte picks the vocabulary, and the whole input
+ * is the text. Any bytes must encode without a memory error, and valid UTF-8
+ * must decode back to exactly the input when the vocabulary has a token for
+ * each of its bytes (SmolLM2's lacks a few control bytes, which are dropped,
+ * as llama.cpp and the HF tokenizer drop them; a SentencePiece vocab decodes
+ * a literal U+2581 as a space, so such text is not compared). Streaming
+ * decode must release the same text as whole decoding, in complete UTF-8
+ * pieces. */
 #include <stdio.h>
 
 #include "common.h"
+#include "formats/gguf.h"
+#include "formats/loaders.h"
 #include "model.h"
 #include "text/tokenizer.h"
 
-static llm_model *model;
-static int has_byte[256]; /* the vocabulary has the byte-level token of this byte */
+#define MAX_VOCABS 8
+
+static struct vocab {
+    tokenizer *tok;
+    int spm;           /* SentencePiece: bytes are <0xNN> pieces */
+    int has_byte[256]; /* the vocabulary has a token for this byte */
+} vocabs[MAX_VOCABS];
+static int n_vocabs;
 
 /* GPT-2's byte-level alphabet: printable Latin-1 bytes stand for themselves,
  * the others for U+0100 onwards in byte order. Writes the UTF-8 piece. */
@@ -33,13 +47,13 @@ static void byte_piece(int b, char out[3])
     out[k] = 0;
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+/* The tokenizer of one GGUF file; the file's bytes are freed once it is
+ * built (the tokenizer keeps copies). */
+static void load_vocab(const char *path)
 {
-    (void)argc, (void)argv;
-    const char *path = getenv("FUZZ_MODEL");
-    FILE *f = path ? fopen(path, "rb") : NULL;
-    if (!f) {
-        fprintf(stderr, "fuzz_tokenizer: set FUZZ_MODEL to a GGUF file with a tokenizer\n");
+    FILE *f = fopen(path, "rb");
+    if (!f || n_vocabs == MAX_VOCABS) {
+        fprintf(stderr, "fuzz_tokenizer: cannot open %s (or too many files)\n", path);
         exit(2);
     }
     fseek(f, 0, SEEK_END);
@@ -50,25 +64,50 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         exit(2);
     fclose(f);
     char err[256];
-    model = llm_load(data, size, NULL, 0, err, sizeof err);
-    if (!model || !model->tok) {
-        fprintf(stderr, "fuzz_tokenizer: %s: %s\n", path, model ? "no tokenizer" : err);
+    struct gguf_file g;
+    struct llm_model *m = calloc(1, sizeof *m);
+    if (gguf_open(&g, data, size, err, sizeof err) != 0 || gguf_load_tokenizer(&g, m, err, sizeof err) != 0 ||
+        !m->tok) {
+        fprintf(stderr, "fuzz_tokenizer: %s: %s\n", path, m->tok ? err : "no tokenizer");
         exit(2);
     }
+    gguf_close(&g);
+    free(data);
+    struct vocab *v = &vocabs[n_vocabs++];
+    v->tok = m->tok;
+    free(m);
+    v->spm = tok_lookup(v->tok, "<0x41>") >= 0;
     for (int b = 0; b < 256; b++) {
-        char piece[3];
-        byte_piece(b, piece);
-        has_byte[b] = tok_lookup(model->tok, piece) >= 0;
+        char piece[8];
+        if (v->spm)
+            snprintf(piece, sizeof piece, "<0x%02X>", b);
+        else
+            byte_piece(b, piece);
+        v->has_byte[b] = tok_lookup(v->tok, piece) >= 0;
     }
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    const char *list = getenv("FUZZ_MODEL");
+    if (!list || !*list) {
+        fprintf(stderr, "fuzz_tokenizer: set FUZZ_MODEL to GGUF files with tokenizers, separated by ':'\n");
+        exit(2);
+    }
+    char *paths = strdup(list);
+    for (char *p = strtok(paths, ":"); p; p = strtok(NULL, ":"))
+        load_vocab(p);
+    free(paths);
     return 0;
 }
 
 /* Well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF) made
  * of bytes the vocabulary has. */
-static int round_trips(const uint8_t *s, size_t n)
+static int round_trips(const struct vocab *v, const uint8_t *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (!has_byte[s[i]])
+        if (!v->has_byte[s[i]] || (v->spm && i + 2 < n && memcmp(s + i, "\xe2\x96\x81", 3) == 0))
             return 0;
     for (size_t i = 0; i < n;) {
         uint8_t c = s[i];
@@ -92,8 +131,9 @@ static int round_trips(const uint8_t *s, size_t n)
 /* Streams ids through tok_stream_push in a buffer of the documented size:
  * the pieces must add up to tok_decode's text and, when `whole_valid` (that
  * text is valid UTF-8), each piece must be valid UTF-8 by itself. */
-static void check_stream(const tokenizer *tok, const int32_t *ids, uint32_t n, int whole_valid)
+static void check_stream(const struct vocab *v, const int32_t *ids, uint32_t n, int whole_valid)
 {
+    const tokenizer *tok = v->tok;
     uint32_t room = tok_max_piece_bytes(tok) + 4;
     size_t cap = (size_t)n * tok_max_piece_bytes(tok) + 8;
     char *whole = malloc(cap), *joined = malloc(cap), *piece = malloc(room);
@@ -103,7 +143,7 @@ static void check_stream(const tokenizer *tok, const int32_t *ids, uint32_t n, i
     size_t at = 0;
     for (uint32_t i = 0; i <= n; i++) {
         int32_t r = i < n ? tok_stream_push(&s, ids[i], piece, room) : tok_stream_flush(&s, piece, room);
-        if (r < 0 || (whole_valid && !round_trips((const uint8_t *)piece, (size_t)r))) {
+        if (r < 0 || (whole_valid && !round_trips(v, (const uint8_t *)piece, (size_t)r))) {
             fprintf(stderr, "stream piece %u: %d bytes, not complete UTF-8\n", i, (int)r);
             abort();
         }
@@ -123,15 +163,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 1 << 16)
         return 0;
-    const tokenizer *tok = model->tok;
-    uint32_t max_ids = (uint32_t)size + 1; /* tokenizer.h: never more than len + 1 */
+    if (size == 0)
+        return 0;
+    const struct vocab *v = &vocabs[data[0] % n_vocabs];
+    const tokenizer *tok = v->tok;
+    /* tokenizer.h: never more than 4 * len + 3 ids, and len + 1 for valid
+     * UTF-8 (none of these vocabularies adds a space prefix). */
+    uint32_t max_ids = 4 * (uint32_t)size + 3;
     int32_t *ids = malloc(max_ids * sizeof *ids);
     int32_t n = tok_encode(tok, (const char *)data, (uint32_t)size, ids, max_ids);
-    if (n < 0) {
-        fprintf(stderr, "tok_encode failed (%d) within its promised len + 1 ids\n", (int)n);
+    int valid = round_trips(v, data, size);
+    if (n < 0 || (valid && n > (int32_t)size + 1)) {
+        fprintf(stderr, "tok_encode gave %d for %zu bytes: more than it promises\n", (int)n, size);
         abort();
     }
-    if (round_trips(data, size)) {
+    if (valid) {
         char *back = malloc((size_t)n * tok_max_piece_bytes(tok) + 8);
         int32_t len = tok_decode(tok, ids, (uint32_t)n, back, (uint32_t)n * tok_max_piece_bytes(tok) + 8);
         if (len != (int32_t)size || memcmp(back, data, size) != 0) {
@@ -140,13 +186,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         free(back);
     }
-    check_stream(tok, ids, (uint32_t)n, round_trips(data, size));
+    check_stream(v, ids, (uint32_t)n, valid);
     /* The same bytes read as token ids: any id sequence decodes alike
      * streamed or whole. */
     uint32_t n_raw = (uint32_t)(size / 2);
     for (uint32_t i = 0; i < n_raw; i++)
         ids[i] = (int32_t)((data[2 * i] | data[2 * i + 1] << 8) % tok_n_vocab(tok));
-    check_stream(tok, ids, n_raw, 0);
+    check_stream(v, ids, n_raw, 0);
     free(ids);
     return 0;
 }

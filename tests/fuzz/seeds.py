@@ -90,9 +90,16 @@ def write_corpora(root: Path, smollm2: Path, stories260k: Path) -> dict[str, Pat
     x = dirs["fuzz_tokenizer"]
     texts = ["Hello world", "", "  \t\n\n  ", "don't we'll I'M", "def f(x):\n    return x**2\n",
              "http://example.com/a?b=c", "Ünïcödé café naïve", "日本語のテキスト", "🐧🎉👍🏽",
-             "<|im_start|>user\nhi<|im_end|>", "1234567890 3.14", "a" * 300, "\xa0\u2028\u3000x"]
+             "<|im_start|>user\nhi<|im_end|>", "1234567890 3.14", "a" * 300, "\xa0\u2028\u3000x",
+             # User-defined tokens of Qwen2.5 and Gemma 3 (split out of the
+             # text before BPE / SentencePiece), control token text, U+2581.
+             "<tool_call>\n{\"name\": \"f\"}\n</tool_call><tool_call>", "<start_of_turn>user\nhi<end_of_turn>\n",
+             "<table><tr><td>x</td></tr></table>\n\n\n\t\t\t", "<bos><eos><pad><unk><mask>[multimodal]",
+             "a\u2581b \u2581\u2581 x      y", "<|fim_prefix|>def<|fim_suffix|><|fim_middle|>"]
+    # The first byte picks the vocabulary: each text once for each of them.
     for k, s in enumerate(texts):
-        (x / f"text{k}.txt").write_bytes(s.encode())
+        for v in range(3):
+            (x / f"text{k}_vocab{v}.txt").write_bytes(bytes([v]) + s.encode())
     (x / "invalid_utf8.bin").write_bytes(b"\xff\xfe\xc3(\xe2\x82 ok \xf0\x9f")
 
     write_fat_seeds(dirs["fuzz_fat"], root / "fat-work")

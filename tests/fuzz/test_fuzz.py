@@ -30,8 +30,10 @@ def binaries(build_dir):
 
 
 @pytest.fixture(scope="module")
-def env(smollm2_path):
-    return dict(os.environ, FUZZ_MODEL=str(smollm2_path))
+def env(smollm2_path, qwen_path, gemma_path):
+    # fuzz_tokenizer takes them all (the first byte of an input picks one);
+    # the loading targets ignore the variable.
+    return dict(os.environ, FUZZ_MODEL=":".join(map(str, (smollm2_path, qwen_path, gemma_path))))
 
 
 @pytest.fixture(scope="module")

@@ -52,6 +52,8 @@ def test_profile_names_the_hot_functions():
     samples = int(r.stdout.split(" samples\n")[0].split()[-1])
     top = r.stdout.split(" samples\n")[1].splitlines()
     assert samples > 100 and len(top) == 3, r.stdout
-    share, name = top[0].split()
-    assert name.startswith(("q4_", "q8_")), r.stdout
-    assert float(share.rstrip("%")) > 20
+    # The kernels of the three layouts share the time (beside the repacking
+    # of `bench`'s test matrices, a larger share on a busy host).
+    entries = [line.split() for line in top]
+    kernels = [float(share.rstrip("%")) for share, name in entries if name.startswith(("q4_", "q8_", "q6_"))]
+    assert entries[0][1].startswith(("q4_", "q8_", "q6_")) and sum(kernels) > 25, r.stdout

@@ -17,6 +17,8 @@
 
 #include "text/chat.h"
 #include "formats/gguf.h"
+#include "formats/loaders.h"
+#include "model.h"
 #include "text/tokenizer.h"
 #include "harness_file.h"
 
@@ -34,49 +36,18 @@ static void *slurp(const char *path, size_t *size)
     return data;
 }
 
-/* A string array of the GGUF as tokenizer strings. */
-static llm_str *strings(const struct gguf_file *g, const char *key, uint32_t *count)
-{
-    const struct gguf_kv *kv;
-    if (gguf_get_array(g, key, GGUF_STRING, &kv))
-        die(key);
-    struct gguf_str *tmp = malloc(kv->arr_count * sizeof *tmp);
-    llm_str *out = malloc(kv->arr_count * sizeof *out);
-    gguf_array_strings(kv, tmp);
-    for (uint32_t i = 0; i < kv->arr_count; i++)
-        out[i] = (llm_str){tmp[i].ptr, tmp[i].len};
-    free(tmp);
-    *count = kv->arr_count;
-    return out;
-}
-
+/* The GGUF's tokenizer alone, as the engine's loader builds it. */
 static tokenizer *load_tokenizer(const struct gguf_file *g, int *add_bos)
 {
-    char err[256], pre[64] = "";
-    uint32_t n_vocab, n_merges, bos, eos;
-    llm_str *tokens = strings(g, "tokenizer.ggml.tokens", &n_vocab);
-    llm_str *merges = strings(g, "tokenizer.ggml.merges", &n_merges);
-    const struct gguf_kv *types;
-    struct gguf_str pre_s;
-    if (gguf_get_array(g, "tokenizer.ggml.token_type", GGUF_INT32, &types) || types->arr_count != n_vocab)
-        die("token types");
-    if (gguf_get_str(g, "tokenizer.ggml.pre", &pre_s) == 0 && pre_s.len < sizeof pre)
-        memcpy(pre, pre_s.ptr, pre_s.len);
-    int32_t *type_arr = malloc(n_vocab * sizeof *type_arr);
-    memcpy(type_arr, types->value, n_vocab * sizeof *type_arr);
-    tokenizer *tok = tok_create_bpe(tokens, type_arr, n_vocab, merges, n_merges, pre, err, sizeof err);
-    if (!tok)
+    char err[256];
+    struct llm_model *m = calloc(1, sizeof *m);
+    if (gguf_load_tokenizer(g, m, err, sizeof err) != 0)
         die(err);
-    if (gguf_get_u32(g, "tokenizer.ggml.bos_token_id", &bos))
-        bos = (uint32_t)-1;
-    if (gguf_get_u32(g, "tokenizer.ggml.eos_token_id", &eos))
-        eos = (uint32_t)-1;
-    tok_set_special(tok, (int32_t)bos, (int32_t)eos);
-    const struct gguf_kv *ab = gguf_find(g, "tokenizer.ggml.add_bos_token");
-    *add_bos = ab && ab->type == GGUF_BOOL && ab->value[0];
-    free(tokens);
-    free(merges);
-    free(type_arr);
+    if (!m->tok)
+        die("no tokenizer");
+    tokenizer *tok = m->tok;
+    *add_bos = m->add_bos;
+    free(m);
     return tok;
 }
 

@@ -5,11 +5,11 @@
  *   kernels_harness report [BUDGET_MS]
  *       CPU features, per-variant ns/MAC, chosen kernels.
  *   kernels_harness selftest
- *       random Q4_1/Q8_0/Q4_0/Q5_0 matrices of awkward shapes: every allowed variant
+ *       random matrices of every repacked type, awkward shapes: every allowed variant
  *       must equal the scalar kernel bit for bit, also run as two ranges of
  *       row groups split anywhere; prints "ok".
  *   kernels_harness run TYPE ROWS COLS WEIGHTS.bin X.bin OUT.bin
- *       raw GGUF tensor bytes (TYPE 2=Q4_1... ggml id) and COLS float32
+ *       raw GGUF tensor bytes (TYPE: the ggml id, 3=Q4_1...) and COLS float32
  *       activations; writes, for every allowed variant, ROWS float32 outputs
  *       (variants in report order, the names on stdout, one per line).
  *   kernels_harness bench ROWS COLS MS
@@ -39,35 +39,55 @@ static int allowed(const struct rq_variant *v)
     return (v->needs & ~select_cpu_features()) == 0;
 }
 
-/* The file formats rq_repack takes (Q4_0 and Q5_0 as Q8_0). */
-static const uint32_t repacked_types[] = { QT_Q4_1, QT_Q8_0, QT_Q4_0, QT_Q5_0 };
+/* The file formats rq_repack takes. */
+static const uint32_t repacked_types[] = { QT_Q4_1, QT_Q8_0, QT_Q4_0, QT_Q5_0, QT_Q5_1,
+                                           QT_Q4_K, QT_Q5_K, QT_Q6_K, QT_BF16 };
+
+static uint32_t block_elems(uint32_t type)
+{
+    return type == QT_Q4_K || type == QT_Q5_K || type == QT_Q6_K ? 256 : 32;
+}
+
+static void put_f16(uint8_t *p, float v)
+{
+    uint16_t h = quant_f32_to_f16(v);
+    memcpy(p, &h, 2);
+}
 
 /* Random GGUF-format matrix bytes with scales in the model's range, and
  * occasionally extreme blocks (zero, tiny or large scales). */
 static uint8_t *random_tensor(struct qtensor *t, uint32_t type, uint32_t rows, uint32_t cols)
 {
-    uint32_t block = (uint32_t)quant_row_bytes(type, 32), nb = cols / 32;
+    uint32_t elems = block_elems(type), block = (uint32_t)quant_row_bytes(type, elems), nb = cols / elems;
     uint8_t *data = malloc((size_t)rows * nb * block);
     for (uint32_t i = 0; i < rows * nb; i++) {
         uint8_t *p = data + (size_t)i * block;
         for (uint32_t j = 0; j < block; j++)
             p[j] = (uint8_t)rnd();
         float d = (float)(rnd() % 1000 + 1) * 2e-5f, m = -(float)(rnd() % 1000) * 1e-4f;
+        uint32_t exp = 0x3c; /* BF16: values around 2^-7 */
         switch (rnd() % 16) {
-        case 0: d = 0.0f; break;
-        case 1: d *= 1e-3f; break;
-        case 2: d *= 100.0f; m = -m; break;
+        case 0: d = 0.0f; exp = 0; break;
+        case 1: d *= 1e-3f; exp = 0x30; break;
+        case 2: d *= 100.0f; m = -m; exp = 0x42; break;
         }
-        uint16_t dh = quant_f32_to_f16(d), mh = quant_f32_to_f16(m);
-        memcpy(p, &dh, 2);
-        if (type == QT_Q4_1)
-            memcpy(p + 2, &mh, 2);
+        if (type == QT_BF16) {
+            for (uint32_t j = 1; j < block; j += 2)
+                p[j] = (uint8_t)((p[j] & 0x80) | (exp ? exp + (rnd() % 3) : 0));
+            continue;
+        }
+        put_f16(p + (type == QT_Q6_K ? 208 : 0), d);
+        if (type == QT_Q4_1 || type == QT_Q5_1)
+            put_f16(p + 2, m);
+        else if (type == QT_Q4_K || type == QT_Q5_K)
+            put_f16(p + 2, -m * 0.1f); /* dmin, subtracted */
     }
     t->type = type;
     t->rows = rows;
     t->cols = cols;
     t->row_bytes = nb * block;
     t->data = data;
+    t->packed = NULL;
     return data;
 }
 
@@ -101,19 +121,24 @@ static int cmd_report(int argc, char **argv)
     const struct select_report *r = select_get_report();
     printf("cpu %s features 0x%x\n", r->vendor, (unsigned)r->cpu);
     for (uint32_t i = 0; i < r->n; i++)
-        printf("variant %s allowed %d exact %d q4 %.3f q8 %.3f ns/MAC\n", r->v[i].name, r->v[i].allowed,
-               r->v[i].exact, r->v[i].ns_per_mac[RQ_Q4], r->v[i].ns_per_mac[RQ_Q8]);
-    printf("chosen q4 %s q8 %s\n", r->chosen[RQ_Q4], r->chosen[RQ_Q8]);
+        printf("variant %s allowed %d exact %d q4 %.3f q8 %.3f q6 %.3f q5 %.3f ns/MAC\n", r->v[i].name,
+               r->v[i].allowed, r->v[i].exact, r->v[i].ns_per_mac[RQ_Q4], r->v[i].ns_per_mac[RQ_Q8],
+               r->v[i].ns_per_mac[RQ_Q6], r->v[i].ns_per_mac[RQ_Q5]);
+    printf("chosen q4 %s q8 %s q6 %s q5 %s\n", r->chosen[RQ_Q4], r->chosen[RQ_Q8], r->chosen[RQ_Q6],
+           r->chosen[RQ_Q5]);
     return 0;
 }
 
 static int cmd_selftest(void)
 {
-    static const uint32_t shapes[][2] = { { 8, 32 }, { 13, 64 }, { 64, 576 }, { 21, 1536 }, { 3, 160 }, { 40, 2048 } };
+    static const uint32_t shapes[][2] = { { 8, 256 }, { 13, 512 }, { 64, 768 }, { 21, 1536 }, { 3, 256 }, { 40, 2048 },
+                                          { 8, 32 }, { 13, 64 }, { 64, 576 }, { 3, 160 } };
     for (uint32_t k = 0; k < sizeof repacked_types / sizeof repacked_types[0]; k++) {
         uint32_t type = repacked_types[k];
         for (uint32_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
             uint32_t rows = shapes[s][0], cols = shapes[s][1];
+            if (cols % block_elems(type) != 0)
+                continue;
             struct qtensor t;
             uint8_t *data = random_tensor(&t, type, rows, cols);
             struct rq_matrix *m = repack_or_die(&t);

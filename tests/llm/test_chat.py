@@ -9,6 +9,7 @@ import pytest
 from gguf import GGUFReader
 
 from myos import tiny_gguf
+from tests.llm.gguf_vocab import read_metadata
 
 SYSTEM, USER, ASSISTANT = 0, 1, 2
 ROLE_NAMES = {SYSTEM: "system", USER: "user", ASSISTANT: "assistant"}
@@ -200,3 +201,79 @@ def test_output_that_does_not_fit_is_an_error_not_an_overrun(harness, smollm2_pa
     # 300k words need more ids than the harness's 256k-id buffer.
     line, = ask(harness, smollm2_path, fmt_request([(USER, "word " * 300000)]))
     assert line == "ERR"
+
+
+# --- the catalogue's Qwen2.5-Coder-0.5B-Instruct and Gemma 3 270M -----------
+
+QWEN_SYSTEM = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."
+# Qwen's <tool_call> is a user-defined token: split out of the text by both.
+QWEN_CONVERSATIONS = CONVERSATIONS + [
+    [(USER, "Call <tool_call>{\"name\": \"f\"}</tool_call> for me")],
+    [(SYSTEM, "You write Python."), (USER, "def fib(n):"), (ASSISTANT, "    return n"), (USER, "Faster?")],
+]
+
+
+@pytest.fixture(scope="module")
+def qwen_vocab(qwen_path):
+    return llama_cpp.Llama(str(qwen_path), vocab_only=True, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def qwen_template(qwen_path):
+    return read_metadata(qwen_path)["tokenizer.chat_template"]
+
+
+def test_qwen_template_info(harness, qwen_path, qwen_vocab, qwen_template):
+    family, system = ask(harness, qwen_path, b"I\n")
+    parts = family.split()
+    assert parts[:2] == ["family", "chatml"]
+    assert reference_ids(qwen_vocab, "<|im_end|>")[0] in [int(x) for x in parts[parts.index("eot") + 1:]]
+    # The default the template itself inserts when there is no system message.
+    assert system == QWEN_SYSTEM
+    assert f"<|im_start|>system\n{QWEN_SYSTEM}<|im_end|>\n" in render(qwen_template, [(USER, "Hi")])
+
+
+@pytest.mark.parametrize("gen", [True, False])
+def test_qwen_conversations_match_its_jinja_template(harness, qwen_path, qwen_vocab, qwen_template, gen):
+    lines = ask(harness, qwen_path, b"".join(fmt_request(c, gen) for c in QWEN_CONVERSATIONS))
+    assert len(QWEN_CONVERSATIONS) >= 10
+    for conv, line in zip(QWEN_CONVERSATIONS, lines, strict=True):
+        assert ids(line) == reference_ids(qwen_vocab, render(qwen_template, conv, gen)), conv
+
+
+@pytest.fixture(scope="module")
+def gemma_vocab(gemma_path):
+    return llama_cpp.Llama(str(gemma_path), vocab_only=True, verbose=False)
+
+
+RAW_PROMPTS = ["Once upon a time", "The capital of France is", " leading space", "def fib(n):\n    ",
+               "1, 2, 3, 5, 8,", "日本語のテキスト", "<start_of_turn>user\nhi", "Say <end_of_turn> now", "",
+               "Hello\n\nWorld  "]
+
+
+def test_gemma_base_model_is_raw_completion(harness, gemma_path, gemma_vocab):
+    """No chat template: the prompt is BOS (add_bos_token) and the text, as
+    llama.cpp tokenizes it (user-defined tokens split out, control text plain)."""
+    info, _, *lines = ask(harness, gemma_path, b"I\n" + b"".join(fmt_request([(USER, p)]) for p in RAW_PROMPTS))
+    assert info.split()[:2] == ["family", "raw"]
+    for prompt, line in zip(RAW_PROMPTS, lines, strict=True):
+        assert ids(line) == gemma_vocab.tokenize(prompt.encode(), add_bos=True, special=False), prompt
+
+
+def test_gemma_instruct_template_on_the_gemma3_vocab(harness, gemma_path, gemma_vocab, tmp_path):
+    """The Gemma family of chat.c with Gemma 3's real vocabulary (whose
+    <start_of_turn> is user-defined and <end_of_turn> control in llama.cpp),
+    against the Gemma instruct template rendered by jinja2."""
+    tmpl = tmp_path / "gemma.jinja"
+    tmpl.write_text(GEMMA_TEMPLATE)
+    convs = [[(USER, "Hello")], [(SYSTEM, "Be brief."), (USER, "Why is the sky blue?")],
+             [(SYSTEM, "Be brief."), (USER, "Hi"), (ASSISTANT, "Hello there."), (USER, "Bye")],
+             [(SYSTEM, " Be brief.\n"), (USER, "\n  Hi there \t\n"), (ASSISTANT, "\nHello. "), (USER, "Bye\n\n")],
+             [(USER, "Ünïcödé 日本語 🐧 and code: `x = y**2 // 3`")]]
+    info, _, *lines = ask(harness, gemma_path, b"I\n" + b"".join(fmt_request(c) for c in convs), tmpl)
+    assert info.split()[:2] == ["family", "gemma"]
+    eot = [int(x) for x in info.split()[info.split().index("eot") + 1:]]
+    assert reference_ids(gemma_vocab, "<end_of_turn>")[0] in eot
+    for conv, line in zip(convs, lines, strict=True):
+        text = render(GEMMA_TEMPLATE, conv, bos_token="<bos>", eos_token="<eos>")
+        assert ids(line) == reference_ids(gemma_vocab, text), conv

@@ -1,7 +1,8 @@
 """The repacked integer matrix-vector kernels (llm/matmul/repack.c, llm/matmul/kernels_*.c,
 llm/matmul/matmul.c, llm/matmul/select.c) through build/tests/kernels_harness: every variant equals the
-scalar reference bit for bit, and the recipe stays close to the float product
-of the dequantized weights on the real model's matrices."""
+scalar reference bit for bit on every repacked block format, and the recipe
+stays close to the float product of the dequantized weights on the real
+model's matrices and on synthetic ones of the other formats."""
 import subprocess
 
 import numpy as np
@@ -87,15 +88,43 @@ def test_real_matrices(harness, tensors, tmp_path, name, rows):
     assert err < (1e-2 if t.tensor_type.name == "Q8_0" else 3e-3), err
 
 
-@pytest.mark.parametrize("qtype", [T.Q5_0, T.Q4_0], ids=lambda t: t.name)
-def test_q5_0_and_q4_0_run_repacked_as_q8_0(harness, tmp_path, qtype):
-    """Q5_0 and Q4_0 blocks are repacked as the Q8_0 blocks of the same
-    values: every variant equals the scalar kernel, and the product is as
-    close to the float one as for Q8_0 weights."""
+# Bytes and f16 scale fields of each K-quant super-block (gguf.quants only dequantizes these).
+K_BLOCKS = {T.Q4_K: (144, [0, 2]), T.Q5_K: (176, [0, 2]), T.Q6_K: (210, [208])}
+
+
+def random_weights(qtype, rows, cols, rng):
+    """A rows x cols matrix in qtype's file layout: gguf-quantized Gaussian
+    weights, or for the K-quants random super-blocks with a model's scales
+    (d and dmin about 1e-3, so weights about 0.01 to 0.1)."""
+    if qtype not in K_BLOCKS:
+        return quantize((rng.standard_normal((rows, cols)) / np.sqrt(cols)).astype(np.float32), qtype)
+    size, scales = K_BLOCKS[qtype]
+    raw = rng.integers(0, 256, size=(rows * cols // 256, size), dtype=np.uint8)
+    for off in scales:
+        f = rng.uniform(2e-4, 2e-3, raw.shape[0]).astype(np.float16)
+        raw[:, off:off + 2] = f.view(np.uint8).reshape(-1, 2)
+    return raw.reshape(rows, -1)
+
+
+# The repacked formats beside Q4_1 / Q8_0, with the relative error of the
+# product against float math on the gguf package's dequantized weights:
+# the 12-bit activations and the integer block scales (about 1e-3); BF16 is
+# rounded to 8 bits per block of 32 like Q8_0 weights (repack.h), hence its
+# wider bound.
+NEW_FORMATS = {T.Q4_0: 1e-2, T.Q5_0: 1e-2, T.Q5_1: 3e-3, T.Q4_K: 3e-3, T.Q5_K: 3e-3, T.Q6_K: 3e-3,
+               T.BF16: 1e-2}
+
+
+@pytest.mark.parametrize("qtype", list(NEW_FORMATS), ids=lambda t: t.name)
+def test_repacked_formats(harness, tmp_path, qtype):
+    """Every block format the engine repacks (Q4_0, Q5_0 and BF16 into the
+    Q8_0 layout, Q4_K into Q4_1's, Q5_1, Q5_K and Q6_K into bytes with
+    scales per 16 columns): every variant equals the scalar kernel bit for
+    bit, also through the engine's entry point, and the product stays as
+    close to the float one as the recipe allows."""
     rng = np.random.default_rng(int(qtype))
-    rows, cols = 72, 896
-    w = (rng.standard_normal((rows, cols)) / np.sqrt(cols)).astype(np.float32)
-    raw = quantize(w, qtype)
+    rows, cols = 72, 1536
+    raw = random_weights(qtype, rows, cols, rng)
     x = activation(cols, 7)
     (tmp_path / "w.bin").write_bytes(raw.tobytes())
     (tmp_path / "x.bin").write_bytes(x.tobytes())
@@ -106,8 +135,9 @@ def test_q5_0_and_q4_0_run_repacked_as_q8_0(harness, tmp_path, qtype):
     assert names[0] == "scalar" and names[-1] == "matmul" and len(names) >= 3
     for name_v, y in zip(names[1:], ys[1:]):
         assert y.tobytes() == ys[0].tobytes(), f"{name_v} differs from scalar"
-    ref = dequantize(raw, qtype).reshape(rows, cols).astype(np.float64) @ x.astype(np.float64)
-    assert np.linalg.norm(ys[0] - ref) / np.linalg.norm(ref) < 1e-2
+    ref = np.asarray(dequantize(raw, qtype), dtype=np.float64).reshape(rows, cols) @ x.astype(np.float64)
+    err = np.linalg.norm(ys[0] - ref) / np.linalg.norm(ref)
+    assert err < NEW_FORMATS[qtype], err
 
 
 def test_non_finite_activation_gives_nan_not_noise(harness, tensors, tmp_path):

@@ -17,6 +17,10 @@ ALLOWED = {
     "matmul": set(),
     # llm.h: the probe (formats/probe.c) implements its part of the API.
     "formats": {"model.h", "llm.h", "arch.h", "text/", "matmul/"},
+    # LoRA training runs the model's layers with the shared pieces of the
+    # forward pass and reads and writes GGUF adapters.
+    "train": {"model.h", "llm.h", "ops.h", "sampler.h", "settings.h", "buffers.h", "formats/", "matmul/",
+              "text/"},
 }
 MAX_LINES = 800
 SOURCE_SUFFIXES = {".c", ".h", ".asm", ".inc", ".py", ".mk"}

@@ -621,3 +621,29 @@ def test_random_strings_match_hf(smol, hf_smollm):
     for _ in range(300):
         s = "".join(rng.choice(pool) for _ in range(rng.randint(0, 40)))
         assert smol.encode(s.encode()) == hf_smollm.encode(s).ids, repr(s)
+
+
+def test_sentencepiece_user_defined_tokens_match_llama_cpp(spm_pieces, harness_path, tmp_path):
+    """User-defined pieces in a SentencePiece GGUF with the space prefix
+    (Gemma 3's has none): llama.cpp cuts them out longest first and prefixes
+    each run of text after one with a space; the GGUF's tokenizer alone
+    (`tok_harness tokenizer`) against llama.cpp on the same file."""
+    present = {p for p, _, _ in spm_pieces[True]}
+    user = [u for u in ["<tag>", "</tag>", "<tag", "\n\n\n", "@@", "\t\t\n", "  ", "#~#"] if u not in present]
+    assert len(user) >= 5
+    pieces = spm_pieces[True] + [(u, 4, 0.0) for u in user]
+    write_spm_gguf(tmp_path / "spm.gguf", pieces)
+    ref = llama_cpp.Llama(str(tmp_path / "spm.gguf"), vocab_only=True, verbose=False)
+    h = Harness(harness_path, "tokenizer", str(tmp_path / "spm.gguf"))
+    try:
+        rng = random.Random(3)
+        texts = [s for s in CASES if "\x00" not in s and len(s) < 300]
+        texts = [rng.choice(user).join([s, rng.choice(texts)]) for s in texts] + [
+            "<tag>", "<tag><tag>", "a<tagx", "x</tag>\n\n\ny", "  a  b", "@@@", "<tag>@@</tag>"]
+        bad = [s for s in texts
+               if h.encode(s.encode()) != ref.tokenize(s.encode(), add_bos=False, special=False)]
+        assert not bad, f"{len(bad)}/{len(texts)} differ, first: {bad[0]!r}"
+        ids = h.encode(b"a<tag>b")
+        assert len(pieces) - len(user) in ids  # <tag> itself
+    finally:
+        h.close()

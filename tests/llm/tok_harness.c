@@ -1,6 +1,8 @@
 /* tok_harness.c: drives llm/text/tokenizer.c for tests/llm/test_tokenizer.py.
  *
  * usage: tok_harness gguf MODEL.gguf   tokenizer of a GGUF, loaded by llm_load
+ *        tok_harness tokenizer MODEL.gguf  the GGUF's tokenizer alone
+ *                                      (gguf_load_tokenizer: any architecture)
  *        tok_harness vocab FILE        tokenizer from a vocab file the test wrote:
  *   "bpe PRE N_VOCAB N_MERGES\n" or "spm ADD_SPACE_PREFIX N_VOCAB\n", then per
  *   token "TYPE SCORE LEN\n" + LEN bytes, then per merge "LEN\n" + LEN bytes.
@@ -15,7 +17,8 @@
  *                      separated by spaces ("-" for an empty chunk)
  *   L HEX              tok_lookup      -> id
  *   I                  -> "n_vocab bos eos max_piece_bytes create_ns"
- *                         (create_ns: tok_create_* time, vocab-file mode only)
+ *                         (create_ns: the tokenizer's construction time; 0
+ *                         in gguf mode)
  *   B REPS HEX         -> "n_ids ns_per_encode" (best of REPS)
  *   U                  -> unicode_class of every code point 0..0x10FFFF, two
  *                         hex digits each
@@ -25,6 +28,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "formats/gguf.h"
+#include "formats/loaders.h"
 #include "llm.h"
 #include "model.h"
 #include "text/tokenizer.h"
@@ -119,6 +124,28 @@ static tokenizer *load_vocab_file(const char *path)
     return tok;
 }
 
+/* The tokenizer of a GGUF without its weights. */
+static tokenizer *load_gguf_tokenizer(const void *data, size_t size)
+{
+    struct gguf_file g;
+    struct llm_model *m = calloc(1, sizeof *m);
+    char err[200];
+    uint64_t t0 = now_ns();
+    if (gguf_open(&g, data, size, err, sizeof err) != 0 || gguf_load_tokenizer(&g, m, err, sizeof err) != 0) {
+        printf("ERR %s\n", err);
+        exit(1);
+    }
+    create_ns = now_ns() - t0;
+    tokenizer *tok = m->tok;
+    if (!tok) {
+        printf("ERR no tokenizer\n");
+        exit(1);
+    }
+    gguf_close(&g);
+    free(m);
+    return tok;
+}
+
 static size_t unhex(const char *h, char *out)
 {
     size_t n = 0;
@@ -149,7 +176,7 @@ static uint32_t parse_ids(char *s, int32_t *ids)
 int main(int argc, char **argv)
 {
     if (argc != 3)
-        die("usage: tok_harness gguf MODEL | vocab FILE");
+        die("usage: tok_harness gguf MODEL | tokenizer MODEL | vocab FILE");
     tokenizer *tok;
     llm_model *m = NULL;
     void *data = NULL;
@@ -163,6 +190,10 @@ int main(int argc, char **argv)
             return 1;
         }
         tok = m->tok;
+    } else if (strcmp(argv[1], "tokenizer") == 0) {
+        size_t size;
+        data = slurp(argv[2], &size);
+        tok = load_gguf_tokenizer(data, size);
     } else {
         tok = load_vocab_file(argv[2]);
     }

@@ -1,0 +1,4 @@
+# train.mk: LoRA adapters and their training: the adapter product (used by
+# the forward pass too), the GGUF adapter file, the training forward pass
+# that keeps its activations, the backward pass and AdamW.
+LLM_SRCS += $(addprefix llm/train/,lora.c adapter_gguf.c train.c train_forward.c train_backward.c)

@@ -1,0 +1,271 @@
+/* train_backward.c: the backward pass of a training step, from the
+ * cross-entropy back to the first layer, into the LoRA gradients only.
+ *
+ * The base weights are frozen: their products are only needed transposed,
+ * dx += W^T dy, to carry the gradient to the layer below. That product is
+ * column-wise over the weights as the model holds them: each row of W is
+ * dequantized once per step (quant_dequant_row) and added, times dy[row],
+ * into the dx of every token of the chunk. Each dx value is then a sum over
+ * the rows in row order, whatever the vector width the compiler gives the
+ * loop, so every build computes the same bits; the weights are read once
+ * per step and no transposed copy is kept.
+ */
+#include "train/trainer.h"
+
+#include "ops.h"
+#include "platform.h"
+#include "matmul/quant.h"
+
+/* part + t * cols += the rows r0 .. r1 - 1 of w, times dy, for the ctx
+ * tokens: TRAIN_ROWS_AT_ONCE rows dequantized, then added into each token's
+ * sum in one pass, in row order (each value sees the rows one after the
+ * other). */
+static void rows_t(struct trainer *tr, const struct qtensor *w, uint32_t r0, uint32_t r1, const float *dy,
+                   uint32_t dys, float *part)
+{
+    const uint32_t cols = w->cols, vec = cols & ~7u;
+    for (; r0 < r1; r0 += TRAIN_ROWS_AT_ONCE) {
+        const uint32_t nr = r1 - r0 < TRAIN_ROWS_AT_ONCE ? r1 - r0 : TRAIN_ROWS_AT_ONCE;
+        const float *rows[TRAIN_ROWS_AT_ONCE];
+        for (uint32_t i = 0; i < nr; i++) {
+            float *row = tr->row + (size_t)i * tr->row_stride;
+            quant_dequant_row(w, r0 + i, row);
+            rows[i] = row;
+        }
+        for (uint32_t t = 0; t < tr->ctx; t++) {
+            const float *g = dy + (size_t)t * dys + r0;
+            float *out = part + (size_t)t * cols;
+            if (nr < TRAIN_ROWS_AT_ONCE) {
+                for (uint32_t i = 0; i < nr; i++)
+                    for (uint32_t c = 0; c < cols; c++)
+                        out[c] += g[i] * rows[i][c];
+                continue;
+            }
+            const f8 g0 = F8_SPLAT(g[0]), g1 = F8_SPLAT(g[1]), g2 = F8_SPLAT(g[2]), g3 = F8_SPLAT(g[3]);
+            for (uint32_t c = 0; c < vec; c += 8) {
+                f8 o = *(f8 *)(out + c);
+                o = o + g0 * *(const f8 *)(rows[0] + c);
+                o = o + g1 * *(const f8 *)(rows[1] + c);
+                o = o + g2 * *(const f8 *)(rows[2] + c);
+                o = o + g3 * *(const f8 *)(rows[3] + c);
+                *(f8 *)(out + c) = o;
+            }
+            for (uint32_t c = vec; c < cols; c++)
+                out[c] = (((out[c] + g[0] * rows[0][c]) + g[1] * rows[1][c]) + g[2] * rows[2][c]) + g[3] * rows[3][c];
+        }
+    }
+}
+
+/* dx + t * dxs += w^T (dy + t * dys) for the ctx tokens, column-wise over
+ * the rows as the model holds them. The rows are summed in blocks of
+ * TRAIN_T_BLOCK into a fresh partial sum that is then added to dx: a sum of
+ * the output matrix's 49152 rows in one float, most of them tiny, loses a
+ * digit of the gradient (4e-4 from float64 instead of 2e-5). */
+static void base_product_t(struct trainer *tr, const struct qtensor *w, const float *dy, uint32_t dys, float *dx,
+                           uint32_t dxs)
+{
+    const uint32_t cols = w->cols;
+    for (uint32_t b0 = 0; b0 < w->rows; b0 += TRAIN_T_BLOCK) {
+        const uint32_t b1 = w->rows - b0 < TRAIN_T_BLOCK ? w->rows : b0 + TRAIN_T_BLOCK;
+        memset(tr->part, 0, sizeof(float) * tr->ctx * cols);
+        rows_t(tr, w, b0, b1, dy, dys, tr->part);
+        for (uint32_t t = 0; t < tr->ctx; t++)
+            ops_add(dx + (size_t)t * dxs, tr->part + (size_t)t * cols, cols);
+    }
+}
+
+/* The adapter's part of y = W x + f B (A x) for target `target` of layer l:
+ * its gradients into tr->grad, and A^T (f B^T dy) added into dx. */
+static void lora_backward(struct trainer *tr, uint32_t l, uint32_t target, const float *x, uint32_t xs,
+                          const float *dy, uint32_t dys, float *dx, uint32_t dxs)
+{
+    const struct lora_adapter *ad = tr->ad;
+    if (!(ad->targets >> target & 1))
+        return;
+    const struct lora_matrix *lm = &ad->mats[l * LORA_TARGETS + target];
+    const struct lora_matrix *gm = &tr->grad.mats[l * LORA_TARGETS + target];
+    const uint32_t r = ad->rank, rows = lm->rows, cols = lm->cols;
+    const float f = lora_factor(ad);
+    const float *u = tr->acts[l].u[target];
+    for (uint32_t t = 0; t < tr->ctx; t++) {
+        const float *dyt = dy + (size_t)t * dys, *ut = u + (size_t)t * r, *xt = x + (size_t)t * xs;
+        float *gu = tr->gu;
+        for (uint32_t k = 0; k < r; k++)
+            gu[k] = 0.0f;
+        for (uint32_t row = 0; row < rows; row++) {
+            const float g = f * dyt[row];
+            const float *br = lm->b + (size_t)row * r;
+            float *gbr = gm->b + (size_t)row * r;
+            for (uint32_t k = 0; k < r; k++) {
+                gbr[k] += g * ut[k];
+                gu[k] += g * br[k];
+            }
+        }
+        float *dxt = dx + (size_t)t * dxs;
+        for (uint32_t k = 0; k < r; k++) {
+            const float *ak = lm->a + (size_t)k * cols;
+            float *gak = gm->a + (size_t)k * cols;
+            for (uint32_t c = 0; c < cols; c++) {
+                gak[c] += gu[k] * xt[c];
+                dxt[c] += gu[k] * ak[c];
+            }
+        }
+    }
+}
+
+/* Both halves of a product's backward pass. */
+static void product_t(struct trainer *tr, uint32_t l, uint32_t target, const struct qtensor *w, const float *x,
+                      uint32_t xs, const float *dy, uint32_t dys, float *dx, uint32_t dxs)
+{
+    base_product_t(tr, w, dy, dys, dx, dxs);
+    lora_backward(tr, l, target, x, xs, dy, dys, dx, dxs);
+}
+
+/* dx += the gradient through out = rmsnorm(x) * w, given dout, per token:
+ * dx = r (w dout) - x r^3 / n * sum(w dout x), r = 1 / sqrt(mean(x^2) + eps). */
+static void rmsnorm_backward(struct trainer *tr, const float *x, const float *w, const float *dout, float *dx)
+{
+    const struct model_config *c = &tr->m->cfg;
+    const uint32_t n = c->dim;
+    for (uint32_t t = 0; t < tr->ctx; t++) {
+        const float *xt = x + (size_t)t * n, *dt = dout + (size_t)t * n;
+        float *dxt = dx + (size_t)t * n;
+        float ss = 0.0f, dot = 0.0f;
+        for (uint32_t i = 0; i < n; i++) {
+            ss += xt[i] * xt[i];
+            dot += w[i] * dt[i] * xt[i];
+        }
+        const float r = 1.0f / sqrtf(ss / (float)n + c->rms_eps);
+        const float k = r * r * r / (float)n * dot;
+        for (uint32_t i = 0; i < n; i++)
+            dxt[i] += r * w[i] * dt[i] - k * xt[i];
+    }
+}
+
+/* RoPE's backward: the rotation by the opposite angle. */
+static void rope_backward(struct trainer *tr, float *v, uint32_t stride, uint32_t n_heads)
+{
+    const struct model_config *c = &tr->m->cfg;
+    const uint32_t half = c->rope_dim / 2;
+    for (uint32_t t = 0; t < tr->ctx; t++) {
+        const float *cs = tr->rope_cos + (size_t)t * half, *sn = tr->rope_sin + (size_t)t * half;
+        for (uint32_t h = 0; h < n_heads; h++) {
+            float *p = v + (size_t)t * stride + h * c->head_dim;
+            for (uint32_t i = 0; i < half; i++) {
+                float a = p[2 * i], b = p[2 * i + 1];
+                p[2 * i] = a * cs[i] + b * sn[i];
+                p[2 * i + 1] = b * cs[i] - a * sn[i];
+            }
+        }
+    }
+}
+
+/* Attention's backward: from dao into dq, dk, dv (zeroed here). */
+static void attention_backward(struct trainer *tr, const struct train_acts *A)
+{
+    const struct model_config *c = &tr->m->cfg;
+    const uint32_t T = tr->ctx, hd = c->head_dim, q_dim = c->n_heads * hd, kv_dim = c->n_kv_heads * hd;
+    const uint32_t group = c->n_heads / c->n_kv_heads;
+    const float scale = 1.0f / sqrtf((float)hd);
+    memset(tr->dq, 0, sizeof(float) * T * q_dim);
+    memset(tr->dk, 0, sizeof(float) * T * kv_dim);
+    memset(tr->dv, 0, sizeof(float) * T * kv_dim);
+    float *dp = tr->dp;
+    for (uint32_t h = 0; h < c->n_heads; h++) {
+        const uint32_t kvo = (h / group) * hd;
+        for (uint32_t i = 0; i < T; i++) {
+            const float *p = A->att + ((size_t)h * T + i) * T;
+            const float *dout = tr->dao + (size_t)i * q_dim + h * hd;
+            const float *qi = A->q + (size_t)i * q_dim + h * hd;
+            float *dqi = tr->dq + (size_t)i * q_dim + h * hd;
+            float sum = 0.0f;
+            for (uint32_t j = 0; j <= i; j++) {
+                const float *vj = A->v + (size_t)j * kv_dim + kvo;
+                float *dvj = tr->dv + (size_t)j * kv_dim + kvo;
+                float s = 0.0f;
+                for (uint32_t d = 0; d < hd; d++) {
+                    s += dout[d] * vj[d];
+                    dvj[d] += p[j] * dout[d];
+                }
+                dp[j] = s;
+                sum += p[j] * s;
+            }
+            for (uint32_t j = 0; j <= i; j++) {
+                const float ds = p[j] * (dp[j] - sum) * scale;
+                const float *kj = A->k + (size_t)j * kv_dim + kvo;
+                float *dkj = tr->dk + (size_t)j * kv_dim + kvo;
+                for (uint32_t d = 0; d < hd; d++) {
+                    dqi[d] += ds * kj[d];
+                    dkj[d] += ds * qi[d];
+                }
+            }
+        }
+    }
+}
+
+/* SwiGLU's backward: h = silu(g) u gives dg = dh u s (1 + g (1 - s)) and
+ * du = dh g s, s the sigmoid of g. */
+static void swiglu_backward(struct trainer *tr, const struct train_acts *A)
+{
+    const size_t n = (size_t)tr->ctx * tr->m->cfg.hidden_dim;
+    for (size_t i = 0; i < n; i++) {
+        const float g = A->gate[i], u = A->up[i], dh = tr->dh[i];
+        const float s = 1.0f / (1.0f + ops_exp(-g));
+        tr->dgate[i] = dh * u * s * (1.0f + g * (1.0f - s));
+        tr->dup[i] = dh * g * s;
+    }
+}
+
+/* Layer l's backward: tr->dx holds the gradient of its output and receives
+ * that of its input. */
+static void layer_backward(struct trainer *tr, uint32_t l)
+{
+    const struct model_config *c = &tr->m->cfg;
+    const struct model_layer *L = &tr->m->layers[l];
+    const struct train_acts *A = &tr->acts[l];
+    const uint32_t T = tr->ctx, dim = c->dim, hid = c->hidden_dim;
+    const uint32_t q_dim = c->n_heads * c->head_dim, kv_dim = c->n_kv_heads * c->head_dim;
+    /* The feed-forward half: x_out = x_mid + Wdown h. */
+    memset(tr->dh, 0, sizeof(float) * T * hid);
+    product_t(tr, l, LORA_DOWN, &L->w_down, A->h, hid, tr->dx, dim, tr->dh, hid);
+    swiglu_backward(tr, A);
+    memset(tr->dxn, 0, sizeof(float) * T * dim);
+    product_t(tr, l, LORA_GATE, &L->w_gate, A->xn2, dim, tr->dgate, hid, tr->dxn, dim);
+    product_t(tr, l, LORA_UP, &L->w_up, A->xn2, dim, tr->dup, hid, tr->dxn, dim);
+    memcpy(tr->dmid, tr->dx, sizeof(float) * T * dim);
+    rmsnorm_backward(tr, A->x_mid, L->ffn_norm, tr->dxn, tr->dmid);
+    /* The attention half: x_mid = x_in + Wo attention(...). */
+    memset(tr->dao, 0, sizeof(float) * T * q_dim);
+    product_t(tr, l, LORA_O, &L->wo, A->ao, q_dim, tr->dmid, dim, tr->dao, q_dim);
+    attention_backward(tr, A);
+    rope_backward(tr, tr->dq, q_dim, c->n_heads);
+    rope_backward(tr, tr->dk, kv_dim, c->n_kv_heads);
+    memset(tr->dxn, 0, sizeof(float) * T * dim);
+    product_t(tr, l, LORA_Q, &L->wq, A->xn1, dim, tr->dq, q_dim, tr->dxn, dim);
+    product_t(tr, l, LORA_K, &L->wk, A->xn1, dim, tr->dk, kv_dim, tr->dxn, dim);
+    product_t(tr, l, LORA_V, &L->wv, A->xn1, dim, tr->dv, kv_dim, tr->dxn, dim);
+    memcpy(tr->dx, tr->dmid, sizeof(float) * T * dim);
+    rmsnorm_backward(tr, A->x_in, L->attn_norm, tr->dxn, tr->dx);
+}
+
+void train_backward(struct trainer *tr)
+{
+    const struct llm_model *m = tr->m;
+    const struct model_config *c = &m->cfg;
+    const uint32_t T = tr->ctx, dim = c->dim, V = c->n_vocab;
+    memset(tr->grad.params, 0, sizeof(float) * tr->grad.n_params);
+    /* The loss is the mean over the chunk: d/dlogits = (softmax - onehot) / T. */
+    const float inv_t = 1.0f / (float)T;
+    for (uint32_t t = 0; t < T; t++) {
+        float *g = tr->logits + (size_t)t * V;
+        g[tr->tokens[t + 1]] -= 1.0f;
+        for (uint32_t i = 0; i < V; i++)
+            g[i] *= inv_t;
+    }
+    memset(tr->dxn, 0, sizeof(float) * T * dim);
+    base_product_t(tr, &m->output, tr->logits, V, tr->dxn, dim);
+    memset(tr->dx, 0, sizeof(float) * T * dim);
+    rmsnorm_backward(tr, tr->x_final, m->output_norm, tr->dxn, tr->dx);
+    for (uint32_t l = c->n_layers; l-- > 0;)
+        layer_backward(tr, l);
+}

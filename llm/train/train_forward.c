@@ -1,0 +1,198 @@
+/* train_forward.c: the training forward pass over one chunk of tokens,
+ * keeping what the backward pass needs (trainer.h).
+ *
+ * The same network as model.c (RMSNorm, RoPE on adjacent pairs, causal
+ * grouped-query attention, SwiGLU, the adapter's products), over the whole
+ * chunk at once: positions 0 .. ctx - 1, every token attending to those
+ * before it, all in float32 with expf (the gradients of a 30-layer model
+ * amplify the forward's errors a hundredfold: the inference shortcuts,
+ * integer activations and table exponentials, would cost two digits). The
+ * base products are float32 dot products with each weight row dequantized,
+ * or, in int_kernels mode, the engine's integer kernels (quant_matmul in
+ * batches of LLM_BATCH: faster, activations in 12-bit blocks). Attention
+ * keeps its weights (the inference KV cache is integer and keeps none).
+ */
+#include "train/trainer.h"
+
+#include "ops.h"
+#include "params.h"
+#include "platform.h"
+#include "matmul/matmul.h"
+
+/* out + t * ostride = w . (x + t * xstride) for the ctx tokens. In float32
+ * (the default): TRAIN_ROWS_AT_ONCE rows dequantized, then each token's dot
+ * products with them in 8 lanes (lane j sums the columns j mod 8 in order,
+ * then f8_sum; the last cols mod 8 are added after, in order). */
+static void base_product(struct trainer *tr, const struct qtensor *w, const float *x, uint32_t xstride,
+                         float *out, uint32_t ostride)
+{
+    if (tr->int_kernels) {
+        for (uint32_t t0 = 0; t0 < tr->ctx; t0 += LLM_BATCH) {
+            uint32_t n = tr->ctx - t0 < LLM_BATCH ? tr->ctx - t0 : LLM_BATCH;
+            quant_matmul(w, tr->qa, x + (size_t)t0 * xstride, xstride, n, out + (size_t)t0 * ostride, ostride);
+        }
+        return;
+    }
+    const uint32_t cols = w->cols, vec = cols & ~7u;
+    for (uint32_t r0 = 0; r0 < w->rows; r0 += TRAIN_ROWS_AT_ONCE) {
+        const uint32_t nr = w->rows - r0 < TRAIN_ROWS_AT_ONCE ? w->rows - r0 : TRAIN_ROWS_AT_ONCE;
+        const float *rows[TRAIN_ROWS_AT_ONCE];
+        for (uint32_t i = 0; i < TRAIN_ROWS_AT_ONCE; i++) {
+            float *row = tr->row + (size_t)i * tr->row_stride;
+            if (i < nr)
+                quant_dequant_row(w, r0 + i, row);
+            rows[i] = row; /* past the last row: computed, not stored */
+        }
+        for (uint32_t t = 0; t < tr->ctx; t++) {
+            const float *xt = x + (size_t)t * xstride;
+            /* Four named accumulators: an array of them would live in memory. */
+            f8 a0 = F8_SPLAT(0.0f), a1 = a0, a2 = a0, a3 = a0;
+            for (uint32_t c = 0; c < vec; c += 8) {
+                const f8 xv = *(const f8 *)(xt + c);
+                a0 += xv * *(const f8 *)(rows[0] + c);
+                a1 += xv * *(const f8 *)(rows[1] + c);
+                a2 += xv * *(const f8 *)(rows[2] + c);
+                a3 += xv * *(const f8 *)(rows[3] + c);
+            }
+            const f8 acc[TRAIN_ROWS_AT_ONCE] = { a0, a1, a2, a3 };
+            for (uint32_t i = 0; i < nr; i++) {
+                float sum = f8_sum(&acc[i]);
+                for (uint32_t c = vec; c < cols; c++)
+                    sum += rows[i][c] * xt[c];
+                out[(size_t)t * ostride + r0 + i] = sum;
+            }
+        }
+    }
+}
+
+/* The base product and the adapter's, A x kept. */
+static void product(struct trainer *tr, uint32_t l, uint32_t target, const struct qtensor *w, const float *x,
+                    uint32_t xstride, float *out, uint32_t ostride)
+{
+    base_product(tr, w, x, xstride, out, ostride);
+    lora_apply(tr->ad, l, target, x, xstride, tr->ctx, out, ostride, tr->acts[l].u[target]);
+}
+
+/* Causal attention of the chunk: att[h][i][j] (j <= i) the softmax weights,
+ * ao[i] head h = sum_j att[h][i][j] v[j] of h's kv head. */
+static void attention(struct trainer *tr, struct train_acts *A)
+{
+    const struct model_config *c = &tr->m->cfg;
+    const uint32_t T = tr->ctx, hd = c->head_dim, q_dim = c->n_heads * hd, kv_dim = c->n_kv_heads * hd;
+    const uint32_t group = c->n_heads / c->n_kv_heads;
+    const float scale = 1.0f / sqrtf((float)hd);
+    for (uint32_t h = 0; h < c->n_heads; h++) {
+        const uint32_t kvo = (h / group) * hd;
+        for (uint32_t i = 0; i < T; i++) {
+            const float *qi = A->q + (size_t)i * q_dim + h * hd;
+            float *p = A->att + ((size_t)h * T + i) * T;
+            float mx = -3.0e38f;
+            for (uint32_t j = 0; j <= i; j++) {
+                const float *kj = A->k + (size_t)j * kv_dim + kvo;
+                float s = 0.0f;
+                for (uint32_t d = 0; d < hd; d++)
+                    s += qi[d] * kj[d];
+                p[j] = s * scale;
+                if (p[j] > mx)
+                    mx = p[j];
+            }
+            float sum = 0.0f;
+            for (uint32_t j = 0; j <= i; j++) {
+                p[j] = expf(p[j] - mx);
+                sum += p[j];
+            }
+            for (uint32_t j = 0; j <= i; j++)
+                p[j] /= sum;
+            for (uint32_t j = i + 1; j < T; j++)
+                p[j] = 0.0f;
+            float *out = A->ao + (size_t)i * q_dim + h * hd;
+            for (uint32_t d = 0; d < hd; d++)
+                out[d] = 0.0f;
+            for (uint32_t j = 0; j <= i; j++) {
+                const float *vj = A->v + (size_t)j * kv_dim + kvo;
+                for (uint32_t d = 0; d < hd; d++)
+                    out[d] += p[j] * vj[d];
+            }
+        }
+    }
+}
+
+/* h = silu(gate) * up with the sigmoid from expf (ops_swiglu's table is
+ * within 2.3e-7, which the gradients of a deep model amplify). */
+static void swiglu(struct train_acts *A, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float g = A->gate[i];
+        A->h[i] = g / (1.0f + expf(-g)) * A->up[i];
+    }
+}
+
+/* Layer l from A->x_in into x_out. */
+static void layer(struct trainer *tr, uint32_t l, float *x_out)
+{
+    const struct model_config *c = &tr->m->cfg;
+    const struct model_layer *L = &tr->m->layers[l];
+    struct train_acts *A = &tr->acts[l];
+    const uint32_t T = tr->ctx, dim = c->dim, hid = c->hidden_dim, half = c->rope_dim / 2;
+    const uint32_t q_dim = c->n_heads * c->head_dim, kv_dim = c->n_kv_heads * c->head_dim;
+    for (uint32_t t = 0; t < T; t++)
+        ops_rmsnorm(A->xn1 + (size_t)t * dim, A->x_in + (size_t)t * dim, L->attn_norm, dim, c->rms_eps);
+    product(tr, l, LORA_Q, &L->wq, A->xn1, dim, A->q, q_dim);
+    product(tr, l, LORA_K, &L->wk, A->xn1, dim, A->k, kv_dim);
+    product(tr, l, LORA_V, &L->wv, A->xn1, dim, A->v, kv_dim);
+    for (uint32_t t = 0; t < T; t++) {
+        const float *cs = tr->rope_cos + (size_t)t * half, *sn = tr->rope_sin + (size_t)t * half;
+        ops_rope(A->q + (size_t)t * q_dim, cs, sn, c->n_heads, c->head_dim, c->rope_dim);
+        ops_rope(A->k + (size_t)t * kv_dim, cs, sn, c->n_kv_heads, c->head_dim, c->rope_dim);
+    }
+    attention(tr, A);
+    product(tr, l, LORA_O, &L->wo, A->ao, q_dim, A->x_mid, dim);
+    ops_add(A->x_mid, A->x_in, T * dim);
+    for (uint32_t t = 0; t < T; t++)
+        ops_rmsnorm(A->xn2 + (size_t)t * dim, A->x_mid + (size_t)t * dim, L->ffn_norm, dim, c->rms_eps);
+    product(tr, l, LORA_GATE, &L->w_gate, A->xn2, dim, A->gate, hid);
+    product(tr, l, LORA_UP, &L->w_up, A->xn2, dim, A->up, hid);
+    swiglu(A, (size_t)T * hid);
+    product(tr, l, LORA_DOWN, &L->w_down, A->h, hid, x_out, dim);
+    ops_add(x_out, A->x_mid, T * dim);
+}
+
+/* -log softmax(logits)[target], and the softmax left in logits. The sum
+ * of the exponentials is a double: in float, the vocabulary's many tiny
+ * terms fall below half a unit of the running sum and are rounded away,
+ * which lowered SmolLM2's loss by 1e-4. */
+static float cross_entropy(float *logits, uint32_t n, int32_t target)
+{
+    float mx = logits[0];
+    for (uint32_t i = 1; i < n; i++)
+        if (logits[i] > mx)
+            mx = logits[i];
+    float target_logit = logits[target];
+    double sum = 0.0;
+    for (uint32_t i = 0; i < n; i++) {
+        logits[i] = expf(logits[i] - mx);
+        sum += logits[i];
+    }
+    for (uint32_t i = 0; i < n; i++)
+        logits[i] = (float)(logits[i] / sum);
+    return logf((float)sum) + mx - target_logit;
+}
+
+float train_forward(struct trainer *tr, const int32_t *tokens)
+{
+    const struct llm_model *m = tr->m;
+    const struct model_config *c = &m->cfg;
+    const uint32_t T = tr->ctx, dim = c->dim;
+    tr->tokens = tokens;
+    for (uint32_t t = 0; t < T; t++)
+        quant_dequant_row(&m->tok_embd, (uint32_t)tokens[t], tr->acts[0].x_in + (size_t)t * dim);
+    for (uint32_t l = 0; l < c->n_layers; l++)
+        layer(tr, l, l + 1 < c->n_layers ? tr->acts[l + 1].x_in : tr->x_final);
+    for (uint32_t t = 0; t < T; t++)
+        ops_rmsnorm(tr->xnf + (size_t)t * dim, tr->x_final + (size_t)t * dim, m->output_norm, dim, c->rms_eps);
+    base_product(tr, &m->output, tr->xnf, dim, tr->logits, c->n_vocab);
+    float loss = 0.0f;
+    for (uint32_t t = 0; t < T; t++)
+        loss += cross_entropy(tr->logits + (size_t)t * c->n_vocab, c->n_vocab, tokens[t + 1]);
+    return loss / (float)T;
+}

@@ -1,0 +1,72 @@
+/* trainer.h: the inside of a trainer, shared by the files of one training
+ * step: train.c (buffers, optimizer), train_forward.c and train_backward.c.
+ *
+ * The forward pass keeps, per layer and for the ctx tokens of the chunk,
+ * what the backward pass reads: the layer's input, both normed vectors,
+ * Q and K after RoPE, V, the attention weights, the attention output, the
+ * residual between the halves, the gate and up values before SwiGLU and its
+ * output, and A x of every adapted product.
+ */
+#ifndef LLM_TRAIN_TRAINER_H
+#define LLM_TRAIN_TRAINER_H
+
+#include <stdint.h>
+
+#include "model.h"
+#include "train/lora.h"
+#include "train/train.h"
+
+/* Eight floats for the compiler's vector instructions (AVX on the host,
+ * two SSE registers in the kernel). Their operations are element-wise, so
+ * every build computes the same bits; aligned(4): rows of a few models are
+ * not 32-byte multiples. */
+typedef float f8 __attribute__((vector_size(32), aligned(4)));
+
+/* Weight rows the products handle in one pass over the tokens, and the rows
+ * of a transposed product summed apart before they join the total. */
+#define TRAIN_ROWS_AT_ONCE 4
+#define TRAIN_T_BLOCK 256
+
+/* Eight copies of v (a macro: vectors passed by value change the i386 ABI). */
+#define F8_SPLAT(v) ((f8){ (v), (v), (v), (v), (v), (v), (v), (v) })
+
+/* The sum of an f8's lanes in a fixed order: ((0+4) + (2+6)) + ((1+5) + (3+7)). */
+static inline float f8_sum(const f8 *v)
+{
+    return (((*v)[0] + (*v)[4]) + ((*v)[2] + (*v)[6])) + (((*v)[1] + (*v)[5]) + ((*v)[3] + (*v)[7]));
+}
+
+struct train_acts {
+    float *x_in, *xn1, *q, *k, *v, *att, *ao, *x_mid, *xn2, *gate, *up, *h;
+    float *u[LORA_TARGETS]; /* ctx * rank each, NULL for the targets not adapted */
+};
+
+struct trainer {
+    const struct llm_model *m;
+    struct lora_adapter *ad;
+    struct lora_adapter grad, adam_m, adam_v;
+    uint32_t ctx, steps_done;
+    int int_kernels;          /* forward products with quant_matmul */
+    struct train_acts *acts;  /* [n_layers] */
+    float *x_final, *xnf;     /* ctx * dim */
+    float *logits;            /* ctx * n_vocab, then their gradient */
+    float *rope_cos, *rope_sin, *inv_freq;
+    /* The backward pass's gradients, per token of the chunk. */
+    float *dx, *dmid, *dxn, *dh, *dgate, *dup, *dq, *dk, *dv, *dao;
+    float *gu;                /* rank: f B^T dy of one token */
+    float *dp;                /* ctx: one query's attention weight gradients */
+    float *part;              /* ctx * the widest row: a transposed product's block sum */
+    float *row;               /* dequantized weight rows, row_stride floats apart */
+    uint32_t row_stride;
+    struct qact_block *qa;
+    void *arena;
+    const int32_t *tokens;    /* the chunk of the step being computed */
+};
+
+/* The forward pass over tokens[0 .. ctx - 1], keeping the activations; the
+ * mean cross-entropy of predicting tokens[1 .. ctx]. */
+float train_forward(struct trainer *tr, const int32_t *tokens);
+/* The gradients of that loss into tr->grad (overwritten). */
+void train_backward(struct trainer *tr);
+
+#endif
