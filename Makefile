@@ -5,7 +5,8 @@
 # what they share. Every rule that needs a tool depends on $(SETUP) (order-only),
 # which installs the build tools, QEMU and the default model on a fresh machine;
 # `make test` and `make bench` add $(TEST_SETUP), the reference packages
-# (myos/bootstrap.py).
+# (myos/bootstrap.py), and $(TEST_MODELS_STAMP), every catalogue model the tests
+# and benchmarks compare against.
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 BUILD := build
@@ -74,10 +75,16 @@ PORT ?= 8080
 serve: all
 	$(PY) -m myos serve --port $(PORT)
 
-test: all $(TEST_PROGRAMS) | $(TEST_SETUP)
+# Every catalogue model, installed once (the tests fail, never skip, without one).
+TEST_MODELS := smollm2 qwen2.5-coder-0.5b gemma3-270m
+TEST_MODELS_STAMP := .venv/.test-models-installed
+$(TEST_MODELS_STAMP): myos/models.py | $(SETUP)
+	$(PY) -m myos models add $(TEST_MODELS) && touch $@
+
+test: all $(TEST_PROGRAMS) $(TEST_MODELS_STAMP) | $(TEST_SETUP)
 	$(PY) -m pytest -q tests
 
-bench: all | $(TEST_SETUP)
+bench: all $(TEST_MODELS_STAMP) | $(TEST_SETUP)
 	$(PY) -m myos bench
 
 clean:
