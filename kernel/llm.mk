@@ -23,7 +23,7 @@ $(BUILD)/kernel/engine.ok: $(LLM_KERNEL_OBJS)
 $(KERNEL_ELF): $(BUILD)/kernel/engine.ok
 
 AI_KERNEL_SRCS := kernel/llm_platform.c $(wildcard kernel/ai/*.c) \
-	kernel/shell/cmd_ai.c kernel/shell/cmd_models.c kernel/shell/cmd_settings.c \
+	kernel/shell/cmd_ai.c kernel/shell/cmd_models.c kernel/shell/cmd_settings.c kernel/shell/cmd_train.c \
 	kernel/shell/cmd_bench.c
 AI_KERNEL_OBJS := $(patsubst kernel/%.c,$(BUILD)/kernel/%.o,$(AI_KERNEL_SRCS))
 # Compiled by kernel.mk's pattern rule, with the engine's public header too;

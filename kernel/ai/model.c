@@ -84,7 +84,8 @@ int ai_model_same_name(const char *a, const char *b)
 
 int ai_model_is_candidate(const char *name)
 {
-    return ends_with(name, ".gguf") || (ends_with(name, ".bin") && !ai_model_same_name(name, AI_TOKENIZER_NAME));
+    return (ends_with(name, ".gguf") && !ends_with(name, AI_LORA_SUFFIX)) ||
+           (ends_with(name, ".bin") && !ai_model_same_name(name, AI_TOKENIZER_NAME));
 }
 
 /* Reads more of f into *buf until it holds `want` bytes (or the file ends). */

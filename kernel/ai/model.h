@@ -9,6 +9,8 @@
 
 #define AI_MODELS_DIR "/MODELS"
 #define AI_TOKENIZER_NAME "tokenizer.bin"
+/* A LoRA adapter for a model: /MODELS/NAME.lora.gguf (`train`, `lora`). */
+#define AI_LORA_SUFFIX ".lora.gguf"
 
 /* The name of the loaded model, or NULL. */
 const char *ai_model_name(void);
@@ -32,8 +34,9 @@ llm_session *ai_model_session(void);
 /* The loaded model's engine handle (NULL when none is loaded). */
 llm_model *ai_model_current(void);
 
-/* 1 when `name` in /MODELS is a model file (.gguf, or a .bin other than the
- * tokenizer), for the listing and the default choice. */
+/* 1 when `name` in /MODELS is a model file (.gguf other than an adapter,
+ * or a .bin other than the tokenizer), for the listing and the default
+ * choice. */
 int ai_model_is_candidate(const char *name);
 
 /* File names compare without regard to case (FAT). */

@@ -1,7 +1,8 @@
 /* settings.c: the `ai` family's settings and their files in /MYOS/. The
- * engine's table (llm/settings.h) owns the sampling, limit and context rows:
- * their ranges, defaults and parser, the same as myos-llm's options, so a
- * `set temperature 0.8` here and `--temp 0.8` there sample identically.
+ * engine's tables (llm/settings.h, train/train.h) own the sampling, limit,
+ * context and training rows: their ranges, defaults and parser, the same as
+ * myos-llm's options, so a `set temperature 0.8` here and `--temp 0.8`
+ * there sample identically, and `set train_lr 0.002` trains as `--lr 0.002`.
  * This file adds the shell's own display rows, the system prompt and the
  * chosen model. */
 #include <stddef.h>
@@ -37,6 +38,7 @@ static const struct {
     void *values;
 } tables[] = {
     { llm_session_settings, &current.llm },
+    { llm_train_settings, &current.train },
     { shell_settings, &current },
 };
 #define N_TABLES (sizeof tables / sizeof tables[0])
@@ -185,6 +187,7 @@ struct ai_settings *ai_settings(void)
 {
     if (!loaded) {
         llm_settings_default(&current.llm);
+        llm_train_settings_default(&current.train);
         llm_setting_defaults(shell_settings, &current);
         loaded = 1;
         if (fs_mounted()) {
