@@ -1,11 +1,13 @@
 /* cmd_models.c: `models` lists the model files in /MODELS from their headers
  * alone (llm_probe: format, architecture, parameters, quantization, size,
- * training context), the current one marked; `models verify [NAME]` checks
+ * training context), the current one marked, each with the adapters in
+ * /MODELS that fit it (ai/lora.h); `models verify [NAME]` checks
  * the files against their recorded SHA-256 (ai/hashes.h), since damage
  * inside the tensor data loads without complaint and only shows as
  * garbage answers; `model NAME` switches to another one. */
 #include "shell/command.h"
 #include "ai/hashes.h"
+#include "ai/lora.h"
 #include "ai/model.h"
 #include "ai/names.h"
 #include "ai/settings.h"
@@ -55,6 +57,7 @@ static void list_one(const char *name, const char *path)
     snprintf(size, sizeof size, "%.1f MB", (double)p->file_size / 1e6);
     kprintf("%c %-31s %-7s %-5s %6s %-5s %8s %5lu\n", mark, name, p->info.format, p->info.arch, params,
             p->info.quant, size, (unsigned long)p->info.ctx_train);
+    ai_lora_list(&p->info, mark == '*');
     kfree(p);
 }
 
