@@ -201,7 +201,7 @@ void ai_lora_list(const struct llm_model_info *info, int current)
         snprintf(what, sizeof what, "rank %lu %s", (unsigned long)rank, targets);
         /* Small adapters in kB: a stories260K one is 20 kB. */
         int kb = e->size < 1000000;
-        kprintf("%c   + %-27s %-7s %-26s %.1f %s\n", on ? '*' : ' ', e->name, "lora", what,
+        kprintf("%c   + %-28s %-7s %-27s %.1f %s\n", on ? '*' : ' ', e->name, "lora", what,
                 (double)e->size / (kb ? 1e3 : 1e6), kb ? "kB" : "MB");
     }
     kfree(e);
