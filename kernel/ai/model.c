@@ -3,6 +3,7 @@
  * the engine: llm_probe and llm_memory_needed), and the session that
  * follows the settings. A switch that cannot work leaves the current model
  * loaded. */
+#include "ai/lora.h"
 #include "ai/model.h"
 #include "ai/names.h"
 #include "ai/settings.h"
@@ -50,6 +51,7 @@ static void free_session(void)
 
 static void unload(void)
 {
+    ai_lora_model_unloading();
     free_session();
     llm_model_free(cur.model);
     kfree(cur.data);
@@ -239,6 +241,7 @@ static int load_checked(const char *name, const char *path, const struct llm_pro
     kprintf("loaded %s: %s %s %s, %.1f MB in %.2f s (read %lu ms, prepare %lu ms)\n", name, p->info.format,
             p->info.arch, p->info.quant, (double)size / 1e6, (double)(t2 - t0) / 1e9,
             (unsigned long)((t1 - t0) / 1000000), (unsigned long)((t2 - t1) / 1000000));
+    ai_lora_model_loaded();
     return 0;
 }
 

@@ -1,12 +1,14 @@
 /* cmd_models.c: `models` lists the model files in /MODELS from their headers
  * alone (llm_probe: format, architecture, parameters, main quantization,
  * size, training context, then the tensors per block format), the current
- * one marked; `models verify [NAME]` checks
+ * one marked, each with the adapters in /MODELS that fit it (ai/lora.h);
+ * `models verify [NAME]` checks
  * the files against their recorded SHA-256 (ai/hashes.h), since damage
  * inside the tensor data loads without complaint and only shows as
  * garbage answers; `model NAME` switches to another one. */
 #include "shell/command.h"
 #include "ai/hashes.h"
+#include "ai/lora.h"
 #include "ai/model.h"
 #include "ai/names.h"
 #include "ai/settings.h"
@@ -62,6 +64,7 @@ static void list_one(const char *name, const char *path)
     snprintf(ctx, sizeof ctx, "%lu", (unsigned long)p->info.ctx_train);
     kprintf(LIST_ROW, mark, name, p->info.format, p->info.arch, params, p->info.quant, size, ctx);
     kprintf("    tensors %s\n", p->quant_mix);
+    ai_lora_list(&p->info, mark == '*');
     kfree(p);
 }
 

@@ -6,8 +6,11 @@
  * tokens/s, seconds); Ctrl+C stops after the current step and the adapter
  * keeps what the steps so far learned. The adapter is written to
  * /MODELS/NAME.lora.gguf in llama.cpp's format, the whole file at once
- * (fs_write_whole: a power cut leaves the old file or the new one). */
+ * (fs_write_whole: a power cut leaves the old file or the new one).
+ * `lora NAME|off` applies such an adapter to the loaded model or removes it
+ * (ai/lora.h). */
 #include "shell/command.h"
+#include "ai/lora.h"
 #include "ai/model.h"
 #include "ai/names.h"
 #include "ai/settings.h"
@@ -191,5 +194,18 @@ static int cmd_train(int argc, char **argv)
     llm_free(ids);
     return rc;
 }
-SHELL_COMMAND(train, "train FILE [NAME]: LoRA fine-tuning of the model on FILE into /MODELS/NAME.lora.gguf",
-              cmd_train);
+SHELL_COMMAND(train, "train FILE [NAME]: fine-tune the model on FILE (LoRA adapter NAME)", cmd_train);
+
+static int cmd_lora(int argc, char **argv)
+{
+    if (argc == 1) {
+        ai_lora_show();
+        return 0;
+    }
+    if (argc != 2) {
+        kprintf("error: usage: lora [NAME|off] (applies %s/NAME%s)\n", AI_MODELS_DIR, AI_LORA_SUFFIX);
+        return -1;
+    }
+    return strcmp(argv[1], "off") ? ai_lora_apply(argv[1]) : ai_lora_off();
+}
+SHELL_COMMAND(lora, "lora [NAME|off]: show, apply or remove the model's LoRA adapter", cmd_lora);

@@ -95,10 +95,25 @@ uint64_t train_bytes(const llm_model *m, const struct lora_adapter *ad, uint32_t
     return arena_bytes(&m->cfg, ctx, ad->rank, ad->targets) + 3 * lora_bytes(&m->cfg, ad->rank, ad->targets);
 }
 
+/* 1 when the model's network is the one train_forward.c and
+ * train_backward.c differentiate: llama's (no biases, head norms, extra
+ * norms, embedding scale, GeGLU, RoPE on halves or sliding windows). */
+static int trains_network(const struct model_config *c)
+{
+    const struct model_arch *a = c->arch;
+    return !a->rope_neox && !a->qkv_bias && !a->qk_norm && !a->post_norms && !a->embed_scale &&
+           a->ffn == FFN_SWIGLU && !c->sliding_window;
+}
+
 struct trainer *train_create(const llm_model *m, struct lora_adapter *ad, uint32_t ctx, int int_kernels,
                              char *err, size_t errlen)
 {
     const struct model_config *c = &m->cfg;
+    if (!trains_network(c)) {
+        snprintf(err, errlen, "train: %s models cannot be trained: the training has llama's network only",
+                 c->arch->name);
+        return NULL;
+    }
     if (ctx < 2 || ctx > LLM_TRAIN_MAX_CTX) {
         snprintf(err, errlen, "train: train_ctx must be 2 to %u tokens", LLM_TRAIN_MAX_CTX);
         return NULL;

@@ -94,6 +94,12 @@ void lora_gguf_write(const llm_model *m, const struct lora_adapter *ad, uint8_t 
 int lora_gguf_read(const llm_model *m, const void *data, size_t size, struct lora_adapter *ad, char *err,
                    size_t errlen);
 
+/* The checks of lora_gguf_read for a model known by its header alone
+ * (llm_probe's info: architecture, layers, matrix shapes), for listings: 0
+ * with the adapter's rank and targets, or -1 with one line in err. */
+int lora_gguf_fits(const struct llm_model_info *info, const void *data, size_t size, uint32_t *rank,
+                   uint32_t *targets, char *err, size_t errlen);
+
 /* Applies `ad` (kept by the caller, alive until removed) to m's forward
  * passes, or removes the adapter (NULL). */
 void llm_model_set_lora(llm_model *m, const struct lora_adapter *ad);

@@ -111,7 +111,7 @@ def test_ctrl_c_stops_after_the_step_and_keeps_it(m, image, files, tmp_path):
     tail = m.wait_for(r"(?s)(.*?)myos> ", 60).group(1).decode(errors="replace")
     done = int(re.search(r"\^C: stopped after step (\d+) of 500", tail).group(1))
     assert 1 <= done < 500
-    assert f"saved /MODELS/stopped.lora.gguf after {done} steps" in tail, tail
+    assert re.search(rf"saved /MODELS/stopped\.lora\.gguf after {done} steps? ", tail), tail
     host = tmp_path / "stopped.gguf"
     host_train(stories260k(), files["STORY.TXT"], host, dict(STORIES_TRAIN, train_steps=done),
                "--tokenizer", files["tokenizer"])
