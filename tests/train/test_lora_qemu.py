@@ -4,8 +4,8 @@ token as `myos-llm --lora` does, and differently from the base model; the
 choice survives a reboot (/MYOS/SETTINGS.TXT) and `lora off` removes it;
 `models` lists each adapter beside the model it fits; an adapter for
 another model, a file that is no adapter and a missing one are one error
-line each, and the adapter applied before stays. Two boots: the second is
-the reboot."""
+line each, and the adapter applied before stays; another model loads
+without it. Two boots: the second is the reboot."""
 import re
 import shutil
 from pathlib import Path
@@ -110,6 +110,14 @@ def test_lora_applies_survives_a_reboot_and_comes_off(image, answers):
         assert m.run("lora").strip() == "adapter story: chosen, applied when its model loads"
         out = m.run(f"ai {PROMPT}", 120)
         assert "loaded adapter story: rank 4, q,v,o,down, alpha 16" in out, out
+        assert os_answer(m, PROMPT).gen_ids == answers["story"].gen_ids
+        # The choice belongs to its model: another model loads without it
+        # (a note says why), and it comes back with its model.
+        out = m.run(f"model {SMOLLM}", 120)
+        assert re.search(r"^note: the chosen adapter story is not applied: lora: \S+ has the shape of another "
+                         r"model's adapter \(/MODELS/story\.lora\.gguf\)$", out, re.M), out
+        assert m.run("lora").strip() == "adapter story: chosen, applied when its model loads"
+        assert "loaded adapter story: rank 4, q,v,o,down, alpha 16" in m.run(f"model {STORIES}", 120)
         assert os_answer(m, PROMPT).gen_ids == answers["story"].gen_ids
         assert m.run("lora off").strip() == "removed story from stories260K.bin"
         assert os_answer(m, PROMPT).gen_ids == answers["base"].gen_ids
