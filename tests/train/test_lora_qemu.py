@@ -1,6 +1,7 @@
 """`lora NAME|off` in MyOS: an adapter (made by myos-llm --train and copied
 onto the disk) applied to the loaded model makes `ai` answer token for
-token as `myos-llm --lora` does, and differently from the base model; the
+token as `myos-llm --lora` does (stories260K raw, SmolLM2 in its chat
+template), and differently from the base model; the
 choice survives a reboot (/MYOS/SETTINGS.TXT) and `lora off` removes it;
 `models` lists each adapter beside the model it fits; an adapter for
 another model, a file that is no adapter and a missing one are one error
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.qemu
 
 LORA_DIR = AI_BUILD / "lora-qemu"
 PROMPT = "Once upon a time"
+CHAT_PROMPT = "Tell me about the girl and her red ball."
 ANSWER = {"temperature": 0, "max_tokens": 12, "ctx": 256, "show_ids": 1}
 # Strong enough to change stories260K's greedy tokens.
 STORY_TRAIN = ["--train-ctx", 32, "--steps", 12, "--lr", 0.05, "--lora-rank", 4, "--lora-targets", "q,v,o,down"]
@@ -57,7 +59,7 @@ def files() -> dict[str, Path]:
     story = LORA_DIR / "story.lora.gguf"
     myos_train(stories260k(), text, story, *STORY_TRAIN, "--tokenizer", tok)
     smol = LORA_DIR / "smol.lora.gguf"
-    myos_train(default_model(), text, smol, "--steps", 0, "--train-ctx", 8)
+    myos_train(default_model(), text, smol, "--steps", 3, "--lr", 0.02, "--train-ctx", 16)
     junk = LORA_DIR / "junk.lora.gguf"
     junk.write_text("not a GGUF file\n")
     return {"tokenizer": tok, "story": story, "smol": smol, "junk": junk}
@@ -77,8 +79,11 @@ def image(files) -> Path:
 def answers(files) -> dict:
     """The host program's greedy answers, without and with the adapter."""
     common = dict(chat=False, max_tokens=ANSWER["max_tokens"], ctx=ANSWER["ctx"], tokenizer=files["tokenizer"])
+    smol = dict(max_tokens=ANSWER["max_tokens"], ctx=ANSWER["ctx"])
     return {"base": host_answer(stories260k(), PROMPT, **common),
-            "story": host_answer(stories260k(), PROMPT, **common, extra=("--lora", str(files["story"])))}
+            "story": host_answer(stories260k(), PROMPT, **common, extra=("--lora", str(files["story"]))),
+            "smol base": host_answer(default_model(), CHAT_PROMPT, **smol),
+            "smol": host_answer(default_model(), CHAT_PROMPT, **smol, extra=("--lora", str(files["smol"])))}
 
 
 def test_lora_applies_survives_a_reboot_and_comes_off(image, answers):
@@ -121,5 +126,11 @@ def test_lora_applies_survives_a_reboot_and_comes_off(image, answers):
         assert os_answer(m, PROMPT).gen_ids == answers["story"].gen_ids
         assert m.run("lora off").strip() == "removed story from stories260K.bin"
         assert os_answer(m, PROMPT).gen_ids == answers["base"].gen_ids
+        # SmolLM2 answers in its chat template with its adapter as myos-llm does.
+        assert answers["smol"].gen_ids != answers["smol base"].gen_ids, "the adapter does not change the answer"
+        use_model(m, SMOLLM)
+        assert m.run("lora smol").startswith(f"applied smol to {SMOLLM}: rank 8, q,v, alpha 16")
+        assert os_answer(m, CHAT_PROMPT).gen_ids == answers["smol"].gen_ids
+        assert m.run("lora off").strip() == f"removed smol from {SMOLLM}"
         assert m.poweroff() is not None
     assert "lora " not in mread(image, "/MYOS/SETTINGS.TXT").decode()
