@@ -1,14 +1,24 @@
 /* model.h: the current model and its session. A model is a file in /MODELS
- * (GGUF, or a llama2.c .bin with /MODELS/tokenizer.bin beside it), read
- * whole into the heap with a progress bar and kept until another one is
+ * (GGUF, or a llama2.c .bin with /MODELS/tokenizer.bin beside it), which
+ * the engine reads a tensor at a time (llm_load_file) under a progress bar,
+ * with its prepared weights from the file beside it (AI_PREPARED_EXT) when
+ * they were made from this model file, and keeps until another one is
  * chosen. The session (KV cache, sampler) follows the settings: it is made
  * again when they change. */
 #ifndef AI_MODEL_H
 #define AI_MODEL_H
+#include <stddef.h>
+
 #include "llm.h"
 
 #define AI_MODELS_DIR "/MODELS"
 #define AI_TOKENIZER_NAME "tokenizer.bin"
+/* The prepared weights of /MODELS/NAME.gguf are /MODELS/NAME.prp (the image
+ * builder, myos/image.py, writes them under the same name). */
+#define AI_PREPARED_EXT ".prp"
+
+/* The path of model `name`'s prepared weights. */
+void ai_prepared_path(const char *name, char *out, size_t n);
 
 /* The name of the loaded model, or NULL. */
 const char *ai_model_name(void);
