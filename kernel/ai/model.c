@@ -318,7 +318,7 @@ static int load_checked(const char *name, const char *path, const struct llm_pro
     if (have_prepared && !opt.prepared_used)
         kprintf("note: %s: %s; the weights were prepared from %s\n", prepared_path, opt.prepared_note, name);
     snprintf(cur.name, sizeof cur.name, "%s", name);
-    cur.kept_block = (size_t)p->kept_bytes;
+    cur.kept_block = (size_t)p->kept_bytes + MODEL_ALIGN; /* the room check_memory asks for */
     cur.model_held = heap_used() - before;
     uint64_t read_ns = lp.read_ns < t1 - t0 ? lp.read_ns : t1 - t0;
     kprintf("loaded %s: %s %s %s, %.1f MB in %.2f s (read %lu ms, prepare %lu ms%s)\n", name, p->info.format,
