@@ -23,12 +23,14 @@ $(BUILD)/kernel/engine.ok: $(LLM_KERNEL_OBJS)
 $(KERNEL_ELF): $(BUILD)/kernel/engine.ok
 
 AI_KERNEL_SRCS := kernel/llm_platform.c $(wildcard kernel/ai/*.c) \
-	kernel/shell/cmd_ai.c kernel/shell/cmd_models.c kernel/shell/cmd_settings.c \
+	kernel/shell/cmd_ai.c kernel/shell/cmd_models.c kernel/shell/cmd_settings.c kernel/shell/cmd_train.c \
 	kernel/shell/cmd_bench.c
 AI_KERNEL_OBJS := $(patsubst kernel/%.c,$(BUILD)/kernel/%.o,$(AI_KERNEL_SRCS))
 # Compiled by kernel.mk's pattern rule, with the engine's public header too;
 # main.c as well, which reads the saved ai settings at boot (ai/settings.h).
 $(AI_KERNEL_OBJS) $(BUILD)/kernel/main.o: KERNEL_CFLAGS += -Illm
+# parallel.c hands out work by the engine's protocol (llm/handout.h).
+$(BUILD)/kernel/arch/x86/parallel.o: KERNEL_CFLAGS += -Illm
 
 AI_ALL_OBJS := $(LLM_KERNEL_OBJS) $(AI_KERNEL_OBJS) \
 	$(BUILD)/kernel/drivers/cp437.o $(BUILD)/kernel/drivers/cp437_table.o

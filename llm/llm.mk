@@ -5,7 +5,7 @@
 # harnesses) and once for the kernel (kernel/llm.mk, which also checks that
 # they stay freestanding).
 LLM_SRCS := $(addprefix llm/,generate.c model.c arch.c attention.c attention_avx2.c ops.c sampler.c \
-	load.c repack_model.c profile.c parallel_check.c settings.c buffers.c)
+	load.c repack_model.c profile.c parallel_check.c handout.c settings.c buffers.c)
 include llm/formats/formats.mk
 include llm/text/text.mk
 include llm/matmul/matmul.mk
@@ -35,8 +35,10 @@ $(BUILD)/$(1)/llm/%.o: llm/%.c | $$(SETUP)
 endef
 $(foreach v,host host32 san san32,$(eval $(call LLM_VARIANT,$(v))))
 # The native objects without the platform, for programs that bring their own.
-LLM_HOST_OBJS := $(filter-out %/platform_host.o,$(LLM_OBJS_host))
-LLM_HOST_PLATFORM := $(BUILD)/host/llm/host/platform_host.o
+# The platform's parallel_for follows the engine's hand-out protocol, so a
+# program that links the platform alone gets that part too.
+LLM_HOST_PLATFORM := $(BUILD)/host/llm/host/platform_host.o $(BUILD)/host/llm/handout.o
+LLM_HOST_OBJS := $(filter-out $(LLM_HOST_PLATFORM),$(LLM_OBJS_host))
 
 # Host test harnesses and fuzz targets link $(LLM_HOST_OBJS) $(LLM_HOST_PLATFORM).
 MYOS_LLM := $(BUILD)/host/myos-llm

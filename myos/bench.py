@@ -1,6 +1,7 @@
 """`make bench` / `python -m myos bench`: the OS's `bench` command in QEMU
 (software emulation) for two CPU models, the first one also with several
-CPUs (`--smp`, multi-threaded TCG), the OpenAI-compatible API
+CPUs (`--smp`, multi-threaded TCG), `bench model` on every catalogue model
+in one boot, the OpenAI-compatible API
 (myos.bench_api), then the host program against llama.cpp
 (myos.bench_engine), in one run. Writes the emulation sections of
 docs/benchmarks.md (between marker comments; other sections are kept) and
@@ -16,11 +17,15 @@ import re
 import time
 from pathlib import Path
 
-from . import bench_api, bench_engine
+from . import BUILD, bench_api, bench_engine
+from .image import default_image
+from .models import CATALOG, DEFAULT, model_path
 from .qemu import Machine
 
 BEGIN, END = "<!-- kernels-tcg: begin -->", "<!-- kernels-tcg: end -->"
 SMP_BEGIN, SMP_END = "<!-- smp-tcg: begin -->", "<!-- smp-tcg: end -->"
+MODELS_BEGIN, MODELS_END = "<!-- models-tcg: begin -->", "<!-- models-tcg: end -->"
+CATALOGUE_GUEST_MB = 1536   # Qwen2.5-Coder-0.5B's weights and a 2048-token context
 TARGETS = {"max": (15.0, 40.0), "core2duo": (3.0, None)}  # generation, prompt tok/s
 
 NOTES = """\
@@ -81,7 +86,7 @@ SHARE_RE = re.compile(r"(\d+) parallel jobs on (\d+) CPUs?, busy share of the jo
 
 def parse(output: str) -> dict:
     """The figures of one `bench` run."""
-    res = {"kernels": {}, "unsupported": UNSUPPORTED_RE.findall(output), "rates": {},
+    res = {"kernels": {}, "unsupported": UNSUPPORTED_RE.findall(output), "rates": parse_rates(output),
            "formats": {name: (float(ns), float(ratio)) for name, ns, ratio in FORMAT_RE.findall(output)}}
     for name, *figures in KERNEL_RE.findall(output):
         res["kernels"][name] = tuple(map(float, figures))
@@ -89,21 +94,26 @@ def parse(output: str) -> dict:
     if not m or not res["kernels"]:
         raise RuntimeError(f"no kernel report in the bench output:\n{output}")
     res["chosen"] = m.groups()
+    return res
+
+
+def parse_rates(output: str) -> dict:
+    """The prompt and generation figures of a `bench` or `bench model` run."""
+    rates = {}
     for m in RATE_RE.finditer(output):
         what, n, rate, per, mat, ns, quant, attn, other = m.groups()
-        res["rates"][what] = dict(tokens=int(n), rate=float(rate), per=float(per), matmul=float(mat),
-                                  ns_mac=float(ns), quantize=float(quant), attention=float(attn),
-                                  other=float(other))
+        rates[what] = dict(tokens=int(n), rate=float(rate), per=float(per), matmul=float(mat),
+                           ns_mac=float(ns), quantize=float(quant), attention=float(attn), other=float(other))
         # The line after each rate: how the CPUs shared that phase's parallel jobs.
         following = output[m.end():].split("\n")[1:2]
         share = SHARE_RE.search(following[0]) if following else None
         if share:
-            res["rates"][what].update(jobs=int(share.group(1)), cpus=int(share.group(2)),
-                                      busy=[int(x) for x in share.group(3).replace("%", "").split()],
-                                      imbalance=int(share.group(4)))
-    if set(res["rates"]) != {"prompt", "generation"}:
+            rates[what].update(jobs=int(share.group(1)), cpus=int(share.group(2)),
+                               busy=[int(x) for x in share.group(3).replace("%", "").split()],
+                               imbalance=int(share.group(4)))
+    if set(rates) != {"prompt", "generation"}:
         raise RuntimeError(f"no prompt/generation figures in the bench output:\n{output}")
-    return res
+    return rates
 
 
 def run_in_qemu(cpu: str, timeout: float, smp: int = 1) -> dict:
@@ -111,6 +121,42 @@ def run_in_qemu(cpu: str, timeout: float, smp: int = 1) -> dict:
         out = m.run("bench", timeout)
         m.poweroff()
     return parse(out)
+
+
+def run_models_in_qemu(cpu: str, timeout: float) -> dict[str, dict]:
+    """`bench model` on each catalogue model, one after the other in one boot:
+    {catalogue name: prompt and generation figures}."""
+    image = default_image(BUILD / "bench" / "catalogue.img", list(CATALOG), [], None)
+    results = {}
+    with Machine(cpu=cpu, memory_mb=CATALOGUE_GUEST_MB).boot(image, timeout=120) as m:
+        for name in CATALOG:
+            out = m.run(f"model {model_path(name).name}", timeout)
+            if "loaded" not in out:
+                raise RuntimeError(f"model {name} did not load:\n{out}")
+            results[name] = parse_rates(m.run("bench model", timeout))
+        m.poweroff()
+    return results
+
+
+def models_section(cpu: str, results: dict[str, dict]) -> str:
+    """Each catalogue model's speed in one boot, against SmolLM2's."""
+    base = results[DEFAULT]
+    lines = [MODELS_BEGIN, "## The catalogue models under QEMU software emulation", "",
+             f"`make bench` (`python -m myos bench`) — {time.strftime('%Y-%m-%d')}, `-cpu {cpu}`, one vCPU, "
+             f"{CATALOGUE_GUEST_MB} MiB: `model FILE` then `bench model` (the 64-token prompt and 64 greedy "
+             f"tokens of the section above) for each model, all in one boot. Work per token: "
+             f"multiply-accumulates of the matrix products; per MAC: the matrix time divided by them, "
+             f"against SmolLM2's (Q4_1) in the same boot.", "",
+             "| model | phase | tok/s | vs SmolLM2 | matmul ns/MAC | vs SmolLM2 | ms/token | attention ms |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, rates in results.items():
+        for what in ("prompt", "generation"):
+            x, b = rates[what], base[what]
+            lines.append(f"| {name} | {what} | {x['rate']:.2f} | {x['rate'] / b['rate']:.2f}x | "
+                         f"{x['ns_mac']:.3f} | {x['ns_mac'] / b['ns_mac']:.2f}x | {x['per']:.1f} | "
+                         f"{x['attention']:.1f} |")
+    lines += ["", MODELS_END]
+    return "\n".join(lines)
 
 
 def section(results: dict[str, dict], elapsed: float) -> str:
@@ -208,6 +254,9 @@ def main(argv=None) -> int:
         smp_text = smp_section(cpus[0], smp_results)
         bench_engine.write_doc_section(SMP_BEGIN, SMP_END, smp_text)
         print(smp_text)
+    models_text = models_section(cpus[0], run_models_in_qemu(cpus[0], args.timeout))
+    bench_engine.write_doc_section(MODELS_BEGIN, MODELS_END, models_text)
+    print(models_text)
     if not args.skip_api:
         bench_api.main()
     return 0 if args.skip_host else bench_engine.main([])

@@ -1,6 +1,7 @@
 """Host benchmark of the inference engine: build/host/myos-llm against
-llama.cpp (llama-cpp-python), each with one and with two threads, on
-SmolLM2-135M-Instruct Q4_1, measured in the same run on the same machine. Writes its section of
+llama.cpp (llama-cpp-python), on SmolLM2-135M-Instruct Q4_1 with one and
+with two threads and on every catalogue model with one, measured in the same
+run on the same machine. Writes its section of
 docs/benchmarks.md (between marker comments, so other benchmarks can share
 the file) and prints it.
 
@@ -16,7 +17,7 @@ import subprocess
 import time
 
 from . import BUILD, ROOT
-from .models import default_model
+from .models import CATALOG, default_model, model_path
 
 PROMPT = ("The history of the lighthouse begins in the ancient world, when fires were lit on hills "
           "to guide ships safely into harbour. Over the centuries these simple beacons became")
@@ -65,25 +66,41 @@ def bench_llama_cpp(llm, tokens: int) -> tuple[float, float, int]:
     return len(ids) / (t1 - t0), tokens / (t2 - t1), len(ids)
 
 
+def measure(model, threads: tuple[int, ...], runs: int, tokens: int) -> tuple[dict, dict]:
+    """({threads: myos-llm's runs}, {threads: llama.cpp's runs}) on `model`.
+    Alternating runs, best of each (see best): other load on the machine only
+    slows a run down, so the fastest one is the least disturbed measurement."""
+    from llama_cpp import Llama
+
+    llms = {t: Llama(model_path=str(model), n_ctx=2048, n_threads=t, n_threads_batch=t, verbose=False)
+            for t in threads}
+    ours = {t: [] for t in threads}
+    theirs = {t: [] for t in threads}
+    for _ in range(runs):
+        for t in threads:
+            ours[t].append(bench_myos(model, tokens, t))
+            theirs[t].append(bench_llama_cpp(llms[t], tokens))
+    return ours, theirs
+
+
+def best(runs: list, i: int) -> float:
+    return max(r[i] for r in runs)
+
+
+def host_cpu() -> str:
+    try:
+        return next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--tokens", type=int, default=64)
     args = ap.parse_args(argv)
-    from llama_cpp import Llama
 
-    model = default_model()
-    llms = {t: Llama(model_path=str(model), n_ctx=2048, n_threads=t, n_threads_batch=t, verbose=False)
-            for t in THREADS}
-    # Alternating runs, best of each: other load on the machine only slows
-    # a run down, so the fastest one is the least disturbed measurement.
-    ours = {t: [] for t in THREADS}
-    theirs = {t: [] for t in THREADS}
-    for _ in range(args.runs):
-        for t in THREADS:
-            ours[t].append(bench_myos(model, args.tokens, t))
-            theirs[t].append(bench_llama_cpp(llms[t], args.tokens))
-    best = lambda rows, i: max(r[i] for r in rows)  # noqa: E731
+    ours, theirs = measure(default_model(), THREADS, args.runs, args.tokens)
     rows = []
     for t in THREADS:
         for name, runs in ((f"build/host/myos-llm --threads {t}", ours[t]),
@@ -91,20 +108,25 @@ def main(argv=None) -> int:
             base = ours[1] if runs is ours[t] else theirs[1]
             rows.append(f"| {name} | {best(runs, 0):.1f} | {best(runs, 0) / best(base, 0):.2f}x | "
                         f"{best(runs, 1):.1f} | {best(runs, 1) / best(base, 1):.2f}x |")
+    # Every catalogue model with one thread, against llama.cpp in the same run.
+    model_rows = []
+    for name in CATALOG:
+        mine, ref = measure(model_path(name), (1,), args.runs, args.tokens)
+        mine, ref = mine[1], ref[1]
+        model_rows.append(f"| {name} | {mine[0][2]} / {ref[0][2]} | {best(mine, 0):.1f} | {best(ref, 0):.1f} | "
+                          f"{best(mine, 0) / best(ref, 0):.2f}x | {best(mine, 1):.1f} | {best(ref, 1):.1f} | "
+                          f"{best(mine, 1) / best(ref, 1):.2f}x |")
     load = os.getloadavg()[0]
-    cpu = platform.processor() or platform.machine()
-    try:
-        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
     section = "\n".join([
         BEGIN,
-        "## Inference engine on the host (SmolLM2-135M-Instruct Q4_1)",
+        "## Inference engine on the host",
         "",
-        f"`python -m myos.bench_engine` — {time.strftime('%Y-%m-%d')}, {cpu} ({os.cpu_count()} cores), "
-        f"one and two threads each, best of {args.runs} alternating runs (load average {load:.1f}), "
-        f"prompt of {ours[1][0][2]} tokens (llama.cpp: {theirs[1][0][2]}), {args.tokens} generated tokens, "
-        f"greedy. x: against the same engine with one thread.",
+        f"`python -m myos.bench_engine` — {time.strftime('%Y-%m-%d')}, {host_cpu()} ({os.cpu_count()} cores), "
+        f"best of {args.runs} alternating runs (load average {load:.1f} at the end), {args.tokens} generated "
+        f"tokens, greedy.",
+        "",
+        f"SmolLM2-135M-Instruct Q4_1 with one and two threads, prompt of {ours[1][0][2]} tokens (llama.cpp: "
+        f"{theirs[1][0][2]}). x: against the same engine with one thread.",
         "",
         "| engine | prompt tok/s | x | generation tok/s | x |",
         "|---|---|---|---|---|",
@@ -114,6 +136,13 @@ def main(argv=None) -> int:
         "by heads (llm_parallel_for on POSIX threads); llama.cpp splits its matrix products too.",
         "llama.cpp evaluates the prompt as one batch (matrix-matrix products); myos-llm evaluates it",
         "in batches of up to 16 tokens, each weight group read once per batch.",
+        "",
+        "Each catalogue model (`python -m myos models`) with one thread: myos-llm against llama.cpp.",
+        "",
+        "| model | prompt tokens (ours / llama.cpp) | prompt tok/s | llama.cpp | ratio | generation tok/s "
+        "| llama.cpp | ratio |",
+        "|---|---|---|---|---|---|---|---|",
+        *model_rows,
         END,
     ])
     write_doc_section(BEGIN, END, section)

@@ -3,6 +3,7 @@
  * the engine: llm_probe and llm_memory_needed), and the session that
  * follows the settings. A switch that cannot work leaves the current model
  * loaded. */
+#include "ai/lora.h"
 #include "ai/model.h"
 #include "ai/names.h"
 #include "ai/settings.h"
@@ -53,6 +54,7 @@ static void free_session(void)
 
 static void unload(void)
 {
+    ai_lora_model_unloading();
     free_session();
     llm_model_free(cur.model);
     memset(&cur, 0, sizeof cur);
@@ -85,7 +87,8 @@ int ai_model_same_name(const char *a, const char *b)
 
 int ai_model_is_candidate(const char *name)
 {
-    return ends_with(name, ".gguf") || (ends_with(name, ".bin") && !ai_model_same_name(name, AI_TOKENIZER_NAME));
+    return (ends_with(name, ".gguf") && !ends_with(name, AI_LORA_SUFFIX)) ||
+           (ends_with(name, ".bin") && !ai_model_same_name(name, AI_TOKENIZER_NAME));
 }
 
 /* Reads more of f into *buf until it holds `want` bytes (or the file ends). */
@@ -325,6 +328,7 @@ static int load_checked(const char *name, const char *path, const struct llm_pro
             p->info.arch, p->info.quant, (double)p->file_size / 1e6, (double)(t1 - t0) / 1e9,
             (unsigned long)(read_ns / 1000000), (unsigned long)((t1 - t0 - read_ns) / 1000000),
             opt.prepared_used ? ", prepared weights read" : "");
+    ai_lora_model_loaded();
     return 0;
 }
 

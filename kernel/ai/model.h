@@ -19,6 +19,8 @@
 
 /* The path of model `name`'s prepared weights. */
 void ai_prepared_path(const char *name, char *out, size_t n);
+/* A LoRA adapter for a model: /MODELS/NAME.lora.gguf (`train`, `lora`). */
+#define AI_LORA_SUFFIX ".lora.gguf"
 
 /* The name of the loaded model, or NULL. */
 const char *ai_model_name(void);
@@ -42,8 +44,9 @@ llm_session *ai_model_session(void);
 /* The loaded model's engine handle (NULL when none is loaded). */
 llm_model *ai_model_current(void);
 
-/* 1 when `name` in /MODELS is a model file (.gguf, or a .bin other than the
- * tokenizer), for the listing and the default choice. */
+/* 1 when `name` in /MODELS is a model file (.gguf other than an adapter,
+ * or a .bin other than the tokenizer), for the listing and the default
+ * choice. */
 int ai_model_is_candidate(const char *name);
 
 /* File names compare without regard to case (FAT). */

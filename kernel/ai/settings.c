@@ -1,9 +1,10 @@
 /* settings.c: the `ai` family's settings and their files in /MYOS/. The
- * engine's table (llm/settings.h) owns the sampling, limit and context rows:
- * their ranges, defaults and parser, the same as myos-llm's options, so a
- * `set temperature 0.8` here and `--temp 0.8` there sample identically.
- * This file adds the shell's own display rows, the system prompt and the
- * chosen model. */
+ * engine's tables (llm/settings.h, train/train.h) own the sampling, limit,
+ * context and training rows: their ranges, defaults and parser, the same as
+ * myos-llm's options, so a `set temperature 0.8` here and `--temp 0.8`
+ * there sample identically, and `set train_lr 0.002` trains as `--lr 0.002`.
+ * This file adds the shell's own display rows, the system prompt, the
+ * chosen model and the chosen adapter. */
 #include <stddef.h>
 #include "ai/settings.h"
 #include "drivers/console.h"
@@ -37,6 +38,7 @@ static const struct {
     void *values;
 } tables[] = {
     { llm_session_settings, &current.llm },
+    { llm_train_settings, &current.train },
     { shell_settings, &current },
 };
 #define N_TABLES (sizeof tables / sizeof tables[0])
@@ -94,6 +96,8 @@ static int save(void)
     }
     if (current.model[0])
         at += (size_t)snprintf(text + at, SETTINGS_FILE_MAX - at, "model %s\n", current.model);
+    if (current.lora[0])
+        at += (size_t)snprintf(text + at, SETTINGS_FILE_MAX - at, "lora %s\n", current.lora);
     int rc = write_file(SETTINGS_FILE, text, at);
     kfree(text);
     return rc;
@@ -158,6 +162,8 @@ static void load_settings_file(void)
             char msg[160];
             if (!strcmp(line, "model"))
                 snprintf(current.model, sizeof current.model, "%s", value);
+            else if (!strcmp(line, "lora"))
+                snprintf(current.lora, sizeof current.lora, "%s", value);
             else if (apply(line, value, msg, sizeof msg) != 0)
                 kprintf("warning: %s line %d ignored: %s\n", SETTINGS_FILE, line_no, msg);
         } else if (len) {
@@ -185,6 +191,7 @@ struct ai_settings *ai_settings(void)
 {
     if (!loaded) {
         llm_settings_default(&current.llm);
+        llm_train_settings_default(&current.train);
         llm_setting_defaults(shell_settings, &current);
         loaded = 1;
         if (fs_mounted()) {
@@ -209,6 +216,7 @@ void ai_settings_show(void)
     }
     kprintf("%-15s %s\n", "system", current.has_system ? "(set: type 'system' to see it)" : "(model default)");
     kprintf("%-15s %s\n", "model", current.model[0] ? current.model : "(first in /MODELS)");
+    kprintf("%-15s %s\n", "lora", current.lora[0] ? current.lora : "off");
 }
 
 int ai_settings_set(const char *name, const char *value)
@@ -242,4 +250,11 @@ void ai_settings_set_model(const char *name)
     ai_settings();
     snprintf(current.model, sizeof current.model, "%s", name);
     report_save(save());
+}
+
+int ai_settings_set_lora(const char *name)
+{
+    ai_settings();
+    snprintf(current.lora, sizeof current.lora, "%s", name);
+    return report_save(save());
 }

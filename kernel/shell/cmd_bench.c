@@ -3,7 +3,8 @@
  * format, then the current model's prompt processing
  * (64 tokens) and generation (64 greedy tokens) with a per-token profile and
  * how evenly the CPUs shared the work; `bench kernels` stops after the
- * kernels; `bench parallel [JOBS]` stresses the parallel primitive (results
+ * kernels, `bench model` measures only the model (to compare models in one
+ * boot); `bench parallel [JOBS]` stresses the parallel primitive (results
  * checked; Ctrl+C stops it). Timed with the calibrated TSC. */
 #include "shell/bench.h"
 #include "shell/command.h"
@@ -180,13 +181,15 @@ static int cmd_bench(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "parallel") == 0 && argc <= 3)
         return check_parallel(argc, argv);
-    if (argc > 2 || (argc == 2 && strcmp(argv[1], "kernels") != 0)) {
-        kprintf("error: usage: bench [kernels | parallel [JOBS]]\n");
+    int kernels = argc == 1 || strcmp(argv[1], "kernels") == 0;
+    int model = argc == 1 || strcmp(argv[1], "model") == 0;
+    if (argc > 2 || !(kernels || model)) {
+        kprintf("error: usage: bench [kernels | model | parallel [JOBS]]\n");
         return 1;
     }
-    if (print_kernels() != 0)
+    if (kernels && print_kernels() != 0)
         return 1;
-    if (argc == 2)
+    if (!model)
         return 0;
     llm_session *s = ai_model_session();
     if (!s)
@@ -243,4 +246,5 @@ static int cmd_bench(int argc, char **argv)
     llm_session_reset(s);
     return 0;
 }
-SHELL_COMMAND(bench, "measure the kernels, prompt and generation speed; bench parallel [JOBS]", cmd_bench);
+SHELL_COMMAND(bench, "measure the kernels, prompt and generation speed; bench kernels|model|parallel [JOBS]",
+              cmd_bench);

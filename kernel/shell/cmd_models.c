@@ -1,11 +1,14 @@
 /* cmd_models.c: `models` lists the model files in /MODELS from their headers
- * alone (llm_probe: format, architecture, parameters, quantization, size,
- * training context), the current one marked; `models verify [NAME]` checks
+ * alone (llm_probe: format, architecture, parameters, main quantization,
+ * size, training context, then the tensors per block format), the current
+ * one marked, each with the adapters in /MODELS that fit it (ai/lora.h);
+ * `models verify [NAME]` checks
  * the files against their recorded SHA-256 (ai/hashes.h), since damage
  * inside the tensor data loads without complaint and only shows as
  * garbage answers; `model NAME` switches to another one. */
 #include "shell/command.h"
 #include "ai/hashes.h"
+#include "ai/lora.h"
 #include "ai/model.h"
 #include "ai/names.h"
 #include "ai/settings.h"
@@ -18,6 +21,11 @@
 #include "lib/string.h"
 
 #define VERIFY_CHUNK (1u << 20)   /* bytes read per step: the progress bar and Ctrl+C see each */
+/* The listing's columns, header and rows alike. NAME fits the longest
+ * catalogue file name, qwen2.5-coder-0.5b-instruct.gguf; a longer one only
+ * pushes its row's columns right. */
+#define LIST_NAME "%c %-32s "
+#define LIST_ROW LIST_NAME "%-7s %-6s %6s %-5s %8s %5s\n"
 
 /* 134.5M, 260.1K, 1.2B: one decimal of the largest unit under the count. */
 static void format_count(char *buf, size_t n, uint64_t v)
@@ -42,19 +50,21 @@ static void list_one(const char *name, const char *path)
     const char *cur = ai_model_name();
     char mark = cur && ai_model_same_name(cur, name) ? '*' : ' ';
     if (!p) {
-        kprintf("%c %-31s not loadable: out of memory\n", mark, name);
+        kprintf(LIST_NAME "not loadable: out of memory\n", mark, name);
         return;
     }
     if (ai_model_probe(path, p, err, sizeof err) != 0) {
-        kprintf("%c %-31s not loadable: %s\n", mark, name, err);
+        kprintf(LIST_NAME "not loadable: %s\n", mark, name, err);
         kfree(p);
         return;
     }
-    char params[16], size[16];
+    char params[16], size[16], ctx[16];
     format_count(params, sizeof params, p->info.n_params);
     snprintf(size, sizeof size, "%.1f MB", (double)p->file_size / 1e6);
-    kprintf("%c %-31s %-7s %-5s %6s %-5s %8s %5lu\n", mark, name, p->info.format, p->info.arch, params,
-            p->info.quant, size, (unsigned long)p->info.ctx_train);
+    snprintf(ctx, sizeof ctx, "%lu", (unsigned long)p->info.ctx_train);
+    kprintf(LIST_ROW, mark, name, p->info.format, p->info.arch, params, p->info.quant, size, ctx);
+    kprintf("    tensors %s\n", p->quant_mix);
+    ai_lora_list(&p->info, mark == '*');
     kfree(p);
 }
 
@@ -214,7 +224,7 @@ static int cmd_models(int argc, char **argv)
         kprintf("error: out of memory\n");
         return -1;
     }
-    kprintf("  %-31s %-7s %-5s %6s %-5s %8s %5s\n", "NAME", "FORMAT", "ARCH", "PARAMS", "QUANT", "SIZE", "CTX");
+    kprintf(LIST_ROW, ' ', "NAME", "FORMAT", "ARCH", "PARAMS", "QUANT", "SIZE", "CTX");
     int count = 0;
     char path[sizeof e->name + sizeof AI_MODELS_DIR + 1];
     while ((rc = fs_readdir(d, e)) == 1) {

@@ -1,11 +1,8 @@
 /* platform_host.c: llm/platform.h on Linux/glibc, for build/host/myos-llm and
- * the host test harnesses. llm_parallel_for runs on a pool of POSIX threads,
- * the protocol of the kernel's parallel.c on CPUs (its comment says why):
- * one state word (generation, closed, joined), threads join a job by
- * compare-and-swap before reading it, ranges of about a quarter of an equal
- * share come from one atomic counter, the caller closes the job when it runs
- * out of ranges and waits only for the threads that joined, and a thread with
- * no job for a while sleeps on a condition variable instead of spinning.
+ * the host test harnesses. llm_parallel_for runs on a pool of POSIX threads
+ * by the hand-out protocol of handout.h (the kernel's CPUs follow it too); a
+ * thread with no job for a while sleeps on a condition variable instead of
+ * spinning.
  * llm_alloc counts the bytes the engine holds (llm_host_alloc_stats), which
  * the tests compare with llm_memory_needed. */
 #define _FILE_OFFSET_BITS 64 /* model files beyond 2 GiB in the 32-bit builds too */
@@ -16,28 +13,15 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "handout.h"
 #include "platform.h"
 #include "host/platform_host.h"
 #include "llm.h"
 
-#define RANGES_PER_WORKER 4
 #define IDLE_SPIN_NS 200000u
-#define STATE_GENERATION_SHIFT 8
-#define STATE_CLOSED 0x80u
-#define STATE_JOINED_MASK 0x7fu
 
-typedef void (*range_fn)(void *ctx, uint32_t begin, uint32_t end, uint32_t worker);
-
-static struct {
-    range_fn fn;
-    void *ctx;
-    uint32_t n, range;
-    uint32_t next;     /* first index not yet handed out */
-    uint32_t finished; /* threads that joined and are done */
-} job;
-
+static struct handout job;
 static uint32_t n_threads = 1;
-static uint32_t state;
 static uint32_t sleepers;
 static pthread_mutex_t sleep_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
@@ -115,33 +99,6 @@ void llm_log(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-static void take_ranges(uint32_t worker)
-{
-    for (;;) {
-        uint32_t begin = __atomic_fetch_add(&job.next, job.range, __ATOMIC_RELAXED);
-        if (begin >= job.n)
-            return;
-        uint32_t end = job.n - begin < job.range ? job.n : begin + job.range;
-        job.fn(job.ctx, begin, end, worker);
-    }
-}
-
-static uint32_t generation_now(int order)
-{
-    return __atomic_load_n(&state, order) >> STATE_GENERATION_SHIFT;
-}
-
-/* Joins the job of generation `generation` if it is still open. */
-static int join(uint32_t generation)
-{
-    uint32_t s = __atomic_load_n(&state, __ATOMIC_ACQUIRE);
-    while (s >> STATE_GENERATION_SHIFT == generation && !(s & STATE_CLOSED)) {
-        if (__atomic_compare_exchange_n(&state, &s, s + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-            return 1;
-    }
-    return 0;
-}
-
 /* A worker thread: spin a little for the next job, then sleep. The thread
  * counts itself among the sleepers before its last look at the state, and
  * the publisher reads the sleepers after publishing (both sequentially
@@ -149,24 +106,24 @@ static int join(uint32_t generation)
 static void *worker_main(void *arg)
 {
     uint32_t worker = (uint32_t)(uintptr_t)arg;
-    uint32_t seen = generation_now(__ATOMIC_SEQ_CST);
+    uint32_t seen = handout_generation(&job, __ATOMIC_SEQ_CST);
     for (;;) {
         uint64_t until = llm_time_ns() + IDLE_SPIN_NS;
-        while (generation_now(__ATOMIC_ACQUIRE) == seen && llm_time_ns() < until)
+        while (handout_generation(&job, __ATOMIC_ACQUIRE) == seen && llm_time_ns() < until)
             __builtin_ia32_pause();
-        if (generation_now(__ATOMIC_ACQUIRE) == seen) {
+        if (handout_generation(&job, __ATOMIC_ACQUIRE) == seen) {
             pthread_mutex_lock(&sleep_lock);
             __atomic_fetch_add(&sleepers, 1, __ATOMIC_SEQ_CST);
-            while (generation_now(__ATOMIC_SEQ_CST) == seen)
+            while (handout_generation(&job, __ATOMIC_SEQ_CST) == seen)
                 pthread_cond_wait(&wake, &sleep_lock);
             __atomic_fetch_sub(&sleepers, 1, __ATOMIC_SEQ_CST);
             pthread_mutex_unlock(&sleep_lock);
         }
-        seen = generation_now(__ATOMIC_ACQUIRE);
-        if (!join(seen))
+        seen = handout_generation(&job, __ATOMIC_ACQUIRE);
+        if (!handout_join(&job, seen))
             continue;
-        take_ranges(worker);
-        __atomic_fetch_add(&job.finished, 1, __ATOMIC_RELEASE);
+        handout_take(&job, worker);
+        handout_leave(&job);
     }
     return NULL;
 }
@@ -185,7 +142,7 @@ int llm_host_set_threads(uint32_t threads)
     return 0;
 }
 
-void llm_parallel_for(uint32_t n, range_fn fn, void *ctx)
+void llm_parallel_for(uint32_t n, handout_fn fn, void *ctx)
 {
     if (n == 0)
         return;
@@ -193,23 +150,14 @@ void llm_parallel_for(uint32_t n, range_fn fn, void *ctx)
         fn(ctx, 0, n, 0);
         return;
     }
-    job.fn = fn;
-    job.ctx = ctx;
-    job.n = n;
-    job.range = (n + n_threads * RANGES_PER_WORKER - 1) / (n_threads * RANGES_PER_WORKER);
-    job.next = 0;
-    job.finished = 0;
-    /* Publishes the fields above: a thread reads them only after joining. */
-    __atomic_store_n(&state, (generation_now(__ATOMIC_RELAXED) + 1) << STATE_GENERATION_SHIFT, __ATOMIC_SEQ_CST);
+    handout_publish(&job, n, fn, ctx, n_threads);
     if (__atomic_load_n(&sleepers, __ATOMIC_SEQ_CST)) {
         pthread_mutex_lock(&sleep_lock);
         pthread_cond_broadcast(&wake);
         pthread_mutex_unlock(&sleep_lock);
     }
-    take_ranges(0);
-    uint32_t joined = __atomic_fetch_or(&state, STATE_CLOSED, __ATOMIC_SEQ_CST) & STATE_JOINED_MASK;
-    while (__atomic_load_n(&job.finished, __ATOMIC_ACQUIRE) != joined)
-        __builtin_ia32_pause();
+    handout_take(&job, 0);
+    handout_close_and_wait(&job);
 }
 
 uint32_t llm_parallel_workers(void)

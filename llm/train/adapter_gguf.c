@@ -154,11 +154,10 @@ static void tensor_floats(const struct gguf_tensor *t, float *out, uint64_t n)
 }
 
 /* The rank and targets the file's tensor names and shapes give, checked
- * against the model: 0, or -1 with err set. */
-static int read_shape(const llm_model *m, const struct gguf_file *f, uint32_t *rank, uint32_t *targets, char *err,
-                      size_t errlen)
+ * against the model's shape c: 0, or -1 with err set. */
+static int read_shape(const struct model_config *c, const struct gguf_file *f, uint32_t *rank, uint32_t *targets,
+                      char *err, size_t errlen)
 {
-    const struct model_config *c = &m->cfg;
     struct model_layer layer;
     struct model_matrix mats[MODEL_LAYER_MATRICES];
     model_layer_matrices(c, &layer, mats);
@@ -204,6 +203,25 @@ static int read_shape(const llm_model *m, const struct gguf_file *f, uint32_t *r
     return 0;
 }
 
+/* The checks of an adapter file against a model of shape c and
+ * architecture arch: its type, architecture, alpha and tensor shapes. 0
+ * with *alpha, *rank and *targets, or -1 with one line in err. */
+static int check_file(const struct model_config *c, const char *arch, const struct gguf_file *f, float *alpha,
+                      uint32_t *rank, uint32_t *targets, char *err, size_t errlen)
+{
+    struct gguf_str s;
+    if (gguf_get_str(f, "general.type", &s) != 0 || !gguf_str_eq(s, "adapter") ||
+        gguf_get_str(f, "adapter.type", &s) != 0 || !gguf_str_eq(s, "lora"))
+        return fail(err, errlen, "not a LoRA adapter (general.type adapter, adapter.type lora)");
+    if (gguf_get_str(f, "general.architecture", &s) != 0 || !gguf_str_eq(s, arch)) {
+        snprintf(err, errlen, "lora: the adapter is not for a %s model", arch);
+        return -1;
+    }
+    if (gguf_get_f32(f, "adapter.lora.alpha", alpha) != 0)
+        return fail(err, errlen, "adapter.lora.alpha is missing");
+    return read_shape(c, f, rank, targets, err, errlen);
+}
+
 int lora_gguf_read(const llm_model *m, const void *data, size_t size, struct lora_adapter *ad, char *err,
                    size_t errlen)
 {
@@ -211,19 +229,11 @@ int lora_gguf_read(const llm_model *m, const void *data, size_t size, struct lor
     memset(ad, 0, sizeof *ad);
     if (gguf_open(&f, data, size, err, errlen) != 0)
         return -1;
-    struct gguf_str s;
     float alpha;
     uint32_t rank, targets;
     int rc = -1;
-    if (gguf_get_str(&f, "general.type", &s) != 0 || !gguf_str_eq(s, "adapter") ||
-        gguf_get_str(&f, "adapter.type", &s) != 0 || !gguf_str_eq(s, "lora"))
-        fail(err, errlen, "not a LoRA adapter (general.type adapter, adapter.type lora)");
-    else if (gguf_get_str(&f, "general.architecture", &s) != 0 || !gguf_str_eq(s, m->cfg.arch->name))
-        snprintf(err, errlen, "lora: the adapter is not for a %s model", m->cfg.arch->name);
-    else if (gguf_get_f32(&f, "adapter.lora.alpha", &alpha) != 0)
-        fail(err, errlen, "adapter.lora.alpha is missing");
-    else if (read_shape(m, &f, &rank, &targets, err, errlen) == 0 &&
-             lora_create(ad, &m->cfg, rank, alpha, targets, err, errlen) == 0) {
+    if (check_file(&m->cfg, m->cfg.arch->name, &f, &alpha, &rank, &targets, err, errlen) == 0 &&
+        lora_create(ad, &m->cfg, rank, alpha, targets, err, errlen) == 0) {
         char name[64];
         for (uint32_t l = 0; l < ad->n_layers; l++) {
             for (uint32_t t = 0; t < LORA_TARGETS; t++) {
@@ -238,6 +248,26 @@ int lora_gguf_read(const llm_model *m, const void *data, size_t size, struct lor
         }
         rc = 0;
     }
+    gguf_close(&f);
+    return rc;
+}
+
+int lora_gguf_fits(const struct llm_model_info *info, const void *data, size_t size, uint32_t *rank,
+                   uint32_t *targets, char *err, size_t errlen)
+{
+    struct model_config c;
+    memset(&c, 0, sizeof c);
+    c.n_layers = info->n_layers;
+    c.dim = info->dim;
+    c.hidden_dim = info->hidden_dim;
+    c.n_heads = info->n_heads;
+    c.n_kv_heads = info->n_kv_heads;
+    c.head_dim = info->head_dim;
+    struct gguf_file f;
+    if (gguf_open(&f, data, size, err, errlen) != 0)
+        return -1;
+    float alpha;
+    int rc = check_file(&c, info->arch, &f, &alpha, rank, targets, err, errlen);
     gguf_close(&f);
     return rc;
 }

@@ -1,5 +1,6 @@
-/* train.c: a trainer's buffers, the training text's chunks, and the update
- * of one step: gradient clipping by global norm and AdamW (train.h).
+/* train.c: a trainer's buffers and the update of one step: gradient
+ * clipping by global norm and AdamW (train.h). The training text's tokens
+ * and chunks are train_text.c's.
  *
  * Every buffer of a trainer is one allocation (an arena), sized by the same
  * walk that hands out its parts, so train_bytes is exactly what
@@ -11,7 +12,6 @@
 #include "ops.h"
 #include "params.h"
 #include "platform.h"
-#include "text/tokenizer_internal.h"
 
 /* Hands out n floats of the arena (32-byte aligned), or only counts them
  * when the arena is not there yet. */
@@ -95,10 +95,25 @@ uint64_t train_bytes(const llm_model *m, const struct lora_adapter *ad, uint32_t
     return arena_bytes(&m->cfg, ctx, ad->rank, ad->targets) + 3 * lora_bytes(&m->cfg, ad->rank, ad->targets);
 }
 
+/* 1 when the model's network is the one train_forward.c and
+ * train_backward.c differentiate: llama's (no biases, head norms, extra
+ * norms, embedding scale, GeGLU, RoPE on halves or sliding windows). */
+static int trains_network(const struct model_config *c)
+{
+    const struct model_arch *a = c->arch;
+    return !a->rope_neox && !a->qkv_bias && !a->qk_norm && !a->post_norms && !a->embed_scale &&
+           a->ffn == FFN_SWIGLU && !c->sliding_window;
+}
+
 struct trainer *train_create(const llm_model *m, struct lora_adapter *ad, uint32_t ctx, int int_kernels,
                              char *err, size_t errlen)
 {
     const struct model_config *c = &m->cfg;
+    if (!trains_network(c)) {
+        snprintf(err, errlen, "train: %s models cannot be trained: the training has llama's network only",
+                 c->arch->name);
+        return NULL;
+    }
     if (ctx < 2 || ctx > LLM_TRAIN_MAX_CTX) {
         snprintf(err, errlen, "train: train_ctx must be 2 to %u tokens", LLM_TRAIN_MAX_CTX);
         return NULL;
@@ -211,57 +226,6 @@ void train_update(struct trainer *tr, float lr)
         v[i] = TRAIN_BETA2 * v[i] + (1.0f - TRAIN_BETA2) * g[i] * g[i];
         p[i] -= step_size * (m[i] / (sqrtf(v[i]) / bc2_sqrt + TRAIN_EPS));
     }
-}
-
-/* ---- the training text -------------------------------------------------- */
-
-int train_tokenize(const llm_model *m, const char *text, size_t len, uint32_t ctx, int32_t **ids, uint32_t *n,
-                   char *err, size_t errlen)
-{
-    *ids = NULL;
-    *n = 0;
-    if (len == 0) {
-        snprintf(err, errlen, "train: the file is empty");
-        return -1;
-    }
-    for (size_t at = 0; at < len;) {
-        uint32_t cp, step = tok_utf8_next((const uint8_t *)text + at, (uint32_t)(len - at), &cp);
-        if (step == 1 && cp == 0xfffd) {
-            snprintf(err, errlen, "train: the file is not UTF-8 text (byte %lu)", (unsigned long)at);
-            return -1;
-        }
-        at += step;
-    }
-    if (len > 0x3fffffff) {
-        snprintf(err, errlen, "train: the file is too large");
-        return -1;
-    }
-    uint32_t cap = (uint32_t)len + 2;
-    int32_t *buf = llm_alloc(sizeof(int32_t) * cap, 8);
-    if (!buf) {
-        snprintf(err, errlen, "train: out of memory for the tokens");
-        return -1;
-    }
-    int got = llm_tokenize(m, text, len, m->add_bos, buf, cap, err, errlen);
-    if (got < 0) {
-        llm_free(buf);
-        return -1;
-    }
-    if ((uint32_t)got < ctx + 1) {
-        snprintf(err, errlen, "train: the file is %d tokens, shorter than one chunk of train_ctx + 1 = %u", got,
-                 ctx + 1);
-        llm_free(buf);
-        return -1;
-    }
-    *ids = buf;
-    *n = (uint32_t)got;
-    return 0;
-}
-
-const int32_t *train_chunk(const int32_t *ids, uint32_t n, uint32_t ctx, uint32_t step)
-{
-    uint32_t chunks = (n - 1) / ctx;
-    return ids + (size_t)(step % chunks) * ctx;
 }
 
 int train_new_adapter(const llm_model *m, const struct llm_train_settings *ts, struct lora_adapter *ad, char *err,

@@ -1,10 +1,11 @@
 /* train.h: LoRA fine-tuning of a loaded model on text, the API the shell's
  * `train` and myos-llm --train share.
  *
- * The text is tokenized (BOS first when the model wants it) and cut into
- * chunks of ctx + 1 tokens, chunk c starting at token c * ctx; step s
- * trains on chunk s mod (the number of chunks): the ctx inputs predict the
- * ctx next tokens, cross-entropy averaged over them. One step is a forward
+ * The text is tokenized (BOS first when the model wants it; chat turns in
+ * the model's template) and cut into chunks of ctx + 1 tokens, chunk c
+ * starting at token c * ctx; step s trains on chunk s mod (the number of
+ * chunks): the ctx inputs predict the ctx next tokens, cross-entropy
+ * averaged over them. One step is a forward
  * pass keeping its activations (train_forward.c), the backward pass into the
  * LoRA matrices only (train_backward.c; the base weights stay frozen and
  * quantized), gradient clipping to a global norm of TRAIN_CLIP_NORM and
@@ -44,8 +45,10 @@ extern const struct llm_setting llm_train_settings[];
 void llm_train_settings_default(struct llm_train_settings *s);
 
 /* The training text as token ids: *ids (llm_alloc'd, *n of them), or -1
- * with one line in err: empty, not UTF-8, no tokenizer, or shorter than one
- * chunk of ctx + 1 tokens. */
+ * with one line in err: empty, not UTF-8, no tokenizer, a malformed chat
+ * turn, or shorter than one chunk of ctx + 1 tokens. A file of ChatML turns
+ * (<|im_start|>ROLE\nTEXT<|im_end|>) is rendered with the model's chat
+ * template (train_text.c). */
 int train_tokenize(const llm_model *m, const char *text, size_t len, uint32_t ctx, int32_t **ids, uint32_t *n,
                    char *err, size_t errlen);
 /* The ctx + 1 tokens of step s (0-based). */
@@ -90,6 +93,12 @@ void lora_gguf_write(const llm_model *m, const struct lora_adapter *ad, uint8_t 
  * not this model's, an unsupported tensor type). */
 int lora_gguf_read(const llm_model *m, const void *data, size_t size, struct lora_adapter *ad, char *err,
                    size_t errlen);
+
+/* The checks of lora_gguf_read for a model known by its header alone
+ * (llm_probe's info: architecture, layers, matrix shapes), for listings: 0
+ * with the adapter's rank and targets, or -1 with one line in err. */
+int lora_gguf_fits(const struct llm_model_info *info, const void *data, size_t size, uint32_t *rank,
+                   uint32_t *targets, char *err, size_t errlen);
 
 /* Applies `ad` (kept by the caller, alive until removed) to m's forward
  * passes, or removes the adapter (NULL). */

@@ -6,6 +6,7 @@ settings, which the OS must equal token for token."""
 import re
 import struct
 import subprocess
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,6 +95,14 @@ def host_chat(model: Path, turns: list[str], *, max_tokens: int = 12, ctx: int =
                               [int(x) for x in m.group(3).split()]))
     assert len(answers) == len(turns), out
     return answers
+
+
+def tensor_mix(model: Path) -> list[str]:
+    """The tensors per block format as `models` prints them ("F32:61", ...,
+    in the order of ggml's type numbers), read by the gguf package."""
+    import gguf
+    counts = Counter(t.tensor_type for t in gguf.GGUFReader(str(model)).tensors)
+    return [f"{kind.name}:{counts[kind]}" for kind in sorted(counts)]
 
 
 def configure(m: Machine, **settings) -> None:

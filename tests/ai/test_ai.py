@@ -13,7 +13,7 @@ from myos.qemu import Machine
 
 from ..llm.settings_cases import RANGES, option_verdict
 from .conftest import (SMALL, SMOLLM, STATUS, STORIES, UTF8_TEXT, configure, host_answer,
-                       host_chat, os_answer, use_model, words)
+                       host_chat, os_answer, tensor_mix, use_model, words)
 
 pytestmark = pytest.mark.qemu
 
@@ -35,8 +35,12 @@ def m(ai_image):
 
 def test_models_lists_files_from_their_headers(m):
     out = m.run("models")
-    lines = {l.split()[0].lstrip("*"): l for l in out.splitlines()[1:] if l.strip()}
+    rows = out.splitlines()[1:]
+    lines = {l.split()[0].lstrip("*"): l for l in rows if l.strip() and not l.startswith("    ")}
+    # Each loadable file's row is followed by its tensors per block format.
+    mix = {rows[i - 1].split()[0]: l.split()[1:] for i, l in enumerate(rows) if l.startswith("    tensors ")}
     assert lines[SMOLLM].split()[1:] == ["gguf", "llama", "134.5M", "Q4_1", "98.4", "MB", "8192"]
+    assert mix[SMOLLM] == tensor_mix(default_model())
     assert lines[STORIES].split()[1:] == ["llama2c", "llama", "260.0K", "F32", "1.1", "MB", "512"]
     assert "not loadable: damaged header" in lines["damaged.gguf"]
     assert "not loadable: truncated" in lines["truncated.gguf"]

@@ -21,7 +21,7 @@ def myos_llm(built):
     return built("host/myos-llm")
 
 
-@pytest.fixture(scope="module", params=["smollm2", "gemma3-270m"])
+@pytest.fixture(scope="module", params=["smollm2", "qwen2.5-coder-0.5b", "gemma3-270m"])
 def model(request):
     """(catalogue name, model file, its goldens)."""
     name = request.param

@@ -57,7 +57,7 @@ def test_every_repacked_format_is_timed(kernels):
 
 def test_bench_rejects_bad_arguments(kernels):
     _, _, bad = kernels
-    assert bad.strip() == "error: usage: bench [kernels | parallel [JOBS]]"
+    assert bad.strip() == "error: usage: bench [kernels | model | parallel [JOBS]]"
 
 
 def test_bench_parser_wants_the_full_run(kernels):

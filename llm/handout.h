@@ -1,0 +1,50 @@
+/* handout.h: how one caller shares the index range [0, n) of a job among
+ * workers that run at once: the OS's CPUs (kernel/arch/x86/parallel.c) and
+ * the host program's threads (llm/host/platform_host.c) both follow it, and
+ * only how a waiting worker sleeps and is woken differs between them.
+ *
+ * A job is published in one state word: generation (bits 8-31), closed
+ * (bit 7), the number of workers that joined it (bits 0-6). A worker joins
+ * with a compare-and-swap on that word (only an open job of the generation
+ * it saw), and only then reads the job; ranges are handed out from one
+ * atomic counter, a range being about a quarter of an equal share. When the
+ * caller has run out of ranges it closes the job and waits only for the
+ * workers that joined: one that was descheduled (under emulation every CPU
+ * is a host thread) and has not joined yet holds nothing up, it just skips
+ * the job. */
+#ifndef LLM_HANDOUT_H
+#define LLM_HANDOUT_H
+
+#include <stdint.h>
+
+typedef void (*handout_fn)(void *ctx, uint32_t begin, uint32_t end, uint32_t worker);
+
+struct handout {
+    handout_fn fn;
+    void *ctx;
+    uint32_t n, range;
+    uint32_t next;      /* first index not yet handed out */
+    uint32_t finished;  /* workers that joined and are done */
+    uint32_t state;     /* generation, closed, joined (above) */
+};
+
+/* The caller: publishes job (fn over [0, n)) for `workers` workers, itself
+ * included, with a sequentially consistent store, so that a worker that
+ * announces it is going to sleep and then reads the state either sees the
+ * job or is seen by the caller's later check of its announcement. */
+void handout_publish(struct handout *h, uint32_t n, handout_fn fn, void *ctx, uint32_t workers);
+/* The caller, after its own handout_take: closes the job and waits (spinning
+ * with `pause`) until every worker that joined has finished. */
+void handout_close_and_wait(struct handout *h);
+
+/* The generation of the latest job (`order`: an __ATOMIC_* memory order). */
+uint32_t handout_generation(const struct handout *h, int order);
+/* A worker: 1 when it joined the job of `generation`, 0 when that job is
+ * closed or gone; only after a join may it take ranges. */
+int handout_join(struct handout *h, uint32_t generation);
+/* Caller or joined worker: runs ranges until none is left; how many it ran. */
+uint32_t handout_take(struct handout *h, uint32_t worker);
+/* A joined worker, after its handout_take. */
+void handout_leave(struct handout *h);
+
+#endif
