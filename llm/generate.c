@@ -93,6 +93,7 @@ void llm_memory_needed(const struct llm_probe *p, uint32_t ctx, uint32_t max_tok
     uint32_t max_piece = p->max_piece_bytes;
     memset(out, 0, sizeof *out);
     out->file = p->kept_bytes + tok_file_size;
+    out->file_weights = p->repacked_file_bytes;
     out->tables = p->table_bytes;
     out->work = p->load_bytes;
     if (tok_file_size) { /* llama2.c: the tokenizer's text is at most its file */

@@ -57,6 +57,9 @@ struct llm_load_options {
     const struct llm_file *tokenizer; /* a llama2.c model's tokenizer.bin, or NULL */
     const struct llm_file *prepared;  /* prepared weights (llm_save_prepared) to use, or NULL */
     const struct llm_cancel *cancel;  /* polled while preparing; NULL: never stops */
+    /* Keep every matrix's bytes as in the file beside its repacked copy
+     * (training dequantizes them row by row); always so for bytes in memory. */
+    int keep_file_weights;
     /* Out: 1 when the prepared weights were used; otherwise, when some were
      * given, why not in one line ("prepared weights ...: stale, rebuilt"). */
     int prepared_used;
@@ -143,6 +146,7 @@ struct llm_probe {
     uint64_t table_bytes;       /* the model's tables and its tokenizer */
     uint64_t packed_bytes;      /* the repacked matrices */
     uint64_t kept_bytes;        /* tensors kept as they are in the file (llama2.c: the whole file) */
+    uint64_t repacked_file_bytes; /* the repacked matrices as they are in the file */
     uint64_t load_bytes;        /* held only while loading (the header and its index, string lists,
                                  * the part of a tensor being read); the header as the loader reads
                                  * it when the probe had the first LLM_HEADER_FIRST_READ bytes and
@@ -170,6 +174,7 @@ struct llm_memory {
     uint64_t kv_cache; /* the KV cache and its scratch */
     uint64_t work;     /* the session's buffers and what loading holds for a while */
     uint64_t select;   /* choosing the kernels, at the first load only (freed before the model is read) */
+    uint64_t file_weights; /* what llm_load_options.keep_file_weights adds (not in total) */
     uint64_t total;    /* the larger of select and file + tables + packed + kv_cache + work */
 };
 void llm_memory_needed(const struct llm_probe *p, uint32_t ctx, uint32_t max_tokens, uint64_t tok_file_size,

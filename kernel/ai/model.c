@@ -33,6 +33,7 @@ static struct {
     uint32_t session_version;
     size_t model_held, session_held; /* heap bytes the model and the session took */
     size_t kept_block;               /* the model's largest block: its tensors kept as in the file */
+    int file_weights;                /* every matrix kept as in the file too (for training) */
 } cur;
 
 const char *ai_model_name(void)
@@ -150,7 +151,7 @@ static void tokenizer_path(char *out, size_t n)
  * hundreds of MB are read for nothing: what the engine says the load and a
  * session of the chosen context need, against the free memory and what the
  * current model would give back. */
-static int check_memory(const char *name, const struct llm_probe *p, uint32_t tok_size)
+static int check_memory(const char *name, const struct llm_probe *p, uint32_t tok_size, int file_weights)
 {
     struct heap_stats hs;
     heap_get_stats(&hs);
@@ -158,14 +159,18 @@ static int check_memory(const char *name, const struct llm_probe *p, uint32_t to
     uint32_t ctx = (uint32_t)st->ctx, max_tokens = st->max_tokens < 0 ? ctx : (uint32_t)st->max_tokens;
     struct llm_memory need;
     llm_memory_needed(p, ctx, max_tokens, tok_size, &need);
+    uint64_t kept = p->kept_bytes + (file_weights ? p->repacked_file_bytes : 0);
+    if (file_weights) {
+        need.file += need.file_weights;
+        need.total += need.file_weights;
+    }
     double free_now = (double)hs.free + (double)(cur.model_held + cur.session_held);
     /* The tensors kept as they are in the file are one block: today's
      * largest, or the current model's once it is freed. */
     size_t largest = hs.largest_free > cur.kept_block ? hs.largest_free : cur.kept_block;
-    if (p->kept_bytes + MODEL_ALIGN > largest) {
-        kprintf("error: not enough memory for %s: its tensors used as they are in the file need %.1f MiB in one "
-                "piece, the largest free block is %.1f MiB\n", name, (double)p->kept_bytes / MIB,
-                (double)largest / MIB);
+    if (kept + MODEL_ALIGN > largest) {
+        kprintf("error: not enough memory for %s: its tensors kept as they are in the file need %.1f MiB in one "
+                "piece, the largest free block is %.1f MiB\n", name, (double)kept / MIB, (double)largest / MIB);
         return -1;
     }
     if ((double)need.total > free_now) {
@@ -272,7 +277,7 @@ void ai_prepared_path(const char *name, char *out, size_t n)
 /* Reads and loads a checked model into cur (nothing loaded before): 0, or
  * -1 with an error line printed and nothing loaded. The weights come from
  * the prepared file beside the model when it was made from this file. */
-static int load_checked(const char *name, const char *path, const struct llm_probe *p)
+static int load_checked(const char *name, const char *path, const struct llm_probe *p, int file_weights)
 {
     char tok_path[sizeof AI_MODELS_DIR + sizeof AI_TOKENIZER_NAME + 1], err[200];
     char prepared_path[AI_MODEL_NAME_MAX + sizeof AI_MODELS_DIR + sizeof AI_PREPARED_EXT];
@@ -302,6 +307,7 @@ static int load_checked(const char *name, const char *path, const struct llm_pro
     opt.tokenizer = llama2c ? &tok.file : NULL;
     opt.prepared = have_prepared ? &prepared.file : NULL;
     opt.cancel = &cancel;
+    opt.keep_file_weights = file_weights;
     size_t before = heap_used();
     uint64_t t0 = timer_ns();
     cur.model = llm_load_file(&model.file, &opt, err, sizeof err);
@@ -321,7 +327,9 @@ static int load_checked(const char *name, const char *path, const struct llm_pro
     if (have_prepared && !opt.prepared_used)
         kprintf("note: %s: %s; the weights were prepared from %s\n", prepared_path, opt.prepared_note, name);
     snprintf(cur.name, sizeof cur.name, "%s", name);
-    cur.kept_block = (size_t)p->kept_bytes + MODEL_ALIGN; /* the room check_memory asks for */
+    /* the room check_memory asks for */
+    cur.kept_block = (size_t)(p->kept_bytes + (file_weights ? p->repacked_file_bytes : 0)) + MODEL_ALIGN;
+    cur.file_weights = file_weights;
     cur.model_held = heap_used() - before;
     uint64_t read_ns = lp.read_ns < t1 - t0 ? lp.read_ns : t1 - t0;
     kprintf("loaded %s: %s %s %s, %.1f MB in %.2f s (read %lu ms, prepare %lu ms%s)\n", name, p->info.format,
@@ -332,7 +340,9 @@ static int load_checked(const char *name, const char *path, const struct llm_pro
     return 0;
 }
 
-int ai_model_load(const char *name)
+/* ai_model_load, keeping every matrix as in the file too when
+ * file_weights is set. */
+static int load_model(const char *name, int file_weights)
 {
     const char *bad = ai_folder_name_problem(name);
     if (bad) {
@@ -352,7 +362,7 @@ int ai_model_load(const char *name)
         kprintf("error: %s: a llama2.c model needs %s beside it\n", name, tok_path);
         return -1;
     }
-    if (check_memory(name, &p, tst.size) != 0)
+    if (check_memory(name, &p, tst.size, file_weights) != 0)
         return -1;
     /* From here the current model goes. If the new one still fails (damaged
      * tensor data, which only a full load reads) or Ctrl+C stops it, the
@@ -362,7 +372,7 @@ int ai_model_load(const char *name)
     if (cur.model)
         snprintf(previous, sizeof previous, "%s", cur.name);
     unload();
-    if (load_checked(name, path, &p) == 0)
+    if (load_checked(name, path, &p, file_weights) == 0)
         return 0;
     if (previous[0] && !ai_model_same_name(previous, name)) {
         kprintf("loading the previous model %s again\n", previous);
@@ -371,6 +381,21 @@ int ai_model_load(const char *name)
     }
     kprintf("error: no model is loaded now (choose one with 'model NAME')\n");
     return -1;
+}
+
+int ai_model_load(const char *name)
+{
+    return load_model(name, 0);
+}
+
+llm_model *ai_model_for_training(void)
+{
+    if (!cur.model || cur.file_weights)
+        return cur.model;
+    char name[AI_MODEL_NAME_MAX];
+    snprintf(name, sizeof name, "%s", cur.name);
+    kprintf("loading %s again with its weights as in the file too, which training reads\n", name);
+    return load_model(name, 1) == 0 ? cur.model : NULL;
 }
 
 /* The first model file in /MODELS, GGUF preferred; 0, or -1 if none. */

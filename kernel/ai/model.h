@@ -41,6 +41,13 @@ int ai_model_probe(const char *path, struct llm_probe *p, char *err, size_t errl
  * in /MODELS) on first use; NULL with an error line printed. */
 llm_session *ai_model_session(void);
 
+/* The loaded model for training: the engine's training dequantizes the
+ * matrices as they are in the file, which a load keeps only when asked,
+ * so the current model is loaded again that way first when needed (one
+ * line says so; the memory check as for any load). NULL when no model is
+ * loaded or that load fails (an error line printed). */
+llm_model *ai_model_for_training(void);
+
 /* The loaded model's engine handle (NULL when none is loaded). */
 llm_model *ai_model_current(void);
 

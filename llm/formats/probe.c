@@ -47,6 +47,8 @@ static void count_matrix(const struct gguf_tensor *t, uint32_t rows, uint32_t co
 {
     if (weights_kept(t->type, is_embedding))
         p->kept_bytes += weights_store_bytes(t->n_bytes);
+    else
+        p->repacked_file_bytes += weights_store_bytes(t->n_bytes);
     p->packed_bytes += rq_repacked_bytes(t->type, rows, cols);
 }
 

@@ -74,6 +74,7 @@ struct reading {
     struct digest *digest; /* NULL on the second pass (already known) */
     uint8_t *chunk;        /* LLM_LOAD_CHUNK bytes, for a file read in parts */
     uint8_t *store_next;   /* the next kept tensor's place */
+    int keep_all;          /* matrices kept too, repacked from there (rq_repack_rest) */
     char *err;
     size_t errlen;
 };
@@ -125,7 +126,7 @@ static int read_matrix(struct reading *r, const struct weight_job *j, int repack
 static int read_job(struct reading *r, const struct weight_job *j, int repack)
 {
     const uint8_t *p;
-    switch (j->use) {
+    switch (j->use == WEIGHT_REPACK && r->keep_all ? WEIGHT_KEEP : j->use) {
     case WEIGHT_KEEP:
         p = get(r, j->offset, r->store_next, (size_t)j->bytes);
         if (!p)
@@ -150,10 +151,10 @@ int weights_load(struct llm_model *m, const struct llm_file *file, const void *h
 {
     sort_by_offset(plan);
     struct digest digest;
-    struct reading r = { m, file, opt->cancel, &digest, NULL, NULL, err, errlen };
+    struct reading r = { m, file, opt->cancel, &digest, NULL, NULL, opt->keep_file_weights, err, errlen };
     uint64_t store = 0;
     for (uint32_t i = 0; i < plan->n; i++)
-        if (plan->jobs[i].use == WEIGHT_KEEP)
+        if (plan->jobs[i].use == WEIGHT_KEEP || (r.keep_all && plan->jobs[i].use == WEIGHT_REPACK))
             store += weights_store_bytes(plan->jobs[i].bytes);
     int rc = -1;
     m->source_size = file->size;
@@ -193,9 +194,10 @@ int weights_load(struct llm_model *m, const struct llm_file *file, const void *h
         snprintf(err, errlen, LLM_CANCELLED);
         goto out;
     }
-    /* Not usable after all: the matrices are read again and repacked. */
+    /* Not usable after all: the matrices are read again and repacked (or
+     * repacked from where they are kept, by rq_repack_rest). */
     r.digest = NULL;
-    for (uint32_t i = 0; i < plan->n; i++)
+    for (uint32_t i = 0; !r.keep_all && i < plan->n; i++)
         if (plan->jobs[i].use == WEIGHT_REPACK && read_job(&r, &plan->jobs[i], 1) != 0)
             goto out;
     rc = 0;

@@ -7,7 +7,8 @@
  * norms and biases into floats, and every other matrix repacked a part at
  * a time as it is read, unless prepared weights made from the same bytes
  * replace the repacking (formats/prepared.h). A file already in memory is
- * used in place instead. Every byte the load uses (the header, then the
+ * used in place instead; llm_load_options.keep_file_weights keeps the
+ * matrices' file bytes too (read into the store, repacked from there). Every byte the load uses (the header, then the
  * tensors in file order) goes through one digest: the file's identity.
  */
 #ifndef LLM_WEIGHTS_H

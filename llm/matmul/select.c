@@ -240,7 +240,8 @@ uint64_t select_measure_bytes(void)
 
 uint64_t select_tune_bytes(uint32_t cols, uint32_t rows)
 {
-    uint32_t act = cols > st.act.cap ? cols : st.act.cap; /* test_activation only grows it */
+    /* test_activation only grows it; select_init's leaves TEST_COLS */
+    uint32_t have = st.ready ? st.act.cap : TEST_COLS, act = cols > have ? cols : have;
     return rq_act_bytes(act) + (uint64_t)cols * sizeof(float) + (uint64_t)rows * sizeof(float);
 }
 
