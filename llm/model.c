@@ -300,25 +300,13 @@ static void rope_angles(struct model_state *s, uint32_t rope_dim, uint32_t pos0,
 }
 
 /* Rotates the first rope_dim values of each head of v by the position of
- * batch token t, with the rotations of set `set`; pairs (2i, 2i + 1), or
- * (i, i + rope_dim / 2) when neox. */
+ * batch token t, with the rotations of set `set`. */
 static void rope(const struct model_state *s, uint32_t set, uint32_t t, float *v, uint32_t n_heads,
                  uint32_t head_dim, uint32_t rope_dim, int neox)
 {
     uint32_t half = rope_dim / 2;
     const float *cs = s->rope_cos + (set * LLM_BATCH + t) * half, *sn = s->rope_sin + (set * LLM_BATCH + t) * half;
-    if (!neox) {
-        ops_rope(v, cs, sn, n_heads, head_dim, rope_dim);
-        return;
-    }
-    for (uint32_t h = 0; h < n_heads; h++) {
-        float *p = v + h * head_dim;
-        for (uint32_t i = 0; i < half; i++) {
-            float a = p[i], b = p[i + half];
-            p[i] = a * cs[i] - b * sn[i];
-            p[i + half] = a * sn[i] + b * cs[i];
-        }
-    }
+    ops_rope(v, cs, sn, n_heads, head_dim, rope_dim, neox, 0);
 }
 
 /* v[j * len + i] += b[i] for each of the n vectors of the batch (stride len). */

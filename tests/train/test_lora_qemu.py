@@ -1,11 +1,12 @@
 """`lora NAME|off` in MyOS: an adapter (made by myos-llm --train and copied
 onto the disk) applied to the loaded model makes `ai` answer token for
-token as `myos-llm --lora` does, and differently from the base model; the
+token as `myos-llm --lora` does (stories260K raw, SmolLM2 in its chat
+template), and differently from the base model; the
 choice survives a reboot (/MYOS/SETTINGS.TXT) and `lora off` removes it;
 `models` lists each adapter beside the model it fits; an adapter for
 another model, a file that is no adapter and a missing one are one error
-line each, and the adapter applied before stays. Two boots: the second is
-the reboot."""
+line each, and the adapter applied before stays; another model loads
+without it. Two boots: the second is the reboot."""
 import re
 import shutil
 from pathlib import Path
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.qemu
 
 LORA_DIR = AI_BUILD / "lora-qemu"
 PROMPT = "Once upon a time"
+CHAT_PROMPT = "Tell me about the girl and her red ball."
 ANSWER = {"temperature": 0, "max_tokens": 12, "ctx": 256, "show_ids": 1}
 # Strong enough to change stories260K's greedy tokens.
 STORY_TRAIN = ["--train-ctx", 32, "--steps", 12, "--lr", 0.05, "--lora-rank", 4, "--lora-targets", "q,v,o,down"]
@@ -57,7 +59,7 @@ def files() -> dict[str, Path]:
     story = LORA_DIR / "story.lora.gguf"
     myos_train(stories260k(), text, story, *STORY_TRAIN, "--tokenizer", tok)
     smol = LORA_DIR / "smol.lora.gguf"
-    myos_train(default_model(), text, smol, "--steps", 0, "--train-ctx", 8)
+    myos_train(default_model(), text, smol, "--steps", 3, "--lr", 0.02, "--train-ctx", 16)
     junk = LORA_DIR / "junk.lora.gguf"
     junk.write_text("not a GGUF file\n")
     return {"tokenizer": tok, "story": story, "smol": smol, "junk": junk}
@@ -77,8 +79,11 @@ def image(files) -> Path:
 def answers(files) -> dict:
     """The host program's greedy answers, without and with the adapter."""
     common = dict(chat=False, max_tokens=ANSWER["max_tokens"], ctx=ANSWER["ctx"], tokenizer=files["tokenizer"])
+    smol = dict(max_tokens=ANSWER["max_tokens"], ctx=ANSWER["ctx"])
     return {"base": host_answer(stories260k(), PROMPT, **common),
-            "story": host_answer(stories260k(), PROMPT, **common, extra=("--lora", str(files["story"])))}
+            "story": host_answer(stories260k(), PROMPT, **common, extra=("--lora", str(files["story"]))),
+            "smol base": host_answer(default_model(), CHAT_PROMPT, **smol),
+            "smol": host_answer(default_model(), CHAT_PROMPT, **smol, extra=("--lora", str(files["smol"])))}
 
 
 def test_lora_applies_survives_a_reboot_and_comes_off(image, answers):
@@ -111,7 +116,21 @@ def test_lora_applies_survives_a_reboot_and_comes_off(image, answers):
         out = m.run(f"ai {PROMPT}", 120)
         assert "loaded adapter story: rank 4, q,v,o,down, alpha 16" in out, out
         assert os_answer(m, PROMPT).gen_ids == answers["story"].gen_ids
+        # The choice belongs to its model: another model loads without it
+        # (a note says why), and it comes back with its model.
+        out = m.run(f"model {SMOLLM}", 120)
+        assert re.search(r"^note: the chosen adapter story is not applied: lora: \S+ has the shape of another "
+                         r"model's adapter \(/MODELS/story\.lora\.gguf\)$", out, re.M), out
+        assert m.run("lora").strip() == "adapter story: chosen, applied when its model loads"
+        assert "loaded adapter story: rank 4, q,v,o,down, alpha 16" in m.run(f"model {STORIES}", 120)
+        assert os_answer(m, PROMPT).gen_ids == answers["story"].gen_ids
         assert m.run("lora off").strip() == "removed story from stories260K.bin"
         assert os_answer(m, PROMPT).gen_ids == answers["base"].gen_ids
+        # SmolLM2 answers in its chat template with its adapter as myos-llm does.
+        assert answers["smol"].gen_ids != answers["smol base"].gen_ids, "the adapter does not change the answer"
+        use_model(m, SMOLLM)
+        assert m.run("lora smol").startswith(f"applied smol to {SMOLLM}: rank 8, q,v, alpha 16")
+        assert os_answer(m, CHAT_PROMPT).gen_ids == answers["smol"].gen_ids
+        assert m.run("lora off").strip() == f"removed smol from {SMOLLM}"
         assert m.poweroff() is not None
     assert "lora " not in mread(image, "/MYOS/SETTINGS.TXT").decode()
