@@ -170,6 +170,21 @@ int model_alloc(struct llm_model *m, char *err, size_t errlen)
     return 0;
 }
 
+int model_for_each_matrix(struct llm_model *m, int (*fn)(struct qtensor *t, const char *name, void *ctx), void *ctx)
+{
+    char name[64];
+    int rc = 0;
+    for (uint32_t l = 0; rc == 0 && m->layers && l < m->cfg.n_layers; l++) {
+        struct model_matrix mats[MODEL_LAYER_MATRICES];
+        model_layer_matrices(&m->cfg, &m->layers[l], mats);
+        for (uint32_t i = 0; rc == 0 && i < MODEL_LAYER_MATRICES; i++) {
+            snprintf(name, sizeof name, "blk.%lu.%s.weight", (unsigned long)l, mats[i].suffix);
+            rc = fn(mats[i].t, name, ctx);
+        }
+    }
+    return rc ? rc : fn(&m->output, m->tied_output ? "token_embd.weight" : "output.weight", ctx);
+}
+
 uint64_t model_bytes(const struct model_config *c)
 {
     struct llm_model m;
@@ -184,9 +199,13 @@ void model_release(struct llm_model *m)
         tok_free(m->tok);
     llm_free(m->layers);
     llm_free(m->vector_store);
+    llm_free(m->chat_template);
+    llm_free(m->file_store);
     m->tok = NULL;
     m->layers = NULL;
     m->vector_store = NULL;
+    m->chat_template = NULL;
+    m->file_store = NULL;
 }
 
 /* ---- state ------------------------------------------------------------- */
@@ -281,25 +300,13 @@ static void rope_angles(struct model_state *s, uint32_t rope_dim, uint32_t pos0,
 }
 
 /* Rotates the first rope_dim values of each head of v by the position of
- * batch token t, with the rotations of set `set`; pairs (2i, 2i + 1), or
- * (i, i + rope_dim / 2) when neox. */
+ * batch token t, with the rotations of set `set`. */
 static void rope(const struct model_state *s, uint32_t set, uint32_t t, float *v, uint32_t n_heads,
                  uint32_t head_dim, uint32_t rope_dim, int neox)
 {
     uint32_t half = rope_dim / 2;
     const float *cs = s->rope_cos + (set * LLM_BATCH + t) * half, *sn = s->rope_sin + (set * LLM_BATCH + t) * half;
-    if (!neox) {
-        ops_rope(v, cs, sn, n_heads, head_dim, rope_dim);
-        return;
-    }
-    for (uint32_t h = 0; h < n_heads; h++) {
-        float *p = v + h * head_dim;
-        for (uint32_t i = 0; i < half; i++) {
-            float a = p[i], b = p[i + half];
-            p[i] = a * cs[i] - b * sn[i];
-            p[i + half] = a * sn[i] + b * cs[i];
-        }
-    }
+    ops_rope(v, cs, sn, n_heads, head_dim, rope_dim, neox, 0);
 }
 
 /* v[j * len + i] += b[i] for each of the n vectors of the batch (stride len). */

@@ -105,14 +105,18 @@ void ops_rope_angles(float *cos_out, float *sin_out, const float *inv_freq, uint
     }
 }
 
-void ops_rope(float *v, const float *cs, const float *sn, uint32_t n_heads, uint32_t head_dim, uint32_t rope_dim)
+void ops_rope(float *v, const float *cs, const float *sn, uint32_t n_heads, uint32_t head_dim, uint32_t rope_dim,
+              int neox, int inverse)
 {
+    const uint32_t half = rope_dim / 2, step = neox ? 1 : 2, partner = neox ? half : 1;
     for (uint32_t h = 0; h < n_heads; h++) {
         float *p = v + h * head_dim;
-        for (uint32_t i = 0; i < rope_dim / 2; i++) {
-            float a = p[2 * i], b = p[2 * i + 1];
-            p[2 * i] = a * cs[i] - b * sn[i];
-            p[2 * i + 1] = a * sn[i] + b * cs[i];
+        for (uint32_t i = 0; i < half; i++) {
+            float *x = p + i * step, *y = x + partner;
+            /* Negating the sine is exact: the inverse rounds as a rotation by -angle. */
+            float a = *x, b = *y, s = inverse ? -sn[i] : sn[i];
+            *x = a * cs[i] - b * s;
+            *y = a * s + b * cs[i];
         }
     }
 }

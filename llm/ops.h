@@ -90,9 +90,13 @@ void ops_rope_freqs(float *inv_freq, float base, uint32_t rope_dim);
  * sines per position, position t's at t * rope_dim / 2. */
 void ops_rope_angles(float *cos_out, float *sin_out, const float *inv_freq, uint32_t rope_dim, uint32_t pos0,
                      uint32_t n);
-/* Rotates the adjacent pairs (2i, 2i + 1), i < rope_dim / 2, of each of the
- * n_heads heads of v (head_dim apart) by one position's angles cs, sn. */
-void ops_rope(float *v, const float *cs, const float *sn, uint32_t n_heads, uint32_t head_dim, uint32_t rope_dim);
+/* Rotates pairs of the first rope_dim values of each of the n_heads heads of
+ * v (head_dim apart) by one position's angles cs, sn (rope_dim / 2 each):
+ * the adjacent pairs (2i, 2i + 1), or with neox the half-offset pairs
+ * (i, i + rope_dim / 2); with inverse by the opposite angles (the backward
+ * pass of the rotation). */
+void ops_rope(float *v, const float *cs, const float *sn, uint32_t n_heads, uint32_t head_dim, uint32_t rope_dim,
+              int neox, int inverse);
 
 /* gate[i] = silu(gate[i]) * up[i] for i < n: gate * up times the sigmoid
  * interpolated from a table (see ops.c), 2.3e-7 absolute error. */

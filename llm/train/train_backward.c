@@ -142,22 +142,15 @@ static void rmsnorm_backward(struct trainer *tr, const float *x, const float *w,
     }
 }
 
-/* RoPE's backward: the rotation by the opposite angle. */
+/* RoPE's backward: the rotation by the opposite angle (adjacent pairs: the
+ * trainer runs llama-style models only, train.c). */
 static void rope_backward(struct trainer *tr, float *v, uint32_t stride, uint32_t n_heads)
 {
     const struct model_config *c = &tr->m->cfg;
     const uint32_t half = c->rope_dim / 2;
-    for (uint32_t t = 0; t < tr->ctx; t++) {
-        const float *cs = tr->rope_cos + (size_t)t * half, *sn = tr->rope_sin + (size_t)t * half;
-        for (uint32_t h = 0; h < n_heads; h++) {
-            float *p = v + (size_t)t * stride + h * c->head_dim;
-            for (uint32_t i = 0; i < half; i++) {
-                float a = p[2 * i], b = p[2 * i + 1];
-                p[2 * i] = a * cs[i] + b * sn[i];
-                p[2 * i + 1] = b * cs[i] - a * sn[i];
-            }
-        }
-    }
+    for (uint32_t t = 0; t < tr->ctx; t++)
+        ops_rope(v + (size_t)t * stride, tr->rope_cos + (size_t)t * half, tr->rope_sin + (size_t)t * half, n_heads,
+                 c->head_dim, c->rope_dim, 0, 1);
 }
 
 /* Attention's backward: from dao into dq, dk, dv (zeroed here). */

@@ -142,8 +142,8 @@ static void layer(struct trainer *tr, uint32_t l, float *x_out)
     product(tr, l, LORA_V, &L->wv, A->xn1, dim, A->v, kv_dim);
     for (uint32_t t = 0; t < T; t++) {
         const float *cs = tr->rope_cos + (size_t)t * half, *sn = tr->rope_sin + (size_t)t * half;
-        ops_rope(A->q + (size_t)t * q_dim, cs, sn, c->n_heads, c->head_dim, c->rope_dim);
-        ops_rope(A->k + (size_t)t * kv_dim, cs, sn, c->n_kv_heads, c->head_dim, c->rope_dim);
+        ops_rope(A->q + (size_t)t * q_dim, cs, sn, c->n_heads, c->head_dim, c->rope_dim, 0, 0);
+        ops_rope(A->k + (size_t)t * kv_dim, cs, sn, c->n_kv_heads, c->head_dim, c->rope_dim, 0, 0);
     }
     attention(tr, A);
     product(tr, l, LORA_O, &L->wo, A->ao, q_dim, A->x_mid, dim);
