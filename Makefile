@@ -53,7 +53,8 @@ include tests/tests.mk
 # first when it is missing. The default stays SmolLM2 alone, so `make run` is quick.
 MODELS := smollm2
 image: $(BUILD)/myos.img
-$(BUILD)/myos.img: $(BOOT_BINS) $(KERNEL_BIN) $(wildcard myos/*.py) $(BUILD)/image-models | $(SETUP)
+# myos-llm writes the models' prepared weights (myos/image.py).
+$(BUILD)/myos.img: $(BOOT_BINS) $(KERNEL_BIN) $(MYOS_LLM) $(wildcard myos/*.py) $(BUILD)/image-models | $(SETUP)
 	$(PY) -m myos models add $(MODELS)
 	$(PY) -m myos image -o $@ $(addprefix --model ,$(MODELS))
 # The model list the image was built with: rewritten (and the image rebuilt)

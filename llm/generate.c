@@ -92,7 +92,8 @@ void llm_memory_needed(const struct llm_probe *p, uint32_t ctx, uint32_t max_tok
     model_config_from_info(i, &c);
     uint32_t max_piece = p->max_piece_bytes;
     memset(out, 0, sizeof *out);
-    out->file = p->file_size + tok_file_size;
+    out->file = p->kept_bytes + tok_file_size;
+    out->file_weights = p->repacked_file_bytes;
     out->tables = p->table_bytes;
     out->work = p->load_bytes;
     if (tok_file_size) { /* llama2.c: the tokenizer's text is at most its file */
@@ -108,9 +109,10 @@ void llm_memory_needed(const struct llm_probe *p, uint32_t ctx, uint32_t max_tok
     out->work += sizeof s + model_state_bytes(&c, ctx) - out->kv_cache + sampler_bytes((int)c.n_vocab) +
                  buffers_bytes(plan, session_plan(&s, ctx, max_tokens + 1, plan));
     out->select = select_measure_bytes();
-    /* The measurement's buffers go before the weights are repacked. */
-    uint64_t after = out->packed + out->kv_cache + out->work;
-    out->total = out->file + out->tables + (after > out->select ? after : out->select);
+    /* The measurement comes first and its buffers go before anything of
+     * the model is read. */
+    uint64_t model = out->file + out->tables + out->packed + out->kv_cache + out->work;
+    out->total = model > out->select ? model : out->select;
 }
 
 /* max_tokens and repeat_last_n -1 stand for the context length. */

@@ -1,10 +1,11 @@
 /* llm.h: the inference engine's public API.
  *
  * The kernel's `ai` command and the host program build/host/myos-llm use only
- * this header. A model is loaded from bytes already in memory (a GGUF file, or
- * a llama2.c .bin plus an optional tokenizer.bin); the engine uses the weights
- * in place, so those bytes must stay alive, unchanged, until llm_model_free.
- * They should be 32-byte aligned (faster kernels may rely on it).
+ * this header. A model is loaded from its file (a GGUF file, or a llama2.c
+ * .bin plus an optional tokenizer.bin), which the engine reads itself a part
+ * at a time through struct llm_file, or from bytes already in memory, which
+ * it then uses in place (they must stay alive, unchanged, until
+ * llm_model_free, and should be 32-byte aligned).
  *
  * A session holds the KV cache and the conversation; it generates text through
  * a streaming callback and reports timing. Every function that can fail takes
@@ -41,17 +42,65 @@ struct llm_model_info {
     int has_chat_template;
 };
 
-/* Loads a model. tok_data/tok_size: llama2.c tokenizer.bin bytes, or NULL/0
- * (ignored for GGUF, which carries its tokenizer). NULL on error. */
+/* A file the engine reads: `bytes` when the whole file is in memory (used in
+ * place), else read(ctx, offset, buf, len) fills buf with the len bytes at
+ * offset (offset + len <= size): 0, or -1 with one line in err. */
+struct llm_file {
+    uint64_t size;
+    const void *bytes;
+    int (*read)(void *ctx, uint64_t offset, void *buf, size_t len, char *err, size_t errlen);
+    void *ctx;
+};
+
+/* What a load reads besides the model file, and what it found. */
+struct llm_load_options {
+    const struct llm_file *tokenizer; /* a llama2.c model's tokenizer.bin, or NULL */
+    const struct llm_file *prepared;  /* prepared weights (llm_save_prepared) to use, or NULL */
+    const struct llm_cancel *cancel;  /* polled while preparing; NULL: never stops */
+    /* Keep every matrix's bytes as in the file beside its repacked copy
+     * (training dequantizes them row by row); always so for bytes in memory. */
+    int keep_file_weights;
+    /* Out: 1 when the prepared weights were used; otherwise, when some were
+     * given, why not in one line ("prepared weights ...: stale, rebuilt"). */
+    int prepared_used;
+    char prepared_note[160];
+};
+
+/* Loads a model from its file. Tensors are read one at a time in file
+ * order: the ones the forward pass uses as they are in the file (the token
+ * embedding, read row by row; matrices of types that are not repacked) go
+ * to their final place, the norms become floats, and every other matrix is
+ * repacked (matmul/repack.h) a part at a time as it is read, or taken from
+ * `prepared` when that file was made from this model file (its size and
+ * the digest of every byte the load uses): memory then holds the model and
+ * a part of one tensor, never the file beside its repacked copy. A
+ * prepared file that does not match, or is damaged, is ignored (said in
+ * prepared_note) and the weights are prepared from the model file. Once
+ * `cancel` asks to stop, everything allocated is freed and the result is
+ * NULL with err LLM_CANCELLED (the kernel choice tuned on the model's
+ * matrices then stays what it was). NULL with err set on error. */
+llm_model *llm_load_file(const struct llm_file *model, struct llm_load_options *opt, char *err, size_t errlen);
+
+/* llm_load_file of bytes in memory. tok_data/tok_size: llama2.c
+ * tokenizer.bin bytes, or NULL/0 (ignored for GGUF, which carries its
+ * tokenizer). NULL on error. */
 llm_model *llm_load(const void *data, size_t size, const void *tok_data, size_t tok_size,
                     char *err, size_t errlen);
-/* llm_load that polls `cancel` (NULL: never stops) while it prepares the
- * weights, the long part of a load; once it asks to stop, everything
- * allocated is freed and the result is NULL with err LLM_CANCELLED. The
- * kernel choice tuned on the model's matrices then stays what it was. */
-llm_model *llm_load_cancellable(const void *data, size_t size, const void *tok_data, size_t tok_size,
-                                const struct llm_cancel *cancel, char *err, size_t errlen);
 void llm_model_free(llm_model *m);
+
+/* Where llm_save_prepared writes: write(ctx, buf, len) appends len bytes;
+ * 0, or -1 with one line in err. */
+struct llm_sink {
+    int (*write)(void *ctx, const void *buf, size_t len, char *err, size_t errlen);
+    void *ctx;
+};
+/* Writes a loaded model's prepared weights (its repacked matrices, keyed by
+ * the identity of the file they came from) for later loads to use
+ * (llm_load_options.prepared): the same bytes on every machine, whichever
+ * kernels it chose. 0, or -1 with err set. */
+int llm_save_prepared(const llm_model *m, const struct llm_sink *out, char *err, size_t errlen);
+/* The bytes llm_save_prepared writes for m. */
+uint64_t llm_prepared_size(const llm_model *m);
 void llm_model_get_info(const llm_model *m, struct llm_model_info *out);
 
 /* Sampler settings, llama.cpp's meaning. temperature 0 = greedy (lowest id on
@@ -96,7 +145,12 @@ struct llm_probe {
     /* For llm_memory_needed: what the loader will allocate. */
     uint64_t table_bytes;       /* the model's tables and its tokenizer */
     uint64_t packed_bytes;      /* the repacked matrices */
-    uint64_t load_bytes;        /* held only while loading (the header index, string lists) */
+    uint64_t kept_bytes;        /* tensors kept as they are in the file (llama2.c: the whole file) */
+    uint64_t repacked_file_bytes; /* the repacked matrices as they are in the file */
+    uint64_t load_bytes;        /* held only while loading (the header and its index, string lists,
+                                 * the part of a tensor being read); the header as the loader reads
+                                 * it when the probe had the first LLM_HEADER_FIRST_READ bytes and
+                                 * then what it asked for */
     uint32_t max_piece_bytes;   /* longest token text */
 };
 
@@ -114,13 +168,14 @@ int llm_probe(const void *head, size_t len, uint64_t file_size, struct llm_probe
  * and the session allocate with. tok_file_size: a llama2.c model's
  * tokenizer.bin (0 for GGUF). */
 struct llm_memory {
-    uint64_t file;     /* the file bytes, used in place (tokenizer.bin included) */
+    uint64_t file;     /* the file's tensors kept as they are (tokenizer.bin while it is read) */
     uint64_t tables;   /* layers, norms, tokenizer */
     uint64_t packed;   /* the repacked matrices and the kernels' buffers */
     uint64_t kv_cache; /* the KV cache and its scratch */
     uint64_t work;     /* the session's buffers and what loading holds for a while */
-    uint64_t select;   /* choosing the kernels, at the first load only (freed before the repacking) */
-    uint64_t total;    /* file + tables + the larger of select and packed + kv_cache + work */
+    uint64_t select;   /* choosing the kernels, at the first load only (freed before the model is read) */
+    uint64_t file_weights; /* what llm_load_options.keep_file_weights adds (not in total) */
+    uint64_t total;    /* the larger of select and file + tables + packed + kv_cache + work */
 };
 void llm_memory_needed(const struct llm_probe *p, uint32_t ctx, uint32_t max_tokens, uint64_t tok_file_size,
                        struct llm_memory *out);

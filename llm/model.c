@@ -170,6 +170,21 @@ int model_alloc(struct llm_model *m, char *err, size_t errlen)
     return 0;
 }
 
+int model_for_each_matrix(struct llm_model *m, int (*fn)(struct qtensor *t, const char *name, void *ctx), void *ctx)
+{
+    char name[64];
+    int rc = 0;
+    for (uint32_t l = 0; rc == 0 && m->layers && l < m->cfg.n_layers; l++) {
+        struct model_matrix mats[MODEL_LAYER_MATRICES];
+        model_layer_matrices(&m->cfg, &m->layers[l], mats);
+        for (uint32_t i = 0; rc == 0 && i < MODEL_LAYER_MATRICES; i++) {
+            snprintf(name, sizeof name, "blk.%lu.%s.weight", (unsigned long)l, mats[i].suffix);
+            rc = fn(mats[i].t, name, ctx);
+        }
+    }
+    return rc ? rc : fn(&m->output, m->tied_output ? "token_embd.weight" : "output.weight", ctx);
+}
+
 uint64_t model_bytes(const struct model_config *c)
 {
     struct llm_model m;
@@ -184,9 +199,13 @@ void model_release(struct llm_model *m)
         tok_free(m->tok);
     llm_free(m->layers);
     llm_free(m->vector_store);
+    llm_free(m->chat_template);
+    llm_free(m->file_store);
     m->tok = NULL;
     m->layers = NULL;
     m->vector_store = NULL;
+    m->chat_template = NULL;
+    m->file_store = NULL;
 }
 
 /* ---- state ------------------------------------------------------------- */

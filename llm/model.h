@@ -59,8 +59,11 @@ struct llm_model {
     float *vector_store;          /* owned: the norms and biases as floats */
     struct tokenizer *tok;        /* NULL: ids only */
     int add_bos;
-    const char *chat_template;    /* inside the file bytes, or NULL */
+    char *chat_template;          /* owned, or NULL */
     uint32_t chat_template_len;
+    uint8_t *file_store;          /* owned: the tensors kept as they are in a file read in parts */
+    uint64_t source_size;         /* the model file's size and digest (formats/weights.h) */
+    uint8_t source_digest[16];
     const struct lora_adapter *lora; /* applied to every product it adapts, or NULL (train/lora.h) */
 };
 
@@ -88,6 +91,12 @@ struct model_vector {
 uint32_t model_layer_vectors(const struct model_config *c, struct model_layer *L,
                              struct model_vector out[MODEL_LAYER_VECTORS]);
 
+/* Calls fn(t, name, ctx) on every matrix a forward pass multiplies with, in
+ * one fixed order (each layer's seven, then the output), with its GGUF
+ * name ("token_embd.weight" for a tied output); stops at the first nonzero
+ * result and returns it. The prepared weights (formats/prepared.h) are
+ * stored in this order. */
+int model_for_each_matrix(struct llm_model *m, int (*fn)(struct qtensor *t, const char *name, void *ctx), void *ctx);
 /* The shape's fields of the public model info (llm_model_get_info and the
  * header probe both report it). */
 void model_config_info(const struct model_config *c, struct llm_model_info *info);
@@ -108,7 +117,8 @@ uint64_t model_bytes(const struct model_config *c);
 int model_alloc(struct llm_model *m, char *err, size_t errlen);
 /* Floats of that storage: every layer's vectors and the output norm. */
 uint64_t model_vector_floats(const struct model_config *c);
-/* Frees what model_alloc and the loader attached (tokenizer included). */
+/* Frees what model_alloc and the loader attached (tokenizer, chat template
+ * and kept tensors included). */
 void model_release(struct llm_model *m);
 
 struct model_state {

@@ -33,6 +33,12 @@
 #define LLM_LORA_MAX_RANK 256u
 #define LLM_TRAIN_MAX_CTX 4096u
 
+/* Loading: the first bytes of a GGUF file read for its header (the rest of
+ * a long header is read as the parser asks), and the most bytes of a
+ * tensor read at once while it is repacked or digested. */
+#define LLM_HEADER_FIRST_READ 65536u
+#define LLM_LOAD_CHUNK (1u << 20)
+
 /* Time each kernel variant gets on the test matrix when the kernels are
  * chosen (once per boot or process). */
 #define LLM_SELECT_BUDGET_MS 3u

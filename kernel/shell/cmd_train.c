@@ -158,11 +158,13 @@ static int cmd_train(int argc, char **argv)
         return -1;
     if (adapter_path(name, path, sizeof path) != 0)
         return -1;
-    llm_model *m = ai_model_current();
-    if (!m) {
+    if (!ai_model_current()) {
         kprintf("error: train: no model is loaded (load one with 'model NAME')\n");
         return -1;
     }
+    llm_model *m = ai_model_for_training();
+    if (!m)
+        return -1;
     const struct llm_train_settings *ts = &ai_settings()->train;
     uint32_t ctx = (uint32_t)ts->train_ctx, n_ids;
     int32_t *ids;

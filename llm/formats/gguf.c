@@ -326,7 +326,9 @@ static int parse(struct gguf_file *f, struct cursor *c)
             fail_as(c, TRUNCATED, "the tensor data runs past the end of the file");
         else if (data_start + offsets[i] + t->n_bytes <= c->size)
             t->data = (const uint8_t *)data + (size_t)(data_start + offsets[i]);
+        t->offset = data_start + offsets[i];
     }
+    f->data_start = data_start;
 out:
     llm_free(offsets);
     if (c->failed) {
@@ -334,6 +336,12 @@ out:
         return -1;
     }
     return 0;
+}
+
+uint64_t gguf_header_next_read(uint64_t need, uint64_t len, uint64_t file_size)
+{
+    uint64_t next = need > 2 * len ? need : 2 * len;
+    return next < file_size ? next : file_size;
 }
 
 void gguf_close(struct gguf_file *f)

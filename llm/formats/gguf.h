@@ -43,6 +43,7 @@ struct gguf_tensor {
     uint64_t n_bytes;
     const uint8_t *data;              /* checked: data + n_bytes is inside the file; NULL
                                        * when outside the bytes given to gguf_open_header */
+    uint64_t offset;                  /* of the data in the file */
 };
 
 struct gguf_file {
@@ -50,6 +51,7 @@ struct gguf_file {
     uint32_t alignment;
     uint32_t n_kv;
     uint32_t n_tensors;
+    uint64_t data_start;              /* where the tensor data begins: the header's end */
     struct gguf_kv *kv;               /* llm_alloc'd */
     struct gguf_tensor *tensors;      /* llm_alloc'd */
 };
@@ -64,6 +66,11 @@ int gguf_open(struct gguf_file *f, const void *data, size_t size, char *err, siz
  * bytes that would let parsing go further; otherwise *need is 0. */
 int gguf_open_header(struct gguf_file *f, const void *data, size_t size, uint64_t file_size, uint64_t *need,
                      char *err, size_t errlen);
+/* How many first bytes to give gguf_open_header next when it asked for
+ * `need` after being given `len`: at least twice as many, so that a long
+ * header takes few rounds (the header probe and the loader read alike, so
+ * the probe knows what the loader will hold). */
+uint64_t gguf_header_next_read(uint64_t need, uint64_t len, uint64_t file_size);
 void gguf_close(struct gguf_file *f);
 /* Bytes gguf_open allocates for n_kv pairs and n_tensors tensor infos (freed
  * by gguf_close). */

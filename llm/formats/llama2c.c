@@ -131,10 +131,34 @@ out:
     return rc;
 }
 
-int load_llama2c_model(struct llm_model *m, const void *data, size_t size, const void *tok, size_t tok_size,
-                       char *err, size_t errlen)
+/* The whole of `file`: in place when it is in memory, else read into a
+ * new block (*owned, which the caller frees). NULL with err set. */
+static const uint8_t *whole(const struct llm_file *file, uint8_t **owned, const char *what, char *err,
+                            size_t errlen)
 {
-    const uint8_t *p = data;
+    *owned = NULL;
+    if (file->bytes)
+        return file->bytes;
+    if ((size_t)file->size != file->size || !(*owned = llm_alloc(file->size ? (size_t)file->size : 1, 64))) {
+        snprintf(err, errlen, "llama2.c: out of memory for the %s (%lu MiB)", what,
+                 (unsigned long)(file->size >> 20));
+        return NULL;
+    }
+    if (file->read(file->ctx, 0, *owned, (size_t)file->size, err, errlen) != 0) {
+        llm_free(*owned);
+        *owned = NULL;
+    }
+    return *owned;
+}
+
+int load_llama2c_model(struct llm_model *m, const struct llm_file *file, const struct llm_file *tok_file, char *err,
+                       size_t errlen)
+{
+    /* Every tensor is F32, used as it is: the file is the model. */
+    const uint8_t *p = whole(file, &m->file_store, "model", err, errlen);
+    if (!p)
+        return -1;
+    size_t size = (size_t)file->size;
     struct model_config *c = &m->cfg;
     int shared;
     if (llama2c_shape(p, size, size, c, &shared, err, errlen) != 0 || model_alloc(m, err, errlen) != 0)
@@ -168,9 +192,15 @@ int load_llama2c_model(struct llm_model *m, const void *data, size_t size, const
     m->output = shared ? m->tok_embd
                        : f32_matrix(final_norm + (size_t)d * 4 + (size_t)c->ctx_train * c->head_dim * 4, c->n_vocab, d);
     m->add_bos = 1;
-    if (tok && tok_size < 4) {
+    if (!tok_file)
+        return 0;
+    if (tok_file->size < 4) {
         snprintf(err, errlen, "tokenizer.bin: file too short");
         return -1;
     }
-    return tok ? load_tokenizer(m, tok, tok_size, err, errlen) : 0;
+    uint8_t *owned;
+    const uint8_t *tok = whole(tok_file, &owned, "tokenizer", err, errlen);
+    int rc = tok ? load_tokenizer(m, tok, (size_t)tok_file->size, err, errlen) : -1;
+    llm_free(owned); /* the tokenizer keeps copies */
+    return rc;
 }

@@ -2,13 +2,16 @@
  * file.
  *
  * Hyperparameters come from the `<arch>.*` metadata (llama.cpp's defaults
- * where a key is optional), the weights are used in place (their shapes
- * checked against the hyperparameters), the norms and biases are converted
- * to floats, and the tokenizer (gpt2 byte-level BPE or llama SentencePiece)
- * is built from the tokenizer.ggml.* arrays.
+ * where a key is optional), every tensor the model uses is planned (its
+ * shape checked against the hyperparameters) and read by weights.h, and
+ * the tokenizer (gpt2 byte-level BPE or llama SentencePiece) is built from
+ * the tokenizer.ggml.* arrays of the header, which is read first and freed
+ * once the load is done.
  */
 #include "formats/gguf.h"
 #include "formats/loaders.h"
+#include "formats/weights.h"
+#include "params.h"
 #include "platform.h"
 #include "text/tokenizer.h"
 
@@ -24,30 +27,61 @@ static struct gguf_str cstr(const char *s)
     return g;
 }
 
-/* The tensor `name` as a rows x cols matrix (ggml: ne[0] = cols). */
-static int map_matrix(const struct gguf_file *f, const char *name, uint32_t rows, uint32_t cols,
-                      struct qtensor *t, char *err, size_t errlen)
+/* The tensor `name` (its info, checked against a rows x cols shape; ggml:
+ * ne[0] = cols), or NULL with err set. */
+static const struct gguf_tensor *find_shaped(const struct gguf_file *f, const char *name, uint32_t rows,
+                                             uint32_t cols, char *err, size_t errlen)
 {
     const struct gguf_tensor *g = gguf_find_tensor(f, name);
+    if (!g) {
+        errf(err, errlen, "missing tensor", cstr(name));
+        return NULL;
+    }
+    if (g->ne[0] != cols || g->ne[1] != rows || g->ne[2] != 1 || g->ne[3] != 1) {
+        errf(err, errlen, "tensor has the wrong shape for the model's hyperparameters:", cstr(name));
+        return NULL;
+    }
+    return g;
+}
+
+/* Plans the tensor `name` as the rows x cols matrix t (its data where the
+ * file is in memory, else NULL until weights_load reads it). */
+static int plan_matrix(const struct gguf_file *f, struct weight_plan *plan, const char *name, uint32_t rows,
+                       uint32_t cols, int is_embedding, struct qtensor *t, char *err, size_t errlen)
+{
+    const struct gguf_tensor *g = find_shaped(f, name, rows, cols, err, errlen);
     if (!g)
-        return errf(err, errlen, "missing tensor", cstr(name));
-    if (g->ne[0] != cols || g->ne[1] != rows || g->ne[2] != 1 || g->ne[3] != 1)
-        return errf(err, errlen, "tensor has the wrong shape for the model's hyperparameters:", cstr(name));
+        return -1;
     t->type = g->type;
     t->rows = rows;
     t->cols = cols;
     t->row_bytes = (uint32_t)quant_row_bytes(g->type, cols);
     t->data = g->data;
+    struct weight_job *j = weights_plan_add(plan);
+    j->offset = g->offset;
+    j->bytes = g->n_bytes;
+    j->use = weights_kept(g->type, is_embedding) ? WEIGHT_KEEP : WEIGHT_REPACK;
+    j->type = g->type;
+    j->t = t;
+    snprintf(j->name, sizeof j->name, "%s", name);
     return 0;
 }
 
-static int map_norm(const struct gguf_file *f, const char *name, float *dst, uint32_t dim, char *err,
-                    size_t errlen)
+/* Plans a norm or bias of dim values into dst (as floats). */
+static int plan_vector(const struct gguf_file *f, struct weight_plan *plan, const char *name, float *dst,
+                       uint32_t dim, char *err, size_t errlen)
 {
-    struct qtensor t;
-    if (map_matrix(f, name, 1, dim, &t, err, errlen) != 0)
+    const struct gguf_tensor *g = find_shaped(f, name, 1, dim, err, errlen);
+    if (!g)
         return -1;
-    quant_dequant(t.type, t.data, dst, dim);
+    struct weight_job *j = weights_plan_add(plan);
+    j->offset = g->offset;
+    j->bytes = g->n_bytes;
+    j->use = WEIGHT_VECTOR;
+    j->type = g->type;
+    j->dst = dst;
+    j->len = dim;
+    snprintf(j->name, sizeof j->name, "%s", name);
     return 0;
 }
 
@@ -123,19 +157,21 @@ int gguf_read_config(const struct gguf_file *f, const struct model_arch *arch, s
     return 0;
 }
 
-static int map_weights(const struct gguf_file *f, struct llm_model *m, char *err, size_t errlen)
+/* Every tensor the model uses, into the plan (sized for f's tensors). */
+static int plan_weights(const struct gguf_file *f, struct llm_model *m, struct weight_plan *plan, char *err,
+                        size_t errlen)
 {
     struct model_config *c = &m->cfg;
     if (model_alloc(m, err, errlen) != 0)
         return -1;
-    if (map_matrix(f, "token_embd.weight", c->n_vocab, c->dim, &m->tok_embd, err, errlen))
+    if (plan_matrix(f, plan, "token_embd.weight", c->n_vocab, c->dim, 1, &m->tok_embd, err, errlen))
         return -1;
     m->tied_output = gguf_find_tensor(f, "output.weight") == NULL;
     if (m->tied_output)
-        m->output = m->tok_embd;
-    else if (map_matrix(f, "output.weight", c->n_vocab, c->dim, &m->output, err, errlen))
+        m->output = m->tok_embd; /* its bytes once read (weights_load), repacked apart */
+    else if (plan_matrix(f, plan, "output.weight", c->n_vocab, c->dim, 0, &m->output, err, errlen))
         return -1;
-    if (map_norm(f, "output_norm.weight", m->output_norm, c->dim, err, errlen))
+    if (plan_vector(f, plan, "output_norm.weight", m->output_norm, c->dim, err, errlen))
         return -1;
     for (uint32_t l = 0; l < c->n_layers; l++) {
         struct model_layer *L = &m->layers[l];
@@ -144,13 +180,13 @@ static int map_weights(const struct gguf_file *f, struct llm_model *m, char *err
         char name[64];
         for (size_t i = 0; i < MODEL_LAYER_MATRICES; i++) {
             snprintf(name, sizeof name, "blk.%lu.%s.weight", (unsigned long)l, mats[i].suffix);
-            if (map_matrix(f, name, mats[i].rows, mats[i].cols, mats[i].t, err, errlen))
+            if (plan_matrix(f, plan, name, mats[i].rows, mats[i].cols, 0, mats[i].t, err, errlen))
                 return -1;
         }
         struct model_vector vecs[MODEL_LAYER_VECTORS];
         for (uint32_t i = 0, n = model_layer_vectors(c, L, vecs); i < n; i++) {
             snprintf(name, sizeof name, "blk.%lu.%s", (unsigned long)l, vecs[i].name);
-            if (map_norm(f, name, *vecs[i].slot, vecs[i].len, err, errlen))
+            if (plan_vector(f, plan, name, *vecs[i].slot, vecs[i].len, err, errlen))
                 return -1;
         }
     }
@@ -285,11 +321,6 @@ int gguf_load_tokenizer(const struct gguf_file *f, struct llm_model *m, char *er
     }
     m->add_bos = is_spm;
     gguf_get_bool(f, "tokenizer.ggml.add_bos_token", &m->add_bos);
-    struct gguf_str tmpl;
-    if (gguf_get_str(f, "tokenizer.chat_template", &tmpl) == 0) {
-        m->chat_template = tmpl.ptr;
-        m->chat_template_len = tmpl.len;
-    }
     rc = 0;
 out:
     llm_free(tokens);
@@ -315,11 +346,74 @@ const struct model_arch *gguf_check_arch(const struct gguf_file *f, struct gguf_
     return arch;
 }
 
-int load_gguf_model(struct llm_model *m, const void *data, size_t size, char *err, size_t errlen)
+/* A copy of the chat template (the header goes when the load ends). */
+static int copy_chat_template(const struct gguf_file *f, struct llm_model *m, char *err, size_t errlen)
+{
+    struct gguf_str tmpl;
+    if (!m->tok || gguf_get_str(f, "tokenizer.chat_template", &tmpl) != 0)
+        return 0;
+    if (!(m->chat_template = llm_alloc((size_t)tmpl.len + 1, 8))) {
+        snprintf(err, errlen, "gguf: out of memory for the chat template");
+        return -1;
+    }
+    memcpy(m->chat_template, tmpl.ptr, tmpl.len);
+    m->chat_template[tmpl.len] = 0;
+    m->chat_template_len = tmpl.len;
+    return 0;
+}
+
+uint64_t gguf_chat_template_bytes(const struct gguf_file *f)
+{
+    struct gguf_str tmpl;
+    return gguf_get_str(f, "tokenizer.chat_template", &tmpl) == 0 ? (uint64_t)tmpl.len + 1 : 0;
+}
+
+/* The header of `file`: in place when the file is in memory, else read into
+ * *buf (owned) as the probe reads it: the first LLM_HEADER_FIRST_READ bytes,
+ * then what gguf_open_header asks for. *len: the bytes it covers. */
+static int open_header(const struct llm_file *file, struct gguf_file *f, uint8_t **buf, uint64_t *len, char *err,
+                       size_t errlen)
+{
+    *buf = NULL;
+    *len = file->size;
+    if (file->bytes)
+        return gguf_open(f, file->bytes, (size_t)file->size, err, errlen);
+    uint64_t have = 0, want = file->size < LLM_HEADER_FIRST_READ ? file->size : LLM_HEADER_FIRST_READ;
+    for (;;) {
+        uint8_t *grown = (size_t)want == want ? llm_alloc((size_t)want, 64) : NULL;
+        if (!grown) {
+            snprintf(err, errlen, "gguf: out of memory for the header");
+            return -1;
+        }
+        if (have)
+            memcpy(grown, *buf, (size_t)have);
+        llm_free(*buf);
+        *buf = grown;
+        if (file->read(file->ctx, have, grown + have, (size_t)(want - have), err, errlen) != 0)
+            return -1;
+        have = want;
+        uint64_t need;
+        if (gguf_open_header(f, grown, (size_t)have, file->size, &need, err, errlen) == 0)
+            break;
+        if (!need || have >= file->size)
+            return -1;
+        want = gguf_header_next_read(need, have, file->size);
+    }
+    *len = have;
+    return 0;
+}
+
+int load_gguf_model(struct llm_model *m, const struct llm_file *file, struct llm_load_options *opt, char *err,
+                    size_t errlen)
 {
     struct gguf_file f;
-    if (gguf_open(&f, data, size, err, errlen) != 0)
+    uint8_t *header;
+    uint64_t header_len;
+    struct weight_plan plan = { 0 };
+    if (open_header(file, &f, &header, &header_len, err, errlen) != 0) {
+        llm_free(header);
         return -1;
+    }
     int rc = -1;
     struct gguf_str name;
     const struct model_arch *arch = gguf_check_arch(&f, NULL, err, errlen);
@@ -328,10 +422,18 @@ int load_gguf_model(struct llm_model *m, const void *data, size_t size, char *er
     snprintf(m->format, sizeof m->format, "gguf");
     if (gguf_get_str(&f, "general.name", &name) == 0)
         snprintf(m->name, sizeof m->name, "%.*s", (int)(name.len > 63 ? 63 : name.len), name.ptr);
-    if (gguf_read_config(&f, arch, &m->cfg, err, errlen) == 0 && map_weights(&f, m, err, errlen) == 0 &&
-        gguf_load_tokenizer(&f, m, err, errlen) == 0)
+    if (weights_plan_init(&plan, f.n_tensors) != 0) {
+        snprintf(err, errlen, "gguf: out of memory for the tensor list");
+        goto out;
+    }
+    if (gguf_read_config(&f, arch, &m->cfg, err, errlen) == 0 && plan_weights(&f, m, &plan, err, errlen) == 0 &&
+        gguf_load_tokenizer(&f, m, err, errlen) == 0 && copy_chat_template(&f, m, err, errlen) == 0 &&
+        weights_load(m, file, header ? (const void *)header : file->bytes, f.data_start, &plan, opt, err,
+                     errlen) == 0)
         rc = 0;
 out:
+    weights_plan_free(&plan);
     gguf_close(&f);
+    llm_free(header);
     return rc;
 }

@@ -9,16 +9,22 @@
 
 #include "model.h"
 
-/* GGUF v2/v3 of a family of arch.h, with its tokenizer when present. */
-int load_gguf_model(struct llm_model *m, const void *data, size_t size, char *err, size_t errlen);
+/* GGUF v2/v3 of a family of arch.h, with its tokenizer when present; its
+ * weights read by weights_load (formats/weights.h) with opt's prepared
+ * weights and cancel. */
+int load_gguf_model(struct llm_model *m, const struct llm_file *file, struct llm_load_options *opt, char *err,
+                    size_t errlen);
 
-/* llama2.c legacy .bin, plus its tokenizer.bin when tok is not NULL. */
-int load_llama2c_model(struct llm_model *m, const void *data, size_t size, const void *tok, size_t tok_size,
-                       char *err, size_t errlen);
+/* llama2.c legacy .bin (in place, or read whole into m->file_store), plus
+ * its tokenizer.bin when tok is not NULL. */
+int load_llama2c_model(struct llm_model *m, const struct llm_file *file, const struct llm_file *tok, char *err,
+                       size_t errlen);
+/* Bytes the GGUF loader copies the chat template into (0: none). */
+struct gguf_file;
+uint64_t gguf_chat_template_bytes(const struct gguf_file *f);
 
 /* Shared by the GGUF loader and the header probe (probe.c), so that both
  * read a file the same way. */
-struct gguf_file;
 struct gguf_str;
 /* The family of general.architecture when the engine runs it (arch.h), or
  * NULL with err set; *name (if not NULL) is the name whenever the key is

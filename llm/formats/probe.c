@@ -8,6 +8,7 @@
  * rq_repacked_bytes, ...). */
 #include "formats/gguf.h"
 #include "formats/loaders.h"
+#include "formats/weights.h"
 #include "llm.h"
 #include "matmul/repack.h"
 #include "platform.h"
@@ -39,12 +40,24 @@ static void type_summary(const struct gguf_file *f, struct llm_probe *p)
         snprintf(p->info.quant, sizeof p->info.quant, "%s", quant_type_name(best));
 }
 
-/* What rq_repack_model will allocate: every matrix of a forward pass of a
- * type it repacks. Missing or misshapen matrices, which the loader refuses,
- * count nothing. */
-static uint64_t packed_bytes(const struct gguf_file *f, const struct model_config *c)
+/* A matrix's share: repacked (packed) or kept as it is in the file
+ * (weights_load's store). */
+static void count_matrix(const struct gguf_tensor *t, uint32_t rows, uint32_t cols, int is_embedding,
+                         struct llm_probe *p)
 {
-    uint64_t total = 0;
+    if (weights_kept(t->type, is_embedding))
+        p->kept_bytes += weights_store_bytes(t->n_bytes);
+    else
+        p->repacked_file_bytes += weights_store_bytes(t->n_bytes);
+    p->packed_bytes += rq_repacked_bytes(t->type, rows, cols);
+}
+
+/* What the loader will allocate for the matrices: every matrix of a
+ * forward pass repacked or kept, the token embedding kept (and repacked
+ * when it is the output). Missing or misshapen matrices, which the loader
+ * refuses, count nothing. */
+static void matrix_bytes(const struct gguf_file *f, const struct model_config *c, struct llm_probe *p)
+{
     char name[64];
     struct model_layer L;
     for (uint32_t l = 0; l < c->n_layers; l++) {
@@ -54,15 +67,17 @@ static uint64_t packed_bytes(const struct gguf_file *f, const struct model_confi
             snprintf(name, sizeof name, "blk.%lu.%s.weight", (unsigned long)l, mats[i].suffix);
             const struct gguf_tensor *t = gguf_find_tensor(f, name);
             if (t && t->ne[0] == mats[i].cols && t->ne[1] == mats[i].rows)
-                total += rq_repacked_bytes(t->type, mats[i].rows, mats[i].cols);
+                count_matrix(t, mats[i].rows, mats[i].cols, 0, p);
         }
     }
-    const struct gguf_tensor *out = gguf_find_tensor(f, "output.weight");
-    if (!out)
-        out = gguf_find_tensor(f, "token_embd.weight");
+    const struct gguf_tensor *emb = gguf_find_tensor(f, "token_embd.weight"), *out = gguf_find_tensor(f, "output.weight");
+    if (emb && emb->ne[0] == c->dim && emb->ne[1] == c->n_vocab) {
+        p->kept_bytes += weights_store_bytes(emb->n_bytes);
+        if (!out)
+            p->packed_bytes += rq_repacked_bytes(emb->type, c->n_vocab, c->dim);
+    }
     if (out && out->ne[0] == c->dim && out->ne[1] == c->n_vocab)
-        total += rq_repacked_bytes(out->type, c->n_vocab, c->dim);
-    return total;
+        count_matrix(out, c->n_vocab, c->dim, 0, p);
 }
 
 /* The tokenizer tok_create_bpe/spm will build, and what the loader holds
@@ -77,6 +92,7 @@ static void tokenizer_bytes(const struct gguf_file *f, struct llm_probe *p)
     /* As the loader: a chat template counts only with a tokenizer. */
     p->info.has_tokenizer = 1;
     p->info.has_chat_template = gguf_get_str(f, "tokenizer.chat_template", &tmpl) == 0;
+    p->table_bytes += gguf_chat_template_bytes(f);
     int bpe = gguf_str_eq(model, "gpt2");
     uint64_t text = 0, merge_text;
     uint32_t n_merges = 0, longest_merge = 0;
@@ -98,10 +114,7 @@ static int probe_gguf(const void *head, size_t len, uint64_t file_size, struct l
     if (gguf_open_header(&f, head, len, file_size, &want, err, errlen) != 0) {
         if (!want)
             return -1;
-        /* At least double what was given, so a long header takes few reads. */
-        *need = want > 2 * (uint64_t)len ? want : 2 * (uint64_t)len;
-        if (*need > file_size)
-            *need = file_size;
+        *need = gguf_header_next_read(want, len, file_size);
         return 1;
     }
     snprintf(p->info.format, sizeof p->info.format, "gguf");
@@ -122,8 +135,12 @@ static int probe_gguf(const void *head, size_t len, uint64_t file_size, struct l
     model_config_info(&c, &p->info);
     p->info.tied_output = gguf_find_tensor(&f, "output.weight") == NULL;
     p->table_bytes = model_bytes(&c);
-    p->packed_bytes = packed_bytes(&f, &c);
-    p->load_bytes = gguf_header_bytes(f.n_kv, f.n_tensors);
+    matrix_bytes(&f, &c, p);
+    /* The header as the loader reads it (these first bytes when the probe
+     * was given what it asked for), its index, the tensor list and a part
+     * of a tensor. */
+    p->load_bytes = len + gguf_header_bytes(f.n_kv, f.n_tensors) + weights_plan_bytes(f.n_tensors) +
+                    weights_stream_bytes();
     tokenizer_bytes(&f, p);
     rc = 0;
 out:
@@ -155,7 +172,8 @@ static int probe_llama2c(const void *head, size_t len, uint64_t file_size, struc
     snprintf(p->quant_mix, sizeof p->quant_mix, "F32:%lu", (unsigned long)(MODEL_LAYER_MATRICES * c.n_layers +
                                                                             (2 * c.n_layers + 1) + (shared ? 1 : 2)));
     p->table_bytes = model_bytes(&c);
-    /* F32 is not repacked: packed_bytes 0 */
+    /* F32 is not repacked (packed_bytes 0): the loader keeps the whole file. */
+    p->kept_bytes = file_size;
     return 0;
 }
 

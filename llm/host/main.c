@@ -4,7 +4,8 @@
  *   myos-llm -m MODEL (-p PROMPT | --ids "ID ..." | --chat) [-n N] [-c N] [--temp T]
  *            [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--repeat-last-n N]
  *            [-s SEED] [-sys TEXT] [-t N] [--print-ids] [--tokenizer FILE] [--kernel NAME]
- *            [--lora ADAPTER.gguf [--lora-scale S]]
+ *            [--lora ADAPTER.gguf [--lora-scale S]] [--prepared FILE]
+ *   myos-llm -m MODEL --save-prepared FILE
  *   myos-llm -m MODEL (--train FILE | --train-ids FILE) --lora-out ADAPTER.gguf [--lora-rank R]
  *            [--lora-alpha A] [--lora-targets q,v] [--steps N] [--lr X] [--train-ctx T] [--seed S]
  *            [--lora ADAPTER.gguf (to train further)] [--grad-out FILE] [--train-int]
@@ -33,6 +34,7 @@ enum {
     OPT_TEMP, OPT_TOP_K, OPT_TOP_P, OPT_MIN_P, OPT_REPEAT_PENALTY, OPT_REPEAT_LAST_N,
     OPT_TRAIN, OPT_TRAIN_IDS, OPT_LORA, OPT_LORA_OUT, OPT_LORA_SCALE, OPT_LORA_RANK, OPT_LORA_ALPHA,
     OPT_LORA_TARGETS, OPT_STEPS, OPT_LR, OPT_TRAIN_CTX, OPT_TRAIN_SEED, OPT_GRAD_OUT, OPT_TRAIN_INT,
+    OPT_PREPARED, OPT_SAVE_PREPARED,
 };
 
 /* Every option: its getopt value, its spellings, and either the settings
@@ -71,7 +73,7 @@ static const struct host_option host_options[] = {
     { OPT_LORA, NULL, { "lora" }, "FILE", NULL,
       "a LoRA adapter (GGUF): applied to the answers, or trained further with --train" },
     { OPT_LORA_SCALE, NULL, { "lora-scale" }, "S", NULL, "multiplier of the --lora adapter (default 1)" },
-    { OPT_TRAIN, NULL, { "train" }, "FILE", NULL, "LoRA training on the UTF-8 text of FILE (needs --lora-out)" },
+    { OPT_TRAIN, NULL, { "train" }, "FILE", NULL, "LoRA training on FILE's UTF-8 text or chat turns (needs --lora-out)" },
     { OPT_TRAIN_IDS, NULL, { "train-ids" }, "FILE", NULL, "LoRA training on the token ids (spaces) of FILE" },
     { OPT_LORA_OUT, NULL, { "lora-out" }, "FILE", NULL, "where the trained adapter is written (GGUF)" },
     { OPT_LORA_RANK, NULL, { "lora-rank" }, "R", "lora_rank", NULL },
@@ -85,6 +87,10 @@ static const struct host_option host_options[] = {
       "with --train: the first step's gradients, in the adapter's layout (GGUF)" },
     { OPT_TRAIN_INT, NULL, { "train-int" }, NULL, NULL,
       "with --train: the forward's products with the integer kernels (faster, less exact)" },
+    { OPT_PREPARED, NULL, { "prepared" }, "FILE", NULL,
+      "prepared weights to load instead of repacking (used only when made from this model file)" },
+    { OPT_SAVE_PREPARED, NULL, { "save-prepared" }, "FILE", NULL,
+      "write the model's prepared weights to FILE (the OS reads /MODELS/NAME.prp), then stop" },
     { 'h', NULL, { "help" }, NULL, NULL, "show this list" },
 };
 #define N_HOST_OPTIONS (sizeof host_options / sizeof host_options[0])
@@ -94,6 +100,7 @@ static const struct host_option host_options[] = {
 struct request {
     const char *model_path, *tok_path, *prompt, *ids_text, *kernel;
     const char *train_path, *train_ids_path, *lora_path, *lora_out, *grad_out;
+    const char *prepared_path, *save_prepared_path;
     int want_ids, train_int, train_seed_given;
     int32_t threads;
     float lora_scale;
@@ -231,6 +238,8 @@ static int apply_option(struct request *rq, const struct host_option *o, const c
     case OPT_LORA_OUT: rq->lora_out = value; break;
     case OPT_GRAD_OUT: rq->grad_out = value; break;
     case OPT_TRAIN_INT: rq->train_int = 1; break;
+    case OPT_PREPARED: rq->prepared_path = value; break;
+    case OPT_SAVE_PREPARED: rq->save_prepared_path = value; break;
     case OPT_LORA_SCALE: {
         static const struct llm_setting row = { "lora-scale", LLM_SETTING_FLOAT, 1, -100, 100, 0, NULL };
         if (llm_setting_parse(&row, value, "--lora-scale", &rq->lora_scale, err, sizeof err) != 0) {
@@ -288,6 +297,8 @@ static int parse_command_line(int argc, char **argv, struct request *rq, int *st
             rq->train.train_seed = rq->set.sampling.seed; /* --seed, as the training's brief spells it */
         return 0;
     }
+    if (rq->save_prepared_path)
+        return 0;
     if (!rq->prompt && !rq->ids_text && !rq->set.chat) {
         fprintf(stderr, "myos-llm: give -p PROMPT, --ids, or --chat for an interactive chat\n");
         return -1;
@@ -318,6 +329,72 @@ static void *read_file(const char *path, size_t *size)
     fclose(f);
     *size = (size_t)n;
     return buf;
+}
+
+/* The model from its bytes, with --prepared's weights when they match (a
+ * line on stderr says when they do not). NULL after an error line. */
+static llm_model *load(const struct request *rq, const void *data, size_t size, const void *tok, size_t tok_size)
+{
+    char err[256];
+    struct llm_file file = { size, data, NULL, NULL }, tok_file = { tok_size, tok, NULL, NULL }, prepared;
+    struct llm_load_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.tokenizer = tok ? &tok_file : NULL;
+    if (rq->prepared_path) {
+        if (llm_host_file_open(rq->prepared_path, &prepared) != 0) {
+            fprintf(stderr, "myos-llm: cannot open %s: %s\n", rq->prepared_path, strerror(errno));
+            return NULL;
+        }
+        opt.prepared = &prepared;
+    }
+    llm_model *m = llm_load_file(&file, &opt, err, sizeof err);
+    if (rq->prepared_path) {
+        llm_host_file_close(&prepared);
+        if (m)
+            fprintf(stderr, "prepared weights %s: %s\n", rq->prepared_path,
+                    opt.prepared_used ? "used" : opt.prepared_note);
+    }
+    if (!m)
+        fprintf(stderr, "myos-llm: %s: %s\n", rq->model_path, err);
+    return m;
+}
+
+static int write_to_file(void *ctx, const void *buf, size_t len, char *err, size_t errlen)
+{
+    if (fwrite(buf, 1, len, ctx) == len)
+        return 0;
+    snprintf(err, errlen, "cannot write: %s", strerror(errno));
+    return -1;
+}
+
+/* --save-prepared: written beside as PATH.tmp, then renamed, so that a
+ * stopped run never leaves half a file under the real name. 0, or 1 after
+ * an error line. */
+static int save_prepared(const llm_model *m, const char *path)
+{
+    char tmp[4096], err[256];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        fprintf(stderr, "myos-llm: cannot create %s: %s\n", tmp, strerror(errno));
+        return 1;
+    }
+    struct llm_sink sink = { write_to_file, f };
+    int rc = llm_save_prepared(m, &sink, err, sizeof err);
+    if (fclose(f) != 0 && rc == 0) {
+        snprintf(err, sizeof err, "cannot write: %s", strerror(errno));
+        rc = -1;
+    }
+    if (rc == 0 && rename(tmp, path) != 0) {
+        snprintf(err, sizeof err, "cannot rename it: %s", strerror(errno));
+        rc = -1;
+    }
+    if (rc != 0) {
+        remove(tmp);
+        fprintf(stderr, "myos-llm: %s: %s\n", path, err);
+        return 1;
+    }
+    return 0;
 }
 
 /* The model and what it is made of, on stderr. */
@@ -598,12 +675,17 @@ int main(int argc, char **argv)
     void *data = read_file(rq.model_path, &size), *tok = NULL;
     if (!data || (rq.tok_path && !(tok = read_file(rq.tok_path, &tok_size))))
         return 1;
-    llm_model *m = llm_load(data, size, tok, tok_size, err, sizeof err);
-    if (!m) {
-        fprintf(stderr, "myos-llm: %s: %s\n", rq.model_path, err);
+    llm_model *m = load(&rq, data, size, tok, tok_size);
+    if (!m)
         return 1;
-    }
     describe(m);
+    if (rq.save_prepared_path) {
+        rc = save_prepared(m, rq.save_prepared_path);
+        llm_model_free(m);
+        llm_free(data);
+        llm_free(tok);
+        return rc;
+    }
     struct lora_adapter ad = { 0 };
     if (rq.train_path || rq.train_ids_path) {
         rc = train_main(m, &rq);

@@ -5,14 +5,18 @@
  * spinning.
  * llm_alloc counts the bytes the engine holds (llm_host_alloc_stats), which
  * the tests compare with llm_memory_needed. */
+#define _FILE_OFFSET_BITS 64 /* model files beyond 2 GiB in the 32-bit builds too */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "handout.h"
 #include "platform.h"
 #include "host/platform_host.h"
+#include "llm.h"
 
 #define IDLE_SPIN_NS 200000u
 
@@ -159,4 +163,40 @@ void llm_parallel_for(uint32_t n, handout_fn fn, void *ctx)
 uint32_t llm_parallel_workers(void)
 {
     return n_threads;
+}
+
+/* ---- files read in parts ------------------------------------------------ */
+
+static int file_read(void *ctx, uint64_t offset, void *buf, size_t len, char *err, size_t errlen)
+{
+    FILE *f = ctx;
+    if (fseeko(f, (off_t)offset, SEEK_SET) != 0 || fread(buf, 1, len, f) != len) {
+        snprintf(err, errlen, "cannot read %lu bytes at %llu: %s", (unsigned long)len, (unsigned long long)offset,
+                 ferror(f) ? strerror(errno) : "the file is shorter");
+        return -1;
+    }
+    return 0;
+}
+
+int llm_host_file_open(const char *path, struct llm_file *out)
+{
+    FILE *f = fopen(path, "rb");
+    memset(out, 0, sizeof *out);
+    if (!f)
+        return -1;
+    if (fseeko(f, 0, SEEK_END) != 0) {
+        fclose(f);
+        return -1;
+    }
+    out->size = (uint64_t)ftello(f);
+    out->read = file_read;
+    out->ctx = f;
+    return 0;
+}
+
+void llm_host_file_close(struct llm_file *f)
+{
+    if (f->ctx)
+        fclose(f->ctx);
+    memset(f, 0, sizeof *f);
 }

@@ -1,6 +1,6 @@
 /* platform_host.h: what the host build adds to llm/platform.h: the number of
- * threads llm_parallel_for uses (myos-llm --threads), and the count of the
- * bytes the engine holds (for the memory tests). */
+ * threads llm_parallel_for uses (myos-llm --threads), the count of the
+ * bytes the engine holds (for the memory tests) and files read in parts. */
 #ifndef LLM_PLATFORM_HOST_H
 #define LLM_PLATFORM_HOST_H
 #include <stdint.h>
@@ -16,5 +16,12 @@ int llm_host_set_threads(uint32_t threads);
  * and the most it held since the last reset. */
 void llm_host_alloc_stats(uint64_t *live, uint64_t *peak);
 void llm_host_alloc_reset_peak(void);
+
+/* A file for llm_load_file read in parts with stdio (as the OS reads its
+ * disk): 0 with *f set, or -1 with errno set; close it with
+ * llm_host_file_close. */
+struct llm_file;
+int llm_host_file_open(const char *path, struct llm_file *f);
+void llm_host_file_close(struct llm_file *f);
 
 #endif

@@ -240,67 +240,114 @@ uint64_t rq_repacked_bytes(uint32_t type, uint32_t rows, uint32_t cols)
     return sizeof(struct rq_matrix) + unit + q + scales + scratch_bytes(cols);
 }
 
-struct rq_matrix *rq_repack(const struct qtensor *t, const char *name, const struct llm_cancel *cancel, char *err,
-                            size_t errlen)
+uint64_t rq_arrays_bytes(uint32_t type, uint32_t rows, uint32_t cols)
 {
-    if (!rq_repackable(t->type)) {
-        snprintf(err, errlen, "repack: %s: %s matrices are not repacked", name, quant_type_name(t->type));
+    if (!rq_repackable(type))
+        return 0;
+    uint64_t unit, q, scales;
+    packed_sizes((uint32_t)format_of(type), rows, cols, &unit, &q, &scales);
+    return unit + q + scales;
+}
+
+int rq_format_of(uint32_t type)
+{
+    return format_of(type);
+}
+
+struct rq_matrix *rq_alloc(uint32_t type, uint32_t rows, uint32_t cols, const char *name, char *err, size_t errlen)
+{
+    if (!rq_repackable(type)) {
+        snprintf(err, errlen, "repack: %s: %s matrices are not repacked", name, quant_type_name(type));
         return NULL;
     }
-    if (t->cols == 0 || t->cols % 32 != 0 || t->rows == 0 || quant_row_bytes(t->type, t->cols) == 0) {
-        snprintf(err, errlen, "repack: %s: bad shape %ux%u", name, (unsigned)t->rows, (unsigned)t->cols);
+    if (cols == 0 || cols % 32 != 0 || rows == 0 || quant_row_bytes(type, cols) == 0) {
+        snprintf(err, errlen, "repack: %s: bad shape %ux%u", name, (unsigned)rows, (unsigned)cols);
         return NULL;
     }
     struct rq_matrix *m = llm_alloc(sizeof *m, 8);
     if (!m) {
-        snprintf(err, errlen, "out of memory repacking %s (%ux%u)", name, (unsigned)t->rows, (unsigned)t->cols);
+        snprintf(err, errlen, "out of memory repacking %s (%ux%u)", name, (unsigned)rows, (unsigned)cols);
         return NULL;
     }
     memset(m, 0, sizeof *m);
-    m->format = (uint32_t)format_of(t->type);
-    m->rows = t->rows;
-    m->cols = t->cols;
-    m->groups = (t->rows + RQ_ROWS - 1) / RQ_ROWS;
-    size_t group_bytes = rq_group_bytes(m->format, t->cols);
+    m->format = (uint32_t)format_of(type);
+    m->rows = rows;
+    m->cols = cols;
+    m->groups = (rows + RQ_ROWS - 1) / RQ_ROWS;
     uint64_t unit_bytes, q_bytes, scale_bytes; /* counted by rq_repacked_bytes */
-    packed_sizes(m->format, t->rows, t->cols, &unit_bytes, &q_bytes, &scale_bytes);
+    packed_sizes(m->format, rows, cols, &unit_bytes, &q_bytes, &scale_bytes);
     m->unit = llm_alloc((size_t)unit_bytes, 64);
     m->q = llm_alloc((size_t)q_bytes, 64);
     m->scales = llm_alloc((size_t)scale_bytes, 64);
-    uint8_t *scratch = llm_alloc((size_t)scratch_bytes(t->cols), 8);
-    if (!m->unit || !m->q || !m->scales || !scratch) {
-        llm_free(scratch);
+    if (!m->unit || !m->q || !m->scales) {
         rq_free(m);
-        snprintf(err, errlen, "out of memory repacking %s (%ux%u)", name, (unsigned)t->rows, (unsigned)t->cols);
+        snprintf(err, errlen, "out of memory repacking %s (%ux%u)", name, (unsigned)rows, (unsigned)cols);
         return NULL;
     }
-    struct row_scratch s = { scratch + 2 * (t->cols / 16) * sizeof(float), (float *)scratch,
-                             (float *)scratch + t->cols / 16 };
+    /* Padding rows stay zero. */
     memset(m->unit, 0, (size_t)unit_bytes);
     memset(m->q, 0, (size_t)q_bytes);
     memset(m->scales, 0, (size_t)scale_bytes);
-    for (uint32_t r = 0; r < t->rows; r++) {
+    return m;
+}
+
+void rq_arrays(const struct rq_matrix *m, struct rq_array out[RQ_ARRAYS])
+{
+    uint64_t unit_bytes, q_bytes, scale_bytes;
+    packed_sizes(m->format, m->rows, m->cols, &unit_bytes, &q_bytes, &scale_bytes);
+    out[0].ptr = m->unit;
+    out[0].bytes = unit_bytes;
+    out[1].ptr = m->scales;
+    out[1].bytes = scale_bytes;
+    out[2].ptr = m->q;
+    out[2].bytes = q_bytes;
+}
+
+int rq_repack_rows(struct rq_matrix *m, uint32_t type, const uint8_t *rows, uint32_t r0, uint32_t n,
+                   const char *name, const struct llm_cancel *cancel, char *err, size_t errlen)
+{
+    if (format_of(type) != (int)m->format || r0 > m->rows || n > m->rows - r0) {
+        snprintf(err, errlen, "repack: %s: rows %u..%u of a %s matrix do not fit", name, (unsigned)r0,
+                 (unsigned)(r0 + n), quant_type_name(type));
+        return -1;
+    }
+    uint8_t *scratch = llm_alloc((size_t)scratch_bytes(m->cols), 8);
+    if (!scratch) {
+        snprintf(err, errlen, "out of memory repacking %s (%ux%u)", name, (unsigned)m->rows, (unsigned)m->cols);
+        return -1;
+    }
+    struct row_scratch s = { scratch + 2 * (m->cols / 16) * sizeof(float), (float *)scratch,
+                             (float *)scratch + m->cols / 16 };
+    size_t group_bytes = rq_group_bytes(m->format, m->cols), row_bytes = quant_row_bytes(type, m->cols);
+    int rc = 0;
+    for (uint32_t k = 0; k < n && rc == 0; k++) {
+        uint32_t r = r0 + k;
         if (r % LLM_CANCEL_ROWS == 0 && llm_cancel_requested(cancel)) {
-            llm_free(scratch);
-            rq_free(m);
             snprintf(err, errlen, LLM_CANCELLED);
-            return NULL;
+            rc = -1;
+            break;
         }
-        const uint8_t *row = t->data + (size_t)r * t->row_bytes;
+        const uint8_t *row = rows + (size_t)k * row_bytes;
         uint32_t g = r / RQ_ROWS, i = r % RQ_ROWS;
         uint8_t *group = m->q + group_bytes * g;
         uint32_t *scales = (uint32_t *)rq_group_scales(m, g) + i; /* being filled */
-        int rc = m->format == RQ_Q8
-                     ? repack_q8_row(t->type, row, t->cols, i, group, &m->unit[r], scales, &s)
-                     : repack_affine_row(t->type, m->format, row, t->cols, i, group, &m->unit[r], scales, &s);
-        if (rc != 0) {
-            llm_free(scratch);
-            rq_free(m);
+        rc = m->format == RQ_Q8 ? repack_q8_row(type, row, m->cols, i, group, &m->unit[r], scales, &s)
+                                : repack_affine_row(type, m->format, row, m->cols, i, group, &m->unit[r], scales, &s);
+        if (rc != 0)
             snprintf(err, errlen, "repack: %s: row %u has a non-finite scale", name, (unsigned)r);
-            return NULL;
-        }
     }
     llm_free(scratch);
+    return rc;
+}
+
+struct rq_matrix *rq_repack(const struct qtensor *t, const char *name, const struct llm_cancel *cancel, char *err,
+                            size_t errlen)
+{
+    struct rq_matrix *m = rq_alloc(t->type, t->rows, t->cols, name, err, errlen);
+    if (m && rq_repack_rows(m, t->type, t->data, 0, t->rows, name, cancel, err, errlen) != 0) {
+        rq_free(m);
+        m = NULL;
+    }
     return m;
 }
 

@@ -175,9 +175,29 @@ struct rq_act {
 /* Repacks a matrix of a type rq_repackable names (other types: error). Returns a new matrix
  * or NULL with err set (out of memory, non-finite scales, shape), naming
  * the matrix by `name`, or LLM_CANCELLED when `cancel` (NULL: never) asks
- * to stop, polled every LLM_CANCEL_ROWS rows. */
+ * to stop, polled every LLM_CANCEL_ROWS rows. rq_alloc then rq_repack_rows
+ * over all rows. */
 struct rq_matrix *rq_repack(const struct qtensor *t, const char *name, const struct llm_cancel *cancel, char *err,
                             size_t errlen);
+/* The same a part at a time, for a matrix read from the disk in pieces: an
+ * empty (all-zero) rows x cols matrix for `type`, then rows r0 .. r0 + n - 1
+ * from their file bytes (n rows of quant_row_bytes(type, cols) each). The
+ * result of repacking every row once is rq_repack's, whatever the parts. */
+struct rq_matrix *rq_alloc(uint32_t type, uint32_t rows, uint32_t cols, const char *name, char *err, size_t errlen);
+int rq_repack_rows(struct rq_matrix *m, uint32_t type, const uint8_t *rows, uint32_t r0, uint32_t n,
+                   const char *name, const struct llm_cancel *cancel, char *err, size_t errlen);
+/* A repacked matrix's arrays in a fixed order (units, scales, quants), for
+ * saving and reading back the prepared weights byte for byte. */
+#define RQ_ARRAYS 3
+struct rq_array {
+    void *ptr;
+    uint64_t bytes;
+};
+void rq_arrays(const struct rq_matrix *m, struct rq_array out[RQ_ARRAYS]);
+/* Their bytes in all for a rows x cols matrix of `type` (0 for types that
+ * are not repacked), and the layout rq_alloc gives that type. */
+uint64_t rq_arrays_bytes(uint32_t type, uint32_t rows, uint32_t cols);
+int rq_format_of(uint32_t type);
 void rq_free(struct rq_matrix *m);
 /* Bytes rq_repack allocates for a rows x cols matrix of `type` (0 for types
  * it does not repack), the scratch of the repacking included. */

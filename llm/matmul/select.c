@@ -10,9 +10,17 @@
 #include "params.h"
 #include "platform.h"
 
-/* Big enough not to fit in a core's L2 cache (Q4 2.5 MB, Q8 4.7 MB): model
- * weights stream from memory, and kernels rank differently on cached data. */
-#define TEST_ROWS 8192
+/* The test matrix ranks the variants; the model's own matrices, whose
+ * weights stream from memory (kernels rank differently on cached data),
+ * then decide among the near-best (select_tune). Every measured call is a
+ * whole product: under emulation a product of 8192 rows took tens of
+ * milliseconds per variant and round, a second at every boot in all;
+ * 2048 rows (Q4 0.6 MB, Q8 1.2 MB) still exceed most L1 and L2 caches. */
+#define TEST_ROWS 2048
+/* Rows of random blocks repacked for the test matrix; the rest repeat them
+ * (the kernels' time does not depend on the values, and repacking all of
+ * them cost more than a second under emulation, at every boot). */
+#define TILE_ROWS 64
 #define TEST_COLS 576 /* SmolLM2's width */
 #define ROUNDS 3
 /* select_tune times on the model only the variants within this factor of
@@ -217,11 +225,13 @@ uint64_t select_measure_bytes(void)
 {
     if (st.ready)
         return 0;
-    /* evaluate's: the test matrix and its repacked copy (the largest format),
-     * the reference and each variant's results, the activation */
+    /* evaluate's: the test matrix's random rows, as blocks and repacked, and
+     * the whole repacked matrix (the largest format), the reference and
+     * each variant's results, the activation */
     uint64_t most = 0;
     for (uint32_t f = 0; f < RQ_FORMATS; f++) {
-        uint64_t b = (uint64_t)TEST_ROWS * quant_row_bytes(test_types[f], test_cols(f)) +
+        uint64_t b = (uint64_t)TILE_ROWS * quant_row_bytes(test_types[f], test_cols(f)) +
+                     rq_repacked_bytes(test_types[f], TILE_ROWS, test_cols(f)) +
                      rq_repacked_bytes(test_types[f], TEST_ROWS, test_cols(f));
         most = b > most ? b : most;
     }
@@ -230,25 +240,51 @@ uint64_t select_measure_bytes(void)
 
 uint64_t select_tune_bytes(uint32_t cols, uint32_t rows)
 {
-    uint32_t act = cols > st.act.cap ? cols : st.act.cap; /* test_activation only grows it */
+    /* test_activation only grows it; select_init's leaves TEST_COLS */
+    uint32_t have = st.ready ? st.act.cap : TEST_COLS, act = cols > have ? cols : have;
     return rq_act_bytes(act) + (uint64_t)cols * sizeof(float) + (uint64_t)rows * sizeof(float);
+}
+
+/* Format f's test matrix: TILE_ROWS rows of random blocks repacked, then
+ * repeated to TEST_ROWS (every array of the layout is group after group).
+ * NULL with err set. */
+static struct rq_matrix *test_matrix(uint32_t f, char *err, size_t errlen)
+{
+    uint32_t type = test_types[f], cols = test_cols(f);
+    uint8_t *data = llm_alloc((size_t)TILE_ROWS * quant_row_bytes(type, cols), 64);
+    struct rq_matrix *tile = NULL, *m = NULL;
+    struct qtensor t;
+    if (!data) {
+        snprintf(err, errlen, "out of memory measuring the kernels");
+        return NULL;
+    }
+    fill_test_matrix(&t, type, TILE_ROWS, cols, data);
+    tile = rq_repack(&t, "the test matrix", NULL, err, errlen);
+    llm_free(data);
+    if (tile && (m = rq_alloc(type, TEST_ROWS, cols, "the test matrix", err, errlen)) != NULL) {
+        struct rq_array from[RQ_ARRAYS], to[RQ_ARRAYS];
+        rq_arrays(tile, from);
+        rq_arrays(m, to);
+        for (uint32_t i = 0; i < RQ_ARRAYS; i++)
+            for (uint64_t at = 0; at < to[i].bytes; at += from[i].bytes)
+                memcpy((uint8_t *)to[i].ptr + at, from[i].ptr, (size_t)from[i].bytes);
+    }
+    rq_free(tile);
+    return m;
 }
 
 /* Checks each variant against the scalar results and times it on format f. */
 static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
 {
-    uint8_t *data = llm_alloc((size_t)TEST_ROWS * quant_row_bytes(test_types[f], test_cols(f)), 64);
     float *ref = llm_alloc(2 * TEST_ROWS * sizeof(float), 64);
-    struct qtensor t;
     struct rq_matrix *m = NULL;
     const struct rq_act *a = test_activation(TEST_COLS, 777);
     int rc = -1;
-    if (!data || !ref || !a) {
+    if (!ref || !a) {
         snprintf(err, errlen, "out of memory measuring the kernels");
         goto out;
     }
-    fill_test_matrix(&t, test_types[f], TEST_ROWS, test_cols(f), data);
-    m = rq_repack(&t, "the test matrix", NULL, err, errlen);
+    m = test_matrix(f, err, errlen);
     if (!m)
         goto out;
     float *y = ref + TEST_ROWS;
@@ -280,7 +316,6 @@ static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
     rc = 0;
 out:
     rq_free(m);
-    llm_free(data);
     llm_free(ref);
     return rc;
 }

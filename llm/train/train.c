@@ -105,6 +105,20 @@ static int trains_network(const struct model_config *c)
            a->ffn == FFN_SWIGLU && !c->sliding_window;
 }
 
+static int missing_file_bytes(struct qtensor *t, const char *name, void *ctx)
+{
+    (void)name;
+    (void)ctx;
+    return t->data == NULL;
+}
+
+/* Whether every matrix has its bytes as in the file, which the float32
+ * products and the backward pass dequantize row by row. */
+static int has_file_weights(struct llm_model *m)
+{
+    return model_for_each_matrix(m, missing_file_bytes, NULL) == 0;
+}
+
 struct trainer *train_create(const llm_model *m, struct lora_adapter *ad, uint32_t ctx, int int_kernels,
                              char *err, size_t errlen)
 {
@@ -120,6 +134,11 @@ struct trainer *train_create(const llm_model *m, struct lora_adapter *ad, uint32
     }
     if (ad->n_layers != c->n_layers) {
         snprintf(err, errlen, "train: the adapter is not for this model");
+        return NULL;
+    }
+    if (!has_file_weights((struct llm_model *)m)) {
+        snprintf(err, errlen, "train: the model was loaded without its weights as in the file "
+                              "(llm_load_options.keep_file_weights)");
         return NULL;
     }
     uint64_t arena = arena_bytes(c, ctx, ad->rank, ad->targets);

@@ -122,7 +122,7 @@ def test_loaded_line_and_listing_keep_their_format(m):
     out = m.run(f"model {SMOLLM}", 300)
     loaded = next(l for l in out.splitlines() if l.startswith(f"loaded {SMOLLM}"))
     assert re.fullmatch(rf"loaded {re.escape(SMOLLM)}: gguf llama Q4_1, 98\.4 MB in \d+\.\d\d s "
-                        r"\(read \d+ ms, prepare \d+ ms\)", loaded), loaded
+                        r"\(read \d+ ms, prepare \d+ ms, prepared weights read\)", loaded), loaded
     listing = m.run("models")
     assert f"* {SMOLLM}" in listing
     line = next(l for l in listing.splitlines() if SMOLLM in l)

@@ -5,15 +5,18 @@ tiny llama2.c models and tokenizer.bin files, FAT32 disks made by mformat
 and mcopy (tests/fuzz/fat_seeds.py); for the network targets, the requests
 the OpenAI client and curl send, and TCP conversations in fuzz_tcp.c's
 script format. The header probe (fuzz_probe) gets the model files of both
-loaders' corpora."""
+loaders' corpora; the prepared-weights reader (fuzz_prepared) the tiny
+GGUF's prepared weights (made by build/host/myos-llm), whole, cut and
+damaged."""
 from __future__ import annotations
 
 import struct
+import subprocess
 from pathlib import Path
 
 import numpy as np
 
-from myos import tiny_gguf
+from myos import BUILD, tiny_gguf
 from tests.fuzz.fat_seeds import write_fat_seeds
 
 
@@ -45,10 +48,15 @@ def tokenizer_bin(vocab: int = 512) -> bytes:
     return out
 
 
+# The model fuzz_prepared loads, beside the corpora (its $FUZZ_PREPARED_MODEL).
+PREPARED_MODEL = "prepared-model.gguf"
+
+
 def write_corpora(root: Path, smollm2: Path, stories260k: Path) -> dict[str, Path]:
     """Seed directories for every target, under root (rebuilt each time)."""
     dirs = {name: root / name for name in ("fuzz_gguf", "fuzz_llama2c", "fuzz_tokenizer_bin", "fuzz_tokenizer",
-                                           "fuzz_fat", "fuzz_http", "fuzz_json", "fuzz_tcp", "fuzz_probe")}
+                                           "fuzz_fat", "fuzz_http", "fuzz_json", "fuzz_tcp", "fuzz_probe",
+                                           "fuzz_prepared")}
     for d in dirs.values():
         d.mkdir(parents=True, exist_ok=True)
 
@@ -65,6 +73,19 @@ def write_corpora(root: Path, smollm2: Path, stories260k: Path) -> dict[str, Pat
         header = f.read(1 << 21)  # the key/value and tensor-info region (~1.7 MB)
     for cut in (4096, 65536, len(header)):
         (g / f"smollm2_head{cut}.gguf").write_bytes(header[:cut])
+
+    # Prepared weights of the tiny model (which fuzz_prepared loads from
+    # PREPARED_MODEL): whole, cut, and with damaged records.
+    pm = root / PREPARED_MODEL
+    pm.write_bytes(data)
+    pp = dirs["fuzz_prepared"]
+    r = subprocess.run([str(BUILD / "host" / "myos-llm"), "-m", str(pm), "--save-prepared", str(pp / "tiny.prp")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    prepared = (pp / "tiny.prp").read_bytes()
+    for cut in (16, 64, 80, len(prepared) // 2, len(prepared) - 1):
+        (pp / f"tiny_cut{cut}.prp").write_bytes(prepared[:cut])
+    (pp / "tiny_record.prp").write_bytes(prepared[:64] + b"\xff" * 16 + prepared[80:])
 
     b = dirs["fuzz_llama2c"]
     stories = stories260k.read_bytes()

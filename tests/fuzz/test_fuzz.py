@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from myos import ROOT
-from tests.fuzz.seeds import write_corpora
+from tests.fuzz.seeds import PREPARED_MODEL, write_corpora
 
 TARGETS = sorted(p.stem for p in (ROOT / "tests" / "fuzz").glob("fuzz_*.c"))
 REGRESSIONS = ROOT / "tests" / "fuzz" / "corpus"
@@ -30,17 +30,23 @@ def binaries(build_dir):
 
 
 @pytest.fixture(scope="module")
-def env(smollm2_path, qwen_path, gemma_path):
-    # fuzz_tokenizer takes them all (the first byte of an input picks one);
-    # the loading targets ignore the variable.
-    return dict(os.environ, FUZZ_MODEL=":".join(map(str, (smollm2_path, qwen_path, gemma_path))))
+def seeds_root(build_dir):
+    return build_dir / "fuzz" / "seeds"
 
 
 @pytest.fixture(scope="module")
-def seeds(build_dir, smollm2_path, stories260k_path):
-    root = build_dir / "fuzz" / "seeds"
-    shutil.rmtree(root, ignore_errors=True)
-    return write_corpora(root, smollm2_path, stories260k_path)
+def env(smollm2_path, qwen_path, gemma_path, seeds_root):
+    # fuzz_tokenizer takes them all (the first byte of an input picks one);
+    # the loading targets ignore the variable. fuzz_prepared loads the model
+    # the seeds' prepared weights were made from.
+    return dict(os.environ, FUZZ_MODEL=":".join(map(str, (smollm2_path, qwen_path, gemma_path))),
+                FUZZ_PREPARED_MODEL=str(seeds_root / PREPARED_MODEL))
+
+
+@pytest.fixture(scope="module")
+def seeds(seeds_root, smollm2_path, stories260k_path):
+    shutil.rmtree(seeds_root, ignore_errors=True)
+    return write_corpora(seeds_root, smollm2_path, stories260k_path)
 
 
 def regression_inputs(target):

@@ -1,8 +1,9 @@
-/* cancel_harness.c: stops llm_load_cancellable at every poll in turn, for
+/* cancel_harness.c: stops llm_load_file at every poll in turn, for
  * tests/llm/test_load_cancel.py. Built with AddressSanitizer and UBSan, so
  * a use of freed memory after a stop aborts.
  *
- *   cancel_harness MODEL
+ *   cancel_harness MODEL memory|parts
+ * The model's bytes in memory, or its file read in parts as the OS does.
  * First line "polls N": a load that is never stopped polled N times. Then
  * for each K from 1 to N + 1 a load asked to stop at poll K, one line:
  *   stop K: <"ok" or "error: ..."> polls P leaked B tuning same|changed
@@ -44,7 +45,7 @@ static int same_tuning(const struct select_report *a, const struct select_report
 }
 
 /* One load stopped at poll stop_at; prints its line (or the first one). */
-static void attempt(const void *data, size_t size, uint32_t stop_at, uint32_t *polls)
+static void attempt(const struct llm_file *file, uint32_t stop_at, uint32_t *polls)
 {
     char err[256];
     struct stopper s = { 0, stop_at };
@@ -52,7 +53,10 @@ static void attempt(const void *data, size_t size, uint32_t stop_at, uint32_t *p
     struct select_report before = *select_get_report();
     uint64_t live0, live1, peak;
     llm_host_alloc_stats(&live0, &peak);
-    llm_model *m = llm_load_cancellable(data, size, NULL, 0, &cancel, err, sizeof err);
+    struct llm_load_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.cancel = &cancel;
+    llm_model *m = llm_load_file(file, &opt, err, sizeof err);
     int same = same_tuning(&before, select_get_report());
     llm_model_free(m);
     llm_host_alloc_stats(&live1, &peak);
@@ -66,21 +70,28 @@ static void attempt(const void *data, size_t size, uint32_t stop_at, uint32_t *p
 int main(int argc, char **argv)
 {
     size_t size = 0;
-    void *data = argc == 2 ? harness_read_file(argv[1], &size) : NULL;
-    if (!data) {
-        fprintf(stderr, "usage: cancel_harness MODEL (a readable file)\n");
+    struct llm_file file = { 0 };
+    void *data = NULL;
+    int parts = argc == 3 && !strcmp(argv[2], "parts");
+    if (argc == 3 && !parts && !strcmp(argv[2], "memory") && (data = harness_read_file(argv[1], &size))) {
+        file.size = size;
+        file.bytes = data;
+    } else if (!parts || llm_host_file_open(argv[1], &file) != 0) {
+        fprintf(stderr, "usage: cancel_harness MODEL memory|parts (a readable file)\n");
         return 2;
     }
     /* The first load measures the kernels once for the run: its lasting
      * buffers are not the later loads' to free. */
     uint32_t n;
-    attempt(data, size, 0, &n);
-    attempt(data, size, 0, &n);
+    attempt(&file, 0, &n);
+    attempt(&file, 0, &n);
     printf("polls %u\n", (unsigned)n);
     for (uint32_t k = 1; k <= n + 1; k++) {
         uint32_t polls;
-        attempt(data, size, k, &polls);
+        attempt(&file, k, &polls);
     }
+    if (parts)
+        llm_host_file_close(&file);
     llm_free(data);
     return 0;
 }

@@ -8,9 +8,9 @@
  *       "error MESSAGE".
  *   probe_harness MODEL FIRST measure CTX MAX_TOKENS [TOKENIZER.BIN]
  *       the same, then llm_memory_needed's figures ("need_*"), then a real
- *       llm_load and llm_session_create and a short generation, with the
- *       most bytes the engine held meanwhile by the host allocator's count
- *       ("actual_peak", the file's own buffer included like need_total).
+ *       load of the file read in parts as the OS reads it (llm_load_file),
+ *       llm_session_create and a short generation, with the most bytes the
+ *       engine held meanwhile by the host allocator's count ("actual_peak").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +19,6 @@
 #include "llm.h"
 #include "platform.h"
 #include "host/platform_host.h"
-#include "harness_file.h"
 
 static void print_info(const struct llm_probe *p, int reads)
 {
@@ -39,13 +38,11 @@ static void print_info(const struct llm_probe *p, int reads)
 
 static int measure(const char *path, const struct llm_probe *p, int ctx, int max_tokens, const char *tok_path)
 {
-    size_t size, tok_size = 0;
-    void *tok = NULL;
-    if (tok_path && !(tok = harness_read_file(tok_path, &tok_size)))
+    struct llm_file file, tok = { 0 };
+    if (llm_host_file_open(path, &file) != 0 || (tok_path && llm_host_file_open(tok_path, &tok) != 0))
         return 2;
-    llm_free(tok); /* read once for its size; read again below, counted */
     struct llm_memory need;
-    llm_memory_needed(p, (uint32_t)ctx, (uint32_t)max_tokens, tok_size, &need);
+    llm_memory_needed(p, (uint32_t)ctx, (uint32_t)max_tokens, tok.size, &need);
     printf("need_file %llu\nneed_tables %llu\nneed_packed %llu\nneed_kv_cache %llu\nneed_work %llu\nneed_select %llu\n"
            "need_total %llu\n", (unsigned long long)need.file, (unsigned long long)need.tables,
            (unsigned long long)need.packed, (unsigned long long)need.kv_cache, (unsigned long long)need.work,
@@ -53,12 +50,15 @@ static int measure(const char *path, const struct llm_probe *p, int ctx, int max
     uint64_t live0, peak;
     llm_host_alloc_stats(&live0, &peak);
     llm_host_alloc_reset_peak();
-    void *data = harness_read_file(path, &size);
-    tok = tok_path ? harness_read_file(tok_path, &tok_size) : NULL;
     char err[256];
-    llm_model *m = data ? llm_load(data, size, tok, tok_size, err, sizeof err) : NULL;
+    struct llm_load_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.tokenizer = tok_path ? &tok : NULL;
+    llm_model *m = llm_load_file(&file, &opt, err, sizeof err);
+    llm_host_file_close(&file);
+    llm_host_file_close(&tok);
     if (!m) {
-        printf("error %s\n", data ? err : "cannot read the file");
+        printf("error %s\n", err);
         return 1;
     }
     struct llm_settings set;
@@ -80,14 +80,10 @@ static int measure(const char *path, const struct llm_probe *p, int ctx, int max
     }
     uint64_t live;
     llm_host_alloc_stats(&live, &peak);
-    /* Less the NUL harness_read_file adds after each file. */
-    uint64_t nuls = tok ? 2 : 1;
-    printf("actual_peak %llu\nactual_held %llu\n", (unsigned long long)(peak - live0 - nuls),
-           (unsigned long long)(live - live0 - nuls));
+    printf("actual_peak %llu\nactual_held %llu\n", (unsigned long long)(peak - live0),
+           (unsigned long long)(live - live0));
     llm_session_free(s);
     llm_model_free(m);
-    llm_free(data);
-    llm_free(tok);
     return 0;
 }
 

@@ -1,0 +1,93 @@
+/* digest.c: the streaming digest of digest.h (lanes of murmur3's 32-bit
+ * mixing steps, its finalizer at the end). */
+#include "formats/digest.h"
+
+#include "platform.h"
+
+#define C1 0xcc9e2d51u
+#define C2 0x1b873593u
+
+static uint32_t rotl(uint32_t x, int r)
+{
+    return x << r | x >> (32 - r);
+}
+
+static uint32_t fmix(uint32_t h)
+{
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    return h ^ (h >> 16);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* One 16-byte step: a word into each lane. */
+static void step(uint32_t lane[4], const uint8_t *p)
+{
+    for (int i = 0; i < 4; i++) {
+        uint32_t k = rd32(p + 4 * i) * C1;
+        lane[i] = rotl(lane[i] ^ (rotl(k, 15) * C2), 13) * 5u + 0xe6546b64u;
+    }
+}
+
+void digest_init(struct digest *d)
+{
+    memset(d, 0, sizeof *d);
+    for (int i = 0; i < 4; i++)
+        d->lane[i] = 0x9747b28cu + (uint32_t)i * 0x61c88647u;
+}
+
+void digest_add(struct digest *d, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    d->length += len;
+    if (d->n_tail) {
+        while (len && d->n_tail < 16) {
+            d->tail[d->n_tail++] = *p++;
+            len--;
+        }
+        if (d->n_tail < 16)
+            return;
+        step(d->lane, d->tail);
+        d->n_tail = 0;
+    }
+    uint32_t l0 = d->lane[0], l1 = d->lane[1], l2 = d->lane[2], l3 = d->lane[3];
+    for (; len >= 16; p += 16, len -= 16) {
+        /* The lanes in locals: kept in registers, not memory. */
+        l0 = rotl(l0 ^ (rotl(rd32(p) * C1, 15) * C2), 13) * 5u + 0xe6546b64u;
+        l1 = rotl(l1 ^ (rotl(rd32(p + 4) * C1, 15) * C2), 13) * 5u + 0xe6546b64u;
+        l2 = rotl(l2 ^ (rotl(rd32(p + 8) * C1, 15) * C2), 13) * 5u + 0xe6546b64u;
+        l3 = rotl(l3 ^ (rotl(rd32(p + 12) * C1, 15) * C2), 13) * 5u + 0xe6546b64u;
+    }
+    d->lane[0] = l0;
+    d->lane[1] = l1;
+    d->lane[2] = l2;
+    d->lane[3] = l3;
+    memcpy(d->tail, p, len);
+    d->n_tail = (uint32_t)len;
+}
+
+void digest_final(const struct digest *d, uint8_t out[DIGEST_BYTES])
+{
+    uint32_t lane[4];
+    memcpy(lane, d->lane, sizeof lane);
+    uint8_t last[16] = { 0 };
+    memcpy(last, d->tail, d->n_tail);
+    last[15] = (uint8_t)(0x80u | d->n_tail); /* the padding says how much was real */
+    step(lane, last);
+    uint32_t lo = (uint32_t)d->length, hi = (uint32_t)(d->length >> 32);
+    for (int i = 0; i < 4; i++)
+        lane[i] ^= lo + (uint32_t)i * hi;
+    /* Every lane reaches every output word. */
+    uint32_t s = lane[0] + lane[1] + lane[2] + lane[3];
+    for (int i = 0; i < 4; i++) {
+        uint32_t w = fmix(lane[i] + s + (uint32_t)i);
+        for (int b = 0; b < 4; b++)
+            out[4 * i + b] = (uint8_t)(w >> (8 * b));
+    }
+}
