@@ -73,7 +73,7 @@ static const struct host_option host_options[] = {
     { OPT_LORA, NULL, { "lora" }, "FILE", NULL,
       "a LoRA adapter (GGUF): applied to the answers, or trained further with --train" },
     { OPT_LORA_SCALE, NULL, { "lora-scale" }, "S", NULL, "multiplier of the --lora adapter (default 1)" },
-    { OPT_TRAIN, NULL, { "train" }, "FILE", NULL, "LoRA training on the UTF-8 text of FILE (needs --lora-out)" },
+    { OPT_TRAIN, NULL, { "train" }, "FILE", NULL, "LoRA training on FILE's UTF-8 text or chat turns (needs --lora-out)" },
     { OPT_TRAIN_IDS, NULL, { "train-ids" }, "FILE", NULL, "LoRA training on the token ids (spaces) of FILE" },
     { OPT_LORA_OUT, NULL, { "lora-out" }, "FILE", NULL, "where the trained adapter is written (GGUF)" },
     { OPT_LORA_RANK, NULL, { "lora-rank" }, "R", "lora_rank", NULL },

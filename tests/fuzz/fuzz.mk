@@ -46,6 +46,9 @@ $(BUILD)/fuzz/obj/tests/fuzz/net_host.o: tests/fuzz/net_host.c tests/fuzz/net_ho
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_NET_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
+# fuzz_json writes what it parsed back with the JSON tests' canonical writer.
+$(BUILD)/fuzz/fuzz_json: tests/net/json_canonical.c tests/net/json_canonical.h
+$(BUILD)/fuzz/fuzz_json: FUZZ_NET_CFLAGS += -Itests
 $(FUZZ_NET_TARGETS): $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_NET_OBJS) | $(SETUP)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_NET_CFLAGS) -fsanitize=fuzzer $(filter %.c %.o,$^) -o $@ -lm

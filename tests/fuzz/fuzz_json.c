@@ -9,38 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/json.h"
+#include "net/json_canonical.h"
 
 #define MAX_NODES 4096
-
-static void write_value(const struct json_doc *d, const struct json_value *v, struct json_out *o)
-{
-    char num[40];
-    switch (v->type) {
-    case JSON_NULL: json_raw(o, "null"); break;
-    case JSON_TRUE: json_raw(o, "true"); break;
-    case JSON_FALSE: json_raw(o, "false"); break;
-    case JSON_NUMBER:
-        snprintf(num, sizeof num, "%.17g", v->number);
-        json_raw(o, num);
-        break;
-    case JSON_STRING: json_string(o, v->str, v->len); break;
-    case JSON_ARRAY:
-    case JSON_OBJECT:
-        json_raw(o, v->type == JSON_ARRAY ? "[" : "{");
-        for (const struct json_value *m = json_first(d, v); m; m = json_next(d, m)) {
-            if (m != json_first(d, v))
-                json_raw(o, ",");
-            if (v->type == JSON_OBJECT) {
-                json_string(o, m->key, m->key_len);
-                json_raw(o, ":");
-            }
-            write_value(d, m, o);
-        }
-        json_raw(o, v->type == JSON_ARRAY ? "]" : "}");
-        break;
-    }
-}
 
 static int same(const struct json_doc *a, const struct json_value *x, const struct json_doc *b,
                 const struct json_value *y)
@@ -72,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (json_parse(&d1, in, size, nodes1, MAX_NODES, text1, size + 1) == 0) {
         struct json_out o;
         json_out_init(&o, out, cap);
-        write_value(&d1, &d1.v[0], &o);
+        json_write_canonical(&d1, &d1.v[0], &o);
         if (!o.overflow) {
             if (json_parse(&d2, out, o.len, nodes2, MAX_NODES, text2, cap + 1) != 0) {
                 fprintf(stderr, "written JSON does not parse again (%s): %.*s\n", d2.err, (int)o.len, out);

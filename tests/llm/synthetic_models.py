@@ -115,3 +115,17 @@ def write_tokenizer_bin(path: Path, vocab: int = 300) -> Path:
         out.append(np.float32(score).tobytes() + np.int32(len(p.encode())).tobytes() + p.encode())
     path.write_bytes(b"".join(out))
     return path
+
+
+def write_all(d: Path) -> dict[str, Path]:
+    """Each kind of synthetic file in folder d: GGUF v3, v2 and with 256-byte
+    alignment, llama2.c with a shared and with its own classifier, and a
+    llama2.c tokenizer."""
+    return {
+        "gguf3": write_gguf(d / "v3.gguf"),
+        "gguf2": write_gguf(d / "v2.gguf", version=2),
+        "gguf_align256": write_gguf(d / "align256.gguf", alignment=256),
+        "l2c_shared": write_llama2c(d / "shared.bin", shared=True),
+        "l2c_own": write_llama2c(d / "own.bin", shared=False),
+        "tok": write_tokenizer_bin(d / "tok.bin"),
+    }

@@ -27,15 +27,7 @@ OVER_AT_MOST = 1.05
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     d = tmp_path_factory.mktemp("probe")
-    return {
-        "gguf3": synth.write_gguf(d / "v3.gguf"),
-        "gguf2": synth.write_gguf(d / "v2.gguf", version=2),
-        "gguf_align256": synth.write_gguf(d / "align256.gguf", alignment=256),
-        "l2c_shared": synth.write_llama2c(d / "shared.bin", shared=True),
-        "l2c_own": synth.write_llama2c(d / "own.bin", shared=False),
-        "tok": synth.write_tokenizer_bin(d / "tok.bin"),
-        "dir": d,
-    }
+    return {**synth.write_all(d), "dir": d}
 
 
 @pytest.fixture(params=[PROBE, PROBE32], ids=["64bit", "32bit"])

@@ -1,41 +1,13 @@
 /* json_host.c: the kernel's JSON reader and writer (kernel/net/json.c,
  * json_write.c) as a host program for tests/net/test_json.py: reads one
  * document from the file named on the command line and prints it back in
- * one canonical form (numbers with 17 significant digits, members in their
- * order), or "error: MESSAGE". */
+ * the canonical form of json_canonical.c, or "error: MESSAGE". */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "net/json.h"
+#include "net/json_canonical.h"
 
 #define MAX_NODES 100000
-
-static void write_value(const struct json_doc *d, const struct json_value *v, struct json_out *o)
-{
-    char num[40];
-    switch (v->type) {
-    case JSON_NULL: json_raw(o, "null"); break;
-    case JSON_TRUE: json_raw(o, "true"); break;
-    case JSON_FALSE: json_raw(o, "false"); break;
-    case JSON_NUMBER:
-        snprintf(num, sizeof num, "%.17g", v->number);
-        json_raw(o, num);
-        break;
-    case JSON_STRING: json_string(o, v->str, v->len); break;
-    default:
-        json_raw(o, v->type == JSON_ARRAY ? "[" : "{");
-        for (const struct json_value *m = json_first(d, v); m; m = json_next(d, m)) {
-            if (m != json_first(d, v))
-                json_raw(o, ",");
-            if (v->type == JSON_OBJECT) {
-                json_string(o, m->key, m->key_len);
-                json_raw(o, ":");
-            }
-            write_value(d, m, o);
-        }
-        json_raw(o, v->type == JSON_ARRAY ? "]" : "}");
-    }
-}
 
 int main(int argc, char **argv)
 {
@@ -56,7 +28,7 @@ int main(int argc, char **argv)
     }
     struct json_out o;
     json_out_init(&o, out, sizeof out);
-    write_value(&doc, &doc.v[0], &o);
+    json_write_canonical(&doc, &doc.v[0], &o);
     fwrite(o.buf, 1, o.len, stdout);
     return 0;
 }
