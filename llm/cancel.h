@@ -1,5 +1,5 @@
 /* cancel.h: how the engine's caller asks a long step (preparing a model's
- * weights in llm_load_cancellable) to stop: a function the engine polls
+ * weights in llm_load_file) to stop: a function the engine polls
  * between matrices and every LLM_CANCEL_ROWS rows of a big one. */
 #ifndef LLM_CANCEL_H
 #define LLM_CANCEL_H

@@ -1,5 +1,6 @@
-/* fs_read_whole: load an entire file (a model) into one aligned heap block,
- * in chunks so a progress callback can draw a bar and the user can cancel. */
+/* fs_read_whole: load an entire file (settings, hashes, `sum`) into one
+ * aligned heap block, in chunks so a progress callback can draw a bar and
+ * the user can cancel. */
 #include "fs/fs.h"
 #include "fs/fs_error.h"
 #include "lib/memory.h"

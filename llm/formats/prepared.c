@@ -218,7 +218,7 @@ static int read_one(struct qtensor *t, const char *name, void *arg)
         return -1;
     }
     char err[8];
-    if (!(t->packed = rq_alloc(t->type, t->rows, t->cols, name, err, sizeof err))) {
+    if (!(t->packed = rq_alloc(t->type, t->rows, t->cols, 0, name, err, sizeof err))) {
         snprintf(r->note, r->notelen, "out of memory reading %s", name);
         return -1;
     }

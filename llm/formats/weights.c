@@ -109,7 +109,7 @@ static int read_matrix(struct reading *r, const struct weight_job *j, int repack
         return 0;
     }
     t->data = NULL;
-    if (repack && !(t->packed = rq_alloc(t->type, t->rows, t->cols, j->name, r->err, r->errlen)))
+    if (repack && !(t->packed = rq_alloc(t->type, t->rows, t->cols, 1, j->name, r->err, r->errlen)))
         return -1;
     uint32_t rows_at_once = LLM_LOAD_CHUNK / t->row_bytes;
     for (uint32_t r0 = 0; r0 < t->rows; r0 += rows_at_once) {

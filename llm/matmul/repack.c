@@ -254,7 +254,8 @@ int rq_format_of(uint32_t type)
     return format_of(type);
 }
 
-struct rq_matrix *rq_alloc(uint32_t type, uint32_t rows, uint32_t cols, const char *name, char *err, size_t errlen)
+struct rq_matrix *rq_alloc(uint32_t type, uint32_t rows, uint32_t cols, int zero, const char *name, char *err,
+                           size_t errlen)
 {
     if (!rq_repackable(type)) {
         snprintf(err, errlen, "repack: %s: %s matrices are not repacked", name, quant_type_name(type));
@@ -284,10 +285,11 @@ struct rq_matrix *rq_alloc(uint32_t type, uint32_t rows, uint32_t cols, const ch
         snprintf(err, errlen, "out of memory repacking %s (%ux%u)", name, (unsigned)rows, (unsigned)cols);
         return NULL;
     }
-    /* Padding rows stay zero. */
-    memset(m->unit, 0, (size_t)unit_bytes);
-    memset(m->q, 0, (size_t)q_bytes);
-    memset(m->scales, 0, (size_t)scale_bytes);
+    if (zero) { /* padding rows stay zero */
+        memset(m->unit, 0, (size_t)unit_bytes);
+        memset(m->q, 0, (size_t)q_bytes);
+        memset(m->scales, 0, (size_t)scale_bytes);
+    }
     return m;
 }
 
@@ -343,7 +345,7 @@ int rq_repack_rows(struct rq_matrix *m, uint32_t type, const uint8_t *rows, uint
 struct rq_matrix *rq_repack(const struct qtensor *t, const char *name, const struct llm_cancel *cancel, char *err,
                             size_t errlen)
 {
-    struct rq_matrix *m = rq_alloc(t->type, t->rows, t->cols, name, err, errlen);
+    struct rq_matrix *m = rq_alloc(t->type, t->rows, t->cols, 1, name, err, errlen);
     if (m && rq_repack_rows(m, t->type, t->data, 0, t->rows, name, cancel, err, errlen) != 0) {
         rq_free(m);
         m = NULL;

@@ -179,11 +179,14 @@ struct rq_act {
  * over all rows. */
 struct rq_matrix *rq_repack(const struct qtensor *t, const char *name, const struct llm_cancel *cancel, char *err,
                             size_t errlen);
-/* The same a part at a time, for a matrix read from the disk in pieces: an
- * empty (all-zero) rows x cols matrix for `type`, then rows r0 .. r0 + n - 1
- * from their file bytes (n rows of quant_row_bytes(type, cols) each). The
- * result of repacking every row once is rq_repack's, whatever the parts. */
-struct rq_matrix *rq_alloc(uint32_t type, uint32_t rows, uint32_t cols, const char *name, char *err, size_t errlen);
+/* The same a part at a time, for a matrix read from the disk in pieces: a
+ * rows x cols matrix for `type` (all zero when `zero`; else its bytes are
+ * whatever memory held, for a caller that writes every one: prepared
+ * weights read back), then rows r0 .. r0 + n - 1 from their file bytes (n
+ * rows of quant_row_bytes(type, cols) each). The result of repacking every
+ * row of a zeroed matrix once is rq_repack's, whatever the parts. */
+struct rq_matrix *rq_alloc(uint32_t type, uint32_t rows, uint32_t cols, int zero, const char *name, char *err,
+                           size_t errlen);
 int rq_repack_rows(struct rq_matrix *m, uint32_t type, const uint8_t *rows, uint32_t r0, uint32_t n,
                    const char *name, const struct llm_cancel *cancel, char *err, size_t errlen);
 /* A repacked matrix's arrays in a fixed order (units, scales, quants), for

@@ -261,7 +261,7 @@ static struct rq_matrix *test_matrix(uint32_t f, char *err, size_t errlen)
     fill_test_matrix(&t, type, TILE_ROWS, cols, data);
     tile = rq_repack(&t, "the test matrix", NULL, err, errlen);
     llm_free(data);
-    if (tile && (m = rq_alloc(type, TEST_ROWS, cols, "the test matrix", err, errlen)) != NULL) {
+    if (tile && (m = rq_alloc(type, TEST_ROWS, cols, 0, "the test matrix", err, errlen)) != NULL) {
         struct rq_array from[RQ_ARRAYS], to[RQ_ARRAYS];
         rq_arrays(tile, from);
         rq_arrays(m, to);
