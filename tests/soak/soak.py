@@ -30,7 +30,7 @@ SETTINGS = {
     "min_p": (lambda r: f"{r.uniform(0, 0.5):.2f}", ["1.5", "x"]),
     "repeat_penalty": (lambda r: f"{r.uniform(1, 1.5):.2f}", ["0", "-2", "r"]),
     "seed": (lambda r: str(r.randint(0, 2 ** 31)), ["-1", "s", "1.5"]),
-    "max_tokens": (lambda r: str(r.randint(1, 6)), ["0", "-3", "big", "99999999"]),
+    "max_tokens": (lambda r: str(r.randint(1, 6)), ["-2", "-3", "big", "99999999"]),
 }
 # ASCII only: the line editor drops other bytes typed on the serial line.
 WORDS = "the a penguin brave little story tell me about why how sky blue code x 42 ;|*& {} $HOME".split()
@@ -160,8 +160,9 @@ class Soak:
         elif choice == "set-bad":
             name = r.choice(list(SETTINGS) + ["nosuch", "model"])
             bad = r.choice(SETTINGS[name][1]) if name in SETTINGS else "1"
-            out = self.run("set-bad", f"set {name} {bad}" if bad else f"set {name}")
-            assert out.startswith("error") or name == "model", out
+            command = f"set {name} {bad}" if bad else f"set {name}"
+            out = self.run("set-bad", command)
+            assert out.startswith("error") or name == "model", (command, out)
         elif choice == "system":
             self.run("system", r.choice([f"system {self.text(20)}", "system", "system default"]))
         elif choice == "junk":

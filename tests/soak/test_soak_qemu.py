@@ -25,6 +25,10 @@ def test_soak(tmp_path, build_dir, record_property):
         soak = Soak(m, SEED)
         try:
             report = soak.go(SECONDS)
+        except AssertionError as e:
+            print(m.transcript[-3000:])
+            # The summary line of a failed run names the seed that replays it.
+            raise AssertionError(f"soak seed {SEED} (SOAK_SEED={SEED} replays it): {e}") from e
         except BaseException:
             print(m.transcript[-3000:])
             raise
