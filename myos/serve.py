@@ -11,8 +11,10 @@ guest off and exits.
         openai.OpenAI(base_url=s.base_url, api_key="none")...
 """
 import re
+import signal
 import socket
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -110,19 +112,26 @@ def main(args) -> int:
         print(f"myos serve: {e}", file=sys.stderr)
         return 2
     print(f"MyOS serves {server.served_model} at {server.base_url} (Ctrl+C stops)", flush=True)
-    shown = len(server.machine.transcript)
+    # Ctrl+C only sets a flag: a KeyboardInterrupt raised at a random point
+    # could leave the machine's transcript lock taken (an exception between
+    # its acquisition and the `with` block), and stop() would wait on it forever.
+    interrupted = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
     try:
-        while server.machine.proc.poll() is None:
+        shown = len(server.machine.transcript)
+        while not interrupted.is_set():
+            if server.machine.proc.poll() is not None:
+                print("myos serve: QEMU exited", file=sys.stderr)
+                return 2
             text = server.machine.transcript
             if len(text) > shown:
                 sys.stdout.write(text[shown:])
                 sys.stdout.flush()
                 shown = len(text)
-            time.sleep(0.2)
-        print("myos serve: QEMU exited", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
+            interrupted.wait(0.2)
         print("\nstopping", flush=True)
-    status = server.stop()
+        status = server.stop()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     sys.stdout.write(server.machine.transcript[shown:])
     return 0 if status == POWEROFF_STATUS else 2
