@@ -132,10 +132,14 @@ def section(host: dict, qemu: list | None, runs: int, steps: int) -> str:
              *rows]
     if qemu:
         settings = ", ".join(f"`set {k} {v}`" for k, v in dict(SETTINGS, train_steps=len(qemu)).items())
+        # The first host run's losses, step by step: the OS takes the same steps.
+        host_losses = [f"{loss:.6f}" for loss, _ in host["myos-llm"][:steps]]
         lines += ["", f"In the OS under QEMU (qemu-system-i386, TCG, `-cpu max`, one vCPU): {settings}, then "
-                  f"`train {OS_TEXT}` (the same settings, so the same steps and losses as `myos-llm --train`).", "",
-                  "| step | loss | s per step | tokens/s trained |", "|---|---|---|---|"]
-        lines += [f"| {i} | {loss:.6f} | {sec:.1f} | {ctx / sec:.2f} |" for i, (loss, sec) in enumerate(qemu, 1)]
+                  f"`train {OS_TEXT}`: the same steps as `myos-llm --train` above, whose first run's losses "
+                  f"are beside the OS's.", "",
+                  "| step | loss | myos-llm's loss | s per step | tokens/s trained |", "|---|---|---|---|---|"]
+        lines += [f"| {i} | {loss:.6f} | {host_losses[i - 1] if i <= steps else '-'} | {sec:.1f} | "
+                  f"{ctx / sec:.2f} |" for i, (loss, sec) in enumerate(qemu, 1)]
     lines.append(END)
     return "\n".join(lines)
 
