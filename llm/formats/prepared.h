@@ -22,9 +22,10 @@
 
 #include "llm.h"
 
-/* Bumped whenever the layouts of repack.h or this format change: older
- * files are then refused as another version. */
-#define PREPARED_VERSION 1u
+/* Bumped whenever the layouts of repack.h, the values its recipe gives or
+ * this format change: older files are then refused as another version
+ * (2: rows of subnormal scales repack as zero). */
+#define PREPARED_VERSION 2u
 #define PREPARED_HEADER_BYTES 64u
 #define PREPARED_RECORD_BYTES 16u
 

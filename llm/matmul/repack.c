@@ -24,6 +24,15 @@ static int is_finite(float v)
     return v - v == 0.0f;
 }
 
+/* 1 / u for a row's integer scales; 0 when u is 0, or so small (a row of
+ * subnormal scales) that 1 / u overflows: such a row's weights round to
+ * zero, rather than to 0 * inf = NaN, which no integer can hold. */
+static float inverse_unit(float u)
+{
+    float inv = u > 0.0f ? 1.0f / u : 0.0f;
+    return is_finite(inv) ? inv : 0.0f;
+}
+
 /* The layout each repacked file type goes into, -1 for the others. */
 static int format_of(uint32_t type)
 {
@@ -76,7 +85,7 @@ static int affine_scales(const struct quant_affine *a, const struct row_scratch 
             wmax = hi;
     }
     float u = wmax / (float)(RQ_WMAX - a->qmax);
-    float inv = wmax > 0.0f ? 1.0f / u : 0.0f;
+    float inv = inverse_unit(u);
     *unit = u;
     for (uint32_t k = 0; k < slots; k++) {
         uint32_t sub = k * slot / a->sub;
@@ -203,7 +212,7 @@ static int repack_q8_row(uint32_t type, const uint8_t *row, uint32_t cols, uint3
             dmax = fabsf(d);
     }
     float u = dmax / (float)RQ_Q8_DQMAX;
-    float inv = dmax > 0.0f ? 1.0f / u : 0.0f;
+    float inv = inverse_unit(u);
     *unit = u * (float)(1 << RQ_Q8_PSHIFT);
     for (uint32_t b = 0; b < nb; b++)
         scales[b * RQ_ROWS] = (uint32_t)round_int(s->d[b] * inv);

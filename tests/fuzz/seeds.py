@@ -7,7 +7,8 @@ the OpenAI client and curl send, and TCP conversations in fuzz_tcp.c's
 script format. The header probe (fuzz_probe) gets the model files of both
 loaders' corpora; the prepared-weights reader (fuzz_prepared) the tiny
 GGUF's prepared weights (made by build/host/myos-llm), whole, cut and
-damaged."""
+damaged; the block decoders (fuzz_blocks) random and zero blocks of every
+type."""
 from __future__ import annotations
 
 import struct
@@ -56,7 +57,7 @@ def write_corpora(root: Path, smollm2: Path, stories260k: Path) -> dict[str, Pat
     """Seed directories for every target, under root (rebuilt each time)."""
     dirs = {name: root / name for name in ("fuzz_gguf", "fuzz_llama2c", "fuzz_tokenizer_bin", "fuzz_tokenizer",
                                            "fuzz_fat", "fuzz_http", "fuzz_json", "fuzz_tcp", "fuzz_probe",
-                                           "fuzz_prepared")}
+                                           "fuzz_prepared", "fuzz_blocks")}
     for d in dirs.values():
         d.mkdir(parents=True, exist_ok=True)
 
@@ -122,6 +123,14 @@ def write_corpora(root: Path, smollm2: Path, stories260k: Path) -> dict[str, Pat
         for v in range(3):
             (x / f"text{k}_vocab{v}.txt").write_bytes(bytes([v]) + s.encode())
     (x / "invalid_utf8.bin").write_bytes(b"\xff\xfe\xc3(\xe2\x82 ok \xf0\x9f")
+
+    # Block bytes for every type (the first byte picks it, the second the
+    # rows; the target uses whole rows of what follows): random, so scales
+    # are anything from zero to NaN, and all zero.
+    rng = np.random.default_rng(7)
+    for k in range(16):
+        (dirs["fuzz_blocks"] / f"type{k}_random.bin").write_bytes(bytes([k, 19]) + rng.bytes(20 * 2048))
+        (dirs["fuzz_blocks"] / f"type{k}_zero.bin").write_bytes(bytes([k, 3]) + bytes(4 * 2048))
 
     write_fat_seeds(dirs["fuzz_fat"], root / "fat-work")
     write_net_corpora(dirs)
