@@ -2,12 +2,14 @@
 (software emulation) for two CPU models, the first one also with several
 CPUs (`--smp`, multi-threaded TCG), `bench model` on every catalogue model
 in one boot, the OpenAI-compatible API
-(myos.bench_api), then the host program against llama.cpp
+(myos.bench_api), a LoRA training step on the host against PyTorch and in
+QEMU (myos.bench_train), then the host program against llama.cpp
 (myos.bench_engine), in one run. Writes the emulation sections of
 docs/benchmarks.md (between marker comments; other sections are kept) and
 prints them.
 
-    python -m myos bench [--cpus max,core2duo] [--smp 1,2,4] [--skip-host] [--skip-api] [--api-only]
+    python -m myos bench [--cpus max,core2duo] [--smp 1,2,4] [--skip-host] [--skip-api] [--skip-train]
+                         [--api-only]
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import re
 import time
 from pathlib import Path
 
-from . import BUILD, bench_api, bench_engine
+from . import BUILD, bench_api, bench_engine, bench_train
 from .image import default_image
 from .models import CATALOG, DEFAULT, model_path
 from .qemu import Machine
@@ -236,8 +238,9 @@ def main(argv=None) -> int:
     ap.add_argument("--smp", default="1,2,4",
                     help="CPU counts for the first CPU model, comma-separated (1 first)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds for one `bench` command")
-    ap.add_argument("--skip-host", action="store_true", help="only the QEMU part")
+    ap.add_argument("--skip-host", action="store_true", help="without the host program against llama.cpp")
     ap.add_argument("--skip-api", action="store_true", help="without the OpenAI API's part")
+    ap.add_argument("--skip-train", action="store_true", help="without the LoRA training step's part")
     ap.add_argument("--api-only", action="store_true", help="only the OpenAI API's part")
     args = ap.parse_args(argv)
     if args.api_only:
@@ -259,6 +262,8 @@ def main(argv=None) -> int:
     print(models_text)
     if not args.skip_api:
         bench_api.main()
+    if not args.skip_train:
+        bench_train.main([])
     return 0 if args.skip_host else bench_engine.main([])
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.train.torch_lora import MYOS_LLM, myos_train
+from myos.torch_lora import MYOS_LLM, myos_train
 
 HELDOUT = Path(__file__).with_name("heldout.txt")
 PROMPT = "Every evening at the sixth bell, the keeper of Quillmoor Lighthouse opens the green ledger and"

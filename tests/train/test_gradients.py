@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from tests.train.torch_lora import (TorchLora, chunk, myos_train, random_adapter, read_adapter, rel_l2,
-                                    write_adapter)
+from myos.torch_lora import (TorchLora, adamw_step, chunk, lora_params, myos_train, random_adapter,
+                             read_adapter, rel_l2, write_adapter)
 
 HELDOUT = __import__("pathlib").Path(__file__).with_name("heldout.txt")
 # model fixture, train ctx, targets, rank.
@@ -114,18 +114,9 @@ def test_ten_adamw_steps_follow_pytorch(name, request, torch_models, tmp_path):
     losses, _ = myos_train(path, data, tmp_path / "out.gguf", "--steps", steps, *common, ids=is_ids)
     pairs, alpha = read_adapter(tmp_path / "start.gguf")
     assert alpha == ALPHA and not any(np.any(b) for _, b in pairs.values())  # PEFT's start: B = 0
-    params = {n: (torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True))
-              for n, (a, b) in pairs.items()}
-    flat = [p for ab in params.values() for p in ab]
+    params, flat = lora_params(pairs)
     opt = torch.optim.AdamW(flat, lr=lr)
-    ref = []
-    for step in range(steps):
-        opt.zero_grad()
-        loss = model.loss(chunk(tokens, ctx, step), params, ALPHA, rank)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(flat, 1.0)
-        opt.step()
-        ref.append(float(loss.detach()))
+    ref = [adamw_step(model, chunk(tokens, ctx, step), params, flat, opt, ALPHA, rank) for step in range(steps)]
     print(f"{name} losses, engine / torch: " + " ".join(f"{a:.4f}/{b:.4f}" for a, b in zip(losses, ref)))
     assert len(losses) == steps
     assert max(abs(a - b) for a, b in zip(losses, ref)) <= 1e-2, list(zip(losses, ref))

@@ -16,10 +16,10 @@ import pytest
 from myos.image import default_image
 from myos.models import DEFAULT, default_model, stories260k
 from myos.qemu import Machine
+from myos.torch_lora import myos_train
 from tests.ai import llama2c_tokenizer
 from tests.ai.conftest import AI_BUILD, SMOLLM, STORIES, configure, host_answer, os_answer, use_model
 from tests.fs.fatimage import mread
-from tests.train.torch_lora import myos_train
 
 pytestmark = pytest.mark.qemu
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.train.torch_lora import MYOS_LLM
+from myos.torch_lora import MYOS_LLM
 
 HELDOUT = __import__("pathlib").Path(__file__).with_name("heldout.txt")
 

@@ -13,15 +13,13 @@ import pytest
 from myos.image import default_image
 from myos.models import DEFAULT, default_model, stories260k
 from myos.qemu import Machine
+from myos.torch_lora import OS_STEP as STEP, host_args, myos_train
 from tests.ai import llama2c_tokenizer
 from tests.ai.conftest import AI_BUILD, SMOLLM, STORIES, configure, use_model
 from tests.fs.fatimage import mread
-from tests.train.torch_lora import myos_train
 
 pytestmark = pytest.mark.qemu
 
-STEP = re.compile(r"^step (\d+)/(\d+) \[[#.]+\] loss (\S+) ([\d.]+) tok/s ([\d.]+) s$", re.M)
-HOST_STEP = re.compile(r"^step \d+/\d+ loss (\S+)", re.M)
 STORY_TEXT = llama2c_tokenizer.STORY
 CHAT_TEXT = ("<|im_start|>user\nWhat is the capital of France?<|im_end|>\n"
              "<|im_start|>assistant\nThe capital of France is Paris, a city on the Seine.<|im_end|>\n")
@@ -30,13 +28,7 @@ STORIES_TRAIN = {"train_ctx": 16, "train_steps": 3, "lora_rank": 4, "train_lr": 
                  "lora_targets": "q,k,v,o,gate,down,up", "train_seed": 5}
 SMOLLM_TRAIN = {"train_ctx": 8, "train_steps": 2, "lora_rank": 8, "train_lr": 0.01, "lora_targets": "q,v",
                 "train_seed": 0}
-HOST_OPTION = {"train_ctx": "--train-ctx", "train_steps": "--steps", "lora_rank": "--lora-rank",
-               "train_lr": "--lr", "lora_targets": "--lora-targets", "train_seed": "--train-seed"}
 TRAIN_DIR = AI_BUILD / "train-qemu"
-
-
-def host_args(settings: dict) -> list:
-    return [a for name, value in settings.items() for a in (HOST_OPTION[name], value)]
 
 
 @pytest.fixture(scope="module")

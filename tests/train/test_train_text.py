@@ -10,7 +10,7 @@ import llama_cpp
 import pytest
 from gguf import GGUFReader
 
-from tests.train.torch_lora import MYOS_LLM, myos_train
+from myos.torch_lora import MYOS_LLM, myos_train
 
 TURNS = [("user", "What is the capital of France?"),
          ("assistant", "The capital of France is Paris, a city on the Seine."),

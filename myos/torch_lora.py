@@ -6,8 +6,11 @@ dequantized by the `gguf` package or read from the llama2.c file
 (myos.reference's loaders), and torch's own autograd, AdamW and
 clip_grad_norm_. The engine's gradients and losses are checked against it.
 
-Also the engine's side of a test: running myos-llm --train, reading the
-GGUF files it writes, and writing adapters for it with the gguf package.
+Also the engine's side of a comparison: running myos-llm --train, reading
+the GGUF files it writes, and writing adapters for it with the gguf package.
+Used by the training tests (tests/train) and the training benchmark
+(myos.bench_train); importing it sets torch to one thread, the engine's
+setting in both.
 """
 from __future__ import annotations
 
@@ -106,6 +109,24 @@ class TorchLora:
         return torch.nn.functional.cross_entropy(logits, torch.tensor(tokens[1:]))
 
 
+def lora_params(pairs: dict) -> tuple[dict, list]:
+    """Trainable float32 tensors of an adapter's (A, B) pairs, and their flat list for the optimizer."""
+    params = {n: (torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True))
+              for n, (a, b) in pairs.items()}
+    return params, [p for ab in params.values() for p in ab]
+
+
+def adamw_step(model: TorchLora, tokens, params: dict, flat: list, opt, alpha: float, rank: int) -> float:
+    """One training step as the engine takes it: the loss, its gradients,
+    clipping by global norm 1, AdamW; returns the loss."""
+    opt.zero_grad()
+    loss = model.loss(tokens, params, alpha, rank)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(flat, 1.0)
+    opt.step()
+    return float(loss.detach())
+
+
 # ---- adapters as files -------------------------------------------------------
 
 def read_adapter(path: Path) -> tuple[dict, float]:
@@ -148,15 +169,37 @@ def random_adapter(model: TorchLora, targets, rank: int, seed: int, scale: float
 
 # ---- the engine's side ---------------------------------------------------------
 
-def myos_train(model_path: Path, data: Path, out: Path, *args, ids: bool = False) -> tuple[list[float], list[int]]:
-    """Runs myos-llm --train (or --train-ids); the loss of every step and the
-    training token ids."""
+# The OS's training settings (`set NAME VALUE`) -> myos-llm's options.
+HOST_OPTION = {"train_ctx": "--train-ctx", "train_steps": "--steps", "lora_rank": "--lora-rank",
+               "lora_alpha": "--lora-alpha", "train_lr": "--lr", "lora_targets": "--lora-targets",
+               "train_seed": "--train-seed"}
+# One step's line of myos-llm --train: step, loss, tokens/s, seconds.
+HOST_STEP = re.compile(r"^step \d+/\d+ loss (\S+) [\d.]+ tok/s ([\d.]+) s$", re.M)
+# The OS's `train` line: step, steps, loss, tokens/s, seconds (kernel/shell/cmd_train.c).
+OS_STEP = re.compile(r"^step (\d+)/(\d+) \[[#.]+\] loss (\S+) ([\d.]+) tok/s ([\d.]+) s$", re.M)
+
+
+def host_args(settings: dict) -> list:
+    """myos-llm's options for OS settings {name: value}."""
+    return [a for name, value in settings.items() for a in (HOST_OPTION[name], value)]
+
+
+def run_myos_train(model_path: Path, data: Path, out: Path, *args, ids: bool = False) -> str:
+    """Runs myos-llm --train (or --train-ids) with --print-ids; its standard output."""
     cmd = [str(MYOS_LLM), "-m", str(model_path), "--train-ids" if ids else "--train", str(data),
            "--lora-out", str(out), "--print-ids", *map(str, args)]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr
-    losses = [float(x) for x in re.findall(r"^step \d+/\d+ loss (\S+)", r.stdout, re.M)]
-    tokens = [int(x) for x in re.search(r"^train_ids:(.*)$", r.stdout, re.M).group(1).split()]
+    if r.returncode != 0:
+        raise RuntimeError(f"myos-llm --train failed:\n{r.stderr}")
+    return r.stdout
+
+
+def myos_train(model_path: Path, data: Path, out: Path, *args, ids: bool = False) -> tuple[list[float], list[int]]:
+    """Runs myos-llm --train (or --train-ids); the loss of every step and the
+    training token ids."""
+    stdout = run_myos_train(model_path, data, out, *args, ids=ids)
+    losses = [float(loss) for loss, _ in HOST_STEP.findall(stdout)]
+    tokens = [int(x) for x in re.search(r"^train_ids:(.*)$", stdout, re.M).group(1).split()]
     return losses, tokens
 
 
