@@ -32,7 +32,6 @@ static struct {
     llm_session *session;
     uint32_t session_version;
     size_t model_held, session_held; /* heap bytes the model and the session took */
-    size_t kept_block;               /* the model's largest block: its tensors kept as in the file */
     int file_weights;                /* every matrix kept as in the file too (for training) */
 } cur;
 
@@ -151,6 +150,30 @@ static void tokenizer_path(char *out, size_t n)
  * hundreds of MB are read for nothing: what the engine says the load and a
  * session of the chosen context need, against the free memory and what the
  * current model would give back. */
+/* The tensors kept as they are in the file are one block: its size. */
+static uint64_t kept_block(const struct llm_probe *p, int file_weights)
+{
+    return p->kept_bytes + (file_weights ? p->repacked_file_bytes : 0) + MODEL_ALIGN;
+}
+
+/* Whether the heap has room for that block now; one line when not. */
+static int check_one_piece(const char *name, const struct llm_probe *p, int file_weights)
+{
+    struct heap_stats hs;
+    heap_get_stats(&hs);
+    uint64_t block = kept_block(p, file_weights);
+    if (block <= hs.largest_free)
+        return 0;
+    kprintf("error: not enough memory for %s: its tensors kept as they are in the file need %.1f MiB in one "
+            "piece, the largest free block is %.1f MiB\n", name, (double)(block - MODEL_ALIGN) / MIB,
+            (double)hs.largest_free / MIB);
+    return -1;
+}
+
+/* Whether the model of header p fits, counting the current model's memory
+ * as free. The one-piece check of its kept tensors waits for the unload
+ * when there is a current model: what freeing it joins up cannot be known
+ * before. */
 static int check_memory(const char *name, const struct llm_probe *p, uint32_t tok_size, int file_weights)
 {
     struct heap_stats hs;
@@ -159,20 +182,11 @@ static int check_memory(const char *name, const struct llm_probe *p, uint32_t to
     uint32_t ctx = (uint32_t)st->ctx, max_tokens = st->max_tokens < 0 ? ctx : (uint32_t)st->max_tokens;
     struct llm_memory need;
     llm_memory_needed(p, ctx, max_tokens, tok_size, &need);
-    uint64_t kept = p->kept_bytes + (file_weights ? p->repacked_file_bytes : 0);
     if (file_weights) {
         need.file += need.file_weights;
         need.total += need.file_weights;
     }
     double free_now = (double)hs.free + (double)(cur.model_held + cur.session_held);
-    /* The tensors kept as they are in the file are one block: today's
-     * largest, or the current model's once it is freed. */
-    size_t largest = hs.largest_free > cur.kept_block ? hs.largest_free : cur.kept_block;
-    if (kept + MODEL_ALIGN > largest) {
-        kprintf("error: not enough memory for %s: its tensors kept as they are in the file need %.1f MiB in one "
-                "piece, the largest free block is %.1f MiB\n", name, (double)kept / MIB, (double)largest / MIB);
-        return -1;
-    }
     if ((double)need.total > free_now) {
         kprintf("error: not enough memory for %s with a context of %lu: it needs %.1f MiB (tensors as in the "
                 "file %.1f, KV cache %.1f, tables and prepared weights %.1f, buffers %.1f), %.1f MiB are free%s "
@@ -181,7 +195,7 @@ static int check_memory(const char *name, const struct llm_probe *p, uint32_t to
                 (double)need.work / MIB, free_now / MIB, cur.model ? " with the current model unloaded" : "");
         return -1;
     }
-    return 0;
+    return cur.model ? 0 : check_one_piece(name, p, file_weights);
 }
 
 /* A file of the disk as the engine reads it (struct llm_file), with the
@@ -328,7 +342,6 @@ static int load_checked(const char *name, const char *path, const struct llm_pro
         kprintf("note: %s: %s; the weights were prepared from %s\n", prepared_path, opt.prepared_note, name);
     snprintf(cur.name, sizeof cur.name, "%s", name);
     /* the room check_memory asks for */
-    cur.kept_block = (size_t)(p->kept_bytes + (file_weights ? p->repacked_file_bytes : 0)) + MODEL_ALIGN;
     cur.file_weights = file_weights;
     cur.model_held = heap_used() - before;
     uint64_t read_ns = lp.read_ns < t1 - t0 ? lp.read_ns : t1 - t0;
@@ -364,15 +377,16 @@ static int load_model(const char *name, int file_weights)
     }
     if (check_memory(name, &p, tst.size, file_weights) != 0)
         return -1;
-    /* From here the current model goes. If the new one still fails (damaged
-     * tensor data, which only a full load reads) or Ctrl+C stops it, the
+    /* From here the current model goes. If the new one still fails (its kept
+     * tensors find no block big enough even then, damaged tensor data, which
+     * only a full load reads) or Ctrl+C stops it, the
      * previous one comes back, checked again like any other (and Ctrl+C
      * stops that load too, leaving no model). */
     char previous[AI_MODEL_NAME_MAX] = "";
     if (cur.model)
         snprintf(previous, sizeof previous, "%s", cur.name);
     unload();
-    if (load_checked(name, path, &p, file_weights) == 0)
+    if (check_one_piece(name, &p, file_weights) == 0 && load_checked(name, path, &p, file_weights) == 0)
         return 0;
     if (previous[0] && !ai_model_same_name(previous, name)) {
         kprintf("loading the previous model %s again\n", previous);
