@@ -121,19 +121,43 @@ static void unpack_nibbles(const uint8_t *qs, uint32_t qh, int q[QK])
     }
 }
 
-/* Shared by the four 4/5-bit types: header layout and offset differ. */
-static void dequant_nibble_blocks(const uint8_t *p, float *out, uint32_t n, uint32_t block_bytes,
-                                  int has_min, int has_qh, int offset)
+/* Eight lanes for the dequantization loops: written as vectors because the
+ * compiler leaves byte-to-float loops scalar, and the training dequantizes
+ * every weight row twice per step. Each lane is the scalar arithmetic
+ * (an exact conversion, one multiply, one add), so the floats are the same. */
+typedef uint8_t u8x8 __attribute__((vector_size(8)));
+typedef uint32_t u32x8 __attribute__((vector_size(32)));
+typedef int32_t i32x8 __attribute__((vector_size(32)));
+typedef float f32x8 __attribute__((vector_size(32), aligned(4)));
+
+/* Shared by the four 4/5-bit types: header layout and offset differ;
+ * inlined into each, so that the flags are constants. Elements j0 .. j0 + 7
+ * of the low nibbles, then of the high ones. */
+static inline __attribute__((always_inline)) void dequant_nibble_blocks(const uint8_t *p, float *out, uint32_t n,
+                                                                        uint32_t block_bytes, int has_min,
+                                                                        int has_qh, int offset)
 {
+    const u32x8 lane = { 0, 1, 2, 3, 4, 5, 6, 7 };
     for (uint32_t b = 0; b < n / QK; b++, p += block_bytes, out += QK) {
-        float d = quant_f16_to_f32(rd16(p));
-        float m = has_min ? quant_f16_to_f32(rd16(p + 2)) : 0.0f;
+        const float d = quant_f16_to_f32(rd16(p));
+        const float m = has_min ? quant_f16_to_f32(rd16(p + 2)) : 0.0f;
         const uint8_t *h = p + 2 + (has_min ? 2 : 0);
-        uint32_t qh = has_qh ? rd32(h) : 0;
-        int q[QK];
-        unpack_nibbles(h + (has_qh ? 4 : 0), qh, q);
-        for (int j = 0; j < QK; j++)
-            out[j] = has_min ? (float)q[j] * d + m : (float)(q[j] - offset) * d;
+        const uint32_t qh = has_qh ? rd32(h) : 0;
+        const uint8_t *qs = h + (has_qh ? 4 : 0);
+        for (uint32_t j = 0; j < QK; j += 8) {
+            u8x8 bytes;
+            memcpy(&bytes, qs + j % 16, sizeof bytes);
+            u32x8 q = __builtin_convertvector(j < 16 ? bytes & 0x0f : bytes >> 4, u32x8);
+            if (has_qh)
+                q |= ((qh >> (lane + j)) & 1u) << 4;
+            const f32x8 x = __builtin_convertvector((i32x8)q - offset, f32x8);
+            f32x8 y;
+            if (has_min)
+                y = x * d + m;
+            else
+                y = x * d;
+            memcpy(out + j, &y, sizeof y);
+        }
     }
 }
 
@@ -154,9 +178,9 @@ void quant_block_int8(uint32_t type, const uint8_t *block, int8_t q[QK])
         q[j] = (int8_t)(v[j] - (has_qh ? 16 : 8));
 }
 
-static void dequant_q8_0(const void *blocks, float *out, uint32_t n)
+static void dequant_q8_0(const void *blocks, float *restrict out, uint32_t n)
 {
-    const uint8_t *p = blocks;
+    const uint8_t *restrict p = blocks; /* restrict: vector code (the bytes could be the floats) */
     for (uint32_t b = 0; b < n / QK; b++, p += 34, out += QK) {
         float d = quant_f16_to_f32(rd16(p));
         for (int j = 0; j < QK; j++)

@@ -1,12 +1,13 @@
 /* lora.c: LoRA adapters in memory (lora.h): their layout, random start and
- * product y += f * B (A x). The sums run in index order in every build, so
- * the host program and the OS compute the same bits. */
+ * product y += f * B (A x) (float_products.h's dot products: the host
+ * program and the OS compute the same bits). */
 #include "train/lora.h"
 
 #include "model.h"
 #include "params.h"
 #include "platform.h"
 #include "sampler.h"
+#include "train/float_products.h"
 
 /* Floats of every A and B for this shape. */
 static uint64_t lora_floats(const struct model_config *c, uint32_t rank, uint32_t targets)
@@ -138,6 +139,19 @@ void lora_init_random(struct lora_adapter *ad, uint64_t seed)
     }
 }
 
+/* out + i * os (+)= f * (the rows of m, rows x cols, r0 apart) . (x + i * xs)
+ * for n vectors, FP_ROWS rows at a time. */
+static void rows_dot(const float *m, uint32_t rows, uint32_t cols, const float *x, size_t xs, uint32_t n,
+                     float *out, size_t os, float f, int accumulate)
+{
+    for (uint32_t r0 = 0; r0 < rows; r0 += FP_ROWS) {
+        const uint32_t nr = rows - r0 < FP_ROWS ? rows - r0 : FP_ROWS;
+        const float *rp[FP_ROWS];
+        fp_row_group(rp, m + (size_t)r0 * cols, cols, nr);
+        fp_dot_rows(rp, nr, cols, x, xs, n, out + r0, os, f, accumulate);
+    }
+}
+
 void lora_apply(const struct lora_adapter *ad, uint32_t layer, uint32_t target, const float *x, size_t xstride,
                 uint32_t n, float *y, size_t ystride, float *u)
 {
@@ -146,24 +160,12 @@ void lora_apply(const struct lora_adapter *ad, uint32_t layer, uint32_t target, 
     const struct lora_matrix *lm = &ad->mats[layer * LORA_TARGETS + target];
     const uint32_t r = ad->rank;
     const float f = lora_factor(ad);
+    /* Without u, one vector at a time through A x of our own. */
     float local[LLM_LORA_MAX_RANK];
-    for (uint32_t i = 0; i < n; i++) {
-        const float *xi = x + i * xstride;
-        float *ui = u ? u + (size_t)i * r : local;
-        for (uint32_t k = 0; k < r; k++) {
-            const float *ak = lm->a + (size_t)k * lm->cols;
-            float s = 0.0f;
-            for (uint32_t c = 0; c < lm->cols; c++)
-                s += ak[c] * xi[c];
-            ui[k] = s;
-        }
-        float *yi = y + i * ystride;
-        for (uint32_t row = 0; row < lm->rows; row++) {
-            const float *br = lm->b + (size_t)row * r;
-            float s = 0.0f;
-            for (uint32_t k = 0; k < r; k++)
-                s += br[k] * ui[k];
-            yi[row] += f * s;
-        }
+    const uint32_t step = u ? n : 1;
+    for (uint32_t i = 0; i < n; i += step) {
+        float *ui = u ? u : local;
+        rows_dot(lm->a, r, lm->cols, x + i * xstride, xstride, step, ui, r, 1.0f, 0);
+        rows_dot(lm->b, lm->rows, r, ui, r, step, y + i * ystride, ystride, f, 1);
     }
 }

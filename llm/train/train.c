@@ -71,13 +71,15 @@ static void layout(struct trainer *tr, const struct model_config *c, uint32_t ra
     tr->dk = take(w, T * kv_dim);
     tr->dv = take(w, T * kv_dim);
     tr->dao = take(w, T * q_dim);
-    tr->gu = take(w, rank);
-    tr->dp = take(w, T);
-    /* TRAIN_ROWS_AT_ONCE weight rows: the widest of the
-     * matrices, rounded to a vector of 8. */
-    tr->row_stride = (uint32_t)((widest + 7) & ~7ull);
-    tr->part = take(w, T * widest);
-    tr->row = take(w, (uint64_t)TRAIN_ROWS_AT_ONCE * tr->row_stride);
+    tr->gu = take(w, T * rank);
+    tr->dp = take(w, T * T);
+    /* TRAIN_T_BLOCK weight rows (the forward products use FP_ROWS of
+     * them): the widest of the matrices, rounded up to an odd number of
+     * 64-byte lines, so that the same columns of many rows, which the
+     * transposed products read together, do not all fall into the few
+     * cache sets a power-of-two multiple would (1536 floats: 2 of 64). */
+    tr->row_stride = (uint32_t)(((widest + 15) & ~15ull) | 16);
+    tr->row = take(w, (uint64_t)TRAIN_T_BLOCK * tr->row_stride);
     tr->qa = (struct qact_block *)take(w, (widest / QK + 1) * sizeof(struct qact_block) / sizeof(float) + 1);
 }
 

@@ -16,61 +16,19 @@
 #include "platform.h"
 #include "matmul/quant.h"
 
-/* part + t * cols += the rows r0 .. r1 - 1 of w, times dy, for the ctx
- * tokens: TRAIN_ROWS_AT_ONCE rows dequantized, then added into each token's
- * sum in one pass, in row order (each value sees the rows one after the
- * other). */
-static void rows_t(struct trainer *tr, const struct qtensor *w, uint32_t r0, uint32_t r1, const float *dy,
-                   uint32_t dys, float *part)
-{
-    const uint32_t cols = w->cols, vec = cols & ~7u;
-    for (; r0 < r1; r0 += TRAIN_ROWS_AT_ONCE) {
-        const uint32_t nr = r1 - r0 < TRAIN_ROWS_AT_ONCE ? r1 - r0 : TRAIN_ROWS_AT_ONCE;
-        const float *rows[TRAIN_ROWS_AT_ONCE];
-        for (uint32_t i = 0; i < nr; i++) {
-            float *row = tr->row + (size_t)i * tr->row_stride;
-            quant_dequant_row(w, r0 + i, row);
-            rows[i] = row;
-        }
-        for (uint32_t t = 0; t < tr->ctx; t++) {
-            const float *g = dy + (size_t)t * dys + r0;
-            float *out = part + (size_t)t * cols;
-            if (nr < TRAIN_ROWS_AT_ONCE) {
-                for (uint32_t i = 0; i < nr; i++)
-                    for (uint32_t c = 0; c < cols; c++)
-                        out[c] += g[i] * rows[i][c];
-                continue;
-            }
-            const f8 g0 = F8_SPLAT(g[0]), g1 = F8_SPLAT(g[1]), g2 = F8_SPLAT(g[2]), g3 = F8_SPLAT(g[3]);
-            for (uint32_t c = 0; c < vec; c += 8) {
-                f8 o = *(f8 *)(out + c);
-                o = o + g0 * *(const f8 *)(rows[0] + c);
-                o = o + g1 * *(const f8 *)(rows[1] + c);
-                o = o + g2 * *(const f8 *)(rows[2] + c);
-                o = o + g3 * *(const f8 *)(rows[3] + c);
-                *(f8 *)(out + c) = o;
-            }
-            for (uint32_t c = vec; c < cols; c++)
-                out[c] = (((out[c] + g[0] * rows[0][c]) + g[1] * rows[1][c]) + g[2] * rows[2][c]) + g[3] * rows[3][c];
-        }
-    }
-}
-
 /* dx + t * dxs += w^T (dy + t * dys) for the ctx tokens, column-wise over
- * the rows as the model holds them. The rows are summed in blocks of
- * TRAIN_T_BLOCK into a fresh partial sum that is then added to dx: a sum of
- * the output matrix's 49152 rows in one float, most of them tiny, loses a
- * digit of the gradient (4e-4 from float64 instead of 2e-5). */
+ * the rows as the model holds them: TRAIN_T_BLOCK rows dequantized, their
+ * sum weighted by dy computed from zero (fp_sum_rows) and then added to dx.
+ * A sum of the output matrix's 49152 rows in one float, most of them tiny,
+ * loses a digit of the gradient (4e-4 from float64 instead of 2e-5). */
 static void base_product_t(struct trainer *tr, const struct qtensor *w, const float *dy, uint32_t dys, float *dx,
                            uint32_t dxs)
 {
-    const uint32_t cols = w->cols;
     for (uint32_t b0 = 0; b0 < w->rows; b0 += TRAIN_T_BLOCK) {
-        const uint32_t b1 = w->rows - b0 < TRAIN_T_BLOCK ? w->rows : b0 + TRAIN_T_BLOCK;
-        memset(tr->part, 0, sizeof(float) * tr->ctx * cols);
-        rows_t(tr, w, b0, b1, dy, dys, tr->part);
-        for (uint32_t t = 0; t < tr->ctx; t++)
-            ops_add(dx + (size_t)t * dxs, tr->part + (size_t)t * cols, cols);
+        const uint32_t nr = w->rows - b0 < TRAIN_T_BLOCK ? w->rows - b0 : TRAIN_T_BLOCK;
+        for (uint32_t i = 0; i < nr; i++)
+            quant_dequant_row(w, b0 + i, tr->row + (size_t)i * tr->row_stride);
+        fp_sum_rows(tr->row, tr->row_stride, nr, w->cols, dy + b0, dys, 1, tr->ctx, dx, dxs, 1.0f);
     }
 }
 
@@ -87,30 +45,13 @@ static void lora_backward(struct trainer *tr, uint32_t l, uint32_t target, const
     const uint32_t r = ad->rank, rows = lm->rows, cols = lm->cols;
     const float f = lora_factor(ad);
     const float *u = tr->acts[l].u[target];
-    for (uint32_t t = 0; t < tr->ctx; t++) {
-        const float *dyt = dy + (size_t)t * dys, *ut = u + (size_t)t * r, *xt = x + (size_t)t * xs;
-        float *gu = tr->gu;
-        for (uint32_t k = 0; k < r; k++)
-            gu[k] = 0.0f;
-        for (uint32_t row = 0; row < rows; row++) {
-            const float g = f * dyt[row];
-            const float *br = lm->b + (size_t)row * r;
-            float *gbr = gm->b + (size_t)row * r;
-            for (uint32_t k = 0; k < r; k++) {
-                gbr[k] += g * ut[k];
-                gu[k] += g * br[k];
-            }
-        }
-        float *dxt = dx + (size_t)t * dxs;
-        for (uint32_t k = 0; k < r; k++) {
-            const float *ak = lm->a + (size_t)k * cols;
-            float *gak = gm->a + (size_t)k * cols;
-            for (uint32_t c = 0; c < cols; c++) {
-                gak[c] += gu[k] * xt[c];
-                dxt[c] += gu[k] * ak[c];
-            }
-        }
-    }
+    const uint32_t T = tr->ctx;
+    /* gu = f B^T dy per token; dB = f dy u^T; dA = gu x^T; dx += A^T gu. */
+    memset(tr->gu, 0, sizeof(float) * T * r);
+    fp_sum_rows(lm->b, r, rows, r, dy, dys, 1, T, tr->gu, r, f);
+    fp_sum_rows(u, r, T, r, dy, 1, dys, rows, gm->b, r, f);
+    fp_sum_rows(x, xs, T, cols, tr->gu, 1, r, r, gm->a, cols, 1.0f);
+    fp_sum_rows(lm->a, cols, r, cols, tr->gu, r, 1, T, dx, dxs, 1.0f);
 }
 
 /* Both halves of a product's backward pass. */
@@ -153,7 +94,11 @@ static void rope_backward(struct trainer *tr, float *v, uint32_t stride, uint32_
                  c->head_dim, c->rope_dim, 0, 1);
 }
 
-/* Attention's backward: from dao into dq, dk, dv (zeroed here). */
+/* Attention's backward: from dao into dq, dk, dv (zeroed here), per head:
+ * dp[i][j] = dout_i . v_j, ds[i][j] = att[i][j] (dp[i][j] - sum_j att dp)
+ * * scale (0 past the query), then dv_j += sum_i att[i][j] dout_i,
+ * dq_i += sum_j ds[i][j] k_j and dk_j += sum_i ds[i][j] q_i, each in the
+ * same groups of FP_ROWS keys or queries as the forward's products. */
 static void attention_backward(struct trainer *tr, const struct train_acts *A)
 {
     const struct model_config *c = &tr->m->cfg;
@@ -163,35 +108,40 @@ static void attention_backward(struct trainer *tr, const struct train_acts *A)
     memset(tr->dq, 0, sizeof(float) * T * q_dim);
     memset(tr->dk, 0, sizeof(float) * T * kv_dim);
     memset(tr->dv, 0, sizeof(float) * T * kv_dim);
-    float *dp = tr->dp;
+    float *ds = tr->dp;
+    const float *rows[FP_ROWS];
     for (uint32_t h = 0; h < c->n_heads; h++) {
-        const uint32_t kvo = (h / group) * hd;
+        const uint32_t kvo = (h / group) * hd, qo = h * hd;
+        const float *att = A->att + (size_t)h * T * T;
+        for (uint32_t j0 = 0; j0 < T; j0 += FP_ROWS) {
+            const uint32_t nr = T - j0 < FP_ROWS ? T - j0 : FP_ROWS;
+            fp_row_group(rows, A->v + (size_t)j0 * kv_dim + kvo, kv_dim, nr);
+            fp_dot_rows(rows, nr, hd, tr->dao + (size_t)j0 * q_dim + qo, q_dim, T - j0, ds + (size_t)j0 * T + j0, T,
+                        1.0f, 0);
+        }
         for (uint32_t i = 0; i < T; i++) {
-            const float *p = A->att + ((size_t)h * T + i) * T;
-            const float *dout = tr->dao + (size_t)i * q_dim + h * hd;
-            const float *qi = A->q + (size_t)i * q_dim + h * hd;
-            float *dqi = tr->dq + (size_t)i * q_dim + h * hd;
+            const float *p = att + (size_t)i * T;
+            float *d = ds + (size_t)i * T;
             float sum = 0.0f;
-            for (uint32_t j = 0; j <= i; j++) {
-                const float *vj = A->v + (size_t)j * kv_dim + kvo;
-                float *dvj = tr->dv + (size_t)j * kv_dim + kvo;
-                float s = 0.0f;
-                for (uint32_t d = 0; d < hd; d++) {
-                    s += dout[d] * vj[d];
-                    dvj[d] += p[j] * dout[d];
-                }
-                dp[j] = s;
-                sum += p[j] * s;
-            }
-            for (uint32_t j = 0; j <= i; j++) {
-                const float ds = p[j] * (dp[j] - sum) * scale;
-                const float *kj = A->k + (size_t)j * kv_dim + kvo;
-                float *dkj = tr->dk + (size_t)j * kv_dim + kvo;
-                for (uint32_t d = 0; d < hd; d++) {
-                    dqi[d] += ds * kj[d];
-                    dkj[d] += ds * qi[d];
-                }
-            }
+            for (uint32_t j = 0; j <= i; j++)
+                sum += p[j] * d[j];
+            for (uint32_t j = 0; j <= i; j++)
+                d[j] = p[j] * (d[j] - sum) * scale;
+            for (uint32_t j = i + 1; j < T; j++)
+                d[j] = 0.0f;
+        }
+        for (uint32_t j0 = 0; j0 < T; j0 += FP_ROWS) {
+            const uint32_t n = T - j0 < FP_ROWS ? T - j0 : FP_ROWS;
+            const size_t at = (size_t)j0 * T + j0;
+            fp_sum_rows(tr->dao + (size_t)j0 * q_dim + qo, q_dim, T - j0, hd, att + at, 1, T, n,
+                        tr->dv + (size_t)j0 * kv_dim + kvo, kv_dim, 1.0f);
+            fp_sum_rows(A->q + (size_t)j0 * q_dim + qo, q_dim, T - j0, hd, ds + at, 1, T, n,
+                        tr->dk + (size_t)j0 * kv_dim + kvo, kv_dim, 1.0f);
+        }
+        for (uint32_t i0 = 0; i0 < T; i0 += FP_ROWS) {
+            const uint32_t n = T - i0 < FP_ROWS ? T - i0 : FP_ROWS;
+            fp_sum_rows(A->k + kvo, kv_dim, i0 + n, hd, ds + (size_t)i0 * T, T, 1, n, tr->dq + (size_t)i0 * q_dim + qo,
+                        q_dim, 1.0f);
         }
     }
 }

@@ -20,9 +20,8 @@
 #include "matmul/matmul.h"
 
 /* out + t * ostride = w . (x + t * xstride) for the ctx tokens. In float32
- * (the default): TRAIN_ROWS_AT_ONCE rows dequantized, then each token's dot
- * products with them in 8 lanes (lane j sums the columns j mod 8 in order,
- * then f8_sum; the last cols mod 8 are added after, in order). */
+ * (the default): FP_ROWS rows dequantized, then their dot products with
+ * every token (fp_dot_rows). */
 static void base_product(struct trainer *tr, const struct qtensor *w, const float *x, uint32_t xstride,
                          float *out, uint32_t ostride)
 {
@@ -33,35 +32,16 @@ static void base_product(struct trainer *tr, const struct qtensor *w, const floa
         }
         return;
     }
-    const uint32_t cols = w->cols, vec = cols & ~7u;
-    for (uint32_t r0 = 0; r0 < w->rows; r0 += TRAIN_ROWS_AT_ONCE) {
-        const uint32_t nr = w->rows - r0 < TRAIN_ROWS_AT_ONCE ? w->rows - r0 : TRAIN_ROWS_AT_ONCE;
-        const float *rows[TRAIN_ROWS_AT_ONCE];
-        for (uint32_t i = 0; i < TRAIN_ROWS_AT_ONCE; i++) {
+    for (uint32_t r0 = 0; r0 < w->rows; r0 += FP_ROWS) {
+        const uint32_t nr = w->rows - r0 < FP_ROWS ? w->rows - r0 : FP_ROWS;
+        const float *rows[FP_ROWS];
+        for (uint32_t i = 0; i < FP_ROWS; i++) {
             float *row = tr->row + (size_t)i * tr->row_stride;
             if (i < nr)
                 quant_dequant_row(w, r0 + i, row);
             rows[i] = row; /* past the last row: computed, not stored */
         }
-        for (uint32_t t = 0; t < tr->ctx; t++) {
-            const float *xt = x + (size_t)t * xstride;
-            /* Four named accumulators: an array of them would live in memory. */
-            f8 a0 = F8_SPLAT(0.0f), a1 = a0, a2 = a0, a3 = a0;
-            for (uint32_t c = 0; c < vec; c += 8) {
-                const f8 xv = *(const f8 *)(xt + c);
-                a0 += xv * *(const f8 *)(rows[0] + c);
-                a1 += xv * *(const f8 *)(rows[1] + c);
-                a2 += xv * *(const f8 *)(rows[2] + c);
-                a3 += xv * *(const f8 *)(rows[3] + c);
-            }
-            const f8 acc[TRAIN_ROWS_AT_ONCE] = { a0, a1, a2, a3 };
-            for (uint32_t i = 0; i < nr; i++) {
-                float sum = f8_sum(&acc[i]);
-                for (uint32_t c = vec; c < cols; c++)
-                    sum += rows[i][c] * xt[c];
-                out[(size_t)t * ostride + r0 + i] = sum;
-            }
-        }
+        fp_dot_rows(rows, nr, w->cols, x, xstride, tr->ctx, out + r0, ostride, 1.0f, 0);
     }
 }
 
@@ -74,28 +54,32 @@ static void product(struct trainer *tr, uint32_t l, uint32_t target, const struc
 }
 
 /* Causal attention of the chunk: att[h][i][j] (j <= i) the softmax weights,
- * ao[i] head h = sum_j att[h][i][j] v[j] of h's kv head. */
+ * ao[i] head h = sum_j att[h][i][j] v[j] of h's kv head. The products are
+ * float_products.h's over the chunk: the scores of FP_ROWS keys j0 .. with
+ * the queries from j0 on, the outputs of FP_ROWS queries i0 .. over the keys
+ * up to theirs (the weights past a query are 0). */
 static void attention(struct trainer *tr, struct train_acts *A)
 {
     const struct model_config *c = &tr->m->cfg;
     const uint32_t T = tr->ctx, hd = c->head_dim, q_dim = c->n_heads * hd, kv_dim = c->n_kv_heads * hd;
     const uint32_t group = c->n_heads / c->n_kv_heads;
     const float scale = 1.0f / sqrtf((float)hd);
+    const float *rows[FP_ROWS];
     for (uint32_t h = 0; h < c->n_heads; h++) {
         const uint32_t kvo = (h / group) * hd;
+        float *att = A->att + (size_t)h * T * T;
+        for (uint32_t j0 = 0; j0 < T; j0 += FP_ROWS) {
+            const uint32_t nr = T - j0 < FP_ROWS ? T - j0 : FP_ROWS;
+            fp_row_group(rows, A->k + (size_t)j0 * kv_dim + kvo, kv_dim, nr);
+            fp_dot_rows(rows, nr, hd, A->q + (size_t)j0 * q_dim + h * hd, q_dim, T - j0, att + (size_t)j0 * T + j0,
+                        T, scale, 0);
+        }
         for (uint32_t i = 0; i < T; i++) {
-            const float *qi = A->q + (size_t)i * q_dim + h * hd;
-            float *p = A->att + ((size_t)h * T + i) * T;
+            float *p = att + (size_t)i * T;
             float mx = -3.0e38f;
-            for (uint32_t j = 0; j <= i; j++) {
-                const float *kj = A->k + (size_t)j * kv_dim + kvo;
-                float s = 0.0f;
-                for (uint32_t d = 0; d < hd; d++)
-                    s += qi[d] * kj[d];
-                p[j] = s * scale;
+            for (uint32_t j = 0; j <= i; j++)
                 if (p[j] > mx)
                     mx = p[j];
-            }
             float sum = 0.0f;
             for (uint32_t j = 0; j <= i; j++) {
                 p[j] = expf(p[j] - mx);
@@ -105,14 +89,12 @@ static void attention(struct trainer *tr, struct train_acts *A)
                 p[j] /= sum;
             for (uint32_t j = i + 1; j < T; j++)
                 p[j] = 0.0f;
-            float *out = A->ao + (size_t)i * q_dim + h * hd;
-            for (uint32_t d = 0; d < hd; d++)
-                out[d] = 0.0f;
-            for (uint32_t j = 0; j <= i; j++) {
-                const float *vj = A->v + (size_t)j * kv_dim + kvo;
-                for (uint32_t d = 0; d < hd; d++)
-                    out[d] += p[j] * vj[d];
-            }
+            memset(A->ao + (size_t)i * q_dim + h * hd, 0, sizeof(float) * hd);
+        }
+        for (uint32_t i0 = 0; i0 < T; i0 += FP_ROWS) {
+            const uint32_t n = T - i0 < FP_ROWS ? T - i0 : FP_ROWS;
+            fp_sum_rows(A->v + kvo, kv_dim, i0 + n, hd, att + (size_t)i0 * T, T, 1, n,
+                        A->ao + (size_t)i0 * q_dim + h * hd, q_dim, 1.0f);
         }
     }
 }

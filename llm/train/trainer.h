@@ -13,28 +13,13 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "train/float_products.h"
 #include "train/lora.h"
 #include "train/train.h"
 
-/* Eight floats for the compiler's vector instructions (AVX on the host,
- * two SSE registers in the kernel). Their operations are element-wise, so
- * every build computes the same bits; aligned(4): rows of a few models are
- * not 32-byte multiples. */
-typedef float f8 __attribute__((vector_size(32), aligned(4)));
-
-/* Weight rows the products handle in one pass over the tokens, and the rows
- * of a transposed product summed apart before they join the total. */
-#define TRAIN_ROWS_AT_ONCE 4
-#define TRAIN_T_BLOCK 256
-
-/* Eight copies of v (a macro: vectors passed by value change the i386 ABI). */
-#define F8_SPLAT(v) ((f8){ (v), (v), (v), (v), (v), (v), (v), (v) })
-
-/* The sum of an f8's lanes in a fixed order: ((0+4) + (2+6)) + ((1+5) + (3+7)). */
-static inline float f8_sum(const f8 *v)
-{
-    return (((*v)[0] + (*v)[4]) + ((*v)[2] + (*v)[6])) + (((*v)[1] + (*v)[5]) + ((*v)[3] + (*v)[7]));
-}
+/* Weight rows the transposed products dequantize and sum at once, apart
+ * from the total (train_backward.c). */
+#define TRAIN_T_BLOCK 64
 
 struct train_acts {
     float *x_in, *xn1, *q, *k, *v, *att, *ao, *x_mid, *xn2, *gate, *up, *h;
@@ -53,10 +38,9 @@ struct trainer {
     float *rope_cos, *rope_sin, *inv_freq;
     /* The backward pass's gradients, per token of the chunk. */
     float *dx, *dmid, *dxn, *dh, *dgate, *dup, *dq, *dk, *dv, *dao;
-    float *gu;                /* rank: f B^T dy of one token */
-    float *dp;                /* ctx: one query's attention weight gradients */
-    float *part;              /* ctx * the widest row: a transposed product's block sum */
-    float *row;               /* dequantized weight rows, row_stride floats apart */
+    float *gu;                /* ctx * rank: f B^T dy of each token */
+    float *dp;                /* ctx * ctx: one head's attention score gradients */
+    float *row;               /* TRAIN_T_BLOCK dequantized weight rows, row_stride floats apart */
     uint32_t row_stride;
     struct qact_block *qa;
     void *arena;
