@@ -353,7 +353,7 @@ out:
 
 uint64_t gguf_header_next_read(uint64_t need, uint64_t len, uint64_t file_size)
 {
-    uint64_t next = need > 2 * len ? need : 2 * len;
+    uint64_t next = need > len + len / 2 ? need : len + len / 2;
     return next < file_size ? next : file_size;
 }
 
