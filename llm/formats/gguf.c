@@ -154,8 +154,21 @@ static void skip_value(struct cursor *c, uint32_t type, int depth)
         fail_as(c, TRUNCATED, "an array count is larger than the file");
         return;
     }
-    for (uint64_t i = 0; i < count && !c->failed; i++)
+    size_t start = c->pos;
+    for (uint64_t i = 0; i < count && !c->failed; i++) {
+        size_t at = c->pos;
         skip_value(c, et, depth + 1);
+        if (c->failed && c->need && i > 0) {
+            /* The header goes on past the bytes read. Each read parses it
+             * again from the start, so ask for the rest of this array at
+             * once (a quarter more than its elements so far suggest),
+             * not just for the next element: a vocabulary of 262,144
+             * strings took eight reads and parses otherwise. */
+            uint64_t rest = (uint64_t)((at - start) / (size_t)i) * (count - i);
+            uint64_t guess = (uint64_t)at + rest + rest / 4;
+            c->need = guess > c->need ? guess : c->need;
+        }
+    }
 }
 
 static int parse_kv(struct cursor *c, struct gguf_kv *kv)
@@ -340,7 +353,7 @@ out:
 
 uint64_t gguf_header_next_read(uint64_t need, uint64_t len, uint64_t file_size)
 {
-    uint64_t next = need > 2 * len ? need : 2 * len;
+    uint64_t next = need > len + len / 2 ? need : len + len / 2;
     return next < file_size ? next : file_size;
 }
 

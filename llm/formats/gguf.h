@@ -67,9 +67,10 @@ int gguf_open(struct gguf_file *f, const void *data, size_t size, char *err, siz
 int gguf_open_header(struct gguf_file *f, const void *data, size_t size, uint64_t file_size, uint64_t *need,
                      char *err, size_t errlen);
 /* How many first bytes to give gguf_open_header next when it asked for
- * `need` after being given `len`: at least twice as many, so that a long
- * header takes few rounds (the header probe and the loader read alike, so
- * the probe knows what the loader will hold). */
+ * `need` after being given `len`: at least half as many again, so that a
+ * long header takes few rounds (the parse's `need` already covers the rest
+ * of a long array; the header probe and the loader read alike, so the
+ * probe knows what the loader will hold). */
 uint64_t gguf_header_next_read(uint64_t need, uint64_t len, uint64_t file_size);
 void gguf_close(struct gguf_file *f);
 /* Bytes gguf_open allocates for n_kv pairs and n_tensors tensor infos (freed

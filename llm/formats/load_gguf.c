@@ -256,12 +256,25 @@ static const char *const EOG_NAMES[] = {
     "<EOT>", "_<EOT>", "<|end_of_text|>", "<end_of_utterance>", "</s>",
 };
 
+#define EOG_COUNT (sizeof EOG_NAMES / sizeof EOG_NAMES[0])
+
 static void mark_eog_control(const llm_str *tokens, int32_t *types, uint32_t n)
 {
-    for (uint32_t i = 0; types && i < n; i++)
-        for (size_t k = 0; k < sizeof EOG_NAMES / sizeof EOG_NAMES[0]; k++)
-            if (tokens[i].len == strlen(EOG_NAMES[k]) && memcmp(tokens[i].ptr, EOG_NAMES[k], tokens[i].len) == 0)
+    size_t len[EOG_COUNT];
+    uint8_t first[256] = { 0 }; /* the names' first bytes */
+    for (size_t k = 0; k < EOG_COUNT; k++) {
+        len[k] = strlen(EOG_NAMES[k]);
+        first[(uint8_t)EOG_NAMES[k][0]] = 1;
+    }
+    for (uint32_t i = 0; types && i < n; i++) {
+        /* The first byte rejects nearly all of 262,144 pieces: comparing
+         * each with every name took 0.2 s under emulation. */
+        if (tokens[i].len == 0 || !first[(uint8_t)tokens[i].ptr[0]])
+            continue;
+        for (size_t k = 0; k < EOG_COUNT; k++)
+            if (tokens[i].len == len[k] && memcmp(tokens[i].ptr, EOG_NAMES[k], len[k]) == 0)
                 types[i] = TOK_TYPE_CONTROL;
+    }
 }
 
 int gguf_load_tokenizer(const struct gguf_file *f, struct llm_model *m, char *err, size_t errlen)

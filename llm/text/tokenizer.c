@@ -147,13 +147,16 @@ tokenizer *tok_alloc_vocab(enum tok_kind kind, const llm_str *tokens, const int3
         if (!types && byte_piece_value(tokens[i].ptr, tokens[i].len) >= 0)
             t = TOK_TYPE_BYTE;
         tok->types[i] = (uint8_t)t;
-        /* The first of duplicate pieces wins. */
-        if (tok_find(tok, tokens[i].ptr, tokens[i].len) < 0) {
-            uint32_t h = hash_bytes(tokens[i].ptr, tokens[i].len) & tok->hash_mask;
-            while (tok->hash[h] >= 0)
-                h = (h + 1) & tok->hash_mask;
-            tok->hash[h] = (int32_t)i;
+        /* The first of duplicate pieces wins: one walk of the probe
+         * sequence finds an equal piece or the free slot. */
+        uint32_t h = hash_bytes(tokens[i].ptr, tokens[i].len) & tok->hash_mask;
+        for (; tok->hash[h] >= 0; h = (h + 1) & tok->hash_mask) {
+            llm_str p = piece_of(tok, tok->hash[h]);
+            if (p.len == tokens[i].len && memcmp(p.ptr, tokens[i].ptr, p.len) == 0)
+                break;
         }
+        if (tok->hash[h] < 0)
+            tok->hash[h] = (int32_t)i;
     }
     for (int b = 0; b < 256; b++)
         tok->byte_tok[b] = -1;
