@@ -43,7 +43,8 @@ static uint32_t rd32(const uint8_t *p)
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
-float quant_f16_to_f32(uint16_t h)
+/* quant_f16_to_f32, inlined into the dequantization loops (two per block). */
+static inline float f16_to_f32(uint16_t h)
 {
     uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
     uint32_t exp = (h >> 10) & 0x1fu;
@@ -68,6 +69,11 @@ float quant_f16_to_f32(uint16_t h)
     float f;
     memcpy(&f, &bits, sizeof f);
     return f;
+}
+
+float quant_f16_to_f32(uint16_t h)
+{
+    return f16_to_f32(h);
 }
 
 uint16_t quant_f32_to_f16(float f)
@@ -139,8 +145,8 @@ static inline __attribute__((always_inline)) void dequant_nibble_blocks(const ui
 {
     const u32x8 lane = { 0, 1, 2, 3, 4, 5, 6, 7 };
     for (uint32_t b = 0; b < n / QK; b++, p += block_bytes, out += QK) {
-        const float d = quant_f16_to_f32(rd16(p));
-        const float m = has_min ? quant_f16_to_f32(rd16(p + 2)) : 0.0f;
+        const float d = f16_to_f32(rd16(p));
+        const float m = has_min ? f16_to_f32(rd16(p + 2)) : 0.0f;
         const uint8_t *h = p + 2 + (has_min ? 2 : 0);
         const uint32_t qh = has_qh ? rd32(h) : 0;
         const uint8_t *qs = h + (has_qh ? 4 : 0);
@@ -182,7 +188,7 @@ static void dequant_q8_0(const void *blocks, float *restrict out, uint32_t n)
 {
     const uint8_t *restrict p = blocks; /* restrict: vector code (the bytes could be the floats) */
     for (uint32_t b = 0; b < n / QK; b++, p += 34, out += QK) {
-        float d = quant_f16_to_f32(rd16(p));
+        float d = f16_to_f32(rd16(p));
         for (int j = 0; j < QK; j++)
             out[j] = (float)(int8_t)p[2 + j] * d;
     }

@@ -54,11 +54,13 @@ static void lora_backward(struct trainer *tr, uint32_t l, uint32_t target, const
     fp_sum_rows(lm->a, cols, r, cols, tr->gu, r, 1, T, dx, dxs, 1.0f);
 }
 
-/* Both halves of a product's backward pass. */
+/* Both halves of a product's backward pass (the base product's only when
+ * dx is needed: the first layer's input has no gradient to receive). */
 static void product_t(struct trainer *tr, uint32_t l, uint32_t target, const struct qtensor *w, const float *x,
                       uint32_t xs, const float *dy, uint32_t dys, float *dx, uint32_t dxs)
 {
-    base_product_t(tr, w, dy, dys, dx, dxs);
+    if (l > 0 || target > LORA_V)
+        base_product_t(tr, w, dy, dys, dx, dxs);
     lora_backward(tr, l, target, x, xs, dy, dys, dx, dxs);
 }
 
@@ -187,6 +189,8 @@ static void layer_backward(struct trainer *tr, uint32_t l)
     product_t(tr, l, LORA_Q, &L->wq, A->xn1, dim, tr->dq, q_dim, tr->dxn, dim);
     product_t(tr, l, LORA_K, &L->wk, A->xn1, dim, tr->dk, kv_dim, tr->dxn, dim);
     product_t(tr, l, LORA_V, &L->wv, A->xn1, dim, tr->dv, kv_dim, tr->dxn, dim);
+    if (l == 0)
+        return; /* the embeddings are frozen */
     memcpy(tr->dx, tr->dmid, sizeof(float) * T * dim);
     rmsnorm_backward(tr, A->x_in, L->attn_norm, tr->dxn, tr->dx);
 }

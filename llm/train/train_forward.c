@@ -164,8 +164,9 @@ static float cross_entropy(float *logits, uint32_t n, int32_t target)
         logits[i] = expf(logits[i] - mx);
         sum += logits[i];
     }
+    const double inv = 1.0 / sum; /* a multiply per logit, not a division */
     for (uint32_t i = 0; i < n; i++)
-        logits[i] = (float)(logits[i] / sum);
+        logits[i] = (float)(logits[i] * inv);
     return logf((float)sum) + mx - target_logit;
 }
 
