@@ -114,7 +114,7 @@ def section(host: dict, qemu: list | None, runs: int, steps: int) -> str:
     ctx = SETTINGS["train_ctx"]
     ref = best(host["torch"])
     label = {"myos-llm": "`myos-llm --train` (float32 forward)",
-             "myos-llm --train-int": "`myos-llm --train --train-int` (integer kernels in the forward)",
+             "myos-llm --train-int": "`myos-llm --train --train-int` (integer kernels for q, k, o and the output)",
              "torch": f"PyTorch {torch.__version__.split('+')[0]} float32"}
     rows = [f"| {label[name]} | {best(s) * 1e3:.0f} | {ctx / best(s):.1f} | {best(s) / ref:.2f}x | "
             f"{s[0][0]:.6f} |" for name, s in host.items()]

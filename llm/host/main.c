@@ -86,7 +86,7 @@ static const struct host_option host_options[] = {
     { OPT_GRAD_OUT, NULL, { "grad-out" }, "FILE", NULL,
       "with --train: the first step's gradients, in the adapter's layout (GGUF)" },
     { OPT_TRAIN_INT, NULL, { "train-int" }, NULL, NULL,
-      "with --train: the forward's products with the integer kernels (faster, less exact)" },
+      "with --train: the forward's q, k, o and output products with the integer kernels (less exact)" },
     { OPT_PREPARED, NULL, { "prepared" }, "FILE", NULL,
       "prepared weights to load instead of repacking (used only when made from this model file)" },
     { OPT_SAVE_PREPARED, NULL, { "save-prepared" }, "FILE", NULL,

@@ -64,9 +64,10 @@ struct trainer;
 /* Bytes train_create allocates (activations, gradients, optimizer state). */
 uint64_t train_bytes(const llm_model *m, const struct lora_adapter *ad, uint32_t ctx);
 /* A trainer of `ad` (whose values it updates) on m for chunks of ctx
- * tokens. int_kernels: the forward's base products with the engine's
- * integer kernels instead of float32 (faster, two digits less exact in the
- * gradients). NULL with err set (memory, ctx range). */
+ * tokens. int_kernels: the forward's q, k, o and output products with the
+ * engine's integer kernels instead of float32 (the inference's arithmetic;
+ * the gradients within 1e-2 of float32's instead of 1e-4). NULL with err
+ * set (memory, ctx range). */
 struct trainer *train_create(const llm_model *m, struct lora_adapter *ad, uint32_t ctx, int int_kernels,
                              char *err, size_t errlen);
 void train_free(struct trainer *tr);

@@ -31,7 +31,7 @@ struct trainer {
     struct lora_adapter *ad;
     struct lora_adapter grad, adam_m, adam_v;
     uint32_t ctx, steps_done;
-    int int_kernels;          /* forward products with quant_matmul */
+    int int_kernels;          /* TRAIN_INT_TARGETS and the output with quant_matmul */
     struct train_acts *acts;  /* [n_layers] */
     float *x_final, *xnf;     /* ctx * dim */
     float *logits;            /* ctx * n_vocab, then their gradient */

@@ -2,8 +2,8 @@
 gradient at the first step (relative L2 error per gradient tensor), and the
 loss of every step of 10 AdamW steps, for stories260K and SmolLM2 (the
 method of llm.c's test_gpt2.c). The engine's forward is float32; with
---train-int its base products use the inference's integer kernels
-(activations in 12-bit blocks), whose share of the error is measured."""
+--train-int its q, k, o and output products use the inference's integer
+kernels (activations in 12-bit blocks, weights as integers per row)."""
 import numpy as np
 import pytest
 import torch
@@ -18,7 +18,6 @@ CASES = {
     "smollm2": ("smollm2_path", 16, "q,v", 8),
 }
 ALPHA = 16.0
-INT_BOUND = 1e-1
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +68,13 @@ def summary(errors):
 @pytest.mark.parametrize("int_kernels", [False, True], ids=["float32", "int-kernels"])
 @pytest.mark.parametrize("name", list(CASES))
 def test_first_step_gradients_match_pytorch(name, int_kernels, request, torch_models, tmp_path):
-    """Against torch float32 within 1e-2 per tensor; the float32 forward also
-    within 1e-4 of the same network in float64 (torch's own float32 is 1e-4
-    from it on SmolLM2). The integer kernels' 12-bit activation blocks
-    account for the rest of their error: it is printed and bounded by 1e-1."""
+    """Against torch float32 within 1e-2 per tensor, with the integer kernels
+    too; the float32 forward also within 1e-4 of the same network in float64
+    (torch's own float32 is 1e-4 from it on SmolLM2). On SmolLM2 every
+    product in integers would be 4.4e-2 off, about half of it (2.0e-2) from
+    the 12-bit activation blocks alone (the float32 forward with its
+    activations rounded so); the integer products train_forward.c keeps are
+    6.3e-3 off."""
     fixture, ctx, targets, rank = CASES[name]
     path = request.getfixturevalue(fixture)
     model = torch_model(torch_models, name, path)
@@ -88,7 +90,7 @@ def test_first_step_gradients_match_pytorch(name, int_kernels, request, torch_mo
     errors32 = gradient_errors(grads, grads32)
     line = (f"{name} {'int-kernels' if int_kernels else 'float32'}: loss {losses[0]:.6f}, torch float32 "
             f"{loss32:.6f}; {len(errors32)} gradients vs torch float32: {summary(errors32)}")
-    bound = INT_BOUND if int_kernels else 1e-2
+    bound = 1e-2
     if not int_kernels:
         loss64, grads64 = torch_grads(model.to(torch.float64), tokens, pairs, rank)
         errors64 = gradient_errors(grads, grads64)
