@@ -3,9 +3,21 @@
  * array of vectors would live in memory. */
 #include "train/float_products.h"
 
-/* Vectors x_t handled at once by fp_dot_rows, each with FP_ROWS rows. */
-#ifndef DOT_TOKENS
+/* Tile sizes, which change the speed only (each output's sum keeps its
+ * order whatever tile it is in). Vectors x_t handled at once by
+ * fp_dot_rows, each with FP_ROWS rows; outputs o, and vectors of 8 columns,
+ * by fp_sum_rows. Where there are 16 vector registers or more (x86-64 with
+ * AVX: the host program), 4 by 4; the kernel's 32-bit build has eight SSE
+ * registers, four f8, so it takes one token or output at a time (spilled
+ * tiles made a step 2.4x slower under QEMU's emulation). */
+#if defined(__x86_64__) && defined(__AVX__)
 #define DOT_TOKENS 4
+#define SUM_OUTPUTS 4
+#define SUM_VECTORS 4
+#else
+#define DOT_TOKENS 1
+#define SUM_OUTPUTS 1
+#define SUM_VECTORS 1
 #endif
 
 /* fp_dot_rows for the vectors t .. t + nt - 1 (nt a constant after
@@ -56,12 +68,6 @@ void fp_dot_rows(const float *const rows[FP_ROWS], uint32_t nr, uint32_t cols, c
     for (; t < n; t++)
         dot_tile(rows, nr, cols, x, xs, t, out, os, f, accumulate, 1);
 }
-
-/* Outputs o handled at once by fp_sum_rows. */
-#define SUM_OUTPUTS 4
-#ifndef SUM_VECTORS
-#define SUM_VECTORS 4
-#endif
 
 /* fp_sum_rows for the columns c .. c + 8 * nv - 1 of outputs o .. o + no - 1
  * (no, nv constants after inlining: the loops unroll and the sums stay in
