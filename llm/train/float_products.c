@@ -6,19 +6,22 @@
 /* Tile sizes, which change the speed only (each output's sum keeps its
  * order whatever tile it is in). Vectors x_t handled at once by
  * fp_dot_rows, each with FP_ROWS rows; outputs o, and vectors of 8 columns,
- * by fp_sum_rows. Where there are 16 vector registers or more (x86-64 with
- * AVX: the host program), 4 by 4; the kernel's 32-bit build has eight SSE
- * registers, four f8, so it takes one token or output at a time (spilled
- * tiles made a step 2.4x slower under QEMU's emulation). */
+ * by fp_sum_rows' tiles. Where there are 16 vector registers or more
+ * (x86-64 with AVX: the host program), tiles of 4 by 4. The kernel's
+ * 32-bit build has eight SSE registers, four f8: spilled tiles made a step
+ * 2.4x slower under QEMU's emulation, so it takes one token at a time, and
+ * fp_sum_rows adds each row into a partial sum of SUM_CHUNK columns in
+ * memory, its weight broadcast once for all of them. */
 #if defined(__x86_64__) && defined(__AVX__)
+#define FP_TILES 1
 #define DOT_TOKENS 4
+#else
+#define FP_TILES 0
+#define DOT_TOKENS 1
+#endif
 #define SUM_OUTPUTS 4
 #define SUM_VECTORS 4
-#else
-#define DOT_TOKENS 1
-#define SUM_OUTPUTS 1
-#define SUM_VECTORS 1
-#endif
+#define SUM_CHUNK 256
 
 /* fp_dot_rows for the vectors t .. t + nt - 1 (nt a constant after
  * inlining: the loops unroll and the sums stay in registers). */
@@ -105,10 +108,38 @@ static inline __attribute__((always_inline)) void sum_tile(const float *rows, si
             *(f8 *)(out + (o + k) * os + c + 8 * v) += fv * a[k][v];
 }
 
+#if !FP_TILES
+/* fp_sum_rows for the whole vectors of columns, SUM_CHUNK at a time: the
+ * same sums as sum_tile's, from 0 over the rows in order, then added. */
+static void sum_chunks(const float *rows, size_t rs, uint32_t nr, uint32_t vec, const float *g, size_t go,
+                       size_t gi, uint32_t n, float *out, size_t os, float f)
+{
+    const f8 fv = F8_SPLAT(f);
+    f8 part[SUM_CHUNK / 8];
+    for (uint32_t c0 = 0; c0 < vec; c0 += SUM_CHUNK) {
+        const uint32_t nv = (vec - c0 < SUM_CHUNK ? vec - c0 : SUM_CHUNK) / 8;
+        for (uint32_t o = 0; o < n; o++) {
+            for (uint32_t v = 0; v < nv; v++)
+                part[v] = F8_SPLAT(0.0f);
+            for (uint32_t i = 0; i < nr; i++) {
+                const f8 s = F8_SPLAT(g[o * go + i * gi]);
+                const float *w = rows + i * rs + c0;
+                for (uint32_t v = 0; v < nv; v++)
+                    part[v] += s * *(const f8 *)(w + 8 * v);
+            }
+            float *y = out + o * os + c0;
+            for (uint32_t v = 0; v < nv; v++)
+                *(f8 *)(y + 8 * v) += fv * part[v];
+        }
+    }
+}
+#endif
+
 void fp_sum_rows(const float *rows, size_t rs, uint32_t nr, uint32_t cols, const float *g, size_t go, size_t gi,
                  uint32_t n, float *out, size_t os, float f)
 {
     uint32_t c = 0;
+#if FP_TILES
     /* Tiles of SUM_OUTPUTS outputs by SUM_VECTORS vectors of columns, then
      * one vector at a time, then single columns. */
     for (; c + 8 * SUM_VECTORS <= cols; c += 8 * SUM_VECTORS) {
@@ -121,6 +152,10 @@ void fp_sum_rows(const float *rows, size_t rs, uint32_t nr, uint32_t cols, const
     for (; c + 8 <= cols; c += 8)
         for (uint32_t o = 0; o < n; o++)
             sum_tile(rows, rs, nr, c, g, go, gi, o, out, os, f, 1, 1);
+#else
+    c = cols & ~7u;
+    sum_chunks(rows, rs, nr, c, g, go, gi, n, out, os, f);
+#endif
     for (; c < cols; c++)
         for (uint32_t o = 0; o < n; o++) {
             float a = 0.0f;
