@@ -9,4 +9,5 @@ include tests/llm/engine.mk
 include tests/llm/kernels.mk
 include tests/llm/attention.mk
 include tests/llm/parallel.mk
+include tests/train/train.mk
 include tests/net/net.mk

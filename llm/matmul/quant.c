@@ -127,42 +127,50 @@ static void unpack_nibbles(const uint8_t *qs, uint32_t qh, int q[QK])
     }
 }
 
-/* Eight lanes for the dequantization loops: written as vectors because the
+/* Lanes for the dequantization loops: written as vectors because the
  * compiler leaves byte-to-float loops scalar, and the training dequantizes
  * every weight row twice per step. Each lane is the scalar arithmetic
- * (an exact conversion, one multiply, one add), so the floats are the same. */
-typedef uint8_t u8x8 __attribute__((vector_size(8)));
-typedef uint32_t u32x8 __attribute__((vector_size(32)));
-typedef int32_t i32x8 __attribute__((vector_size(32)));
-typedef float f32x8 __attribute__((vector_size(32), aligned(4)));
+ * (an exact conversion, one multiply, one add), so the floats are the same
+ * whatever the width: eight lanes with AVX2, four (one SSE register)
+ * otherwise, as in the kernel, where GCC would hold a 32-byte vector in
+ * memory and copy it four bytes at a time. */
+#if defined(__AVX2__)
+#define DQ_LANES 8
+#else
+#define DQ_LANES 4
+#endif
+typedef uint8_t dq_u8 __attribute__((vector_size(DQ_LANES)));
+typedef uint32_t dq_u32 __attribute__((vector_size(4 * DQ_LANES)));
+typedef int32_t dq_i32 __attribute__((vector_size(4 * DQ_LANES)));
+typedef float dq_f32 __attribute__((vector_size(4 * DQ_LANES), aligned(4)));
 
 /* Shared by the four 4/5-bit types: header layout and offset differ;
- * inlined into each, so that the flags are constants. Elements j0 .. j0 + 7
- * of the low nibbles, then of the high ones. */
+ * inlined into each, so that the flags are constants. Elements
+ * j .. j + DQ_LANES - 1 of the low nibbles, then of the high ones. */
 static inline __attribute__((always_inline)) void dequant_nibble_blocks(const uint8_t *p, float *out, uint32_t n,
                                                                         uint32_t block_bytes, int has_min,
                                                                         int has_qh, int offset)
 {
-    const u32x8 lane = { 0, 1, 2, 3, 4, 5, 6, 7 };
+#if DQ_LANES == 8
+    const dq_u32 lane = { 0, 1, 2, 3, 4, 5, 6, 7 };
+#else
+    const dq_u32 lane = { 0, 1, 2, 3 };
+#endif
     for (uint32_t b = 0; b < n / QK; b++, p += block_bytes, out += QK) {
         const float d = f16_to_f32(rd16(p));
         const float m = has_min ? f16_to_f32(rd16(p + 2)) : 0.0f;
         const uint8_t *h = p + 2 + (has_min ? 2 : 0);
         const uint32_t qh = has_qh ? rd32(h) : 0;
         const uint8_t *qs = h + (has_qh ? 4 : 0);
-        for (uint32_t j = 0; j < QK; j += 8) {
-            u8x8 bytes;
+        for (uint32_t j = 0; j < QK; j += DQ_LANES) {
+            dq_u8 bytes;
             memcpy(&bytes, qs + j % 16, sizeof bytes);
-            u32x8 q = __builtin_convertvector(j < 16 ? bytes & 0x0f : bytes >> 4, u32x8);
+            dq_u32 q = __builtin_convertvector(j < 16 ? bytes & 0x0f : bytes >> 4, dq_u32);
             if (has_qh)
                 q |= ((qh >> (lane + j)) & 1u) << 4;
-            const f32x8 x = __builtin_convertvector((i32x8)q - offset, f32x8);
-            f32x8 y;
-            if (has_min)
-                y = x * d + m;
-            else
-                y = x * d;
-            memcpy(out + j, &y, sizeof y);
+            const dq_f32 x = __builtin_convertvector((dq_i32)q - offset, dq_f32);
+            const dq_f32 y = has_min ? x * d + m : x * d;
+            *(dq_f32 *)(out + j) = y;
         }
     }
 }

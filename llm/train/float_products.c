@@ -1,59 +1,97 @@
 /* float_products.c: the training's float32 products in register tiles
- * (float_products.h). The tiles hold their sums in named variables: an
- * array of vectors would live in memory. */
+ * (float_products.h). The tiles hold their sums in arrays of vectors
+ * indexed by constants only, which the compiler keeps in registers.
+ *
+ * The vectors are FV_LANES floats: eight (one AVX register) in the host
+ * program's x86-64 build, four (one SSE register) in the 32-bit builds, the
+ * kernel's among them. A 32-byte vector without AVX is a block of memory to
+ * GCC, copied four bytes at a time at every update: a training step under
+ * QEMU took 187 s instead of 113 s with them. With four lanes a dot
+ * product's eight lane sums are two vectors' (lanes 0-3, then 4-7), each
+ * over the same columns in the same order: the same bits. */
 #include "train/float_products.h"
 
-/* Tile sizes, which change the speed only (each output's sum keeps its
- * order whatever tile it is in). Vectors x_t handled at once by
- * fp_dot_rows, each with FP_ROWS rows; outputs o, and vectors of 8 columns,
- * by fp_sum_rows' tiles. Where there are 16 vector registers or more
- * (x86-64 with AVX: the host program), tiles of 4 by 4. The kernel's
- * 32-bit build has eight SSE registers, four f8: spilled tiles made a step
- * 2.4x slower under QEMU's emulation, so it takes one token at a time, and
- * fp_sum_rows adds each row into a partial sum of SUM_CHUNK columns in
- * memory, its weight broadcast once for all of them. */
-#if defined(__x86_64__) && defined(__AVX__)
-#define FP_TILES 1
-#define DOT_TOKENS 4
+#if defined(__AVX__)
+#define FV_LANES 8
+typedef float fv __attribute__((vector_size(32), aligned(4)));
+#define FV_SPLAT(v) ((fv){ (v), (v), (v), (v), (v), (v), (v), (v) })
 #else
-#define FP_TILES 0
-#define DOT_TOKENS 1
+#define FV_LANES 4
+typedef float fv __attribute__((vector_size(16), aligned(4)));
+#define FV_SPLAT(v) ((fv){ (v), (v), (v), (v) })
 #endif
+/* (vectors are not passed by value: that changes the i386 ABI) */
+
+/* Tile sizes, which change the speed only (each output's sum keeps its
+ * order whatever tile it is in), chosen for the registers there are: 16
+ * with AVX on x86-64, 8 SSE registers in the 32-bit builds. fp_dot_rows
+ * takes DOT_TOKENS vectors x_t with its FP_ROWS rows; fp_sum_rows
+ * SUM_OUTPUTS outputs by SUM_VECTORS vectors of columns. */
+#if defined(__x86_64__) && defined(__AVX__)
+#define DOT_TOKENS 4
 #define SUM_OUTPUTS 4
 #define SUM_VECTORS 4
-#define SUM_CHUNK 256
+#else
+#define DOT_TOKENS 1
+#define SUM_OUTPUTS 2
+#define SUM_VECTORS 2
+#endif
 
-/* fp_dot_rows for the vectors t .. t + nt - 1 (nt a constant after
- * inlining: the loops unroll and the sums stay in registers). */
+/* A dot product's eight lane sums added in the order float_products.h gives. */
+static inline float lane_sum(const float l[8])
+{
+    return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+}
+
+/* The lane sums l0 .. l0 + FV_LANES - 1 of fp_dot_rows for the vectors
+ * t .. t + nt - 1 over the first vec columns, into lanes[k][i] (nt a
+ * constant after inlining: the loops unroll and the sums stay in
+ * registers). */
+static inline __attribute__((always_inline)) void dot_lanes(const float *const rows[FP_ROWS], uint32_t vec,
+                                                             const float *x, size_t xs, uint32_t t, uint32_t l0,
+                                                             float lanes[DOT_TOKENS][FP_ROWS][8], const uint32_t nt)
+{
+    fv a[DOT_TOKENS][FP_ROWS];
+#pragma GCC unroll 8
+    for (uint32_t k = 0; k < nt; k++)
+#pragma GCC unroll 4
+        for (uint32_t i = 0; i < FP_ROWS; i++)
+            a[k][i] = FV_SPLAT(0.0f);
+    for (uint32_t c = l0; c < vec; c += 8) {
+        fv w[FP_ROWS];
+#pragma GCC unroll 4
+        for (uint32_t i = 0; i < FP_ROWS; i++)
+            w[i] = *(const fv *)(rows[i] + c);
+#pragma GCC unroll 8
+        for (uint32_t k = 0; k < nt; k++) {
+            const fv v = *(const fv *)(x + (t + k) * xs + c);
+#pragma GCC unroll 4
+            for (uint32_t i = 0; i < FP_ROWS; i++)
+                a[k][i] += v * w[i];
+        }
+    }
+#pragma GCC unroll 8
+    for (uint32_t k = 0; k < nt; k++)
+#pragma GCC unroll 4
+        for (uint32_t i = 0; i < FP_ROWS; i++)
+            *(fv *)&lanes[k][i][l0] = a[k][i];
+}
+
+/* fp_dot_rows for the vectors t .. t + nt - 1. */
 static inline __attribute__((always_inline)) void dot_tile(const float *const rows[FP_ROWS], uint32_t nr,
                                                             uint32_t cols, const float *x, size_t xs, uint32_t t,
                                                             float *out, size_t os, float f, int accumulate,
                                                             const uint32_t nt)
 {
     const uint32_t vec = cols & ~7u;
-    f8 a[DOT_TOKENS][FP_ROWS];
-#pragma GCC unroll 8
-    for (uint32_t k = 0; k < nt; k++)
-#pragma GCC unroll 4
-        for (uint32_t i = 0; i < FP_ROWS; i++)
-            a[k][i] = F8_SPLAT(0.0f);
-    for (uint32_t c = 0; c < vec; c += 8) {
-        f8 w[FP_ROWS];
-#pragma GCC unroll 4
-        for (uint32_t i = 0; i < FP_ROWS; i++)
-            w[i] = *(const f8 *)(rows[i] + c);
-#pragma GCC unroll 8
-        for (uint32_t k = 0; k < nt; k++) {
-            const f8 v = *(const f8 *)(x + (t + k) * xs + c);
-#pragma GCC unroll 4
-            for (uint32_t i = 0; i < FP_ROWS; i++)
-                a[k][i] += v * w[i];
-        }
-    }
+    float lanes[DOT_TOKENS][FP_ROWS][8];
+#pragma GCC unroll 2
+    for (uint32_t l0 = 0; l0 < 8; l0 += FV_LANES)
+        dot_lanes(rows, vec, x, xs, t, l0, lanes, nt);
     for (uint32_t k = 0; k < nt; k++) {
         const float *xt = x + (t + k) * xs;
         for (uint32_t i = 0; i < nr; i++) {
-            float s = f8_sum(&a[k][i]);
+            float s = lane_sum(lanes[k][i]);
             for (uint32_t c = vec; c < cols; c++)
                 s += rows[i][c] * xt[c];
             float *o = out + (t + k) * os + i;
@@ -72,90 +110,58 @@ void fp_dot_rows(const float *const rows[FP_ROWS], uint32_t nr, uint32_t cols, c
         dot_tile(rows, nr, cols, x, xs, t, out, os, f, accumulate, 1);
 }
 
-/* fp_sum_rows for the columns c .. c + 8 * nv - 1 of outputs o .. o + no - 1
- * (no, nv constants after inlining: the loops unroll and the sums stay in
- * registers). */
+/* fp_sum_rows for the columns c .. c + FV_LANES * nv - 1 of outputs
+ * o .. o + no - 1 (no, nv constants after inlining: the loops unroll and
+ * the sums stay in registers). */
 static inline __attribute__((always_inline)) void sum_tile(const float *rows, size_t rs, uint32_t nr,
                                                             uint32_t c, const float *g, size_t go, size_t gi,
                                                             uint32_t o, float *out, size_t os, float f,
                                                             const uint32_t no, const uint32_t nv)
 {
-    f8 a[SUM_OUTPUTS][4];
+    fv a[SUM_OUTPUTS][SUM_VECTORS];
 #pragma GCC unroll 4
     for (uint32_t k = 0; k < no; k++)
 #pragma GCC unroll 4
         for (uint32_t v = 0; v < nv; v++)
-            a[k][v] = F8_SPLAT(0.0f);
+            a[k][v] = FV_SPLAT(0.0f);
     for (uint32_t i = 0; i < nr; i++) {
         const float *w = rows + i * rs + c;
-        f8 wv[4];
+        fv wv[SUM_VECTORS];
 #pragma GCC unroll 4
         for (uint32_t v = 0; v < nv; v++)
-            wv[v] = *(const f8 *)(w + 8 * v);
+            wv[v] = *(const fv *)(w + FV_LANES * v);
 #pragma GCC unroll 4
         for (uint32_t k = 0; k < no; k++) {
-            const f8 s = F8_SPLAT(g[(o + k) * go + i * gi]);
+            const fv s = FV_SPLAT(g[(o + k) * go + i * gi]);
 #pragma GCC unroll 4
             for (uint32_t v = 0; v < nv; v++)
                 a[k][v] += s * wv[v];
         }
     }
-    const f8 fv = F8_SPLAT(f);
+    const fv fs = FV_SPLAT(f);
 #pragma GCC unroll 4
     for (uint32_t k = 0; k < no; k++)
 #pragma GCC unroll 4
         for (uint32_t v = 0; v < nv; v++)
-            *(f8 *)(out + (o + k) * os + c + 8 * v) += fv * a[k][v];
+            *(fv *)(out + (o + k) * os + c + FV_LANES * v) += fs * a[k][v];
 }
-
-#if !FP_TILES
-/* fp_sum_rows for the whole vectors of columns, SUM_CHUNK at a time: the
- * same sums as sum_tile's, from 0 over the rows in order, then added. */
-static void sum_chunks(const float *rows, size_t rs, uint32_t nr, uint32_t vec, const float *g, size_t go,
-                       size_t gi, uint32_t n, float *out, size_t os, float f)
-{
-    const f8 fv = F8_SPLAT(f);
-    f8 part[SUM_CHUNK / 8];
-    for (uint32_t c0 = 0; c0 < vec; c0 += SUM_CHUNK) {
-        const uint32_t nv = (vec - c0 < SUM_CHUNK ? vec - c0 : SUM_CHUNK) / 8;
-        for (uint32_t o = 0; o < n; o++) {
-            for (uint32_t v = 0; v < nv; v++)
-                part[v] = F8_SPLAT(0.0f);
-            for (uint32_t i = 0; i < nr; i++) {
-                const f8 s = F8_SPLAT(g[o * go + i * gi]);
-                const float *w = rows + i * rs + c0;
-                for (uint32_t v = 0; v < nv; v++)
-                    part[v] += s * *(const f8 *)(w + 8 * v);
-            }
-            float *y = out + o * os + c0;
-            for (uint32_t v = 0; v < nv; v++)
-                *(f8 *)(y + 8 * v) += fv * part[v];
-        }
-    }
-}
-#endif
 
 void fp_sum_rows(const float *rows, size_t rs, uint32_t nr, uint32_t cols, const float *g, size_t go, size_t gi,
                  uint32_t n, float *out, size_t os, float f)
 {
-    uint32_t c = 0;
-#if FP_TILES
     /* Tiles of SUM_OUTPUTS outputs by SUM_VECTORS vectors of columns, then
      * one vector at a time, then single columns. */
-    for (; c + 8 * SUM_VECTORS <= cols; c += 8 * SUM_VECTORS) {
+    uint32_t c = 0;
+    for (; c + FV_LANES * SUM_VECTORS <= cols; c += FV_LANES * SUM_VECTORS) {
         uint32_t o = 0;
         for (; o + SUM_OUTPUTS <= n; o += SUM_OUTPUTS)
             sum_tile(rows, rs, nr, c, g, go, gi, o, out, os, f, SUM_OUTPUTS, SUM_VECTORS);
         for (; o < n; o++)
             sum_tile(rows, rs, nr, c, g, go, gi, o, out, os, f, 1, SUM_VECTORS);
     }
-    for (; c + 8 <= cols; c += 8)
+    for (; c + FV_LANES <= cols; c += FV_LANES)
         for (uint32_t o = 0; o < n; o++)
             sum_tile(rows, rs, nr, c, g, go, gi, o, out, os, f, 1, 1);
-#else
-    c = cols & ~7u;
-    sum_chunks(rows, rs, nr, c, g, go, gi, n, out, os, f);
-#endif
     for (; c < cols; c++)
         for (uint32_t o = 0; o < n; o++) {
             float a = 0.0f;

@@ -5,10 +5,10 @@
  * matrix's rows), in register tiles: each weight value loaded is used for
  * several vectors and each vector value for several weights, which is what
  * makes them fast, while every output is still the sum of its own terms in
- * the order given below whatever the tile it falls in. The vectors are f8,
- * eight floats whose operations are element-wise (AVX on the host, two SSE
- * registers in the kernel), and no multiply is fused with an add
- * (-ffp-contract=off), so every build computes the same bits.
+ * the order given below whatever the tile it falls in. No multiply is fused
+ * with an add (-ffp-contract=off) and every vector operation is
+ * element-wise, so every build computes the same bits whatever its vector
+ * width (float_products.c).
  */
 #ifndef LLM_TRAIN_FLOAT_PRODUCTS_H
 #define LLM_TRAIN_FLOAT_PRODUCTS_H
@@ -16,27 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Eight floats (aligned(4): rows of a few models are not 32-byte multiples). */
-typedef float f8 __attribute__((vector_size(32), aligned(4)));
-
-/* Eight copies of v (a macro: vectors passed by value change the i386 ABI). */
-#define F8_SPLAT(v) ((f8){ (v), (v), (v), (v), (v), (v), (v), (v) })
-
-/* The sum of an f8's lanes in a fixed order: ((0+4) + (2+6)) + ((1+5) + (3+7)). */
-static inline float f8_sum(const f8 *v)
-{
-    return (((*v)[0] + (*v)[4]) + ((*v)[2] + (*v)[6])) + (((*v)[1] + (*v)[5]) + ((*v)[3] + (*v)[7]));
-}
-
 /* Rows fp_dot_rows takes at once. */
 #define FP_ROWS 4
 
-/* Dot products of nr <= FP_ROWS rows (cols floats each) with n vectors
- * x + t * xs: s = rows[i] . x_t, then out[t * os + i] = f * s, or
- * out[t * os + i] += f * s when `accumulate`. Each dot product sums lane j
- * over the columns j mod 8 in column order, adds the lanes by f8_sum, then
- * the last cols mod 8 products in order. rows[nr .. FP_ROWS - 1] must be
- * readable (their results are computed and dropped). */
 /* The row pointers for fp_dot_rows of nr <= FP_ROWS rows stride floats
  * apart from `first`; the missing ones repeat the first. */
 static inline void fp_row_group(const float *rows[FP_ROWS], const float *first, size_t stride, uint32_t nr)
@@ -45,6 +27,13 @@ static inline void fp_row_group(const float *rows[FP_ROWS], const float *first, 
         rows[i] = first + (i < nr ? i : 0) * stride;
 }
 
+/* Dot products of nr <= FP_ROWS rows (cols floats each) with n vectors
+ * x + t * xs: s = rows[i] . x_t, then out[t * os + i] = f * s, or
+ * out[t * os + i] += f * s when `accumulate`. Each dot product sums lane j
+ * over the columns j mod 8 in column order, adds the eight lanes as
+ * ((0+4) + (2+6)) + ((1+5) + (3+7)), then the last cols mod 8 products in
+ * order. rows[nr .. FP_ROWS - 1] must be readable (their results are
+ * computed and dropped). */
 void fp_dot_rows(const float *const rows[FP_ROWS], uint32_t nr, uint32_t cols, const float *x, size_t xs,
                  uint32_t n, float *out, size_t os, float f, int accumulate);
 
