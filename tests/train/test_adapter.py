@@ -2,7 +2,8 @@
 (llama-cpp-python) loads the GGUF adapter myos-llm writes and its greedy
 tokens with it equal `myos-llm --lora`'s up to the first step where
 llama.cpp's top two logits are closer than 0.5 (there the engines' rounding
-may pick either); they differ from the base model's greedy tokens; and the
+may pick either), at --lora-scale 1 and 0.5 (llama.cpp's lora_scale); they
+differ from the base model's greedy tokens, and equal them at scale 0; and the
 training really learns: after training on tests/train/heldout.txt (written
 for these tests), the loss on that text falls by at least 30% against the
 base model."""
@@ -40,13 +41,33 @@ def greedy_myos(model, *extra):
     return ids("prompt_ids"), ids("generated_ids")
 
 
-def test_llama_cpp_follows_the_adapter(smollm2_path, adapter):
+def without_extra_buffers(monkeypatch):
+    """llama.cpp loads weights without its extra buffer types from here on:
+    on CPUs with AMX (Intel Xeon, Sapphire Rapids on) the llama.cpp of
+    llama-cpp-python 0.3.36 repacks them for AMX and crashes in its first
+    decode."""
+    import llama_cpp.llama_cpp as low
+
+    defaults = low.llama_model_default_params
+
+    def params():
+        p = defaults()
+        p.use_extra_bufts = False
+        return p
+
+    monkeypatch.setattr(low, "llama_model_default_params", params)
+
+
+# --lora-scale as llama.cpp's lora_scale multiplies the adapter's product.
+@pytest.mark.parametrize("scale", [1.0, 0.5])
+def test_llama_cpp_follows_the_adapter(smollm2_path, adapter, scale, monkeypatch):
     from llama_cpp import Llama
+    without_extra_buffers(monkeypatch)
     path, _ = adapter
-    prompt, ours = greedy_myos(smollm2_path, "--lora", path)
+    prompt, ours = greedy_myos(smollm2_path, "--lora", path, *(["--lora-scale", scale] if scale != 1.0 else []))
     _, base = greedy_myos(smollm2_path)
-    llm = Llama(model_path=str(smollm2_path), lora_path=str(path), n_ctx=256, n_threads=1, logits_all=True,
-                verbose=False)
+    llm = Llama(model_path=str(smollm2_path), lora_path=str(path), lora_scale=scale, n_ctx=256, n_threads=1,
+                logits_all=True, verbose=False)
     llm.eval(prompt)
     theirs, gaps = [], []
     for _ in range(N_GEN):
@@ -56,11 +77,18 @@ def test_llama_cpp_follows_the_adapter(smollm2_path, adapter):
         gaps.append(float(top2[1] - top2[0]))
         llm.eval([theirs[-1]])
     close = next((i for i, g in enumerate(gaps) if g < GAP), N_GEN)
-    print(f"llama.cpp with the adapter: {theirs}\nmyos-llm --lora: {ours}\nbase: {base}\n"
+    print(f"scale {scale}: llama.cpp with the adapter: {theirs}\nmyos-llm --lora: {ours}\nbase: {base}\n"
           f"compared up to step {close} (top-two gap below {GAP} there)")
     assert close >= 4, gaps
     assert ours[:close] == theirs[:close]
-    assert ours != base, "the adapter does not change the greedy continuation"
+    if scale == 1.0:
+        assert ours != base, "the adapter does not change the greedy continuation"
+
+
+def test_lora_scale_zero_is_the_base_model(smollm2_path, adapter):
+    """y = W x + 0 * (B (A x)) is W x to the bit: the base model's tokens."""
+    path, _ = adapter
+    assert greedy_myos(smollm2_path, "--lora", path, "--lora-scale", 0) == greedy_myos(smollm2_path)
 
 
 def chunk_losses(model, adapter_path, out):
