@@ -5,12 +5,14 @@
  * The vectors are FV_LANES floats: eight (one AVX register) in the host
  * program's x86-64 build, four (one SSE register) in the 32-bit builds, the
  * kernel's among them. A 32-byte vector without AVX is a block of memory to
- * GCC, copied four bytes at a time at every update: a training step under
- * QEMU took 187 s instead of 113 s with them. With four lanes a dot
+ * GCC, copied four bytes at a time at every update (a 64-token step of
+ * SmolLM2 under QEMU took 171 s so, 99 s with four-float vectors; AVX in
+ * the kernel is slower still under QEMU's emulation). With four lanes a dot
  * product's eight lane sums are two vectors' (lanes 0-3, then 4-7), each
  * over the same columns in the same order: the same bits. */
 #include "train/float_products.h"
 
+/* FV_SPLAT is a macro: a function taking a vector by value changes the i386 ABI. */
 #if defined(__AVX__)
 #define FV_LANES 8
 typedef float fv __attribute__((vector_size(32), aligned(4)));
@@ -20,7 +22,6 @@ typedef float fv __attribute__((vector_size(32), aligned(4)));
 typedef float fv __attribute__((vector_size(16), aligned(4)));
 #define FV_SPLAT(v) ((fv){ (v), (v), (v), (v) })
 #endif
-/* (vectors are not passed by value: that changes the i386 ABI) */
 
 /* Tile sizes, which change the speed only (each output's sum keeps its
  * order whatever tile it is in), chosen for the registers there are: 16
@@ -37,19 +38,25 @@ typedef float fv __attribute__((vector_size(16), aligned(4)));
 #define SUM_VECTORS 2
 #endif
 
+/* The vectors of one dot product's eight lane sums, and lane l of them. */
+#define FV_PER_8 (8 / FV_LANES)
+#define LANE(v, l) ((v)[(l) / FV_LANES][(l) % FV_LANES])
+
 /* A dot product's eight lane sums added in the order float_products.h gives. */
-static inline float lane_sum(const float l[8])
+static inline float lane_sum(const fv v[FV_PER_8])
 {
-    return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+    return ((LANE(v, 0) + LANE(v, 4)) + (LANE(v, 2) + LANE(v, 6))) +
+           ((LANE(v, 1) + LANE(v, 5)) + (LANE(v, 3) + LANE(v, 7)));
 }
 
-/* The lane sums l0 .. l0 + FV_LANES - 1 of fp_dot_rows for the vectors
- * t .. t + nt - 1 over the first vec columns, into lanes[k][i] (nt a
- * constant after inlining: the loops unroll and the sums stay in
- * registers). */
+/* Vector g of the lane sums of fp_dot_rows (lanes FV_LANES * g on) for
+ * the vectors t .. t + nt - 1 over the first vec columns, into
+ * sums[k][i][g] (nt a constant after inlining: the loops unroll and the
+ * sums stay in registers). */
 static inline __attribute__((always_inline)) void dot_lanes(const float *const rows[FP_ROWS], uint32_t vec,
-                                                             const float *x, size_t xs, uint32_t t, uint32_t l0,
-                                                             float lanes[DOT_TOKENS][FP_ROWS][8], const uint32_t nt)
+                                                             const float *x, size_t xs, uint32_t t, uint32_t g,
+                                                             fv sums[DOT_TOKENS][FP_ROWS][FV_PER_8],
+                                                             const uint32_t nt)
 {
     fv a[DOT_TOKENS][FP_ROWS];
 #pragma GCC unroll 8
@@ -57,7 +64,7 @@ static inline __attribute__((always_inline)) void dot_lanes(const float *const r
 #pragma GCC unroll 4
         for (uint32_t i = 0; i < FP_ROWS; i++)
             a[k][i] = FV_SPLAT(0.0f);
-    for (uint32_t c = l0; c < vec; c += 8) {
+    for (uint32_t c = FV_LANES * g; c < vec; c += 8) {
         fv w[FP_ROWS];
 #pragma GCC unroll 4
         for (uint32_t i = 0; i < FP_ROWS; i++)
@@ -74,7 +81,7 @@ static inline __attribute__((always_inline)) void dot_lanes(const float *const r
     for (uint32_t k = 0; k < nt; k++)
 #pragma GCC unroll 4
         for (uint32_t i = 0; i < FP_ROWS; i++)
-            *(fv *)&lanes[k][i][l0] = a[k][i];
+            sums[k][i][g] = a[k][i];
 }
 
 /* fp_dot_rows for the vectors t .. t + nt - 1. */
@@ -84,14 +91,14 @@ static inline __attribute__((always_inline)) void dot_tile(const float *const ro
                                                             const uint32_t nt)
 {
     const uint32_t vec = cols & ~7u;
-    float lanes[DOT_TOKENS][FP_ROWS][8];
+    fv sums[DOT_TOKENS][FP_ROWS][FV_PER_8];
 #pragma GCC unroll 2
-    for (uint32_t l0 = 0; l0 < 8; l0 += FV_LANES)
-        dot_lanes(rows, vec, x, xs, t, l0, lanes, nt);
+    for (uint32_t g = 0; g < FV_PER_8; g++)
+        dot_lanes(rows, vec, x, xs, t, g, sums, nt);
     for (uint32_t k = 0; k < nt; k++) {
         const float *xt = x + (t + k) * xs;
         for (uint32_t i = 0; i < nr; i++) {
-            float s = lane_sum(lanes[k][i]);
+            float s = lane_sum(sums[k][i]);
             for (uint32_t c = vec; c < cols; c++)
                 s += rows[i][c] * xt[c];
             float *o = out + (t + k) * os + i;

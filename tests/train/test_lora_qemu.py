@@ -2,7 +2,8 @@
 onto the disk) applied to the loaded model makes `ai` answer token for
 token as `myos-llm --lora` does (stories260K raw, SmolLM2 in its chat
 template), and differently from the base model; the
-choice survives a reboot (/MYOS/SETTINGS.TXT) and `lora off` removes it;
+choice survives a reboot (/MYOS/SETTINGS.TXT), as the training's settings
+do, and `lora off` removes it;
 `models` lists each adapter beside the model it fits; an adapter for
 another model, a file that is no adapter and a missing one are one error
 line each, and the adapter applied before stays; another model loads
@@ -28,6 +29,9 @@ PROMPT = "Once upon a time"
 CHAT_PROMPT = "Tell me about the girl and her red ball."
 ANSWER = {"temperature": 0, "max_tokens": 12, "ctx": 256, "show_ids": 1}
 # Strong enough to change stories260K's greedy tokens.
+# The training's settings, saved with the others (/MYOS/SETTINGS.TXT), as `set` shows them.
+TRAIN_SETTINGS = {"lora_rank": "4", "lora_alpha": "8.5", "lora_targets": "q,k,down", "train_steps": "7",
+                  "train_lr": "0.005", "train_ctx": "48", "train_seed": "9"}
 STORY_TRAIN = ["--train-ctx", 32, "--steps", 12, "--lr", 0.05, "--lora-rank", 4, "--lora-targets", "q,v,o,down"]
 
 
@@ -108,11 +112,16 @@ def test_lora_applies_survives_a_reboot_and_comes_off(image, answers):
         blocks = adapter_blocks(m.run("models", 60))
         assert blocks[STORIES] == ["*   + story.lora.gguf lora rank 4 q,v,o,down"], blocks
         assert blocks[SMOLLM] == ["    + smol.lora.gguf lora rank 8 q,v"], blocks
+        configure(m, **TRAIN_SETTINGS)
         assert m.poweroff() is not None
-    assert "lora story\n" in mread(image, "/MYOS/SETTINGS.TXT").decode()
+    saved = mread(image, "/MYOS/SETTINGS.TXT").decode()
+    assert "lora story\n" in saved
+    assert all(f"{name} {value}\n" in saved for name, value in TRAIN_SETTINGS.items()), saved
 
     with Machine(snapshot=False).boot(image) as m:
         assert m.run("lora").strip() == "adapter story: chosen, applied when its model loads"
+        shown = dict(line.split(None, 1) for line in m.run("set").splitlines() if line.strip())
+        assert {name: shown[name] for name in TRAIN_SETTINGS} == TRAIN_SETTINGS
         out = m.run(f"ai {PROMPT}", 120)
         assert "loaded adapter story: rank 4, q,v,o,down, alpha 16" in out, out
         assert os_answer(m, PROMPT).gen_ids == answers["story"].gen_ids
