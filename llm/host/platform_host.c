@@ -109,8 +109,9 @@ static void *worker_main(void *arg)
     uint32_t seen = handout_generation(&job, __ATOMIC_SEQ_CST);
     for (;;) {
         uint64_t until = llm_time_ns() + IDLE_SPIN_NS;
+        uint32_t polls = 0;
         while (handout_generation(&job, __ATOMIC_ACQUIRE) == seen && llm_time_ns() < until)
-            __builtin_ia32_pause();
+            handout_spin(&polls);
         if (handout_generation(&job, __ATOMIC_ACQUIRE) == seen) {
             pthread_mutex_lock(&sleep_lock);
             __atomic_fetch_add(&sleepers, 1, __ATOMIC_SEQ_CST);

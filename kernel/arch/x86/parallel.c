@@ -75,8 +75,9 @@ void parallel_worker_loop(uint32_t cpu)
     uint64_t spin_tsc = tsc_hz() / 1000000u * IDLE_SPIN_US;
     for (;;) {
         uint64_t until = rdtsc() + spin_tsc;
+        uint32_t polls = 0;
         while (handout_generation(&job, __ATOMIC_ACQUIRE) == seen && rdtsc() < until)
-            __asm__ volatile("pause");
+            handout_spin(&polls);
         if (handout_generation(&job, __ATOMIC_ACQUIRE) == seen) {
             cpu_cli();
             __atomic_store_n(&sleeping[cpu], 1, __ATOMIC_SEQ_CST);
