@@ -70,9 +70,9 @@ def measure(model, threads: tuple[int, ...], runs: int, tokens: int) -> tuple[di
     """({threads: myos-llm's runs}, {threads: llama.cpp's runs}) on `model`.
     Alternating runs, best of each (see best): other load on the machine only
     slows a run down, so the fastest one is the least disturbed measurement."""
-    from llama_cpp import Llama
+    from .llama_ref import open_model
 
-    llms = {t: Llama(model_path=str(model), n_ctx=2048, n_threads=t, n_threads_batch=t, verbose=False)
+    llms = {t: open_model(model, n_ctx=2048, n_threads=t, n_threads_batch=t, verbose=False)
             for t in threads}
     ours = {t: [] for t in threads}
     theirs = {t: [] for t in threads}

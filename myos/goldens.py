@@ -95,10 +95,11 @@ def build(model: Path, n_predict: int) -> dict:
     import llama_cpp
     from gguf import GGUFReader
 
+    from .llama_ref import open_model
+
     fields = GGUFReader(model).fields
     template = fields["tokenizer.chat_template"].contents() if "tokenizer.chat_template" in fields else None
-    llm = llama_cpp.Llama(str(model), n_ctx=512, n_threads=1, n_threads_batch=1, logits_all=True,
-                          verbose=False)
+    llm = open_model(model, n_ctx=512, n_threads=1, n_threads_batch=1, logits_all=True, verbose=False)
     stop_ids = {llm.token_eos()}
     if template and "<|im_end|>" in template:
         stop_ids.update(llm.tokenize(b"<|im_end|>", add_bos=False, special=True))

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from myos.llama_ref import open_model
 from myos.torch_lora import MYOS_LLM, myos_train
 
 HELDOUT = Path(__file__).with_name("heldout.txt")
@@ -41,33 +42,14 @@ def greedy_myos(model, *extra):
     return ids("prompt_ids"), ids("generated_ids")
 
 
-def without_extra_buffers(monkeypatch):
-    """llama.cpp loads weights without its extra buffer types from here on:
-    on CPUs with AMX (Intel Xeon, Sapphire Rapids on) the llama.cpp of
-    llama-cpp-python 0.3.36 repacks them for AMX and crashes in its first
-    decode."""
-    import llama_cpp.llama_cpp as low
-
-    defaults = low.llama_model_default_params
-
-    def params():
-        p = defaults()
-        p.use_extra_bufts = False
-        return p
-
-    monkeypatch.setattr(low, "llama_model_default_params", params)
-
-
 # --lora-scale as llama.cpp's lora_scale multiplies the adapter's product.
 @pytest.mark.parametrize("scale", [1.0, 0.5])
-def test_llama_cpp_follows_the_adapter(smollm2_path, adapter, scale, monkeypatch):
-    from llama_cpp import Llama
-    without_extra_buffers(monkeypatch)
+def test_llama_cpp_follows_the_adapter(smollm2_path, adapter, scale):
     path, _ = adapter
     prompt, ours = greedy_myos(smollm2_path, "--lora", path, *(["--lora-scale", scale] if scale != 1.0 else []))
     _, base = greedy_myos(smollm2_path)
-    llm = Llama(model_path=str(smollm2_path), lora_path=str(path), lora_scale=scale, n_ctx=256, n_threads=1,
-                logits_all=True, verbose=False)
+    llm = open_model(smollm2_path, lora_path=str(path), lora_scale=scale, n_ctx=256, n_threads=1,
+                     logits_all=True, verbose=False)
     llm.eval(prompt)
     theirs, gaps = [], []
     for _ in range(N_GEN):
