@@ -83,7 +83,7 @@ $(TEST_MODELS_STAMP): myos/models.py | $(SETUP)
 	$(PY) -m myos models add $(TEST_MODELS) && touch $@
 
 test: all $(TEST_PROGRAMS) $(TEST_MODELS_STAMP) | $(TEST_SETUP)
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --durations=25 tests
 
 bench: all $(TEST_MODELS_STAMP) | $(TEST_SETUP)
 	$(PY) -m myos bench
