@@ -1,7 +1,7 @@
 """Fuzzing the model loaders and the tokenizer (libFuzzer + ASan + UBSan
 targets built by tests/fuzz/fuzz.mk): every committed regression input under
 tests/fuzz/corpus/<target>/ must run clean, then each target fuzzes from seeds
-made of real files for FUZZ_SECONDS (25 by default; `make fuzz FUZZ_SECONDS=600`
+made of real files for FUZZ_SECONDS (15 by default; `make fuzz FUZZ_SECONDS=600`
 for a longer run). A crash fails the test and leaves its input in
 build/fuzz/crashes/ — fix the bug, then commit that input to the corpus."""
 import os
@@ -18,7 +18,7 @@ from tests.fuzz.seeds import PREPARED_MODEL, write_corpora
 
 TARGETS = sorted(p.stem for p in (ROOT / "tests" / "fuzz").glob("fuzz_*.c"))
 REGRESSIONS = ROOT / "tests" / "fuzz" / "corpus"
-SECONDS = int(os.environ.get("FUZZ_SECONDS", "25"))
+SECONDS = int(os.environ.get("FUZZ_SECONDS", "15"))
 
 
 @pytest.fixture(scope="module")
