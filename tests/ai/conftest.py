@@ -83,10 +83,11 @@ def host_answer(model: Path, prompt: str, *, chat: bool = True, temperature: flo
     return Answer(text, _ids(lines[0], "prompt_ids"), _ids(lines[1], "generated_ids"))
 
 
-def host_chat(model: Path, turns: list[str], *, max_tokens: int = 12, ctx: int = 512) -> list[Answer]:
+def host_chat(model: Path, turns: list[str], *, max_tokens: int = 12, ctx: int = 512,
+              extra: tuple = ()) -> list[Answer]:
     """The host program's interactive chat, fed the turns on stdin."""
     cmd = [str(MYOS_LLM), "-m", str(model), "--chat", "--temp", "0", "-n", str(max_tokens),
-           "--ctx", str(ctx), "--print-ids"]
+           "--ctx", str(ctx), "--print-ids", *map(str, extra)]
     out = _decode(subprocess.run(cmd, input="".join(t + "\n" for t in turns).encode(),
                                  capture_output=True, check=True, timeout=300).stdout)
     answers = []
@@ -117,6 +118,20 @@ def use_model(m: Machine, name: str) -> None:
     if f"current model: {name}" not in current:
         out = m.run(f"model {name}", timeout=120)
         assert f"loaded {name}" in out, out
+
+
+def os_chat_turn(m: Machine, turn: str, timeout: float = 600) -> str:
+    """One turn typed at `chat`'s `you> ` prompt: what the OS printed up to
+    the next one."""
+    start = len(m.transcript)
+    m.write(turn + "\r")
+    m.wait_for(r"you> ", timeout)
+    return m.transcript[start:].rpartition("you> ")[0]
+
+
+def parse_chat_turn(output: str) -> Answer:
+    """os_chat_turn's output with `set show_ids 1`, as parse_os_answer."""
+    return parse_os_answer(output.split("\n", 1)[1])  # drop the echoed line
 
 
 def os_answer(m: Machine, prompt: str, timeout: float = 600) -> Answer:

@@ -13,7 +13,7 @@ from myos.qemu import Machine
 
 from ..llm.settings_cases import RANGES, option_verdict
 from .conftest import (SMALL, SMOLLM, STATUS, STORIES, UTF8_TEXT, configure, host_answer,
-                       host_chat, os_answer, tensor_mix, use_model, words)
+                       host_chat, os_answer, os_chat_turn, parse_chat_turn, tensor_mix, use_model, words)
 
 pytestmark = pytest.mark.qemu
 
@@ -189,11 +189,7 @@ def test_chat_remembers_earlier_turns(m):
     m.write("chat\r")
     m.wait_for(r"you> ", 60)
     for turn, expected in zip(turns, want):
-        start = len(m.transcript)
-        m.write(turn + "\r")
-        m.wait_for(r"you> ", 600)
-        out = m.transcript[start:].rpartition("you> ")[0]
-        got = _parse_chat_turn(out)
+        got = parse_chat_turn(os_chat_turn(m, turn))
         assert got.prompt_ids == expected.prompt_ids, turn
         assert got.gen_ids == expected.gen_ids, turn
     # The second turn's prompt is that turn alone: the first is remembered.
@@ -201,10 +197,7 @@ def test_chat_remembers_earlier_turns(m):
     # After /reset the same question starts a new conversation.
     m.write("/reset\r")
     m.wait_for(r"\(conversation forgotten\)\r?\nyou> ", 30)
-    start = len(m.transcript)
-    m.write(turns[1] + "\r")
-    m.wait_for(r"you> ", 600)
-    got = _parse_chat_turn(m.transcript[start:].rpartition("you> ")[0])
+    got = parse_chat_turn(os_chat_turn(m, turns[1]))
     fresh = host_answer(default_model(), turns[1], **SMALL)
     assert (got.prompt_ids, got.gen_ids) == (fresh.prompt_ids, fresh.gen_ids)
     m.write("/bye\r")
@@ -219,10 +212,7 @@ def test_chat_turns_reach_the_model_verbatim(m):
     m.write("chat\r")
     m.wait_for(r"you> ", 60)
     for turn, expected in zip(turns, want):
-        start = len(m.transcript)
-        m.write(turn + "\r")
-        m.wait_for(r"you> ", 600)
-        got = _parse_chat_turn(m.transcript[start:].rpartition("you> ")[0])
+        got = parse_chat_turn(os_chat_turn(m, turn))
         assert got.prompt_ids == expected.prompt_ids, repr(turn)
     m.write("/bye\r")
     m.wait_for(r"myos> ", 30)
@@ -238,21 +228,13 @@ def test_chat_drops_the_oldest_turns_when_the_context_fills(m):
     m.wait_for(r"you> ", 60)
     outputs = []
     for turn, expected in zip(turns, want):
-        start = len(m.transcript)
-        m.write(turn + "\r")
-        m.wait_for(r"you> ", 600)
-        outputs.append(m.transcript[start:].rpartition("you> ")[0])
-        assert _parse_chat_turn(outputs[-1]).gen_ids == expected.gen_ids, turn
+        outputs.append(os_chat_turn(m, turn))
+        assert parse_chat_turn(outputs[-1]).gen_ids == expected.gen_ids, turn
     m.write("/bye\r")
     m.wait_for(r"myos> ", 30)
     notice = "(context full: the oldest turns were forgotten)"
     assert [notice in o for o in outputs] == [False, False, True], outputs
     configure(m, **SMALL)
-
-
-def _parse_chat_turn(out: str):
-    from .conftest import parse_os_answer
-    return parse_os_answer(out.split("\n", 1)[1])  # drop the echoed line
 
 
 @pytest.mark.parametrize("how", ["serial", "sendkey"])

@@ -1,7 +1,7 @@
 """`lora NAME|off` in MyOS: an adapter (made by myos-llm --train and copied
 onto the disk) applied to the loaded model makes `ai` answer token for
 token as `myos-llm --lora` does (stories260K raw, SmolLM2 in its chat
-template), and differently from the base model; the
+template, and `chat` too), and differently from the base model; the
 choice survives a reboot (/MYOS/SETTINGS.TXT), as the training's settings
 do, and `lora off` removes it;
 `models` lists each adapter beside the model it fits; an adapter for
@@ -19,7 +19,8 @@ from myos.models import DEFAULT, default_model, stories260k
 from myos.qemu import Machine
 from myos.torch_lora import myos_train
 from tests.ai import llama2c_tokenizer
-from tests.ai.conftest import AI_BUILD, SMOLLM, STORIES, configure, host_answer, os_answer, use_model
+from tests.ai.conftest import (AI_BUILD, SMOLLM, STORIES, configure, host_answer, host_chat, os_answer, os_chat_turn,
+                               parse_chat_turn, use_model)
 from tests.fs.fatimage import mread
 
 pytestmark = pytest.mark.qemu
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.qemu
 LORA_DIR = AI_BUILD / "lora-qemu"
 PROMPT = "Once upon a time"
 CHAT_PROMPT = "Tell me about the girl and her red ball."
+CHAT_TURNS = [CHAT_PROMPT, "What colour was the ball?"]
 ANSWER = {"temperature": 0, "max_tokens": 12, "ctx": 256, "show_ids": 1}
 # Strong enough to change stories260K's greedy tokens.
 # The training's settings, saved with the others (/MYOS/SETTINGS.TXT), as `set` shows them.
@@ -87,7 +89,8 @@ def answers(files) -> dict:
     return {"base": host_answer(stories260k(), PROMPT, **common),
             "story": host_answer(stories260k(), PROMPT, **common, extra=("--lora", str(files["story"]))),
             "smol base": host_answer(default_model(), CHAT_PROMPT, **smol),
-            "smol": host_answer(default_model(), CHAT_PROMPT, **smol, extra=("--lora", str(files["smol"])))}
+            "smol": host_answer(default_model(), CHAT_PROMPT, **smol, extra=("--lora", str(files["smol"]))),
+            "smol chat": host_chat(default_model(), CHAT_TURNS, **smol, extra=("--lora", files["smol"]))}
 
 
 def test_lora_applies_survives_a_reboot_and_comes_off(image, answers):
@@ -140,6 +143,14 @@ def test_lora_applies_survives_a_reboot_and_comes_off(image, answers):
         use_model(m, SMOLLM)
         assert m.run("lora smol").startswith(f"applied smol to {SMOLLM}: rank 8, q,v, alpha 16")
         assert os_answer(m, CHAT_PROMPT).gen_ids == answers["smol"].gen_ids
+        # A conversation in `chat` follows the adapter as myos-llm --chat --lora does.
+        m.write("chat\r")
+        m.wait_for(r"you> ", 60)
+        for turn, expected in zip(CHAT_TURNS, answers["smol chat"]):
+            got = parse_chat_turn(os_chat_turn(m, turn))
+            assert (got.prompt_ids, got.gen_ids) == (expected.prompt_ids, expected.gen_ids), turn
+        m.write("/bye\r")
+        m.wait_for(r"myos> ", 30)
         assert m.run("lora off").strip() == f"removed smol from {SMOLLM}"
         assert m.poweroff() is not None
     assert "lora " not in mread(image, "/MYOS/SETTINGS.TXT").decode()
