@@ -7,6 +7,7 @@ import re
 import struct
 import subprocess
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,6 +119,16 @@ def use_model(m: Machine, name: str) -> None:
     if f"current model: {name}" not in current:
         out = m.run(f"model {name}", timeout=120)
         assert f"loaded {name}" in out, out
+
+
+@contextmanager
+def chat_mode(m: Machine):
+    """Inside `chat` at its first `you> ` prompt; /bye back to the shell after."""
+    m.write("chat\r")
+    m.wait_for(r"you> ", 60)
+    yield
+    m.write("/bye\r")
+    m.wait_for(r"myos> ", 30)
 
 
 def os_chat_turn(m: Machine, turn: str, timeout: float = 600) -> str:

@@ -13,7 +13,7 @@ from myos.qemu import Machine
 
 from ..llm.settings_cases import RANGES, option_verdict
 from .conftest import (SMALL, SMOLLM, STATUS, STORIES, UTF8_TEXT, configure, host_answer,
-                       host_chat, os_answer, os_chat_turn, parse_chat_turn, tensor_mix, use_model, words)
+                       chat_mode, host_chat, os_answer, os_chat_turn, parse_chat_turn, tensor_mix, use_model, words)
 
 pytestmark = pytest.mark.qemu
 
@@ -186,22 +186,19 @@ def test_chat_remembers_earlier_turns(m):
     use_model(m, SMOLLM)
     turns = ["My name is Tom and my cat is called Felix.", "What is my cat called?"]
     want = host_chat(default_model(), turns, **{"max_tokens": SMALL["max_tokens"], "ctx": SMALL["ctx"]})
-    m.write("chat\r")
-    m.wait_for(r"you> ", 60)
-    for turn, expected in zip(turns, want):
-        got = parse_chat_turn(os_chat_turn(m, turn))
-        assert got.prompt_ids == expected.prompt_ids, turn
-        assert got.gen_ids == expected.gen_ids, turn
-    # The second turn's prompt is that turn alone: the first is remembered.
-    assert len(want[1].prompt_ids) < len(want[0].prompt_ids)
-    # After /reset the same question starts a new conversation.
-    m.write("/reset\r")
-    m.wait_for(r"\(conversation forgotten\)\r?\nyou> ", 30)
-    got = parse_chat_turn(os_chat_turn(m, turns[1]))
-    fresh = host_answer(default_model(), turns[1], **SMALL)
-    assert (got.prompt_ids, got.gen_ids) == (fresh.prompt_ids, fresh.gen_ids)
-    m.write("/bye\r")
-    m.wait_for(r"myos> ", 30)
+    with chat_mode(m):
+        for turn, expected in zip(turns, want):
+            got = parse_chat_turn(os_chat_turn(m, turn))
+            assert got.prompt_ids == expected.prompt_ids, turn
+            assert got.gen_ids == expected.gen_ids, turn
+        # The second turn's prompt is that turn alone: the first is remembered.
+        assert len(want[1].prompt_ids) < len(want[0].prompt_ids)
+        # After /reset the same question starts a new conversation.
+        m.write("/reset\r")
+        m.wait_for(r"\(conversation forgotten\)\r?\nyou> ", 30)
+        got = parse_chat_turn(os_chat_turn(m, turns[1]))
+        fresh = host_answer(default_model(), turns[1], **SMALL)
+        assert (got.prompt_ids, got.gen_ids) == (fresh.prompt_ids, fresh.gen_ids)
 
 
 def test_chat_turns_reach_the_model_verbatim(m):
@@ -209,13 +206,10 @@ def test_chat_turns_reach_the_model_verbatim(m):
     use_model(m, SMOLLM)
     turns = ['  say "hi"   to\tme \\ ', "a second, \"plain\" turn"]
     want = host_chat(default_model(), turns, max_tokens=1, ctx=512)
-    m.write("chat\r")
-    m.wait_for(r"you> ", 60)
-    for turn, expected in zip(turns, want):
-        got = parse_chat_turn(os_chat_turn(m, turn))
-        assert got.prompt_ids == expected.prompt_ids, repr(turn)
-    m.write("/bye\r")
-    m.wait_for(r"myos> ", 30)
+    with chat_mode(m):
+        for turn, expected in zip(turns, want):
+            got = parse_chat_turn(os_chat_turn(m, turn))
+            assert got.prompt_ids == expected.prompt_ids, repr(turn)
     configure(m, **SMALL)
 
 
@@ -224,14 +218,11 @@ def test_chat_drops_the_oldest_turns_when_the_context_fills(m):
     use_model(m, SMOLLM)
     turns = ["My name is Tom.", "I like green apples.", "What do I like?"]
     want = host_chat(default_model(), turns, max_tokens=12, ctx=96)
-    m.write("chat\r")
-    m.wait_for(r"you> ", 60)
-    outputs = []
-    for turn, expected in zip(turns, want):
-        outputs.append(os_chat_turn(m, turn))
-        assert parse_chat_turn(outputs[-1]).gen_ids == expected.gen_ids, turn
-    m.write("/bye\r")
-    m.wait_for(r"myos> ", 30)
+    with chat_mode(m):
+        outputs = []
+        for turn, expected in zip(turns, want):
+            outputs.append(os_chat_turn(m, turn))
+            assert parse_chat_turn(outputs[-1]).gen_ids == expected.gen_ids, turn
     notice = "(context full: the oldest turns were forgotten)"
     assert [notice in o for o in outputs] == [False, False, True], outputs
     configure(m, **SMALL)

@@ -19,8 +19,8 @@ from myos.models import DEFAULT, default_model, stories260k
 from myos.qemu import Machine
 from myos.torch_lora import myos_train
 from tests.ai import llama2c_tokenizer
-from tests.ai.conftest import (AI_BUILD, SMOLLM, STORIES, configure, host_answer, host_chat, os_answer, os_chat_turn,
-                               parse_chat_turn, use_model)
+from tests.ai.conftest import (AI_BUILD, SMOLLM, STORIES, chat_mode, configure, host_answer, host_chat, os_answer,
+                               os_chat_turn, parse_chat_turn, use_model)
 from tests.fs.fatimage import mread
 
 pytestmark = pytest.mark.qemu
@@ -30,10 +30,10 @@ PROMPT = "Once upon a time"
 CHAT_PROMPT = "Tell me about the girl and her red ball."
 CHAT_TURNS = [CHAT_PROMPT, "What colour was the ball?"]
 ANSWER = {"temperature": 0, "max_tokens": 12, "ctx": 256, "show_ids": 1}
-# Strong enough to change stories260K's greedy tokens.
 # The training's settings, saved with the others (/MYOS/SETTINGS.TXT), as `set` shows them.
 TRAIN_SETTINGS = {"lora_rank": "4", "lora_alpha": "8.5", "lora_targets": "q,k,down", "train_steps": "7",
                   "train_lr": "0.005", "train_ctx": "48", "train_seed": "9"}
+# Strong enough to change stories260K's greedy tokens.
 STORY_TRAIN = ["--train-ctx", 32, "--steps", 12, "--lr", 0.05, "--lora-rank", 4, "--lora-targets", "q,v,o,down"]
 
 
@@ -144,13 +144,10 @@ def test_lora_applies_survives_a_reboot_and_comes_off(image, answers):
         assert m.run("lora smol").startswith(f"applied smol to {SMOLLM}: rank 8, q,v, alpha 16")
         assert os_answer(m, CHAT_PROMPT).gen_ids == answers["smol"].gen_ids
         # A conversation in `chat` follows the adapter as myos-llm --chat --lora does.
-        m.write("chat\r")
-        m.wait_for(r"you> ", 60)
-        for turn, expected in zip(CHAT_TURNS, answers["smol chat"]):
-            got = parse_chat_turn(os_chat_turn(m, turn))
-            assert (got.prompt_ids, got.gen_ids) == (expected.prompt_ids, expected.gen_ids), turn
-        m.write("/bye\r")
-        m.wait_for(r"myos> ", 30)
+        with chat_mode(m):
+            for turn, expected in zip(CHAT_TURNS, answers["smol chat"]):
+                got = parse_chat_turn(os_chat_turn(m, turn))
+                assert (got.prompt_ids, got.gen_ids) == (expected.prompt_ids, expected.gen_ids), turn
         assert m.run("lora off").strip() == f"removed smol from {SMOLLM}"
         assert m.poweroff() is not None
     assert "lora " not in mread(image, "/MYOS/SETTINGS.TXT").decode()
