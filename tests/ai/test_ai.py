@@ -325,7 +325,9 @@ def test_a_refused_value_leaves_the_setting_as_it_was(m):
 # Around the ranges: the OS refuses what myos-llm refuses, with the same words.
 SET_CASES = [("temperature", "100"), ("temperature", "100.01"), ("top_p", "1.0001"), ("repeat_penalty", "0.01"),
              ("repeat_penalty", "0"), ("repeat_last_n", "-1"), ("max_tokens", "-2"), ("ctx", "1048576"),
-             ("top_k", "2.5"), ("seed", "18446744073709551616"), ("min_p", "0x10"), ("temperature", "0.8")]
+             ("top_k", "2.5"), ("seed", "18446744073709551616"), ("min_p", "0x10"), ("temperature", "0.8"),
+             ("lora_rank", "257"), ("lora_alpha", "0.0009"), ("train_steps", "1000001"), ("train_lr", "10"),
+             ("train_ctx", "1"), ("train_seed", "18446744073709551615")]
 
 
 def test_set_accepts_and_refuses_what_myos_llm_does(m):

@@ -1,5 +1,6 @@
-"""The settings the OS's `set` and build/host/myos-llm accept, with the
-ranges a llama.cpp user expects, values around every range, and the host
+"""The numeric settings the OS's `set` and build/host/myos-llm accept (the
+sampling ones and the training ones; lora_targets, a list, is tested with
+the training), with the ranges a llama.cpp user expects, values around every range, and the host
 program's verdict on one value. Shared by tests/llm/test_settings.py (the
 host program) and tests/ai/test_ai.py (the OS), so that both are held to the
 same table."""
@@ -22,6 +23,12 @@ RANGES = {
     "seed": ("--seed", U64, 0, 2**64 - 1),
     "max_tokens": ("--n-predict", int, -1, 1 << 20),
     "ctx": ("--ctx-size", int, 1, 1 << 20),
+    "lora_rank": ("--lora-rank", int, 1, 256),
+    "lora_alpha": ("--lora-alpha", float, 0.001, 100000),
+    "train_steps": ("--steps", int, 0, 1000000),
+    "train_lr": ("--lr", float, 0, 10),
+    "train_ctx": ("--train-ctx", int, 2, 4096),
+    "train_seed": ("--train-seed", U64, 0, 2**64 - 1),
 }
 # llama.cpp's short spellings of the same options.
 SHORT = {"max_tokens": "-n", "ctx": "-c", "seed": "-s"}

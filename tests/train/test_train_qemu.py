@@ -15,7 +15,7 @@ from myos.models import DEFAULT, default_model, stories260k
 from myos.qemu import Machine
 from myos.torch_lora import OS_STEP as STEP, host_args, myos_train
 from tests.ai import llama2c_tokenizer
-from tests.ai.conftest import AI_BUILD, SMOLLM, STORIES, configure, use_model
+from tests.ai.conftest import AI_BUILD, SMOLLM, STORIES, configure, host_answer, os_answer, use_model
 from tests.fs.fatimage import mread
 
 pytestmark = pytest.mark.qemu
@@ -26,6 +26,11 @@ CHAT_TEXT = ("<|im_start|>user\nWhat is the capital of France?<|im_end|>\n"
 # Tiny trainings: QEMU emulates the CPU in software.
 STORIES_TRAIN = {"train_ctx": 16, "train_steps": 3, "lora_rank": 4, "train_lr": 0.01,
                  "lora_targets": "q,k,v,o,gate,down,up", "train_seed": 5}
+# Strong enough to change stories260K's greedy answer to PROMPT.
+LEARN_TRAIN = {"train_ctx": 32, "train_steps": 12, "lora_rank": 4, "train_lr": 0.05,
+               "lora_targets": "q,v,o,down", "train_seed": 0}
+PROMPT = "Once upon a time"
+ANSWER = {"temperature": 0, "max_tokens": 12, "ctx": 256, "show_ids": 1}
 SMOLLM_TRAIN = {"train_ctx": 8, "train_steps": 2, "lora_rank": 8, "train_lr": 0.01, "lora_targets": "q,v",
                 "train_seed": 0}
 TRAIN_DIR = AI_BUILD / "train-qemu"
@@ -92,6 +97,24 @@ def test_stories260k_trains_as_the_host_program(m, image, files, tmp_path):
     assert losses == host_train(stories260k(), files["STORY.TXT"], host, STORIES_TRAIN,
                                 "--tokenizer", files["tokenizer"])
     assert mread(image, "/MODELS/STORY.lora.gguf") == host.read_bytes()
+
+
+def test_ai_answers_with_what_train_learned(m, files):
+    use_model(m, STORIES)
+    configure(m, **ANSWER)
+    m.run("lora off")
+    before = os_answer(m, PROMPT).gen_ids
+    configure(m, **LEARN_TRAIN)
+    _, out = os_train(m, "train /TRAIN/STORY.TXT learned")
+    assert "saved /MODELS/learned.lora.gguf after 12 steps" in out, out
+    assert m.run("lora learned").strip().startswith("applied learned to stories260K.bin: rank 4, q,v,o,down")
+    adapter = AI_BUILD / "train-qemu" / "learned.lora.gguf"
+    host_train(stories260k(), files["STORY.TXT"], adapter, LEARN_TRAIN, "--tokenizer", files["tokenizer"])
+    host = host_answer(stories260k(), PROMPT, chat=False, max_tokens=ANSWER["max_tokens"], ctx=ANSWER["ctx"],
+                       tokenizer=files["tokenizer"], extra=("--lora", str(adapter)))
+    after = os_answer(m, PROMPT).gen_ids
+    assert after == host.gen_ids and after != before, (before, after)
+    assert m.run("lora off").strip() == "removed learned from stories260K.bin"
 
 
 def test_ctrl_c_stops_after_the_step_and_keeps_it(m, image, files, tmp_path):
