@@ -9,7 +9,9 @@
  * SmolLM2 under QEMU took 171 s so, 99 s with four-float vectors; AVX in
  * the kernel is slower still under QEMU's emulation). With four lanes a dot
  * product's eight lane sums are two vectors' (lanes 0-3, then 4-7), each
- * over the same columns in the same order: the same bits. */
+ * over the same columns in the same order: the same bits. fp_sum_rows,
+ * whose columns are independent sums, takes wider vectors where there are
+ * (CV_LANES). */
 #include "train/float_products.h"
 
 /* FV_SPLAT is a macro: a function taking a vector by value changes the i386 ABI. */
@@ -117,41 +119,49 @@ void fp_dot_rows(const float *const rows[FP_ROWS], uint32_t nr, uint32_t cols, c
         dot_tile(rows, nr, cols, x, xs, t, out, os, f, accumulate, 1);
 }
 
-/* fp_sum_rows for the columns c .. c + FV_LANES * nv - 1 of outputs
- * o .. o + no - 1 (no, nv constants after inlining: the loops unroll and
- * the sums stay in registers). */
-static inline __attribute__((always_inline)) void sum_tile(const float *rows, size_t rs, uint32_t nr,
-                                                            uint32_t c, const float *g, size_t go, size_t gi,
-                                                            uint32_t o, float *out, size_t os, float f,
-                                                            const uint32_t no, const uint32_t nv)
-{
-    fv a[SUM_OUTPUTS][SUM_VECTORS];
-#pragma GCC unroll 4
-    for (uint32_t k = 0; k < no; k++)
-#pragma GCC unroll 4
-        for (uint32_t v = 0; v < nv; v++)
-            a[k][v] = FV_SPLAT(0.0f);
-    for (uint32_t i = 0; i < nr; i++) {
-        const float *w = rows + i * rs + c;
-        fv wv[SUM_VECTORS];
-#pragma GCC unroll 4
-        for (uint32_t v = 0; v < nv; v++)
-            wv[v] = *(const fv *)(w + FV_LANES * v);
-#pragma GCC unroll 4
-        for (uint32_t k = 0; k < no; k++) {
-            const fv s = FV_SPLAT(g[(o + k) * go + i * gi]);
-#pragma GCC unroll 4
-            for (uint32_t v = 0; v < nv; v++)
-                a[k][v] += s * wv[v];
-        }
+/* fp_sum_rows's outputs are independent columns, each summed over the rows
+ * in order, so their vector width changes the speed only: sixteen floats
+ * (one AVX-512 register, and 32 of them) where the build has AVX-512F, in
+ * tiles of CV_LANES * SUM_VECTORS columns; then FV_LANES at a time. */
+#if defined(__AVX512F__)
+#define CV_LANES 16
+typedef float cv __attribute__((vector_size(64), aligned(4)));
+#else
+#define CV_LANES FV_LANES
+typedef fv cv;
+#endif
+
+/* fp_sum_rows for the columns c .. c + lanes * nv - 1 of outputs
+ * o .. o + no - 1, in vectors `vec` of `lanes` floats (no, nv constants
+ * after inlining: the loops unroll and the sums stay in registers). A macro
+ * for the two vector types; the scalar multiplies below broadcast. */
+#define SUM_TILE(name, vec, lanes)                                                                               \
+    static inline __attribute__((always_inline)) void name(const float *rows, size_t rs, uint32_t nr, uint32_t c, \
+                                                           const float *g, size_t go, size_t gi, uint32_t o,      \
+                                                           float *out, size_t os, float f, const uint32_t no,    \
+                                                           const uint32_t nv)                                     \
+    {                                                                                                              \
+        vec a[SUM_OUTPUTS][SUM_VECTORS];                                                                           \
+        _Pragma("GCC unroll 4") for (uint32_t k = 0; k < no; k++)                                                  \
+            _Pragma("GCC unroll 4") for (uint32_t v = 0; v < nv; v++)                                              \
+                a[k][v] = (vec){ 0 };                                                                              \
+        for (uint32_t i = 0; i < nr; i++) {                                                                        \
+            const float *w = rows + i * rs + c;                                                                    \
+            vec wv[SUM_VECTORS];                                                                                   \
+            _Pragma("GCC unroll 4") for (uint32_t v = 0; v < nv; v++)                                              \
+                wv[v] = *(const vec *)(w + (lanes) * v);                                                           \
+            _Pragma("GCC unroll 4") for (uint32_t k = 0; k < no; k++) {                                            \
+                const float s = g[(o + k) * go + i * gi];                                                          \
+                _Pragma("GCC unroll 4") for (uint32_t v = 0; v < nv; v++)                                          \
+                    a[k][v] += s * wv[v];                                                                          \
+            }                                                                                                      \
+        }                                                                                                          \
+        _Pragma("GCC unroll 4") for (uint32_t k = 0; k < no; k++)                                                  \
+            _Pragma("GCC unroll 4") for (uint32_t v = 0; v < nv; v++)                                              \
+                *(vec *)(out + (o + k) * os + c + (lanes) * v) += f * a[k][v];                                     \
     }
-    const fv fs = FV_SPLAT(f);
-#pragma GCC unroll 4
-    for (uint32_t k = 0; k < no; k++)
-#pragma GCC unroll 4
-        for (uint32_t v = 0; v < nv; v++)
-            *(fv *)(out + (o + k) * os + c + FV_LANES * v) += fs * a[k][v];
-}
+SUM_TILE(sum_tile, cv, CV_LANES)
+SUM_TILE(sum_tile_fv, fv, FV_LANES)
 
 void fp_sum_rows(const float *rows, size_t rs, uint32_t nr, uint32_t cols, const float *g, size_t go, size_t gi,
                  uint32_t n, float *out, size_t os, float f)
@@ -159,7 +169,7 @@ void fp_sum_rows(const float *rows, size_t rs, uint32_t nr, uint32_t cols, const
     /* Tiles of SUM_OUTPUTS outputs by SUM_VECTORS vectors of columns, then
      * one vector at a time, then single columns. */
     uint32_t c = 0;
-    for (; c + FV_LANES * SUM_VECTORS <= cols; c += FV_LANES * SUM_VECTORS) {
+    for (; c + CV_LANES * SUM_VECTORS <= cols; c += CV_LANES * SUM_VECTORS) {
         uint32_t o = 0;
         for (; o + SUM_OUTPUTS <= n; o += SUM_OUTPUTS)
             sum_tile(rows, rs, nr, c, g, go, gi, o, out, os, f, SUM_OUTPUTS, SUM_VECTORS);
@@ -168,7 +178,7 @@ void fp_sum_rows(const float *rows, size_t rs, uint32_t nr, uint32_t cols, const
     }
     for (; c + FV_LANES <= cols; c += FV_LANES)
         for (uint32_t o = 0; o < n; o++)
-            sum_tile(rows, rs, nr, c, g, go, gi, o, out, os, f, 1, 1);
+            sum_tile_fv(rows, rs, nr, c, g, go, gi, o, out, os, f, 1, 1);
     for (; c < cols; c++)
         for (uint32_t o = 0; o < n; o++) {
             float a = 0.0f;
