@@ -44,10 +44,8 @@ void digest_init(struct digest *d)
         d->lane[i] = 0x9747b28cu + (uint32_t)i * 0x61c88647u;
 }
 
-uint64_t digest_ns;
 void digest_add(struct digest *d, const void *data, size_t len)
 {
-    uint64_t T0 = llm_time_ns();
     const uint8_t *p = data;
     d->length += len;
     if (d->n_tail) {
@@ -74,7 +72,6 @@ void digest_add(struct digest *d, const void *data, size_t len)
     d->lane[3] = l3;
     memcpy(d->tail, p, len);
     d->n_tail = (uint32_t)len;
-    digest_ns += llm_time_ns() - T0;
 }
 
 void digest_final(const struct digest *d, uint8_t out[DIGEST_BYTES])
