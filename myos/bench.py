@@ -232,7 +232,8 @@ def smp_section(cpu: str, results: dict[int, dict]) -> str:
              f"{time.strftime('%Y-%m-%d')}, the same `bench` as above with `-cpu {cpu} -smp N "
              f"-accel tcg,thread=multi` (one host thread per vCPU), the fastest of "
              f"{SMP_ROUNDS} boots per count taken in turn (1, 2, 4, 1, 2, 4, ...: a moment of other work on "
-             f"the shared host slows one boot, not one count), on a {host_cores}-core host (load average {os.getloadavg()[0]:.1f} at the end). Busy: each "
+             f"the shared host slows one boot, not one count), on a {host_cores}-core host (load average "
+             f"{os.getloadavg()[0]:.1f} at the end). Busy: each "
              f"CPU's time inside the parallel jobs (matrix row groups, attention heads, the prompt "
              f"batch's quantization) as a share of the jobs' wall time; imbalance: the rest, time a "
              f"CPU waited for the others or for its share to reach it.", "",

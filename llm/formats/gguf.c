@@ -113,6 +113,15 @@ static uint32_t scalar_size(uint32_t type)
     return type < GGUF_VTYPE_COUNT ? sizes[type] : 0;
 }
 
+/* The little-endian integer of the n bytes at p. */
+static uint64_t le(const uint8_t *p, uint32_t n)
+{
+    uint64_t v = 0;
+    for (uint32_t i = 0; i < n; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
 /* Skips over the strings of an array as long as each one's bytes are all
  * there, returning how many it passed: the vocabularies' 150,000-260,000
  * strings cost a fifth of a large model's preparation under emulation
@@ -124,9 +133,8 @@ static uint64_t skip_whole_strings(struct cursor *c, uint64_t count)
         size_t left = c->size - c->pos;
         if (left < 8)
             break;
-        const uint8_t *p = c->base + c->pos;
-        uint32_t len = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-        if (p[4] | p[5] | p[6] | p[7] || len > left - 8)
+        uint64_t len = le(c->base + c->pos, 8);
+        if (len > 0xffffffffu || len > left - 8)
             break;
         c->pos += 8 + (size_t)len;
     }
@@ -406,14 +414,6 @@ const struct gguf_tensor *gguf_find_tensor(const struct gguf_file *f, const char
         if (gguf_str_eq(f->tensors[i].name, name))
             return &f->tensors[i];
     return NULL;
-}
-
-static uint64_t le(const uint8_t *p, uint32_t n)
-{
-    uint64_t v = 0;
-    for (uint32_t i = 0; i < n; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
 }
 
 int gguf_get_u32(const struct gguf_file *f, const char *key, uint32_t *out)

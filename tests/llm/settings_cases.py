@@ -1,9 +1,9 @@
 """The numeric settings the OS's `set` and build/host/myos-llm accept (the
 sampling ones and the training ones; lora_targets, a list, is tested with
-the training), with the ranges a llama.cpp user expects, values around every range, and the host
-program's verdict on one value. Shared by tests/llm/test_settings.py (the
-host program) and tests/ai/test_ai.py (the OS), so that both are held to the
-same table."""
+the training), with the ranges a llama.cpp user expects, values around
+every range, and the host program's verdict on one value. Shared by
+tests/llm/test_settings.py (the host program) and tests/ai/test_ai.py (the
+OS), so that both are held to the same table."""
 import subprocess
 
 from myos import BUILD

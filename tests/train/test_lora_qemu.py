@@ -17,7 +17,7 @@ import pytest
 from myos.image import default_image
 from myos.models import DEFAULT, default_model, stories260k
 from myos.qemu import Machine
-from myos.torch_lora import myos_train
+from myos.torch_lora import host_args, myos_train
 from tests.ai import llama2c_tokenizer
 from tests.ai.conftest import (AI_BUILD, SMOLLM, STORIES, chat_mode, configure, host_answer, host_chat, os_answer,
                                os_chat_turn, parse_chat_turn, use_model)
@@ -33,8 +33,9 @@ ANSWER = {"temperature": 0, "max_tokens": 12, "ctx": 256, "show_ids": 1}
 # The training's settings, saved with the others (/MYOS/SETTINGS.TXT), as `set` shows them.
 TRAIN_SETTINGS = {"lora_rank": "4", "lora_alpha": "8.5", "lora_targets": "q,k,down", "train_steps": "7",
                   "train_lr": "0.005", "train_ctx": "48", "train_seed": "9"}
-# Strong enough to change stories260K's greedy tokens.
-STORY_TRAIN = ["--train-ctx", 32, "--steps", 12, "--lr", 0.05, "--lora-rank", 4, "--lora-targets", "q,v,o,down"]
+# Strong enough to change stories260K's greedy tokens (test_train_qemu trains so in the OS too).
+STORY_TRAIN = {"train_ctx": 32, "train_steps": 12, "train_lr": 0.05, "lora_rank": 4,
+               "lora_targets": "q,v,o,down"}
 
 
 def one_error(out: str) -> str:
@@ -63,7 +64,7 @@ def files() -> dict[str, Path]:
     text = LORA_DIR / "story.txt"
     text.write_text(llama2c_tokenizer.STORY)
     story = LORA_DIR / "story.lora.gguf"
-    myos_train(stories260k(), text, story, *STORY_TRAIN, "--tokenizer", tok)
+    myos_train(stories260k(), text, story, *host_args(STORY_TRAIN), "--tokenizer", tok)
     smol = LORA_DIR / "smol.lora.gguf"
     myos_train(default_model(), text, smol, "--steps", 3, "--lr", 0.02, "--train-ctx", 16)
     junk = LORA_DIR / "junk.lora.gguf"

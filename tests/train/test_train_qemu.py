@@ -17,6 +17,7 @@ from myos.torch_lora import OS_STEP as STEP, host_args, myos_train
 from tests.ai import llama2c_tokenizer
 from tests.ai.conftest import AI_BUILD, SMOLLM, STORIES, configure, host_answer, os_answer, use_model
 from tests.fs.fatimage import mread
+from tests.train.test_lora_qemu import ANSWER, PROMPT, STORY_TRAIN
 
 pytestmark = pytest.mark.qemu
 
@@ -26,11 +27,6 @@ CHAT_TEXT = ("<|im_start|>user\nWhat is the capital of France?<|im_end|>\n"
 # Tiny trainings: QEMU emulates the CPU in software.
 STORIES_TRAIN = {"train_ctx": 16, "train_steps": 3, "lora_rank": 4, "train_lr": 0.01,
                  "lora_targets": "q,k,v,o,gate,down,up", "train_seed": 5}
-# Strong enough to change stories260K's greedy answer to PROMPT.
-LEARN_TRAIN = {"train_ctx": 32, "train_steps": 12, "lora_rank": 4, "train_lr": 0.05,
-               "lora_targets": "q,v,o,down", "train_seed": 0}
-PROMPT = "Once upon a time"
-ANSWER = {"temperature": 0, "max_tokens": 12, "ctx": 256, "show_ids": 1}
 SMOLLM_TRAIN = {"train_ctx": 8, "train_steps": 2, "lora_rank": 8, "train_lr": 0.01, "lora_targets": "q,v",
                 "train_seed": 0}
 TRAIN_DIR = AI_BUILD / "train-qemu"
@@ -99,17 +95,17 @@ def test_stories260k_trains_as_the_host_program(m, image, files, tmp_path):
     assert mread(image, "/MODELS/STORY.lora.gguf") == host.read_bytes()
 
 
-def test_ai_answers_with_what_train_learned(m, files):
+def test_ai_answers_with_what_train_learned(m, image, files):
     use_model(m, STORIES)
     configure(m, **ANSWER)
     m.run("lora off")
     before = os_answer(m, PROMPT).gen_ids
-    configure(m, **LEARN_TRAIN)
+    configure(m, **dict(STORY_TRAIN, train_seed=0))
     _, out = os_train(m, "train /TRAIN/STORY.TXT learned")
     assert "saved /MODELS/learned.lora.gguf after 12 steps" in out, out
     assert m.run("lora learned").strip().startswith("applied learned to stories260K.bin: rank 4, q,v,o,down")
-    adapter = AI_BUILD / "train-qemu" / "learned.lora.gguf"
-    host_train(stories260k(), files["STORY.TXT"], adapter, LEARN_TRAIN, "--tokenizer", files["tokenizer"])
+    adapter = TRAIN_DIR / "learned.lora.gguf"   # the OS's own, read back from the disk
+    adapter.write_bytes(mread(image, "/MODELS/learned.lora.gguf"))
     host = host_answer(stories260k(), PROMPT, chat=False, max_tokens=ANSWER["max_tokens"], ctx=ANSWER["ctx"],
                        tokenizer=files["tokenizer"], extra=("--lora", str(adapter)))
     after = os_answer(m, PROMPT).gen_ids
