@@ -6,10 +6,15 @@
  * A job is published in one state word: generation (bits 8-31), closed
  * (bit 7), the number of workers that joined it (bits 0-6). A worker joins
  * with a compare-and-swap on that word (only an open job of the generation
- * it saw), and only then reads the job; ranges are handed out from one
- * atomic counter in shrinking sizes: each range is a share of what is left
- * (HANDOUT_SHARE_DIVISOR per worker), so the early ranges are long and the
- * last ones short, and the workers run out of work at nearly the same time.
+ * it saw), and only then reads the job. The index range is cut into one
+ * region per worker, each with its own counter on its own cache line: a
+ * worker takes ranges from the front of its own region first, then from the
+ * others' (in turn after its own), so while there is work of its own it
+ * touches no line another worker writes, and a worker that never joins
+ * leaves nothing undone. Within a region the ranges shrink: each is a share
+ * of what is left of it (HANDOUT_SHARE_DIVISOR), so the first range is long
+ * and the last ones short, and the workers run out of work at nearly the
+ * same time.
  * When the caller has run out of ranges it closes the job and waits only for
  * the workers that joined: one that was descheduled (under emulation every
  * CPU is a host thread) and has not joined yet holds nothing up, it just
@@ -36,17 +41,26 @@ static inline void handout_spin(uint32_t *polls)
 
 typedef void (*handout_fn)(void *ctx, uint32_t begin, uint32_t end, uint32_t worker);
 
+/* The most workers a job can have (the joined count's field holds 127). */
+#define HANDOUT_MAX_WORKERS 64
+/* A cache line: the unit the CPUs' caches pass between each other. */
+#define HANDOUT_LINE_BYTES 64
+
+struct handout_region {
+    uint32_t next, end; /* [next, end): indices of the region not handed out yet */
+} __attribute__((aligned(HANDOUT_LINE_BYTES)));
+
 struct handout {
     handout_fn fn;
     void *ctx;
     uint32_t n, workers;
-    uint32_t next;      /* first index not yet handed out */
     uint32_t finished;  /* workers that joined and are done */
     uint32_t state;     /* generation, closed, joined (above) */
+    struct handout_region region[HANDOUT_MAX_WORKERS]; /* [workers] in use */
 };
 
-/* The caller: publishes job (fn over [0, n)) for `workers` workers, itself
- * included, with a sequentially consistent store, so that a worker that
+/* The caller: publishes job (fn over [0, n)) for `workers` workers (at most
+ * HANDOUT_MAX_WORKERS), itself included, with a sequentially consistent store, so that a worker that
  * announces it is going to sleep and then reads the state either sees the
  * job or is seen by the caller's later check of its announcement. */
 void handout_publish(struct handout *h, uint32_t n, handout_fn fn, void *ctx, uint32_t workers);

@@ -20,6 +20,8 @@
 
 #define IDLE_SPIN_NS 200000u
 
+_Static_assert(LLM_HOST_MAX_THREADS <= HANDOUT_MAX_WORKERS, "a job has a region per thread");
+
 static struct handout job;
 static uint32_t n_threads = 1;
 static uint32_t sleepers;

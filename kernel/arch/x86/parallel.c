@@ -23,6 +23,8 @@
 
 #define IDLE_SPIN_US 2000u
 
+_Static_assert(MAX_CPUS <= HANDOUT_MAX_WORKERS, "a job has a region per CPU");
+
 static struct handout job;
 static uint32_t sleeping[MAX_CPUS];
 static int job_running;
