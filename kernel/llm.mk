@@ -13,7 +13,7 @@ $(BUILD)/kernel/engine/%.o: llm/%.c | $(SETUP)
 
 # Freestanding check: the engine's kernel objects need nothing beyond
 # llm/platform.h (no libgcc helpers such as 64-bit division on i386).
-LLM_KERNEL_ALLOWED := llm_alloc llm_alloc_lasting llm_free llm_time_ns llm_log llm_parallel_for llm_parallel_workers memcpy memmove memset memcmp \
+LLM_KERNEL_ALLOWED := llm_alloc llm_alloc_lasting llm_free llm_time_ns llm_log llm_parallel_for llm_parallel_workers llm_while_reading memcpy memmove memset memcmp \
 	strlen strcmp snprintf vsnprintf expf logf sqrtf powf sinf cosf tanhf fabsf
 $(BUILD)/kernel/engine.ok: $(LLM_KERNEL_OBJS)
 	ld -m elf_i386 -r -o $(BUILD)/kernel/engine.o $^

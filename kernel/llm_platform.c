@@ -1,12 +1,13 @@
 /* llm_platform.c: llm/platform.h implemented by the kernel, so the inference
  * engine (llm/) runs in ring 0: memory from the kernel heap, time from the
- * calibrated TSC, parallel work on every online CPU, diagnostics on the
- * console. The C library subset it names
+ * calibrated TSC, parallel work on every online CPU, work between the
+ * disk's DMA polls while a model is read, diagnostics on the console. The C library subset it names
  * comes from kernel/lib (string, printf, math). */
 #include <stdarg.h>
 #include "platform.h"
 #include "arch/x86/parallel.h"
 #include "arch/x86/timer.h"
+#include "drivers/ata.h"
 #include "drivers/console.h"
 #include "lib/memory.h"
 #include "lib/printf.h"
@@ -40,6 +41,11 @@ void llm_parallel_for(uint32_t n, void (*fn)(void *ctx, uint32_t begin, uint32_t
 uint32_t llm_parallel_workers(void)
 {
     return parallel_workers();
+}
+
+void llm_while_reading(void (*work)(void *ctx), void *ctx)
+{
+    ata_while_waiting(work, ctx);
 }
 
 void llm_log(const char *fmt, ...)

@@ -35,9 +35,10 @@
 
 /* Loading: the first bytes of a GGUF file read for its header (the rest of
  * a long header is read as the parser asks), and the most bytes of a
- * tensor read at once while it is repacked or digested. */
+ * tensor read at once while it is repacked or digested (a streamed load
+ * holds a few such parts: formats/weights.c). */
 #define LLM_HEADER_FIRST_READ 65536u
-#define LLM_LOAD_CHUNK (1u << 20)
+#define LLM_LOAD_CHUNK (512u << 10)
 
 /* Time each kernel variant gets on the test matrix when the kernels are
  * chosen (once per boot or process). */

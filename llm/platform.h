@@ -37,6 +37,13 @@ void llm_parallel_for(uint32_t n, void (*fn)(void *ctx, uint32_t begin, uint32_t
                       void *ctx);
 uint32_t llm_parallel_workers(void);
 
+/* Work to do while a file read the engine asked for waits on the device:
+ * the platform may call work(ctx) any number of times until the next call
+ * here (work NULL: none). Each call does a small part and returns, so the
+ * read notices its end soon after. MyOS runs it while the disk's DMA is in
+ * flight; the host's reads do not wait that way and never call it. */
+void llm_while_reading(void (*work)(void *ctx), void *ctx);
+
 /* One diagnostic line (no trailing newline needed). */
 void llm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

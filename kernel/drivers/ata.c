@@ -78,6 +78,10 @@ struct prd {
 static struct prd prd_table[PRD_MAX] __attribute__((aligned(4096)));
 
 static struct ata_drive drives[ATA_MAX_DRIVES];
+static struct {
+    void (*fn)(void *ctx);
+    void *ctx;
+} wait_work;
 static int drive_count;
 static char controller[64];
 
@@ -268,6 +272,10 @@ static int dma_transfer(struct ata_drive *d, int write, uint64_t lba, uint32_t c
             outb(d->bmide + BM_CMD, 0);
             return timeout(d, op, lba, count, s);
         }
+        /* Under emulation the controller copies on another host thread
+         * meanwhile, so work done here is free. */
+        if (wait_work.fn)
+            wait_work.fn(wait_work.ctx);
     }
     outb(d->bmide + BM_CMD, 0);
     s = inb(d->io + REG_STATUS);
@@ -276,6 +284,12 @@ static int dma_transfer(struct ata_drive *d, int write, uint64_t lba, uint32_t c
     if (bs & BM_ERROR)
         return fail(d, op, lba, count, s, "bus-master DMA error");
     return 0;
+}
+
+void ata_while_waiting(void (*work)(void *ctx), void *ctx)
+{
+    wait_work.fn = work;
+    wait_work.ctx = ctx;
 }
 
 /* Split a request into commands; DMA first, PIO as the fallback. */

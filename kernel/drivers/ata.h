@@ -29,6 +29,10 @@ int ata_drive_count(void);
 struct ata_drive *ata_get_drive(int index);
 /* The PCI IDE controller, for `disk`: NULL when none was found. */
 const char *ata_controller_name(void);
+/* Work run between the status polls of a DMA transfer (NULL: none), until
+ * the next call: the CPU would only spin there. work must return soon (the
+ * end of the transfer is seen when it does) and must not use the disk. */
+void ata_while_waiting(void (*work)(void *ctx), void *ctx);
 /* Choose DMA (when the drive has it) or PIO for all drives; returns how many
  * drives now use DMA. */
 int ata_set_dma(int enable);

@@ -1,5 +1,6 @@
 /* digest.c: the streaming digest of digest.h (lanes of multiply-xorshift
- * steps, murmur3's finalizer at the end). */
+ * steps, murmur3's finalizer at the end), and its form that lags a read
+ * behind. */
 #include "formats/digest.h"
 
 #include "platform.h"
@@ -92,4 +93,79 @@ void digest_final(const struct digest *d, uint8_t out[DIGEST_BYTES])
         for (int b = 0; b < 4; b++)
             out[4 * i + b] = (uint8_t)(w >> (8 * b));
     }
+}
+
+/* Bytes taken in per call of the work while a read waits: a few
+ * microseconds under emulation, so the end of a transfer is seen soon. */
+#define DIGEST_SLICE (16u << 10)
+
+void digest_behind_init(struct digest_behind *b)
+{
+    digest_init(&b->d);
+    memset(b->pending, 0, sizeof b->pending);
+}
+
+/* Takes in up to max bytes of the oldest pending read. */
+static void take_in(struct digest_behind *b, size_t max)
+{
+    size_t n = b->pending[0].left < max ? b->pending[0].left : max;
+    if (!n)
+        return;
+    digest_add(&b->d, b->pending[0].p, n);
+    b->pending[0].p += n;
+    b->pending[0].left -= n;
+    if (!b->pending[0].left) {
+        memmove(b->pending, b->pending + 1, sizeof b->pending[0] * (DIGEST_PENDING - 1));
+        memset(&b->pending[DIGEST_PENDING - 1], 0, sizeof b->pending[0]);
+    }
+}
+
+static void digest_some(void *ctx)
+{
+    take_in(ctx, DIGEST_SLICE);
+}
+
+void digest_catch_up(struct digest_behind *b)
+{
+    while (b->pending[0].left)
+        take_in(b, b->pending[0].left);
+}
+
+void digest_later(struct digest_behind *b, const void *data, size_t len)
+{
+    if (!len)
+        return;
+    if (b->pending[DIGEST_PENDING - 1].left)
+        take_in(b, b->pending[0].left);
+    uint32_t i = 0;
+    while (b->pending[i].left)
+        i++;
+    b->pending[i].p = data;
+    b->pending[i].left = len;
+}
+
+/* Whether pending read i lies in [p, p + len). */
+static int overlaps(const struct digest_behind *b, uint32_t i, const uint8_t *p, size_t len)
+{
+    const uint8_t *q = b->pending[i].p;
+    return b->pending[i].left && q < p + len && p < q + b->pending[i].left;
+}
+
+int digest_read(struct digest_behind *b, const struct llm_file *f, uint64_t offset, void *dst, size_t len,
+                char *err, size_t errlen)
+{
+    /* The pending reads up to the newest one in dst's place go first. */
+    uint32_t before = 0;
+    for (uint32_t i = 0; i < DIGEST_PENDING; i++)
+        if (overlaps(b, i, dst, len))
+            before = i + 1;
+    while (before--)
+        take_in(b, b->pending[0].left);
+    llm_while_reading(b->pending[0].left ? digest_some : NULL, b);
+    int rc = f->read(f->ctx, offset, dst, len, err, errlen);
+    llm_while_reading(NULL, NULL);
+    if (rc != 0)
+        return -1;
+    digest_later(b, dst, len);
+    return 0;
 }

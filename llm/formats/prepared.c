@@ -145,22 +145,29 @@ int prepared_write(const struct llm_model *m, const struct llm_sink *out, char *
 struct reading {
     const struct llm_file *f;
     uint64_t at;
-    struct digest digest;
+    struct digest_behind digest;
+    uint8_t record[PREPARED_RECORD_BYTES]; /* the last one read: its digest may be pending */
     const struct llm_cancel *cancel;
     char *note;
     size_t notelen;
 };
 
+/* The most read at once: each part's digest is taken in while the next is
+ * read; under emulation a read costs less per byte the larger it is. */
+#define READ_PART (4u << 20)
+
+/* The next len bytes into dst, in parts. */
 static int take(struct reading *r, void *dst, uint64_t len)
 {
     uint8_t *b = dst;
     while (len) {
-        size_t n = len > (1u << 30) ? (size_t)1 << 30 : (size_t)len;
-        if (r->f->bytes)
+        size_t n = len > READ_PART ? READ_PART : (size_t)len;
+        if (r->f->bytes) {
             memcpy(b, (const uint8_t *)r->f->bytes + r->at, n);
-        else if (r->f->read(r->f->ctx, r->at, b, n, r->note, r->notelen) != 0)
+            digest_later(&r->digest, b, n);
+        } else if (digest_read(&r->digest, r->f, r->at, b, n, r->note, r->notelen) != 0) {
             return -1;
-        digest_add(&r->digest, b, n);
+        }
         r->at += n;
         b += n;
         len -= n;
@@ -171,7 +178,7 @@ static int take(struct reading *r, void *dst, uint64_t len)
 int prepared_check_header(const struct llm_model *m, const struct llm_file *f, char *note, size_t notelen)
 {
     struct shape_count c = count(m);
-    struct reading r = { f, 0, { { 0 }, 0, { 0 }, 0 }, NULL, note, notelen };
+    struct reading r = { .f = f, .note = note, .notelen = notelen };
     uint8_t h[PREPARED_HEADER_BYTES];
     if (f->size < PREPARED_HEADER_BYTES + DIGEST_BYTES) {
         snprintf(note, notelen, "too short for prepared weights (%lu bytes)", (unsigned long)f->size);
@@ -209,8 +216,8 @@ static int read_one(struct qtensor *t, const char *name, void *arg)
         snprintf(r->note, r->notelen, LLM_CANCELLED);
         return -1;
     }
-    uint8_t rec[PREPARED_RECORD_BYTES];
-    if (take(r, rec, sizeof rec) != 0)
+    const uint8_t *rec = r->record;
+    if (take(r, r->record, sizeof r->record) != 0)
         return -1;
     if (get32(rec) != (uint32_t)rq_format_of(t->type) || get32(rec + 4) != t->rows || get32(rec + 8) != t->cols ||
         get32(rec + 12) != 0) {
@@ -242,11 +249,11 @@ static int free_one(struct qtensor *t, const char *name, void *ctx)
 int prepared_read(struct llm_model *m, const struct llm_file *f, const struct llm_cancel *cancel, char *note,
                   size_t notelen)
 {
-    struct reading r = { f, 0, { { 0 }, 0, { 0 }, 0 }, cancel, note, notelen };
+    struct reading r = { .f = f, .cancel = cancel, .note = note, .notelen = notelen };
     uint8_t h[PREPARED_HEADER_BYTES], check[DIGEST_BYTES], want[DIGEST_BYTES];
     if (prepared_check_header(m, f, note, notelen) != 0)
         return -1;
-    digest_init(&r.digest);
+    digest_behind_init(&r.digest);
     if (take(&r, h, sizeof h) != 0)
         goto fail;
     if (memcmp(h + 24, m->source_digest, DIGEST_BYTES) != 0) {
@@ -255,7 +262,8 @@ int prepared_read(struct llm_model *m, const struct llm_file *f, const struct ll
     }
     if (model_for_each_matrix(m, read_one, &r) != 0)
         goto fail;
-    digest_final(&r.digest, want);
+    digest_catch_up(&r.digest);
+    digest_final(&r.digest.d, want);
     if (take(&r, check, sizeof check) != 0)
         goto fail;
     if (memcmp(check, want, DIGEST_BYTES) != 0) {

@@ -45,6 +45,10 @@ int weights_kept(uint32_t type, int is_embedding)
     return is_embedding || !rq_repackable(type);
 }
 
+/* The chunk buffers of a streamed load, used in turn: the digest of one
+ * part is taken in while the next is read into the other. */
+#define LOAD_CHUNKS 2
+
 uint64_t weights_store_bytes(uint64_t tensor_bytes)
 {
     return (tensor_bytes + STORE_ALIGN - 1) & ~(uint64_t)(STORE_ALIGN - 1);
@@ -52,7 +56,7 @@ uint64_t weights_store_bytes(uint64_t tensor_bytes)
 
 uint64_t weights_stream_bytes(void)
 {
-    return LLM_LOAD_CHUNK;
+    return LOAD_CHUNKS * (uint64_t)LLM_LOAD_CHUNK;
 }
 
 /* The jobs by file offset (a few hundred: insertion sort). */
@@ -71,8 +75,11 @@ struct reading {
     struct llm_model *m;
     const struct llm_file *file;
     const struct llm_cancel *cancel;
-    struct digest *digest; /* NULL on the second pass (already known) */
-    uint8_t *chunk;        /* LLM_LOAD_CHUNK bytes, for a file read in parts */
+    struct digest_behind *digest; /* NULL on the second pass (already known) */
+    /* Buffers of LLM_LOAD_CHUNK bytes for a file read in parts, used in turn:
+     * the digest of the last parts read is still pending (digest.h). */
+    uint8_t *chunks[LOAD_CHUNKS];
+    uint32_t last_chunk;
     uint8_t *store_next;   /* the next kept tensor's place */
     int keep_all;          /* matrices kept too, repacked from there (rq_repack_rest) */
     char *err;
@@ -82,12 +89,22 @@ struct reading {
 /* len bytes at offset: in place, or read into dst. NULL with err set. */
 static const uint8_t *get(struct reading *r, uint64_t offset, void *dst, size_t len)
 {
-    const uint8_t *p = r->file->bytes ? (const uint8_t *)r->file->bytes + offset : dst;
-    if (!r->file->bytes && r->file->read(r->file->ctx, offset, dst, len, r->err, r->errlen) != 0)
-        return NULL;
-    if (r->digest)
-        digest_add(r->digest, p, len);
-    return p;
+    if (r->file->bytes) {
+        const uint8_t *p = (const uint8_t *)r->file->bytes + offset;
+        if (r->digest)
+            digest_later(r->digest, p, len);
+        return p;
+    }
+    int rc = r->digest ? digest_read(r->digest, r->file, offset, dst, len, r->err, r->errlen)
+                       : r->file->read(r->file->ctx, offset, dst, len, r->err, r->errlen);
+    return rc == 0 ? dst : NULL;
+}
+
+/* The chunk buffer not used last. */
+static uint8_t *next_chunk(struct reading *r)
+{
+    r->last_chunk = (r->last_chunk + 1) % LOAD_CHUNKS;
+    return r->chunks[r->last_chunk];
 }
 
 static int cancelled(struct reading *r)
@@ -114,7 +131,8 @@ static int read_matrix(struct reading *r, const struct weight_job *j, int repack
     uint32_t rows_at_once = LLM_LOAD_CHUNK / t->row_bytes;
     for (uint32_t r0 = 0; r0 < t->rows; r0 += rows_at_once) {
         uint32_t n = t->rows - r0 < rows_at_once ? t->rows - r0 : rows_at_once;
-        const uint8_t *rows = get(r, j->offset + (uint64_t)r0 * t->row_bytes, r->chunk, (size_t)n * t->row_bytes);
+        const uint8_t *rows =
+            get(r, j->offset + (uint64_t)r0 * t->row_bytes, next_chunk(r), (size_t)n * t->row_bytes);
         if (!rows || cancelled(r))
             return -1;
         if (repack && rq_repack_rows(t->packed, t->type, rows, r0, n, j->name, r->cancel, r->err, r->errlen) != 0)
@@ -137,7 +155,7 @@ static int read_job(struct reading *r, const struct weight_job *j, int repack)
         return cancelled(r) ? -1 : 0;
     case WEIGHT_VECTOR:
         /* A vector is at most LLM_MAX_HIDDEN F32 values: within a chunk. */
-        if (!(p = get(r, j->offset, r->chunk, (size_t)j->bytes)))
+        if (!(p = get(r, j->offset, next_chunk(r), (size_t)j->bytes)))
             return -1;
         quant_dequant(j->type, p, j->dst, j->len);
         return 0;
@@ -150,8 +168,8 @@ int weights_load(struct llm_model *m, const struct llm_file *file, const void *h
                  struct weight_plan *plan, struct llm_load_options *opt, char *err, size_t errlen)
 {
     sort_by_offset(plan);
-    struct digest digest;
-    struct reading r = { m, file, opt->cancel, &digest, NULL, NULL, opt->keep_file_weights, err, errlen };
+    struct digest_behind digest;
+    struct reading r = { m, file, opt->cancel, &digest, { NULL }, 0, NULL, opt->keep_file_weights, err, errlen };
     uint64_t store = 0;
     for (uint32_t i = 0; i < plan->n; i++)
         if (plan->jobs[i].use == WEIGHT_KEEP || (r.keep_all && plan->jobs[i].use == WEIGHT_REPACK))
@@ -159,9 +177,11 @@ int weights_load(struct llm_model *m, const struct llm_file *file, const void *h
     int rc = -1;
     m->source_size = file->size;
     if (!file->bytes) {
-        r.chunk = llm_alloc(LLM_LOAD_CHUNK, 64);
+        int chunks = 1;
+        for (uint32_t i = 0; i < LOAD_CHUNKS; i++)
+            chunks &= (r.chunks[i] = llm_alloc(LLM_LOAD_CHUNK, 64)) != NULL;
         m->file_store = (size_t)store == store ? llm_alloc(store ? (size_t)store : 1, STORE_ALIGN) : NULL;
-        if (!r.chunk || !m->file_store) {
+        if (!chunks || !m->file_store) {
             snprintf(err, errlen, "out of memory for the model's tensors (%lu MiB kept as in the file)",
                      (unsigned long)(store >> 20));
             goto out;
@@ -173,14 +193,15 @@ int weights_load(struct llm_model *m, const struct llm_file *file, const void *h
      * made from these bytes. */
     int candidate = opt->prepared && prepared_check_header(m, opt->prepared, opt->prepared_note,
                                                            sizeof opt->prepared_note) == 0;
-    digest_init(&digest);
-    digest_add(&digest, header, (size_t)header_len);
+    digest_behind_init(&digest);
+    digest_add(&digest.d, header, (size_t)header_len);
     for (uint32_t i = 0; i < plan->n; i++)
         if (read_job(&r, &plan->jobs[i], !candidate) != 0)
             goto out;
     if (m->tied_output)
         m->output.data = m->tok_embd.data;
-    digest_final(&digest, m->source_digest);
+    digest_catch_up(&digest);
+    digest_final(&digest.d, m->source_digest);
     if (!candidate) {
         rc = 0;
         goto out;
@@ -202,6 +223,7 @@ int weights_load(struct llm_model *m, const struct llm_file *file, const void *h
             goto out;
     rc = 0;
 out:
-    llm_free(r.chunk);
+    for (uint32_t i = 0; i < LOAD_CHUNKS; i++)
+        llm_free(r.chunks[i]);
     return rc;
 }

@@ -92,6 +92,13 @@ uint64_t llm_time_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* fread copies from the page cache without a wait the engine could use. */
+void llm_while_reading(void (*work)(void *ctx), void *ctx)
+{
+    (void)work;
+    (void)ctx;
+}
+
 void llm_log(const char *fmt, ...)
 {
     va_list ap;
