@@ -60,6 +60,10 @@ struct llm_load_options {
     /* Keep every matrix's bytes as in the file beside its repacked copy
      * (training dequantizes them row by row); always so for bytes in memory. */
     int keep_file_weights;
+    /* The GGUF header's length when known (llm_probe's header_bytes): read
+     * in one go, not in growing parts each parsed from the start as the
+     * parser asks (0: unknown). */
+    uint64_t header_bytes;
     /* Out: 1 when the prepared weights were used; otherwise, when some were
      * given, why not in one line ("prepared weights ...: stale, rebuilt"). */
     int prepared_used;
@@ -148,10 +152,11 @@ struct llm_probe {
     uint64_t kept_bytes;        /* tensors kept as they are in the file (llama2.c: the whole file) */
     uint64_t repacked_file_bytes; /* the repacked matrices as they are in the file */
     uint64_t load_bytes;        /* held only while loading (the header and its index, string lists,
-                                 * the part of a tensor being read); the header as the loader reads
-                                 * it when the probe had the first LLM_HEADER_FIRST_READ bytes and
-                                 * then what it asked for */
+                                 * the parts of a tensor being read); the header as the probe read
+                                 * it (the first LLM_HEADER_FIRST_READ bytes, then what it asked
+                                 * for), which is at least what the loader reads */
     uint32_t max_piece_bytes;   /* longest token text */
+    uint64_t header_bytes;      /* GGUF: where the tensor data starts (the header and its padding) */
 };
 
 /* Reads a model file's header from its first len bytes (of file_size in

@@ -322,6 +322,7 @@ static int load_checked(const char *name, const char *path, const struct llm_pro
     opt.prepared = have_prepared ? &prepared.file : NULL;
     opt.cancel = &cancel;
     opt.keep_file_weights = file_weights;
+    opt.header_bytes = p->header_bytes;
     size_t before = heap_used();
     uint64_t t0 = timer_ns();
     cur.model = llm_load_file(&model.file, &opt, err, sizeof err);

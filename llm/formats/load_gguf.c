@@ -382,16 +382,18 @@ uint64_t gguf_chat_template_bytes(const struct gguf_file *f)
 }
 
 /* The header of `file`: in place when the file is in memory, else read into
- * *buf (owned) as the probe reads it: the first LLM_HEADER_FIRST_READ bytes,
- * then what gguf_open_header asks for. *len: the bytes it covers. */
-static int open_header(const struct llm_file *file, struct gguf_file *f, uint8_t **buf, uint64_t *len, char *err,
-                       size_t errlen)
+ * *buf (owned): its `known` bytes (0: unknown), or as the probe reads it, the
+ * first LLM_HEADER_FIRST_READ bytes, then what gguf_open_header asks for.
+ * *len: the bytes it covers. */
+static int open_header(const struct llm_file *file, uint64_t known, struct gguf_file *f, uint8_t **buf,
+                       uint64_t *len, char *err, size_t errlen)
 {
     *buf = NULL;
     *len = file->size;
     if (file->bytes)
         return gguf_open(f, file->bytes, (size_t)file->size, err, errlen);
-    uint64_t have = 0, want = file->size < LLM_HEADER_FIRST_READ ? file->size : LLM_HEADER_FIRST_READ;
+    uint64_t have = 0, want = known ? known : LLM_HEADER_FIRST_READ;
+    want = want < file->size ? want : file->size;
     for (;;) {
         uint8_t *grown = (size_t)want == want ? llm_alloc((size_t)want, 64) : NULL;
         if (!grown) {
@@ -423,7 +425,7 @@ int load_gguf_model(struct llm_model *m, const struct llm_file *file, struct llm
     uint8_t *header;
     uint64_t header_len;
     struct weight_plan plan = { 0 };
-    if (open_header(file, &f, &header, &header_len, err, errlen) != 0) {
+    if (open_header(file, opt->header_bytes, &f, &header, &header_len, err, errlen) != 0) {
         llm_free(header);
         return -1;
     }

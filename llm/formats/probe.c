@@ -122,6 +122,7 @@ static int probe_gguf(const void *head, size_t len, uint64_t file_size, struct l
     p->alignment = f.alignment;
     p->n_kv = f.n_kv;
     p->n_tensors = f.n_tensors;
+    p->header_bytes = f.data_start;
     int rc = -1;
     struct gguf_str arch = { "", 0 }, name;
     const struct model_arch *family = gguf_check_arch(&f, &arch, err, errlen);

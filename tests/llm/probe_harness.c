@@ -32,8 +32,9 @@ static void print_info(const struct llm_probe *p, int reads)
     printf("n_params %llu\nweight_bytes %llu\ntied_output %d\nhas_tokenizer %d\nhas_chat_template %d\n",
            (unsigned long long)i->n_params, (unsigned long long)i->weight_bytes, i->tied_output, i->has_tokenizer,
            i->has_chat_template);
-    printf("file_size %llu\nversion %u\nalignment %u\nn_kv %u\nn_tensors %u\n", (unsigned long long)p->file_size,
-           p->version, p->alignment, p->n_kv, p->n_tensors);
+    printf("file_size %llu\nversion %u\nalignment %u\nn_kv %u\nn_tensors %u\nheader_bytes %llu\n",
+           (unsigned long long)p->file_size, p->version, p->alignment, p->n_kv, p->n_tensors,
+           (unsigned long long)p->header_bytes);
 }
 
 static int measure(const char *path, const struct llm_probe *p, int ctx, int max_tokens, const char *tok_path)
@@ -54,6 +55,7 @@ static int measure(const char *path, const struct llm_probe *p, int ctx, int max
     struct llm_load_options opt;
     memset(&opt, 0, sizeof opt);
     opt.tokenizer = tok_path ? &tok : NULL;
+    opt.header_bytes = p->header_bytes; /* as the OS loads: the header in one read */
     llm_model *m = llm_load_file(&file, &opt, err, sizeof err);
     llm_host_file_close(&file);
     llm_host_file_close(&tok);

@@ -82,6 +82,7 @@ def reader_info(path):
         "has_chat_template": int("tokenizer.chat_template" in r.fields),
         "version": scalar("GGUF.version"), "alignment": scalar("general.alignment", 32),
         "n_kv": scalar("GGUF.kv_count"), "n_tensors": len(r.tensors), "file_size": path.stat().st_size,
+        "header_bytes": r.data_offset,
     }
 
 
@@ -89,7 +90,7 @@ def as_reader_types(p):
     got = dict(p)
     for k in ["n_layers", "dim", "hidden_dim", "n_heads", "n_kv_heads", "head_dim", "n_vocab", "ctx_train",
               "n_params", "weight_bytes", "tied_output", "has_tokenizer", "has_chat_template", "version",
-              "alignment", "n_kv", "n_tensors", "file_size"]:
+              "alignment", "n_kv", "n_tensors", "file_size", "header_bytes"]:
         got[k] = int(got[k])
     got["rope_base"] = np.float32(float(got["rope_base"]))
     got["rms_eps"] = np.float32(float(got["rms_eps"]))
