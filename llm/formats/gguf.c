@@ -73,12 +73,18 @@ static const uint8_t *take(struct cursor *c, uint64_t n, const char *what)
     return p;
 }
 
+/* The little-endian 32-bit word at p. Spelled byte by byte, which the
+ * compiler turns into one load on x86; under emulation the strings of a
+ * vocabulary are walked with it hundreds of thousands of times. */
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
 static uint32_t rd_u32(struct cursor *c, const char *what)
 {
     const uint8_t *p = take(c, 4, what);
-    if (!p)
-        return 0;
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+    return p ? le32(p) : 0;
 }
 
 static uint64_t rd_u64(struct cursor *c, const char *what)
@@ -113,13 +119,14 @@ static uint32_t scalar_size(uint32_t type)
     return type < GGUF_VTYPE_COUNT ? sizes[type] : 0;
 }
 
-/* The little-endian integer of the n bytes at p. */
+/* The little-endian integer of the n bytes at p (n: 1, 2, 4 or 8). */
 static uint64_t le(const uint8_t *p, uint32_t n)
 {
-    uint64_t v = 0;
-    for (uint32_t i = 0; i < n; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
+    if (n == 8)
+        return le32(p) | (uint64_t)le32(p + 4) << 32;
+    if (n == 4)
+        return le32(p);
+    return n == 2 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 : p[0];
 }
 
 /* Skips over the strings of an array as long as each one's bytes are all
@@ -128,13 +135,14 @@ static uint64_t le(const uint8_t *p, uint32_t n)
  * through rd_str's calls. skip_value takes the rest, with its errors. */
 static uint64_t skip_whole_strings(struct cursor *c, uint64_t count)
 {
-    uint64_t i = 0;
-    for (; i < count; i++) {
+    size_t i = 0, n = (size_t)count; /* count <= the file's bytes / 8: fits */
+    for (; i < n; i++) {
         size_t left = c->size - c->pos;
         if (left < 8)
             break;
-        uint64_t len = le(c->base + c->pos, 8);
-        if (len > 0xffffffffu || len > left - 8)
+        const uint8_t *p = c->base + c->pos;
+        uint32_t len = le32(p);
+        if (le32(p + 4) || len > left - 8) /* 2^32 bytes or more, or beyond the bytes read */
             break;
         c->pos += 8 + (size_t)len;
     }
@@ -443,7 +451,7 @@ int gguf_get_f32(const struct gguf_file *f, const char *key, float *out)
     if (!kv)
         return -1;
     if (kv->type == GGUF_FLOAT32) {
-        uint32_t b = (uint32_t)le(kv->value, 4);
+        uint32_t b = le32(kv->value);
         memcpy(out, &b, 4);
         return 0;
     }
@@ -471,7 +479,7 @@ int gguf_get_str(const struct gguf_file *f, const char *key, struct gguf_str *ou
     const struct gguf_kv *kv = gguf_find(f, key);
     if (!kv || kv->type != GGUF_STRING)
         return -1;
-    out->len = (uint32_t)le(kv->value, 4); /* validated: < 2^32 and inside the file */
+    out->len = le32(kv->value); /* validated: < 2^32 and inside the file */
     out->ptr = (const char *)kv->value + 8;
     return 0;
 }
@@ -491,7 +499,7 @@ void gguf_array_string_stats(const struct gguf_kv *kv, uint64_t *total, uint32_t
     *total = 0;
     *longest = 0;
     for (uint32_t i = 0; i < kv->arr_count; i++) {
-        uint32_t len = (uint32_t)le(p, 4);
+        uint32_t len = le32(p);
         *total += len;
         if (len > *longest)
             *longest = len;
@@ -503,7 +511,7 @@ void gguf_array_strings(const struct gguf_kv *kv, struct gguf_str *out)
 {
     const uint8_t *p = kv->value;
     for (uint32_t i = 0; i < kv->arr_count; i++) {
-        out[i].len = (uint32_t)le(p, 4);
+        out[i].len = le32(p);
         out[i].ptr = (const char *)p + 8;
         p += 8 + out[i].len;
     }

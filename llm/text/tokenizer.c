@@ -29,11 +29,24 @@ void *tok_calloc(size_t n, size_t size)
     return p;
 }
 
+/* One multiply-xorshift step per 4 bytes (the xorshift brings the high
+ * bits down to the slot bits), then one per byte of the rest: a vocabulary
+ * of 262,144 pieces is hashed at every load, and under emulation a
+ * multiply per byte (FNV-1a) was most of building the table. */
+static uint32_t mix(uint32_t h, uint32_t word)
+{
+    h = (h ^ word) * 0x9e3779b1u;
+    return h ^ (h >> 15);
+}
+
 static uint32_t hash_bytes(const char *s, uint32_t len)
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (uint32_t i = 0; i < len; i++)
-        h = (h ^ (uint8_t)s[i]) * 16777619u;
+    const uint8_t *p = (const uint8_t *)s;
+    uint32_t h = 2166136261u ^ len, i = 0;
+    for (; i + 4 <= len; i += 4)
+        h = mix(h, (uint32_t)p[i] | (uint32_t)p[i + 1] << 8 | (uint32_t)p[i + 2] << 16 | (uint32_t)p[i + 3] << 24);
+    for (; i < len; i++)
+        h = mix(h, p[i]);
     return h;
 }
 
