@@ -56,14 +56,19 @@ static llm_str piece_of(const tokenizer *tok, int32_t id)
     return s;
 }
 
+int tok_piece_is(const tokenizer *tok, int32_t id, const char *s, uint32_t len)
+{
+    llm_str p = piece_of(tok, id);
+    return p.len == len && memcmp(p.ptr, s, len) == 0;
+}
+
 int32_t tok_find(const tokenizer *tok, const char *s, uint32_t len)
 {
     for (uint32_t h = hash_bytes(s, len) & tok->hash_mask;; h = (h + 1) & tok->hash_mask) {
         int32_t id = tok->hash[h];
         if (id < 0)
             return -1;
-        llm_str p = piece_of(tok, id);
-        if (p.len == len && memcmp(p.ptr, s, len) == 0)
+        if (tok_piece_is(tok, id, s, len))
             return id;
     }
 }
@@ -144,6 +149,7 @@ tokenizer *tok_alloc_vocab(enum tok_kind kind, const llm_str *tokens, const int3
     if (!tok->text || !tok->offs || !tok->types || !tok->hash)
         goto oom;
     memset(tok->hash, 0xff, (size_t)hsize * sizeof(int32_t));
+    tok->unique = 1;
 
     uint32_t off = 0;
     for (uint32_t i = 0; i < n_vocab; i++) {
@@ -170,6 +176,8 @@ tokenizer *tok_alloc_vocab(enum tok_kind kind, const llm_str *tokens, const int3
         }
         if (tok->hash[h] < 0)
             tok->hash[h] = (int32_t)i;
+        else
+            tok->unique = 0;
     }
     for (int b = 0; b < 256; b++)
         tok->byte_tok[b] = -1;

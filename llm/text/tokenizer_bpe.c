@@ -109,6 +109,11 @@ int tok_bpe_init(tokenizer *tok, const llm_str *merges, uint32_t n_merges, const
     memset(tok->merges, 0xff, (size_t)size * sizeof(struct tok_merge));
 
     int rc = 0;
+    /* In GPT-2-style vocabularies the pieces after the bytes come in merge
+     * order (Qwen2's merge i makes piece 256 + i), so the piece after the
+     * last rule's result is tried before a lookup: under emulation the
+     * lookups, each a few random memory accesses, were most of this. */
+    int32_t next = -1;
     for (uint32_t i = 0; i < n_merges; i++) {
         const char *s = merges[i].ptr;
         uint32_t len = s ? merges[i].len : 0, sp = 1;
@@ -125,7 +130,10 @@ int tok_bpe_init(tokenizer *tok, const llm_str *merges, uint32_t n_merges, const
         memcpy(joined + sp, s + sp + 1, len - sp - 1);
         int32_t left = tok_find(tok, s, sp);
         int32_t right = tok_find(tok, s + sp + 1, len - sp - 1);
-        int32_t result = tok_find(tok, joined, len - 1);
+        int guessed = tok->unique && next >= 0 && (uint32_t)next < tok->n_vocab &&
+                      tok_piece_is(tok, next, joined, len - 1);
+        int32_t result = guessed ? next : tok_find(tok, joined, len - 1);
+        next = result >= 0 ? result + 1 : -1;
         /* Rules about pieces outside the vocab can never apply, and merging
          * into a control piece would let plain text produce it. */
         if (left < 0 || right < 0 || result < 0 || tok->types[result] != TOK_TYPE_NORMAL)

@@ -27,6 +27,7 @@ struct tokenizer {
     uint8_t *types;   /* TOK_TYPE_* */
     int32_t *hash;    /* open addressing: raw piece -> id, -1 = empty */
     uint32_t hash_mask;
+    int unique;       /* no piece appears twice: an id whose piece matches is tok_find's */
     int32_t bos, eos;
     uint32_t max_piece_bytes;
     /* Byte -> token: BPE, the piece of the byte's GPT-2 character; SPM, the
@@ -61,8 +62,10 @@ void tok_seterr(char *err, size_t errlen, const char *fmt, ...)
 /* Zeroed allocation that also guards n * size against overflow. */
 void *tok_calloc(size_t n, size_t size);
 
-/* Id of the raw piece s[0..len), or -1. */
+/* Id of the raw piece s[0..len), or -1 (the first of equal pieces). */
 int32_t tok_find(const tokenizer *tok, const char *s, uint32_t len);
+/* Whether piece id (< n_vocab) is s[0..len). */
+int tok_piece_is(const tokenizer *tok, int32_t id, const char *s, uint32_t len);
 
 /* Decodes one UTF-8 sequence at s[0..len) (len >= 1): returns its length and
  * stores the code point; an invalid or truncated sequence is one byte long
