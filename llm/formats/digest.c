@@ -147,8 +147,8 @@ void digest_later(struct digest_behind *b, const void *data, size_t len)
 /* Whether pending read i lies in [p, p + len). */
 static int overlaps(const struct digest_behind *b, uint32_t i, const uint8_t *p, size_t len)
 {
-    const uint8_t *q = b->pending[i].p;
-    return b->pending[i].left && q < p + len && p < q + b->pending[i].left;
+    uintptr_t q = (uintptr_t)b->pending[i].p, at = (uintptr_t)p;
+    return b->pending[i].left && q < at + len && at < q + b->pending[i].left;
 }
 
 int digest_read(struct digest_behind *b, const struct llm_file *f, uint64_t offset, void *dst, size_t len,
