@@ -59,10 +59,11 @@ struct handout {
     struct handout_region region[HANDOUT_MAX_WORKERS]; /* [workers] in use */
 };
 
-/* The caller: publishes job (fn over [0, n)) for `workers` workers (at most
- * HANDOUT_MAX_WORKERS), itself included, with a sequentially consistent store, so that a worker that
- * announces it is going to sleep and then reads the state either sees the
- * job or is seen by the caller's later check of its announcement. */
+/* The caller: publishes job (fn over [0, n)) for `workers` workers (at
+ * most HANDOUT_MAX_WORKERS), itself included, with a sequentially
+ * consistent store, so that a worker that announces it is going to sleep
+ * and then reads the state either sees the job or is seen by the caller's
+ * later check of its announcement. */
 void handout_publish(struct handout *h, uint32_t n, handout_fn fn, void *ctx, uint32_t workers);
 /* The caller, after its own handout_take: closes the job and waits (spinning,
  * handout_spin) until every worker that joined has finished. */
