@@ -13,7 +13,6 @@
  * length, the bytes.
  */
 #include "formats/loaders.h"
-#include "bytes.h"
 #include "platform.h"
 #include "text/tokenizer.h"
 
@@ -21,7 +20,8 @@
 
 static int32_t rd_i32(const uint8_t *p)
 {
-    return (int32_t)le32(p);
+    uint32_t v = (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+    return (int32_t)v;
 }
 
 /* Reads the header into cfg, each value in 1..2^20; model_alloc then checks
