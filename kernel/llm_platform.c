@@ -1,8 +1,8 @@
 /* llm_platform.c: llm/platform.h implemented by the kernel, so the inference
  * engine (llm/) runs in ring 0: memory from the kernel heap, time from the
  * calibrated TSC, parallel work on every online CPU, work between the
- * disk's DMA polls while a model is read, diagnostics on the console. The C library subset it names
- * comes from kernel/lib (string, printf, math). */
+ * disk's DMA polls while a model is read, diagnostics on the console. The
+ * C library subset it names comes from kernel/lib (string, printf, math). */
 #include <stdarg.h>
 #include "platform.h"
 #include "arch/x86/parallel.h"

@@ -4,8 +4,9 @@
  * header. The Linux host program (llm/host/) implements this with glibc; MyOS
  * implements it with kernel/lib. The float functions (expf ... fabsf) are
  * kernel/lib/math.c in both builds, so the host program and the OS compute the
- * same floats and generate the same tokens. Models arrive as bytes already in
- * memory: the engine never opens files itself.
+ * same floats and generate the same tokens. Models arrive as bytes in memory
+ * or as an llm_file the caller reads for the engine (llm.h): the engine
+ * never opens files itself.
  */
 #ifndef LLM_PLATFORM_H
 #define LLM_PLATFORM_H

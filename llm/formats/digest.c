@@ -2,6 +2,7 @@
  * steps, murmur3's finalizer at the end), and its form that lags a read
  * behind. */
 #include "formats/digest.h"
+#include "bytes.h"
 
 #include "platform.h"
 
@@ -14,11 +15,6 @@ static uint32_t fmix(uint32_t h)
     h ^= h >> 13;
     h *= 0xc2b2ae35u;
     return h ^ (h >> 16);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 /* A word into a lane. Both parts are bijections of the lane (an odd
@@ -35,7 +31,7 @@ static uint32_t mix_word(uint32_t lane, uint32_t word)
 static void step(uint32_t lane[4], const uint8_t *p)
 {
     for (int i = 0; i < 4; i++)
-        lane[i] = mix_word(lane[i], rd32(p + 4 * i));
+        lane[i] = mix_word(lane[i], le32(p + 4 * i));
 }
 
 void digest_init(struct digest *d)
@@ -62,10 +58,10 @@ void digest_add(struct digest *d, const void *data, size_t len)
     uint32_t l0 = d->lane[0], l1 = d->lane[1], l2 = d->lane[2], l3 = d->lane[3];
     for (; len >= 16; p += 16, len -= 16) {
         /* The lanes in locals: kept in registers, not memory. */
-        l0 = mix_word(l0, rd32(p));
-        l1 = mix_word(l1, rd32(p + 4));
-        l2 = mix_word(l2, rd32(p + 8));
-        l3 = mix_word(l3, rd32(p + 12));
+        l0 = mix_word(l0, le32(p));
+        l1 = mix_word(l1, le32(p + 4));
+        l2 = mix_word(l2, le32(p + 8));
+        l3 = mix_word(l3, le32(p + 12));
     }
     d->lane[0] = l0;
     d->lane[1] = l1;
@@ -131,7 +127,9 @@ void digest_catch_up(struct digest_behind *b)
         take_in(b, b->pending[0].left);
 }
 
-void digest_later(struct digest_behind *b, const void *data, size_t len)
+/* Leaves data[0..len) pending (taking in the oldest pending bytes first
+ * when DIGEST_PENDING reads are pending already). */
+static void digest_later(struct digest_behind *b, const void *data, size_t len)
 {
     if (!len)
         return;

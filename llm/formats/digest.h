@@ -49,9 +49,6 @@ struct digest_behind {
 };
 
 void digest_behind_init(struct digest_behind *b);
-/* Leaves data[0..len) pending (taking in the oldest pending bytes first
- * when DIGEST_PENDING reads are pending already). */
-void digest_later(struct digest_behind *b, const void *data, size_t len);
 /* Takes in what is still pending. */
 void digest_catch_up(struct digest_behind *b);
 /* len bytes at offset of f into dst (f->read), the pending bytes taken in

@@ -9,6 +9,7 @@
  * narrowed to size_t (32 bits in the kernel).
  */
 #include "formats/gguf.h"
+#include "bytes.h"
 
 #include "platform.h"
 #include "matmul/quant.h"
@@ -73,14 +74,6 @@ static const uint8_t *take(struct cursor *c, uint64_t n, const char *what)
     return p;
 }
 
-/* The little-endian 32-bit word at p. Spelled byte by byte, which the
- * compiler turns into one load on x86; under emulation the strings of a
- * vocabulary are walked with it hundreds of thousands of times. */
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
 static uint32_t rd_u32(struct cursor *c, const char *what)
 {
     const uint8_t *p = take(c, 4, what);
@@ -123,7 +116,7 @@ static uint32_t scalar_size(uint32_t type)
 static uint64_t le(const uint8_t *p, uint32_t n)
 {
     if (n == 8)
-        return le32(p) | (uint64_t)le32(p + 4) << 32;
+        return le64(p);
     if (n == 4)
         return le32(p);
     return n == 2 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 : p[0];

@@ -13,6 +13,7 @@
  * length, the bytes.
  */
 #include "formats/loaders.h"
+#include "bytes.h"
 #include "platform.h"
 #include "text/tokenizer.h"
 
@@ -20,8 +21,7 @@
 
 static int32_t rd_i32(const uint8_t *p)
 {
-    uint32_t v = (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-    return (int32_t)v;
+    return (int32_t)le32(p);
 }
 
 /* Reads the header into cfg, each value in 1..2^20; model_alloc then checks

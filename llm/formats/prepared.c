@@ -1,6 +1,7 @@
 /* prepared.c: writing and reading the prepared-weights file of
  * prepared.h, checking every field before it is used. */
 #include "formats/prepared.h"
+#include "bytes.h"
 
 #include "formats/digest.h"
 #include "matmul/repack.h"
@@ -19,16 +20,6 @@ static void put64(uint8_t *p, uint64_t v)
 {
     put32(p, (uint32_t)v);
     put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    return get32(p) | (uint64_t)get32(p + 4) << 32;
 }
 
 /* The repacked matrices of a model, as the file lists them. */
@@ -164,7 +155,7 @@ static int take(struct reading *r, void *dst, uint64_t len)
         size_t n = len > READ_PART ? READ_PART : (size_t)len;
         if (r->f->bytes) {
             memcpy(b, (const uint8_t *)r->f->bytes + r->at, n);
-            digest_later(&r->digest, b, n);
+            digest_add(&r->digest.d, b, n);
         } else if (digest_read(&r->digest, r->f, r->at, b, n, r->note, r->notelen) != 0) {
             return -1;
         }
@@ -190,12 +181,12 @@ int prepared_check_header(const struct llm_model *m, const struct llm_file *f, c
         snprintf(note, notelen, "not a prepared-weights file");
         return -1;
     }
-    if (get32(h + 8) != PREPARED_VERSION) {
+    if (le32(h + 8) != PREPARED_VERSION) {
         snprintf(note, notelen, "prepared weights of format version %lu (this system reads %lu)",
-                 (unsigned long)get32(h + 8), (unsigned long)PREPARED_VERSION);
+                 (unsigned long)le32(h + 8), (unsigned long)PREPARED_VERSION);
         return -1;
     }
-    if (get64(h + 16) != m->source_size || get32(h + 12) != c.n || get64(h + 40) != c.bytes) {
+    if (le64(h + 16) != m->source_size || le32(h + 12) != c.n || le64(h + 40) != c.bytes) {
         snprintf(note, notelen, "prepared from another model file (stale)");
         return -1;
     }
@@ -219,8 +210,8 @@ static int read_one(struct qtensor *t, const char *name, void *arg)
     const uint8_t *rec = r->record;
     if (take(r, r->record, sizeof r->record) != 0)
         return -1;
-    if (get32(rec) != (uint32_t)rq_format_of(t->type) || get32(rec + 4) != t->rows || get32(rec + 8) != t->cols ||
-        get32(rec + 12) != 0) {
+    if (le32(rec) != (uint32_t)rq_format_of(t->type) || le32(rec + 4) != t->rows || le32(rec + 8) != t->cols ||
+        le32(rec + 12) != 0) {
         snprintf(r->note, r->notelen, "damaged: the record of %s does not match the model", name);
         return -1;
     }

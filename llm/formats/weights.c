@@ -92,7 +92,7 @@ static const uint8_t *get(struct reading *r, uint64_t offset, void *dst, size_t 
     if (r->file->bytes) {
         const uint8_t *p = (const uint8_t *)r->file->bytes + offset;
         if (r->digest)
-            digest_later(r->digest, p, len);
+            digest_add(&r->digest->d, p, len);
         return p;
     }
     int rc = r->digest ? digest_read(r->digest, r->file, offset, dst, len, r->err, r->errlen)

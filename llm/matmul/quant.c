@@ -31,16 +31,12 @@
  */
 #include "matmul/quant.h"
 
+#include "bytes.h"
 #include "platform.h"
 
 static uint16_t rd16(const uint8_t *p)
 {
     return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 /* quant_f16_to_f32, inlined into the dequantization loops (two per block). */
@@ -160,7 +156,7 @@ static inline __attribute__((always_inline)) void dequant_nibble_blocks(const ui
         const float d = f16_to_f32(rd16(p));
         const float m = has_min ? f16_to_f32(rd16(p + 2)) : 0.0f;
         const uint8_t *h = p + 2 + (has_min ? 2 : 0);
-        const uint32_t qh = has_qh ? rd32(h) : 0;
+        const uint32_t qh = has_qh ? le32(h) : 0;
         const uint8_t *qs = h + (has_qh ? 4 : 0);
         for (uint32_t j = 0; j < QK; j += DQ_LANES) {
             dq_u8 bytes;
@@ -187,7 +183,7 @@ void quant_block_int8(uint32_t type, const uint8_t *block, int8_t q[QK])
         return;
     }
     int has_qh = type == QT_Q5_0, v[QK];
-    unpack_nibbles(block + (has_qh ? 6 : 2), has_qh ? rd32(block + 2) : 0, v);
+    unpack_nibbles(block + (has_qh ? 6 : 2), has_qh ? le32(block + 2) : 0, v);
     for (int j = 0; j < QK; j++)
         q[j] = (int8_t)(v[j] - (has_qh ? 16 : 8));
 }
@@ -305,7 +301,7 @@ void quant_block_affine(uint32_t type, const uint8_t *p, uint8_t *q, float *d, f
         d[0] = quant_f16_to_f32(rd16(p));
         m[0] = quant_f16_to_f32(rd16(p + 2));
         if (q) {
-            unpack_nibbles(p + (has_qh ? 8 : 4), has_qh ? rd32(p + 4) : 0, v);
+            unpack_nibbles(p + (has_qh ? 8 : 4), has_qh ? le32(p + 4) : 0, v);
             for (int j = 0; j < QK; j++)
                 q[j] = (uint8_t)v[j];
         }
@@ -439,7 +435,7 @@ static float dot_q5(const uint8_t *p, const struct quant_act *a, uint32_t block_
     for (uint32_t b = 0; b < a->n / QK; b++, p += block_bytes) {
         const uint8_t *h = p + (has_min ? 4 : 2);
         int q[QK];
-        unpack_nibbles(h + 4, rd32(h), q);
+        unpack_nibbles(h + 4, le32(h), q);
         const int16_t *x = a->q[b].qs;
         int isum = 0;
         for (int j = 0; j < QK; j++)

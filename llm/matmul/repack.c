@@ -5,6 +5,7 @@
  * so it favours clarity over speed; the kernels are elsewhere.
  */
 #include "matmul/repack.h"
+#include "bytes.h"
 
 #include "platform.h"
 
@@ -117,8 +118,7 @@ static void scatter_q4_1_row(const uint8_t *row, uint32_t nb, uint32_t r, uint8_
         uint32_t *words = (uint32_t *)(group + (size_t)b * RQ_Q4_SLICES * RQ_SLICE_BYTES);
         for (uint32_t half = 0; half < 2; half++) {
             const uint8_t *p = qs + 8 * half;
-            uint32_t lo = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-            uint32_t hi = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+            uint32_t lo = le32(p), hi = le32(p + 4);
             words[half * RQ_ROWS + r] = pack_nibbles(lo) | pack_nibbles(hi) << 16;
             words[(2 + half) * RQ_ROWS + r] = pack_nibbles(lo >> 4) | pack_nibbles(hi >> 4) << 16;
         }

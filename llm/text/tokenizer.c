@@ -2,6 +2,7 @@
  * piece -> id hash, lookups, BOS/EOS, and streaming UTF-8-safe decoding. The
  * encoders live in tokenizer_bpe.c and tokenizer_spm.c. */
 #include "text/tokenizer_internal.h"
+#include "bytes.h"
 #include "params.h"
 #include "platform.h"
 
@@ -44,7 +45,7 @@ static uint32_t hash_bytes(const char *s, uint32_t len)
     const uint8_t *p = (const uint8_t *)s;
     uint32_t h = 2166136261u ^ len, i = 0;
     for (; i + 4 <= len; i += 4)
-        h = mix(h, (uint32_t)p[i] | (uint32_t)p[i + 1] << 8 | (uint32_t)p[i + 2] << 16 | (uint32_t)p[i + 3] << 24);
+        h = mix(h, le32(p + i));
     for (; i < len; i++)
         h = mix(h, p[i]);
     return h;

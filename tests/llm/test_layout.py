@@ -10,7 +10,7 @@ from myos import ROOT
 
 LLM = ROOT / "llm"
 # Headers any engine file may include.
-LEAVES = {"platform.h", "params.h", "profile.h", "cancel.h"}
+LEAVES = {"platform.h", "params.h", "profile.h", "cancel.h", "bytes.h"}
 # What each folder may include besides its own files and the leaves.
 ALLOWED = {
     "text": set(),
