@@ -119,8 +119,9 @@ static void *worker_main(void *arg)
     for (;;) {
         uint64_t until = llm_time_ns() + IDLE_SPIN_NS;
         uint32_t polls = 0;
-        while (handout_generation(&job, __ATOMIC_ACQUIRE) == seen && llm_time_ns() < until)
-            handout_spin(&polls);
+        while (handout_generation(&job, __ATOMIC_ACQUIRE) == seen)
+            if (handout_spin(&polls) && llm_time_ns() >= until)
+                break;
         if (handout_generation(&job, __ATOMIC_ACQUIRE) == seen) {
             pthread_mutex_lock(&sleep_lock);
             __atomic_fetch_add(&sleepers, 1, __ATOMIC_SEQ_CST);

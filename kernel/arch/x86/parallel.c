@@ -78,8 +78,9 @@ void parallel_worker_loop(uint32_t cpu)
     for (;;) {
         uint64_t until = rdtsc() + spin_tsc;
         uint32_t polls = 0;
-        while (handout_generation(&job, __ATOMIC_ACQUIRE) == seen && rdtsc() < until)
-            handout_spin(&polls);
+        while (handout_generation(&job, __ATOMIC_ACQUIRE) == seen)
+            if (handout_spin(&polls) && rdtsc() >= until)
+                break;
         if (handout_generation(&job, __ATOMIC_ACQUIRE) == seen) {
             cpu_cli();
             __atomic_store_n(&sleeping[cpu], 1, __ATOMIC_SEQ_CST);
