@@ -205,7 +205,7 @@ def section(results: dict[str, dict], elapsed: float) -> str:
     lines = [BEGIN, "## Kernels and generation under QEMU software emulation (TCG)", "",
              f"`make bench` (`python -m myos bench`) — {time.strftime('%Y-%m-%d')}, qemu-system-i386 "
              f"(TCG, one vCPU) on the host below, the OS's `bench` command: kernels timed 100 ms each "
-             f"(best of 3 interleaved rounds; a kernel more than 1.5x slower than the fastest, the first round "
+             f"(best of 3 interleaved rounds; a kernel more than 2x slower than the fastest, the first round "
              f"only) on a 2048x576 test matrix; SmolLM2-135M-Instruct Q4_1, "
              f"a 64-token prompt, then 64 greedy tokens; times from the calibrated TSC. Run took "
              f"{elapsed:.0f} s.", "",
