@@ -25,8 +25,8 @@
 /* Bumped whenever the layouts of repack.h, the values its recipe gives,
  * the digest or this format change: older files are then refused as another
  * version (2: rows of subnormal scales repack as zero; 3: digest.h's
- * multiply-xorshift steps). */
-#define PREPARED_VERSION 3u
+ * multiply-xorshift steps; 4: RQ_Q6 scales hold dq alone). */
+#define PREPARED_VERSION 4u
 #define PREPARED_HEADER_BYTES 64u
 #define PREPARED_RECORD_BYTES 16u
 

@@ -148,6 +148,12 @@ static __m256i q4_acc(__m256i p, __m256i sc, int32_t sum)
     return _mm256_add_epi32(_mm256_mullo_epi32(dq, p), _mm256_mullo_epi32(mq, _mm256_set1_epi32(sum)));
 }
 
+/* acc_bh = dq_h * (P_h - 32 S_h) for 8 rows, p starting at hbase. */
+static __m256i q6_acc(__m256i p, const __m256i *dq)
+{
+    return _mm256_mullo_epi32(p, _mm256_load_si256(dq));
+}
+
 /* acc_b of the recipe for 8 rows, shifted into the running total. */
 static __m256i q4_block_total(__m256i total, __m256i p, __m256i sc, const struct rq_act *a, uint32_t b)
 {
@@ -275,67 +281,52 @@ HOT static void q5_group(const struct rq_matrix *m, const struct rq_act *a, uint
     q8_layout_group(m, a, g, y, RQ_Q5, q4_block_total);
 }
 
-/* Q6: the Q8 slices with a scale per half block. A whole block per asm
- * statement, each half's scales applied inside it and its total added to
+/* Q6: the Q8 slices with a scale dq per half block. A whole block per asm
+ * statement: each half's P starts at hbase (-32 S_h, sN) in p0 and p1, is
+ * multiplied by the half's dq straight from memory, shifted and added to
  * the running totals (tot0, tot1) in memory, where the compiler would keep
  * them anyway (eight registers are all taken): separate statements per
  * half, with the scales applied in C between them, spilled their partial
- * sums and cost half as much again. The next words load while a half's
- * scales are applied. sN: the scales of half N (c0, c1), S_h from sum. */
-#define Q6_SCALES(c0, c1, h) "vmovdqa " #h "*32(%[sc0]), %[" #c0 "]\n\t" "vmovdqa " #h "*32(%[sc1]), %[" #c1 "]\n\t"
-/* P -> the half's total for both groups: dq * P + mq * S shifted into
- * tot0, tot1; the two groups' chains interleaved, since under emulation a
- * dependent instruction waits for the previous one's result. */
-#define Q6_HALF_TOTAL(c0, c1, sum)                                                                    \
-    "vpbroadcastd %[" #sum "], %[x]\n\t"                                                            \
-    "vpsrad $16, %[" #c0 "], %[s]\n\t"     /* s = mq of group 0 */                                  \
-    "vpslld $16, %[" #c0 "], %[" #c0 "]\n\t"                                                        \
-    "vpmulld %[x], %[s], %[s]\n\t"         /* s = mq * S */                                         \
-    "vpsrad $16, %[" #c0 "], %[" #c0 "]\n\t" /* c0 = dq */                                          \
-    "vpmulld %[" #c0 "], %[p0], %[p0]\n\t"                                                          \
-    "vpsrad $16, %[" #c1 "], %[" #c0 "]\n\t" /* c0 = mq of group 1 */                               \
-    "vpaddd %[s], %[p0], %[p0]\n\t"                                                                 \
-    "vpmulld %[x], %[" #c0 "], %[" #c0 "]\n\t"                                                      \
-    "vpslld $16, %[" #c1 "], %[" #c1 "]\n\t"                                                        \
-    "vmovd %[shift], %x[x]\n\t"                                                                     \
-    "vpsrad $16, %[" #c1 "], %[" #c1 "]\n\t"                                                        \
-    "vpsrad %x[x], %[p0], %[p0]\n\t"                                                                \
-    "vpmulld %[" #c1 "], %[p1], %[p1]\n\t"                                                          \
-    "vpaddd %[tot0], %[p0], %[p0]\n\t"                                                              \
-    "vpaddd %[" #c0 "], %[p1], %[p1]\n\t"                                                           \
-    "vmovdqa %[p0], %[tot0]\n\t"                                                                    \
-    "vpsrad %x[x], %[p1], %[p1]\n\t"                                                                \
-    "vpaddd %[tot1], %[p1], %[p1]\n\t"                                                              \
+ * sums and cost half as much again. The two groups' chains interleave,
+ * since under emulation a dependent instruction waits for the previous
+ * one's result. */
+#define Q6_HALF_START(sum) "vpbroadcastd %[" #sum "], %[p0]\n\t" "vpbroadcastd %[" #sum "], %[p1]\n\t"
+#define Q6_HALF_TOTAL(h)                         \
+    "vmovd %[shift], %x[x]\n\t"                  \
+    "vpmulld " #h "*32(%[sc0]), %[p0], %[p0]\n\t" \
+    "vpmulld " #h "*32(%[sc1]), %[p1], %[p1]\n\t" \
+    "vpsrad %x[x], %[p0], %[p0]\n\t"             \
+    "vpsrad %x[x], %[p1], %[p1]\n\t"             \
+    "vpaddd %[tot0], %[p0], %[p0]\n\t"           \
+    "vpaddd %[tot1], %[p1], %[p1]\n\t"           \
+    "vmovdqa %[p0], %[tot0]\n\t"                 \
     "vmovdqa %[p1], %[tot1]\n\t"
 static inline __attribute__((always_inline)) void q6_block_pair(__m256i *tot0, __m256i *tot1, const __m256i *w0,
                                                                 const __m256i *w1, const int32_t *t,
                                                                 const __m256i *sc0, const __m256i *sc1,
-                                                                const int32_t *sums, const int32_t *shift)
+                                                                const int32_t *base, const int32_t *shift)
 {
     /* Copies on the stack: frame-relative operands leave the few general
      * registers of the 32-bit build to the pointers. */
-    int32_t sum0 = sums[0], sum1 = sums[1], count = *shift;
+    int32_t base0 = base[0], base1 = base[1], count = *shift;
     __m256i p0, p1, a0, a1, b0, b1, s, x;
-    __asm__("vpxor %[p0], %[p0], %[p0]\n\t"
-            "vpxor %[p1], %[p1], %[p1]\n\t"
+    __asm__(Q6_HALF_START(s0)
             PAIR_LOAD(a0, a1, 0)
             Q8_WORD(a0, a1, 0, PAIR_LOAD(b0, b1, 1))
             Q8_WORD(b0, b1, 16, PAIR_LOAD(a0, a1, 2))
             Q8_WORD(a0, a1, 32, PAIR_LOAD(b0, b1, 3))
-            Q8_WORD(b0, b1, 48, Q6_SCALES(a0, a1, 0))
-            PAIR_LOAD(b0, b1, 4)
-            Q6_HALF_TOTAL(a0, a1, s0)
-            "vpxor %[p0], %[p0], %[p0]\n\t"
-            "vpxor %[p1], %[p1], %[p1]\n\t"
-            Q8_WORD(b0, b1, 64, PAIR_LOAD(a0, a1, 5))
-            Q8_WORD(a0, a1, 80, PAIR_LOAD(b0, b1, 6))
-            Q8_WORD(b0, b1, 96, PAIR_LOAD(a0, a1, 7))
-            Q8_WORD(a0, a1, 112, Q6_SCALES(b0, b1, 1))
-            Q6_HALF_TOTAL(b0, b1, s1)
+            Q8_WORD(b0, b1, 48, PAIR_LOAD(a0, a1, 4))
+            Q6_HALF_TOTAL(0)
+            Q6_HALF_START(s1)
+            Q8_WORD(a0, a1, 64, PAIR_LOAD(b0, b1, 5))
+            Q8_WORD(b0, b1, 80, PAIR_LOAD(a0, a1, 6))
+            Q8_WORD(a0, a1, 96, PAIR_LOAD(b0, b1, 7))
+            Q8_WORD(b0, b1, 112, "")
+            Q6_HALF_TOTAL(1)
             : [p0] "=&x"(p0), [p1] "=&x"(p1), [a0] "=&x"(a0), [a1] "=&x"(a1), [b0] "=&x"(b0), [b1] "=&x"(b1),
               [s] "=&x"(s), [x] "=&x"(x), [tot0] "+m"(*tot0), [tot1] "+m"(*tot1)
-            : [w0] "r"(w0), [w1] "r"(w1), [t] "r"(t), [sc0] "r"(sc0), [sc1] "r"(sc1), [s0] "m"(sum0),
-              [s1] "m"(sum1), [shift] "m"(count), "m"(*(const __m256i(*)[8])w0),
+            : [w0] "r"(w0), [w1] "r"(w1), [t] "r"(t), [sc0] "r"(sc0), [sc1] "r"(sc1), [s0] "m"(base0),
+              [s1] "m"(base1), [shift] "m"(count), "m"(*(const __m256i(*)[8])w0),
               "m"(*(const __m256i(*)[8])w1), "m"(*(const int32_t(*)[32])t), "m"(*(const __m256i(*)[2])sc0),
               "m"(*(const __m256i(*)[2])sc1));
 }
@@ -348,7 +339,7 @@ HOT static void q6_pair(const struct rq_matrix *m, const struct rq_act *a, uint3
     __m256i total0 = _mm256_setzero_si256(), total1 = _mm256_setzero_si256();
     for (uint32_t b = 0; b < nb; b++)
         q6_block_pair(&total0, &total1, w0 + b * 8, w1 + b * 8, a->t8 + b * 32, sc0 + 2 * b, sc1 + 2 * b,
-                      a->hsum + 2 * b, a->shift + b);
+                      a->hbase + 2 * b, a->shift + b);
     _mm256_storeu_ps(y, finish(total0, rq_group_units(m, g), a));
     _mm256_storeu_ps(y + RQ_ROWS, finish(total1, rq_group_units(m, g + 1), a));
 }
@@ -360,10 +351,10 @@ HOT static void q6_group(const struct rq_matrix *m, const struct rq_act *a, uint
     const __m256i *scales = (const __m256i *)rq_group_scales(m, g);
     __m256i total = _mm256_setzero_si256();
     for (uint32_t h = 0; h < 2 * nb; h++) {
-        __m256i p = _mm256_setzero_si256();
+        __m256i p = _mm256_set1_epi32(a->hbase[h]);
         for (uint32_t c = 16 * h; c < 16 * h + 16; c += 8)
             p = q8_octet(p, words + c / 4, a->t8 + c);
-        total = _mm256_add_epi32(total, shift_block(q4_acc(p, _mm256_load_si256(scales + h), a->hsum[h]), a->shift[h / 2]));
+        total = _mm256_add_epi32(total, shift_block(q6_acc(p, scales + h), a->shift[h / 2]));
     }
     _mm256_storeu_ps(y, finish(total, rq_group_units(m, g), a));
 }
@@ -445,8 +436,8 @@ HOT static void q6_madd_group(const struct rq_matrix *m, const struct rq_act *a,
     const __m256i *scales = (const __m256i *)rq_group_scales(m, g);
     __m256i total = _mm256_setzero_si256();
     for (uint32_t h = 0; h < 2 * nb; h++) {
-        __m256i p = q8_madd_slices(words, a, 4 * h, 4 * h + 4);
-        total = _mm256_add_epi32(total, shift_block(q4_acc(p, _mm256_load_si256(scales + h), a->hsum[h]), a->shift[h / 2]));
+        __m256i p = _mm256_add_epi32(q8_madd_slices(words, a, 4 * h, 4 * h + 4), _mm256_set1_epi32(a->hbase[h]));
+        total = _mm256_add_epi32(total, shift_block(q6_acc(p, scales + h), a->shift[h / 2]));
     }
     _mm256_storeu_ps(y, finish(total, rq_group_units(m, g), a));
 }

@@ -143,7 +143,8 @@ static void q8_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t
         y[r] = finish(total[r], unit[r], a);
 }
 
-/* Q6: the Q8 slices holding q itself, a Q4-style scale per half block. */
+/* Q6: the Q8 slices holding q itself, a scale dq per half block; P_h
+ * starts at hbase (-32 S_h). */
 static void q6_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t g, float y[RQ_ROWS])
 {
     uint32_t nb = rq_blocks(m);
@@ -152,16 +153,18 @@ static void q6_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t
     int32_t total[RQ_ROWS] = { 0 };
     for (uint32_t b = 0; b < nb; b++, words += RQ_Q8_SLICES * RQ_ROWS, scales += 2 * RQ_ROWS) {
         const int32_t *t = a->t8 + b * 32;
-        uint32_t p0[RQ_ROWS] = { 0 }, p1[RQ_ROWS] = { 0 };
+        uint32_t p0[RQ_ROWS], p1[RQ_ROWS];
+        for (uint32_t r = 0; r < RQ_ROWS; r++) {
+            p0[r] = (uint32_t)a->hbase[2 * b];
+            p1[r] = (uint32_t)a->hbase[2 * b + 1];
+        }
         q8_subblock(words, t, p0);
         q8_subblock(words + 2 * RQ_ROWS, t + 8, p0);
         q8_subblock(words + 4 * RQ_ROWS, t + 16, p1);
         q8_subblock(words + 6 * RQ_ROWS, t + 24, p1);
-        uint32_t s0 = (uint32_t)a->hsum[2 * b], s1 = (uint32_t)a->hsum[2 * b + 1];
         for (uint32_t r = 0; r < RQ_ROWS; r++) {
-            uint32_t lo = scales[r], hi = scales[RQ_ROWS + r];
-            total[r] += sar((uint32_t)rq_q4_dq(lo) * p0[r] + (uint32_t)rq_q4_mq(lo) * s0, a->shift[b]);
-            total[r] += sar((uint32_t)rq_q4_dq(hi) * p1[r] + (uint32_t)rq_q4_mq(hi) * s1, a->shift[b]);
+            total[r] += sar(scales[r] * p0[r], a->shift[b]);
+            total[r] += sar(scales[RQ_ROWS + r] * p1[r], a->shift[b]);
         }
     }
     const float *unit = rq_group_units(m, g);

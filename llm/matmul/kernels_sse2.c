@@ -25,20 +25,23 @@ static __m128i shift_block(__m128i acc, int32_t s)
     return _mm_sra_epi32(acc, _mm_cvtsi32_si128(s));
 }
 
+/* Lane-wise wrapping 32-bit products. SSE2 has no 32-bit lane multiply:
+ * pmuludq multiplies the even lanes (then the odd ones, shifted down) into
+ * 64 bits, whose low halves are the recipe's wrapping products. */
+static __m128i mul_lanes(__m128i x, __m128i y)
+{
+    __m128i even = _mm_mul_epu32(x, y);
+    __m128i odd = _mm_mul_epu32(_mm_srli_epi64(x, 32), _mm_srli_epi64(y, 32));
+    /* Lanes 0 and 2 from the even products, 1 and 3 from the odd ones. */
+    return _mm_unpacklo_epi32(_mm_shuffle_epi32(even, 0x08), _mm_shuffle_epi32(odd, 0x08));
+}
+
 /* dq * P + mq * S for four rows (sc: their packed scales), wrapping. */
 static __m128i q4_acc(__m128i p, __m128i sc, int32_t sum)
 {
     __m128i dq = _mm_srai_epi32(_mm_slli_epi32(sc, 32 - RQ_MQ_SHIFT), 32 - RQ_MQ_SHIFT);
     __m128i mq = _mm_srai_epi32(sc, RQ_MQ_SHIFT);
-    /* SSE2 has no 32-bit lane multiply: pmuludq multiplies the even lanes
-     * (then the odd ones, shifted down) into 64 bits, whose low halves are
-     * the recipe's wrapping 32-bit products. */
-    __m128i s = _mm_set1_epi32(sum);
-    __m128i prod_even = _mm_add_epi64(_mm_mul_epu32(dq, p), _mm_mul_epu32(mq, s));
-    __m128i prod_odd = _mm_add_epi64(_mm_mul_epu32(_mm_srli_epi64(dq, 32), _mm_srli_epi64(p, 32)),
-                                     _mm_mul_epu32(_mm_srli_epi64(mq, 32), _mm_srli_epi64(s, 32)));
-    /* Lanes 0 and 2 from the even products, 1 and 3 from the odd ones. */
-    return _mm_unpacklo_epi32(_mm_shuffle_epi32(prod_even, 0x08), _mm_shuffle_epi32(prod_odd, 0x08));
+    return _mm_add_epi32(mul_lanes(dq, p), mul_lanes(mq, _mm_set1_epi32(sum)));
 }
 
 /* acc_b = dq * P + mq * S, shifted into the running total. */
@@ -50,10 +53,7 @@ static __m128i q4_block_total(__m128i total, __m128i p, __m128i sc, const struct
 /* The same for Q8: acc_b = (P >> 5) * dq. */
 static __m128i q8_block_total(__m128i total, __m128i p, __m128i dq, const struct rq_act *a, uint32_t b)
 {
-    p = _mm_srai_epi32(p, RQ_Q8_PSHIFT);
-    __m128i even = _mm_mul_epu32(p, dq);
-    __m128i odd = _mm_mul_epu32(_mm_srli_epi64(p, 32), _mm_srli_epi64(dq, 32));
-    __m128i acc = _mm_unpacklo_epi32(_mm_shuffle_epi32(even, 0x08), _mm_shuffle_epi32(odd, 0x08));
+    __m128i acc = mul_lanes(_mm_srai_epi32(p, RQ_Q8_PSHIFT), dq);
     return _mm_add_epi32(total, shift_block(acc, a->shift[b]));
 }
 
@@ -155,10 +155,12 @@ static void q6_group(const struct rq_matrix *m, const struct rq_act *a, uint32_t
         for (uint32_t h = 0; h < 2; h++) {
             __m128i p_lo, p_hi;
             q8_half(words, a, b, h, &p_lo, &p_hi);
-            const __m128i *sc = scales + b * 4 + h * 2; /* rows 0-3, 4-7 of half h */
-            int32_t sum = a->hsum[2 * b + h];
-            total_lo = _mm_add_epi32(total_lo, shift_block(q4_acc(p_lo, _mm_load_si128(sc), sum), a->shift[b]));
-            total_hi = _mm_add_epi32(total_hi, shift_block(q4_acc(p_hi, _mm_load_si128(sc + 1), sum), a->shift[b]));
+            const __m128i *dq = scales + b * 4 + h * 2; /* rows 0-3, 4-7 of half h */
+            __m128i base = _mm_set1_epi32(a->hbase[2 * b + h]);
+            __m128i acc_lo = mul_lanes(_mm_add_epi32(p_lo, base), _mm_load_si128(dq));
+            __m128i acc_hi = mul_lanes(_mm_add_epi32(p_hi, base), _mm_load_si128(dq + 1));
+            total_lo = _mm_add_epi32(total_lo, shift_block(acc_lo, a->shift[b]));
+            total_hi = _mm_add_epi32(total_hi, shift_block(acc_hi, a->shift[b]));
         }
     }
     finish(y, total_lo, total_hi, rq_group_units(m, g), a);

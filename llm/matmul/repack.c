@@ -69,9 +69,11 @@ static uint64_t scratch_bytes(uint32_t cols)
  * scales[k * RQ_ROWS], from the sub-blocks' d and m (s->d, s->m). The unit
  * leaves a margin of qmax for the rounding of dq (up to qmax / 2) and of
  * round(m / U); the offset goes into mq exactly (mq = round(m / U) -
- * offset * dq), so W = dq * (q - offset) + round(m / U). */
-static int affine_scales(const struct quant_affine *a, const struct row_scratch *s, uint32_t slots,
-                         uint32_t slot, float *unit, uint32_t *scales)
+ * offset * dq), so W = dq * (q - offset) + round(m / U). RQ_Q6 keeps dq
+ * alone: Q6_K has m = 0, so its mq is -offset * dq, which the kernels
+ * apply through rq_act's hbase. */
+static int affine_scales(const struct quant_affine *a, const struct row_scratch *s, uint32_t format,
+                         uint32_t slots, uint32_t slot, float *unit, uint32_t *scales)
 {
     uint32_t subs = slots * slot / a->sub;
     float wmax = 0.0f;
@@ -92,7 +94,7 @@ static int affine_scales(const struct quant_affine *a, const struct row_scratch 
         uint32_t sub = k * slot / a->sub;
         int32_t dq = round_int(s->d[sub] * inv);
         int32_t mq = round_int(s->m[sub] * inv) - (int32_t)a->offset * dq;
-        scales[k * RQ_ROWS] = rq_q4_scale(dq, mq);
+        scales[k * RQ_ROWS] = format == RQ_Q6 ? (uint32_t)dq : rq_q4_scale(dq, mq);
     }
     return 0;
 }
@@ -162,7 +164,7 @@ static int repack_affine_row(uint32_t type, uint32_t format, const uint8_t *row,
         quant_block_affine(type, row + (size_t)b * bytes, fast_q4_1 ? NULL : s->q + b * elems, s->d + b * subs,
                            s->m + b * subs);
     uint32_t slot = format == RQ_Q6 ? 16 : 32;
-    if (affine_scales(a, s, cols / slot, slot, unit, scales) != 0)
+    if (affine_scales(a, s, format, cols / slot, slot, unit, scales) != 0)
         return -1;
     if (fast_q4_1)
         scatter_q4_1_row(row, cols / 32, r, group);
@@ -397,8 +399,8 @@ int rq_act_init(struct rq_act *a, uint32_t cap)
     a->m8 = llm_alloc_lasting(s[4], 64);
     a->bsum = llm_alloc_lasting(s[5], 64);
     a->shift = llm_alloc_lasting(s[6], 64);
-    a->hsum = llm_alloc_lasting(s[7], 64);
-    if (!a->q || !a->t4 || !a->t8 || !a->m4 || !a->m8 || !a->bsum || !a->shift || !a->hsum) {
+    a->hbase = llm_alloc_lasting(s[7], 64);
+    if (!a->q || !a->t4 || !a->t8 || !a->m4 || !a->m8 || !a->bsum || !a->shift || !a->hbase) {
         rq_act_free(a);
         return -1;
     }
@@ -415,7 +417,7 @@ void rq_act_free(struct rq_act *a)
     llm_free(a->m8);
     llm_free(a->bsum);
     llm_free(a->shift);
-    llm_free(a->hsum);
+    llm_free(a->hbase);
     memset(a, 0, sizeof *a);
 }
 
@@ -473,7 +475,7 @@ static int32_t scale_round(float x, int e)
 
 void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n, int pairs)
 {
-    uint32_t blocks = n / 32, guard = 0;
+    uint32_t blocks = n / 32, guard = 0, q6_offset = quant_affine_shape(QT_Q6_K)->offset;
     int emax = EXP_MIN, finite_all = 1;
     while ((1u << guard) < blocks)
         guard++;
@@ -501,8 +503,8 @@ void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n, int pairs)
             }
         }
         a->bsum[b] = sum;
-        a->hsum[2 * b] = half;
-        a->hsum[2 * b + 1] = sum - half;
+        a->hbase[2 * b] = (int32_t)(0u - q6_offset * (uint32_t)half);
+        a->hbase[2 * b + 1] = (int32_t)(0u - q6_offset * (uint32_t)(sum - half));
         a->shift[b] = e; /* the exponent for now; the shift below */
         if (e > emax)
             emax = e;

@@ -26,8 +26,8 @@
  *    byte layouts, which under emulation cost more than the multiplies).
  *    Q5_1 and Q5_K (RQ_Q5) keep their 5-bit quants q as bytes with Q4's
  *    integer W = dq * q + mq per block; Q6_K (RQ_Q6) keeps its 6-bit quants
- *    as bytes with W = dq * q + mq per sub-block of 16 columns, its offset 32
- *    exactly in mq = -32 * dq.
+ *    as bytes with W = dq * (q - 32) per sub-block of 16 columns (Q6_K has
+ *    no minimum: the offset is its only one).
  *  - Per row and block b, a 32-bit integer acc_b:
  *      Q4, Q5: the sum of q_x * W (exact: 32 * 4095 * 16383 < 2^31, so every
  *          summation order gives the same value, modulo-2^32 intermediate
@@ -35,8 +35,9 @@
  *          q_x * q and S the sum of q_x;
  *      Q8: (P >> 5) * dq, P the exact sum of q_x * q (|P| < 2^24; the shift
  *          keeps the product within 2^30);
- *      Q6: per half h of 16 columns, acc_bh = dq_h * P_h + mq_h * S_h, the
- *          sum of q_x * W over the half, exact as for Q4.
+ *      Q6: per half h of 16 columns, acc_bh = dq_h * (P_h - 32 S_h), the
+ *          sum of q_x * W over the half, exact as for Q4; the kernels start
+ *          P_h at rq_act's hbase, -32 S_h, and multiply once.
  *    Then total = sum over b (and h) of (acc_b(h) >> shift_b) (arithmetic shifts,
  *    shift_b = min(31, E - e_b + G), E = max e_b, G guard bits so that the
  *    sum fits: 2^G >= blocks), and y = ((float)total * U) * 2^(E + G)
@@ -56,7 +57,7 @@
  *  - RQ_Q5: the slices of RQ_Q8 holding q itself (0..31); the block scale
  *    as RQ_Q4's.
  *  - RQ_Q6: the slices of RQ_Q8 holding q itself (0..63); two scales per
- *    row and block, Q4's packing, for columns 0-15 and 16-31.
+ *    row and block, dq (int32), for columns 0-15 and 16-31.
  *  Block scales: per group and block, RQ_ROWS per half for RQ_Q6 (half 0's
  *  rows, then half 1's), else RQ_ROWS (one per row); blocks in order.
  */
@@ -167,7 +168,7 @@ struct rq_act {
      * (q_k, q_k+4), k = 0..3 (m4); per 4 columns (q_k, q_k+2), k = 0..1 (m8). */
     uint32_t *m4, *m8;    /* [n / 2] each */
     int32_t *bsum;        /* [n / 32] sums of q per block */
-    int32_t *hsum;        /* [n / 16] sums of q per 16 columns (RQ_Q6's S_h) */
+    int32_t *hbase;       /* [n / 16] -32 S_h per 16 columns, S_h their sum of q (RQ_Q6's start of P_h) */
     int32_t *shift;       /* [n / 32] shift_b */
     float p2;             /* 2^(E + G), or NaN when x had a non-finite value */
 };
