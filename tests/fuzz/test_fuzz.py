@@ -6,6 +6,7 @@ for a longer run). A crash fails the test and leaves its input in
 build/fuzz/crashes/ — fix the bug, then commit that input to the corpus."""
 import os
 import re
+import resource
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -68,9 +69,17 @@ def test_regression_inputs_run_clean(binaries, env, seeds, target):
     assert out.returncode == 0, out.stderr[-4000:]
 
 
+def rss_limit_mb():
+    """2 GiB above this process's peak resident size: Linux carries a
+    process's peak across fork and exec, so a fuzzer started from a pytest
+    process that has held models (tests/llm) starts at that peak, and a
+    fixed limit would report every target out of memory on its first input."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024 + 2048
+
+
 def fuzz(binary, target, work, env, crashes):
     crashes.mkdir(parents=True, exist_ok=True)
-    cmd = [str(binary), f"-max_total_time={SECONDS}", "-timeout=10", "-rss_limit_mb=2048",
+    cmd = [str(binary), f"-max_total_time={SECONDS}", "-timeout=10", f"-rss_limit_mb={rss_limit_mb()}",
            "-malloc_limit_mb=1024", f"-artifact_prefix={crashes}/{target}-", "-print_final_stats=1", str(work)]
     reg = REGRESSIONS / target
     if reg.is_dir():
