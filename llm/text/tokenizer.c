@@ -51,6 +51,35 @@ static uint32_t hash_bytes(const char *s, uint32_t len)
     return h;
 }
 
+/* A used slot of the piece -> id table: the id in the low SLOT_ID_BITS
+ * bits, above them the top bits of the piece's hash, which the slot's index
+ * (its low bits) does not use. A probe then passes over nearly every other
+ * piece without reading its offset and text: under emulation each of those
+ * reads, at random in megabytes, is a software TLB miss, and building
+ * Gemma 3's table of 262,144 pieces was mostly such misses. */
+#define SLOT_ID_BITS 20
+_Static_assert(LLM_MAX_VOCAB <= 1u << SLOT_ID_BITS, "token ids fit a slot's id bits");
+
+static uint32_t slot_tag(uint32_t hash)
+{
+    return hash >> (SLOT_ID_BITS + 1); /* bit 31 of a slot stays clear: used slots are >= 0 */
+}
+
+static int32_t slot_make(uint32_t hash, uint32_t id)
+{
+    return (int32_t)(slot_tag(hash) << SLOT_ID_BITS | id);
+}
+
+static int32_t slot_id(int32_t slot)
+{
+    return slot & (int32_t)((1u << SLOT_ID_BITS) - 1);
+}
+
+static int slot_may_hold(int32_t slot, uint32_t hash)
+{
+    return (uint32_t)slot >> SLOT_ID_BITS == slot_tag(hash);
+}
+
 static llm_str piece_of(const tokenizer *tok, int32_t id)
 {
     llm_str s = {tok->text + tok->offs[id], tok->offs[id + 1] - tok->offs[id]};
@@ -65,12 +94,13 @@ int tok_piece_is(const tokenizer *tok, int32_t id, const char *s, uint32_t len)
 
 int32_t tok_find(const tokenizer *tok, const char *s, uint32_t len)
 {
-    for (uint32_t h = hash_bytes(s, len) & tok->hash_mask;; h = (h + 1) & tok->hash_mask) {
-        int32_t id = tok->hash[h];
-        if (id < 0)
+    uint32_t hash = hash_bytes(s, len);
+    for (uint32_t h = hash & tok->hash_mask;; h = (h + 1) & tok->hash_mask) {
+        int32_t slot = tok->hash[h];
+        if (slot < 0)
             return -1;
-        if (tok_piece_is(tok, id, s, len))
-            return id;
+        if (slot_may_hold(slot, hash) && tok_piece_is(tok, slot_id(slot), s, len))
+            return slot_id(slot);
     }
 }
 
@@ -169,14 +199,13 @@ tokenizer *tok_alloc_vocab(enum tok_kind kind, const llm_str *tokens, const int3
         tok->types[i] = (uint8_t)t;
         /* The first of duplicate pieces wins: one walk of the probe
          * sequence finds an equal piece or the free slot. */
-        uint32_t h = hash_bytes(tokens[i].ptr, tokens[i].len) & tok->hash_mask;
-        for (; tok->hash[h] >= 0; h = (h + 1) & tok->hash_mask) {
-            llm_str p = piece_of(tok, tok->hash[h]);
-            if (p.len == tokens[i].len && memcmp(p.ptr, tokens[i].ptr, p.len) == 0)
+        uint32_t hash = hash_bytes(tokens[i].ptr, tokens[i].len), h = hash & tok->hash_mask;
+        for (; tok->hash[h] >= 0; h = (h + 1) & tok->hash_mask)
+            if (slot_may_hold(tok->hash[h], hash) && tok_piece_is(tok, slot_id(tok->hash[h]), tokens[i].ptr,
+                                                                  tokens[i].len))
                 break;
-        }
         if (tok->hash[h] < 0)
-            tok->hash[h] = (int32_t)i;
+            tok->hash[h] = slot_make(hash, i);
         else
             tok->unique = 0;
     }

@@ -25,7 +25,7 @@ struct tokenizer {
     char *text;       /* every raw piece, back to back */
     uint32_t *offs;   /* piece i is text[offs[i] .. offs[i+1]) */
     uint8_t *types;   /* TOK_TYPE_* */
-    int32_t *hash;    /* open addressing: raw piece -> id, -1 = empty */
+    int32_t *hash;    /* open addressing: raw piece -> slot (tokenizer.c), -1 = empty */
     uint32_t hash_mask;
     int unique;       /* no piece appears twice: an id whose piece matches is tok_find's */
     int32_t bos, eos;
