@@ -39,6 +39,11 @@
  * holds a few such parts: formats/weights.c). */
 #define LLM_HEADER_FIRST_READ 65536u
 #define LLM_LOAD_CHUNK (512u << 10)
+/* The most read at once into a final place (a kept tensor, prepared
+ * weights): each part's digest is taken in while the next part is read, so
+ * a big tensor read whole would leave its digest to after the reading;
+ * under emulation a read costs less per byte the larger it is. */
+#define LLM_READ_PART (4u << 20)
 
 /* Time each kernel variant gets on the test matrix when the kernels are
  * chosen (once per boot or process). */

@@ -6,6 +6,7 @@
 #include "formats/digest.h"
 #include "matmul/repack.h"
 #include "model.h"
+#include "params.h"
 #include "platform.h"
 
 static const char MAGIC[8] = { 'M', 'Y', 'O', 'S', 'P', 'R', 'E', 'P' };
@@ -143,16 +144,12 @@ struct reading {
     size_t notelen;
 };
 
-/* The most read at once: each part's digest is taken in while the next is
- * read; under emulation a read costs less per byte the larger it is. */
-#define READ_PART (4u << 20)
-
-/* The next len bytes into dst, in parts. */
+/* The next len bytes into dst, in parts of LLM_READ_PART. */
 static int take(struct reading *r, void *dst, uint64_t len)
 {
     uint8_t *b = dst;
     while (len) {
-        size_t n = len > READ_PART ? READ_PART : (size_t)len;
+        size_t n = len > LLM_READ_PART ? LLM_READ_PART : (size_t)len;
         if (r->f->bytes) {
             memcpy(b, (const uint8_t *)r->f->bytes + r->at, n);
             digest_add(&r->digest.d, b, n);

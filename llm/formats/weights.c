@@ -86,7 +86,8 @@ struct reading {
     size_t errlen;
 };
 
-/* len bytes at offset: in place, or read into dst. NULL with err set. */
+/* len bytes at offset: in place, or read into dst in parts of
+ * LLM_READ_PART. NULL with err set. */
 static const uint8_t *get(struct reading *r, uint64_t offset, void *dst, size_t len)
 {
     if (r->file->bytes) {
@@ -95,9 +96,16 @@ static const uint8_t *get(struct reading *r, uint64_t offset, void *dst, size_t 
             digest_add(&r->digest->d, p, len);
         return p;
     }
-    int rc = r->digest ? digest_read(r->digest, r->file, offset, dst, len, r->err, r->errlen)
-                       : r->file->read(r->file->ctx, offset, dst, len, r->err, r->errlen);
-    return rc == 0 ? dst : NULL;
+    for (size_t done = 0; done < len;) {
+        size_t n = len - done < LLM_READ_PART ? len - done : LLM_READ_PART;
+        uint8_t *part = (uint8_t *)dst + done;
+        int rc = r->digest ? digest_read(r->digest, r->file, offset + done, part, n, r->err, r->errlen)
+                           : r->file->read(r->file->ctx, offset + done, part, n, r->err, r->errlen);
+        if (rc != 0)
+            return NULL;
+        done += n;
+    }
+    return dst;
 }
 
 /* The chunk buffer not used last. */

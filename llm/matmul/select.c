@@ -365,9 +365,16 @@ int select_measure(uint32_t budget_ms, char *err, size_t errlen)
     return forced ? select_force(forced, err, errlen) : 0;
 }
 
-/* Times the candidates for format f on the model's matrices of that format
- * (macs multiply-accumulates in all) and chooses among them. */
-/* Times format f's variants on the model's matrices: 0, or 1 when cancel
+/* The most multiply-accumulates a candidate is timed on per format: the
+ * model's first matrices of that format up to this many. The layers repeat
+ * themselves, and tens of megabytes of weights still stream from memory;
+ * under emulation a pass of the scalar kernel over all of Qwen2.5's Q8
+ * matrices took half a second, and a noisy boot can leave it within
+ * TUNE_SPREAD of AVX2. */
+#define TUNE_MACS (32u << 20)
+
+/* Times format f's candidates on mats[0 .. n) (those of format f: macs
+ * multiply-accumulates in all) and chooses among them: 0, or 1 when cancel
  * asked to stop (polled between matrices; the figures are then partial). */
 static int tune_format(uint32_t f, struct rq_matrix *const *mats, uint32_t n, uint64_t macs,
                        const struct rq_act *a, float *y, const struct llm_cancel *cancel)
@@ -432,10 +439,11 @@ int select_tune(struct rq_matrix *const *mats, uint32_t n, const struct llm_canc
     memcpy(measured, st.measured, sizeof measured);
     for (uint32_t f = 0; f < RQ_FORMATS; f++) {
         uint64_t macs = 0;
-        for (uint32_t k = 0; k < n; k++)
-            if (mats[k]->format == f)
-                macs += (uint64_t)mats[k]->rows * mats[k]->cols;
-        if (macs && tune_format(f, mats, n, macs, a, y, cancel) != 0) {
+        uint32_t end = 0; /* past the last matrix timed */
+        for (; end < n && macs < TUNE_MACS; end++)
+            if (mats[end]->format == f)
+                macs += (uint64_t)mats[end]->rows * mats[end]->cols;
+        if (macs && tune_format(f, mats, end, macs, a, y, cancel) != 0) {
             st.report = report;
             memcpy(st.measured, measured, sizeof measured);
             llm_free(y);

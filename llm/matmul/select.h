@@ -53,10 +53,11 @@ uint64_t select_tune_bytes(uint32_t cols, uint32_t rows);
 /* Measures again (for `bench`); a forced choice stays. 0 or -1 with err. */
 int select_measure(uint32_t budget_ms, char *err, size_t errlen);
 
-/* Times the exact variants within 1.5x of the best on the test matrix
- * again on a model's own repacked matrices (one pass each, twice when that
- * is quick, interleaved: weights streaming from memory rank kernels
- * differently from a cached test matrix) and chooses again; the others'
+/* Times the exact variants within TUNE_SPREAD (select.c) of the best on
+ * the test matrix again on a model's own repacked matrices, the first ones
+ * of each format up to TUNE_MACS (one pass each, twice when that is quick,
+ * interleaved: weights streaming from memory rank kernels differently from
+ * a cached test matrix) and chooses again; the others'
  * figures become 0 (not measured). After select_init; -1 when out of
  * memory (the choice then stays), 1 when `cancel` (NULL: never) asked to
  * stop, polled between matrices (the previous figures and choice stay). */
