@@ -122,7 +122,7 @@ static int load_tokenizer(struct llm_model *m, const uint8_t *p, size_t size, ch
         tokens[i].len = (uint32_t)len;
         pos += (size_t)len;
     }
-    m->tok = tok_create_spm(tokens, scores, NULL, n, 1, err, errlen);
+    m->tok = tok_create_spm(tokens, scores, NULL, n, 1, 0, err, errlen);
     if (m->tok)
         rc = 0;
 out:

@@ -277,7 +277,7 @@ static void mark_eog_control(const llm_str *tokens, int32_t *types, uint32_t n)
     }
 }
 
-int gguf_load_tokenizer(const struct gguf_file *f, struct llm_model *m, char *err, size_t errlen)
+int gguf_load_tokenizer(const struct gguf_file *f, struct llm_model *m, int deferred, char *err, size_t errlen)
 {
     struct gguf_str model, pre = { "", 0 };
     if (gguf_get_str(f, "tokenizer.ggml.model", &model) != 0)
@@ -312,13 +312,13 @@ int gguf_load_tokenizer(const struct gguf_file *f, struct llm_model *m, char *er
         char pre_name[64] = "";
         if (gguf_get_str(f, "tokenizer.ggml.pre", &pre) == 0)
             snprintf(pre_name, sizeof pre_name, "%.*s", (int)(pre.len > 63 ? 63 : pre.len), pre.ptr);
-        m->tok = tok_create_bpe(tokens, types, n, merges, merges_kv->arr_count, pre_name, err, errlen);
+        m->tok = tok_create_bpe(tokens, types, n, merges, merges_kv->arr_count, pre_name, deferred, err, errlen);
     } else {
         int space_prefix = 1;
         gguf_get_bool(f, "tokenizer.ggml.add_space_prefix", &space_prefix);
         if (!(scores = array_copy(f, "tokenizer.ggml.scores", GGUF_FLOAT32, n, err, errlen)))
             goto out;
-        m->tok = tok_create_spm(tokens, scores, types, n, space_prefix, err, errlen);
+        m->tok = tok_create_spm(tokens, scores, types, n, space_prefix, deferred, err, errlen);
     }
     if (!m->tok)
         goto out;
@@ -340,6 +340,27 @@ out:
     llm_free(merges);
     llm_free(types);
     llm_free(scores);
+    return rc;
+}
+
+/* Completes a tokenizer gguf_load_tokenizer created deferred: its tables
+ * as read with the prepared weights when `loaded` (and usable), else built
+ * from the file's vocabulary and merges. */
+static int finish_tokenizer(const struct gguf_file *f, struct llm_model *m, int loaded, char *err, size_t errlen)
+{
+    if (!m->tok || (loaded && tok_adopt_tables(m->tok) == 0))
+        return 0;
+    struct gguf_str model;
+    const struct gguf_kv *merges_kv = NULL;
+    llm_str *merges = NULL;
+    if (gguf_get_str(f, "tokenizer.ggml.model", &model) == 0 && gguf_str_eq(model, "gpt2") &&
+        gguf_get_array(f, "tokenizer.ggml.merges", GGUF_STRING, &merges_kv) == 0 &&
+        !(merges = string_array(merges_kv))) {
+        snprintf(err, errlen, "gguf: out of memory for the vocabulary");
+        return -1;
+    }
+    int rc = tok_build_tables(m->tok, merges, merges ? merges_kv->arr_count : 0, err, errlen);
+    llm_free(merges);
     return rc;
 }
 
@@ -430,6 +451,9 @@ int load_gguf_model(struct llm_model *m, const struct llm_file *file, struct llm
         return -1;
     }
     int rc = -1;
+    /* Prepared weights may bring the tokenizer's tables: it is finished
+     * once they have been read (or found unusable). */
+    int deferred = opt->prepared != NULL;
     struct gguf_str name;
     const struct model_arch *arch = gguf_check_arch(&f, NULL, err, errlen);
     if (!arch)
@@ -442,9 +466,10 @@ int load_gguf_model(struct llm_model *m, const struct llm_file *file, struct llm
         goto out;
     }
     if (gguf_read_config(&f, arch, &m->cfg, err, errlen) == 0 && plan_weights(&f, m, &plan, err, errlen) == 0 &&
-        gguf_load_tokenizer(&f, m, err, errlen) == 0 && copy_chat_template(&f, m, err, errlen) == 0 &&
+        gguf_load_tokenizer(&f, m, deferred, err, errlen) == 0 && copy_chat_template(&f, m, err, errlen) == 0 &&
         weights_load(m, file, header ? (const void *)header : file->bytes, f.data_start, &plan, opt, err,
-                     errlen) == 0)
+                     errlen) == 0 &&
+        (!deferred || finish_tokenizer(&f, m, opt->prepared_used, err, errlen) == 0))
         rc = 0;
 out:
     weights_plan_free(&plan);

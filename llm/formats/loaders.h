@@ -46,9 +46,10 @@ size_t llama2c_tokenizer_scratch_bytes(uint32_t n_vocab);
 /* The tokenizer of a GGUF file into m->tok, with m->add_bos and the chat
  * template; no tokenizer keys leave m->tok NULL. The vocab must have
  * m->cfg.n_vocab tokens (the embedding's rows), any size when that is 0: a
- * tokenizer alone, for tools and tests that only tokenize. 0, or -1 with
- * err set. */
-int gguf_load_tokenizer(const struct gguf_file *f, struct llm_model *m, char *err, size_t errlen);
+ * tokenizer alone, for tools and tests that only tokenize. `deferred`:
+ * without its tables (tok_create_bpe), which the load then reads with the
+ * prepared weights or builds. 0, or -1 with err set. */
+int gguf_load_tokenizer(const struct gguf_file *f, struct llm_model *m, int deferred, char *err, size_t errlen);
 /* Bytes the GGUF tokenizer loader holds while it builds the tokenizer (the
  * string lists, the token types and the SentencePiece scores). */
 size_t gguf_tokenizer_scratch_bytes(uint32_t n_vocab, uint32_t n_merges, int has_types, int spm);

@@ -8,6 +8,7 @@
 #include "model.h"
 #include "params.h"
 #include "platform.h"
+#include "text/tokenizer.h"
 
 static const char MAGIC[8] = { 'M', 'Y', 'O', 'S', 'P', 'R', 'E', 'P' };
 
@@ -40,10 +41,23 @@ static int count_one(struct qtensor *t, const char *name, void *arg)
     return 0;
 }
 
+/* The tokenizer's tables (none without a tokenizer). */
+static void tables_of(const struct llm_model *m, struct tok_table t[TOK_TABLES])
+{
+    if (m->tok)
+        tok_tables(m->tok, t);
+    else
+        memset(t, 0, TOK_TABLES * sizeof *t);
+}
+
 static struct shape_count count(const struct llm_model *m)
 {
     struct shape_count c = { 0, PREPARED_HEADER_BYTES + DIGEST_BYTES };
+    struct tok_table t[TOK_TABLES];
     model_for_each_matrix((struct llm_model *)m, count_one, &c);
+    tables_of(m, t);
+    for (int i = 0; i < TOK_TABLES; i++)
+        c.bytes += t[i].bytes;
     return c;
 }
 
@@ -126,8 +140,13 @@ int prepared_write(const struct llm_model *m, const struct llm_sink *out, char *
     }
     digest_init(&w.digest);
     header_bytes(m, h);
+    struct tok_table t[TOK_TABLES];
+    tables_of(m, t);
     if (emit(&w, h, sizeof h) != 0 || model_for_each_matrix((struct llm_model *)m, write_one, &w) != 0)
         return -1;
+    for (int i = 0; i < TOK_TABLES; i++)
+        if (emit(&w, t[i].ptr, t[i].bytes) != 0)
+            return -1;
     digest_final(&w.digest, check);
     return out->write(out->ctx, check, sizeof check, err, errlen);
 }
@@ -250,6 +269,13 @@ int prepared_read(struct llm_model *m, const struct llm_file *f, const struct ll
     }
     if (model_for_each_matrix(m, read_one, &r) != 0)
         goto fail;
+    /* Into the tokenizer's places; it checks them (tok_adopt_tables) once
+     * this file has proved whole, and rebuilds them otherwise. */
+    struct tok_table t[TOK_TABLES];
+    tables_of(m, t);
+    for (int i = 0; i < TOK_TABLES; i++)
+        if (take(&r, t[i].ptr, t[i].bytes) != 0)
+            goto fail;
     digest_catch_up(&r.digest);
     digest_final(&r.digest.d, want);
     if (take(&r, check, sizeof check) != 0)

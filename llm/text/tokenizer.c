@@ -179,9 +179,6 @@ tokenizer *tok_alloc_vocab(enum tok_kind kind, const llm_str *tokens, const int3
     tok->hash = tok_calloc(hsize, sizeof(int32_t));
     if (!tok->text || !tok->offs || !tok->types || !tok->hash)
         goto oom;
-    memset(tok->hash, 0xff, (size_t)hsize * sizeof(int32_t));
-    tok->unique = 1;
-
     uint32_t off = 0;
     for (uint32_t i = 0; i < n_vocab; i++) {
         memcpy(tok->text + off, tokens[i].ptr, tokens[i].len);
@@ -197,17 +194,6 @@ tokenizer *tok_alloc_vocab(enum tok_kind kind, const llm_str *tokens, const int3
         if (!types && byte_piece_value(tokens[i].ptr, tokens[i].len) >= 0)
             t = TOK_TYPE_BYTE;
         tok->types[i] = (uint8_t)t;
-        /* The first of duplicate pieces wins: one walk of the probe
-         * sequence finds an equal piece or the free slot. */
-        uint32_t hash = hash_bytes(tokens[i].ptr, tokens[i].len), h = hash & tok->hash_mask;
-        for (; tok->hash[h] >= 0; h = (h + 1) & tok->hash_mask)
-            if (slot_may_hold(tok->hash[h], hash) && tok_piece_is(tok, slot_id(tok->hash[h]), tokens[i].ptr,
-                                                                  tokens[i].len))
-                break;
-        if (tok->hash[h] < 0)
-            tok->hash[h] = slot_make(hash, i);
-        else
-            tok->unique = 0;
     }
     for (int b = 0; b < 256; b++)
         tok->byte_tok[b] = -1;
@@ -219,12 +205,82 @@ oom:
     return NULL;
 }
 
+/* The piece -> id table from the vocabulary's copy. The first of duplicate
+ * pieces wins: one walk of the probe sequence finds an equal piece or the
+ * free slot. */
+static void build_hash(tokenizer *tok)
+{
+    memset(tok->hash, 0xff, (size_t)(tok->hash_mask + 1) * sizeof(int32_t));
+    tok->unique = 1;
+    for (uint32_t i = 0; i < tok->n_vocab; i++) {
+        llm_str p = piece_of(tok, (int32_t)i);
+        uint32_t hash = hash_bytes(p.ptr, p.len), h = hash & tok->hash_mask;
+        for (; tok->hash[h] >= 0; h = (h + 1) & tok->hash_mask)
+            if (slot_may_hold(tok->hash[h], hash) && tok_piece_is(tok, slot_id(tok->hash[h]), p.ptr, p.len))
+                break;
+        if (tok->hash[h] < 0)
+            tok->hash[h] = slot_make(hash, i);
+        else
+            tok->unique = 0;
+    }
+}
+
+/* Whether a hash read back can be used: every id in range and a free slot
+ * left (tok_find stops at one). */
+static int hash_usable(const tokenizer *tok)
+{
+    uint32_t free_slots = 0;
+    for (uint32_t h = 0; h <= tok->hash_mask; h++) {
+        if (tok->hash[h] < 0)
+            free_slots++;
+        else if ((uint32_t)slot_id(tok->hash[h]) >= tok->n_vocab)
+            return 0;
+    }
+    return free_slots > 0;
+}
+
+static void family_lookups(tokenizer *tok)
+{
+    if (tok->kind == TOK_KIND_BPE)
+        tok_bpe_lookups(tok);
+    else
+        tok_spm_lookups(tok);
+}
+
+void tok_tables(const tokenizer *tok, struct tok_table out[TOK_TABLES])
+{
+    out[0] = (struct tok_table){ tok->hash, (uint64_t)(tok->hash_mask + 1) * sizeof(int32_t) };
+    out[1] = tok->kind == TOK_KIND_BPE
+                 ? (struct tok_table){ tok->merges, (uint64_t)(tok->merge_mask + 1) * sizeof(struct tok_merge) }
+                 : (struct tok_table){ NULL, 0 };
+}
+
+int tok_adopt_tables(tokenizer *tok)
+{
+    if (!hash_usable(tok) || (tok->kind == TOK_KIND_BPE && !tok_bpe_merges_usable(tok)))
+        return -1;
+    /* Only building the merge table asks whether pieces repeat. */
+    tok->unique = 0;
+    family_lookups(tok);
+    return 0;
+}
+
+int tok_build_tables(tokenizer *tok, const llm_str *merges, uint32_t n_merges, char *err, size_t errlen)
+{
+    build_hash(tok);
+    if (tok->kind == TOK_KIND_BPE && tok_bpe_build_merges(tok, merges, n_merges, err, errlen) != 0)
+        return -1;
+    family_lookups(tok);
+    return 0;
+}
+
 tokenizer *tok_create_bpe(const llm_str *tokens, const int32_t *types, uint32_t n_vocab,
-                          const llm_str *merges, uint32_t n_merges, const char *pre_name,
+                          const llm_str *merges, uint32_t n_merges, const char *pre_name, int deferred,
                           char *err, size_t errlen)
 {
     tokenizer *tok = tok_alloc_vocab(TOK_KIND_BPE, tokens, types, n_vocab, err, errlen);
-    if (tok && tok_bpe_init(tok, merges, n_merges, pre_name, err, errlen) != 0) {
+    if (tok && (tok_bpe_init(tok, n_merges, pre_name, err, errlen) != 0 ||
+                (!deferred && tok_build_tables(tok, merges, n_merges, err, errlen) != 0))) {
         tok_free(tok);
         return NULL;
     }
@@ -232,7 +288,7 @@ tokenizer *tok_create_bpe(const llm_str *tokens, const int32_t *types, uint32_t 
 }
 
 tokenizer *tok_create_spm(const llm_str *tokens, const float *scores, const int32_t *types,
-                          uint32_t n_vocab, int add_space_prefix, char *err, size_t errlen)
+                          uint32_t n_vocab, int add_space_prefix, int deferred, char *err, size_t errlen)
 {
     tokenizer *tok = tok_alloc_vocab(TOK_KIND_SPM, tokens, types, n_vocab, err, errlen);
     if (tok) {
@@ -242,7 +298,8 @@ tokenizer *tok_create_spm(const llm_str *tokens, const float *scores, const int3
          * layout applies: 0 <unk>, 1 <s>, 2 </s>. */
         for (uint32_t i = 0; !types && i < 3 && i < n_vocab; i++)
             tok->types[i] = i == 0 ? TOK_TYPE_UNKNOWN : TOK_TYPE_CONTROL;
-        if (tok_spm_init(tok, scores, add_space_prefix, err, errlen) != 0) {
+        if (tok_spm_init(tok, scores, add_space_prefix, err, errlen) != 0 ||
+            (!deferred && tok_build_tables(tok, NULL, 0, err, errlen) != 0)) {
             tok_free(tok);
             return NULL;
         }

@@ -53,7 +53,7 @@ typedef struct tokenizer tokenizer;
  * tokenizer.ggml.pre (NULL or "" = "default"). An unknown pre-tokenizer, an
  * empty vocab or a malformed merge gives NULL and a message in err. */
 tokenizer *tok_create_bpe(const llm_str *tokens, const int32_t *types, uint32_t n_vocab,
-                          const llm_str *merges, uint32_t n_merges, const char *pre_name,
+                          const llm_str *merges, uint32_t n_merges, const char *pre_name, int deferred,
                           char *err, size_t errlen);
 
 /* SentencePiece BPE: pieces merge by best score (leftmost on ties), characters
@@ -64,7 +64,28 @@ tokenizer *tok_create_bpe(const llm_str *tokens, const int32_t *types, uint32_t 
  * "dummy prefix"). Spaces are written as U+2581 when the vocab uses that
  * convention (GGUF llama vocabs) and as plain spaces otherwise (llama2.c). */
 tokenizer *tok_create_spm(const llm_str *tokens, const float *scores, const int32_t *types,
-                          uint32_t n_vocab, int add_space_prefix, char *err, size_t errlen);
+                          uint32_t n_vocab, int add_space_prefix, int deferred, char *err, size_t errlen);
+
+/* A tokenizer's lookup tables: the piece -> id hash and BPE's merge table.
+ * Building them is most of a tokenizer's creation under emulation, so the
+ * prepared-weights file (formats/prepared.h) keeps them. Created with
+ * `deferred` set, a tokenizer has room for its tables but not their
+ * contents, and nothing but tok_tables, tok_adopt_tables, tok_build_tables
+ * and tok_free may use it until one of the last two has succeeded (the
+ * merges given to tok_create_bpe are then not read). */
+#define TOK_TABLES 2
+struct tok_table {
+    void *ptr;
+    uint64_t bytes; /* 0: a table this tokenizer has not */
+};
+void tok_tables(const tokenizer *tok, struct tok_table out[TOK_TABLES]);
+/* Takes the tables' bytes written into tok_tables's places (prepared
+ * weights): 0, or -1 when they cannot be this tokenizer's (an id out of
+ * range, no free slot), which leaves it deferred. */
+int tok_adopt_tables(tokenizer *tok);
+/* Builds the tables from the vocabulary and, for BPE, merges[n_merges]
+ * (those of tok_create_bpe): 0, or -1 with err set (a malformed merge). */
+int tok_build_tables(tokenizer *tok, const llm_str *merges, uint32_t n_merges, char *err, size_t errlen);
 
 void tok_free(tokenizer *tok);
 

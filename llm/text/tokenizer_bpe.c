@@ -72,25 +72,58 @@ uint32_t tok_merge_slots(uint32_t n_merges)
     return size;
 }
 
-int tok_bpe_init(tokenizer *tok, const llm_str *merges, uint32_t n_merges, const char *pre_name,
-                 char *err, size_t errlen)
+int tok_bpe_init(tokenizer *tok, uint32_t n_merges, const char *pre_name, char *err, size_t errlen)
 {
     tok->pre = tok_pre_lookup(pre_name);
     if (tok->pre < 0) {
         tok_seterr(err, errlen, "tokenizer: unsupported pre-tokenizer '%s'", pre_name);
         return -1;
     }
-    if ((!merges && n_merges) || n_merges > LLM_MAX_MERGES) {
+    if (n_merges > LLM_MAX_MERGES) {
         tok_seterr(err, errlen, "tokenizer: invalid merge list (%u merges)", n_merges);
         return -1;
     }
+    uint32_t size = tok_merge_slots(n_merges);
+    tok->n_merges = n_merges;
+    tok->merge_mask = size - 1;
+    tok->merges = tok_calloc(size, sizeof(struct tok_merge));
+    if (!tok->merges) {
+        tok_seterr(err, errlen, "tokenizer: out of memory for %u merges", n_merges);
+        return -1;
+    }
+    return 0;
+}
+
+void tok_bpe_lookups(tokenizer *tok)
+{
     for (uint32_t b = 0; b < 256; b++) {
         uint8_t u[2];
         int32_t id = tok_find(tok, (const char *)u, utf8_put(byte_to_cp(b), u));
         tok->byte_tok[b] = id >= 0 && tok->types[id] == TOK_TYPE_NORMAL ? id : -1;
     }
+}
 
-    uint32_t size = tok_merge_slots(n_merges), longest = 0;
+int tok_bpe_merges_usable(const tokenizer *tok)
+{
+    uint32_t free_slots = 0;
+    for (uint32_t h = 0; h <= tok->merge_mask; h++) {
+        const struct tok_merge *m = &tok->merges[h];
+        if (m->left < 0)
+            free_slots++;
+        else if ((uint32_t)m->right >= tok->n_vocab || (uint32_t)m->left >= tok->n_vocab ||
+                 (uint32_t)m->result >= tok->n_vocab || m->rank < 0)
+            return 0;
+    }
+    return free_slots > 0; /* find_merge stops at a free slot */
+}
+
+int tok_bpe_build_merges(tokenizer *tok, const llm_str *merges, uint32_t n_merges, char *err, size_t errlen)
+{
+    if ((!merges && n_merges) || n_merges != tok->n_merges) {
+        tok_seterr(err, errlen, "tokenizer: invalid merge list (%u merges)", n_merges);
+        return -1;
+    }
+    uint32_t longest = 0;
     for (uint32_t i = 0; i < n_merges; i++)
         if (merges[i].len > longest)
             longest = merges[i].len;
@@ -98,15 +131,12 @@ int tok_bpe_init(tokenizer *tok, const llm_str *merges, uint32_t n_merges, const
         tok_seterr(err, errlen, "tokenizer: merge of %u bytes", longest);
         return -1;
     }
-    tok->merge_mask = size - 1;
-    tok->merges = tok_calloc(size, sizeof(struct tok_merge));
     char *joined = tok_calloc(longest + 1, 1);
-    if (!tok->merges || !joined) {
-        llm_free(joined);
+    if (!joined) {
         tok_seterr(err, errlen, "tokenizer: out of memory for %u merges", n_merges);
         return -1;
     }
-    memset(tok->merges, 0xff, (size_t)size * sizeof(struct tok_merge));
+    memset(tok->merges, 0xff, (size_t)(tok->merge_mask + 1) * sizeof(struct tok_merge));
 
     int rc = 0;
     /* In GPT-2-style vocabularies the pieces after the bytes come in merge

@@ -38,6 +38,7 @@ struct tokenizer {
     int pre;                  /* pre-tokenizer, enum in tokenizer_pre.h */
     struct tok_merge *merges; /* open addressing on (left, right) */
     uint32_t merge_mask;
+    uint32_t n_merges;        /* the rules the table was sized for */
 
     /* SentencePiece */
     float *scores;
@@ -52,8 +53,9 @@ struct tokenizer {
     uint32_t user_long_max;
 };
 
-/* Shared by the constructors: copies the vocab, builds the lookup hash and
- * types; NULL (and err filled) on failure. */
+/* Shared by the constructors: copies the vocab and types, makes room for
+ * the lookup hash (tok_build_tables fills it); NULL (and err filled) on
+ * failure. */
 tokenizer *tok_alloc_vocab(enum tok_kind kind, const llm_str *tokens, const int32_t *types,
                            uint32_t n_vocab, char *err, size_t errlen);
 void tok_seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -105,15 +107,22 @@ void tok_user_split(const tokenizer *tok, const char *text, uint32_t len, int32_
 /* Slots of the merge table for n_merges rules: a power of two, at most half
  * full. */
 uint32_t tok_merge_slots(uint32_t n_merges);
-int tok_bpe_init(tokenizer *tok, const llm_str *merges, uint32_t n_merges, const char *pre_name,
-                 char *err, size_t errlen);
+/* The pre-tokenizer and room for the merge table; then its rules (the
+ * hash built), whether a read table can be used, and the lookups the
+ * encoder needs once the tables are there. */
+int tok_bpe_init(tokenizer *tok, uint32_t n_merges, const char *pre_name, char *err, size_t errlen);
+int tok_bpe_build_merges(tokenizer *tok, const llm_str *merges, uint32_t n_merges, char *err, size_t errlen);
+int tok_bpe_merges_usable(const tokenizer *tok);
+void tok_bpe_lookups(tokenizer *tok);
 int32_t tok_bpe_encode(const tokenizer *tok, const char *text, uint32_t len, int32_t *out,
                        uint32_t max_ids);
 /* Writes the text of BPE token id (raw bytes) to out[cap]: the byte count. */
 uint32_t tok_bpe_piece_bytes(const tokenizer *tok, int32_t id, uint8_t *out, uint32_t cap);
 
+/* The scores; then, once the hash is there, the lookups the encoder needs. */
 int tok_spm_init(tokenizer *tok, const float *scores, int add_space_prefix, char *err,
                  size_t errlen);
+void tok_spm_lookups(tokenizer *tok);
 int32_t tok_spm_encode(const tokenizer *tok, const char *text, uint32_t len, int32_t *out,
                        uint32_t max_ids);
 uint32_t tok_spm_piece_bytes(const tokenizer *tok, int32_t id, uint8_t *out, uint32_t cap);

@@ -42,6 +42,11 @@ int tok_spm_init(tokenizer *tok, const float *scores, int add_space_prefix, char
     for (uint32_t i = 0; i < tok->n_vocab; i++)
         tok->scores[i] = scores[i] == scores[i] ? scores[i] : -3.4e38f; /* NaN ranks last */
     tok->add_space_prefix = add_space_prefix != 0;
+    return 0;
+}
+
+void tok_spm_lookups(tokenizer *tok)
+{
     tok->escape_spaces = tok_find(tok, SPM_SPACE, 3) >= 0;
     for (int b = 0; b < 256; b++) {
         char piece[8];
@@ -49,7 +54,6 @@ int tok_spm_init(tokenizer *tok, const float *scores, int add_space_prefix, char
         int32_t id = tok_find(tok, piece, 6);
         tok->byte_tok[b] = id >= 0 && tok->types[id] == TOK_TYPE_BYTE ? id : -1;
     }
-    return 0;
 }
 
 /* The id of a symbol whose character the vocab lacks (or has only as a

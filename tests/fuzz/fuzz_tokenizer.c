@@ -66,7 +66,7 @@ static void load_vocab(const char *path)
     char err[256];
     struct gguf_file g;
     struct llm_model *m = calloc(1, sizeof *m);
-    if (gguf_open(&g, data, size, err, sizeof err) != 0 || gguf_load_tokenizer(&g, m, err, sizeof err) != 0 ||
+    if (gguf_open(&g, data, size, err, sizeof err) != 0 || gguf_load_tokenizer(&g, m, 0, err, sizeof err) != 0 ||
         !m->tok) {
         fprintf(stderr, "fuzz_tokenizer: %s: %s\n", path, m->tok ? err : "no tokenizer");
         exit(2);

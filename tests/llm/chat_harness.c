@@ -41,7 +41,7 @@ static tokenizer *load_tokenizer(const struct gguf_file *g, int *add_bos)
 {
     char err[256];
     struct llm_model *m = calloc(1, sizeof *m);
-    if (gguf_load_tokenizer(g, m, err, sizeof err) != 0)
+    if (gguf_load_tokenizer(g, m, 0, err, sizeof err) != 0)
         die(err);
     if (!m->tok)
         die("no tokenizer");

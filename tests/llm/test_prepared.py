@@ -118,3 +118,29 @@ def test_one_changed_tensor_byte_makes_them_stale(models):
 def test_a_missing_prepared_file_is_one_error_line(models):
     r = run("-m", models["tiny"], "--ids", "1", "-n", 1, "--prepared", models["dir"] / "nothing.prp", ok=False)
     assert r.stderr.strip().startswith("myos-llm: cannot open ")
+
+
+# Byte-level BPE with merges (Qwen2), SentencePiece without (Gemma 3): digits,
+# accents, a CJK run, emoji (byte fallback), spaces and a control piece's text.
+TOKENIZER_PROMPT = "Prepared 2048 tokens: café, 東京, 🐧🐧 —  spaced\ttabs <|im_start|> <start_of_turn> end."
+
+
+@pytest.mark.parametrize("name", ["qwen", "gemma"])
+def test_tokenizer_tables_read_back_tokenize_alike(models, qwen_path, gemma_path, name):
+    # The prepared file carries the tokenizer's lookup tables; a load that
+    # takes them must tokenize (and so generate) exactly as one that builds
+    # them, and save the same bytes again.
+    model = {"qwen": qwen_path, "gemma": gemma_path}[name]
+    prp = models["dir"] / f"{name}.prp"
+    first = save(model, prp)
+
+    def ids(*extra):
+        r = run("-m", model, "-p", TOKENIZER_PROMPT, "-n", 2, "--temp", 0, "--print-ids", *extra)
+        return r.stdout, [line for line in r.stderr.splitlines() if line.startswith("prepared weights ")]
+
+    fresh, notes = ids()
+    assert notes == [] and "prompt_ids" in fresh
+    used, notes = ids("--prepared", prp)
+    assert notes == [f"prepared weights {prp}: used"]
+    assert used == fresh
+    assert save(model, models["dir"] / f"{name}.again.prp", "--prepared", prp) == first

@@ -108,8 +108,8 @@ static tokenizer *load_vocab_file(const char *path)
     char err[200];
     uint64_t t0 = now_ns();
     tokenizer *tok = kind[0] == 'b'
-                         ? tok_create_bpe(tokens, typed, n_vocab, merges, n_merges, pre, err, sizeof err)
-                         : tok_create_spm(tokens, scores, typed, n_vocab, (int)add_prefix, err, sizeof err);
+                         ? tok_create_bpe(tokens, typed, n_vocab, merges, n_merges, pre, 0, err, sizeof err)
+                         : tok_create_spm(tokens, scores, typed, n_vocab, (int)add_prefix, 0, err, sizeof err);
     create_ns = now_ns() - t0;
     if (!tok) {
         printf("ERR %s\n", err);
@@ -131,7 +131,7 @@ static tokenizer *load_gguf_tokenizer(const void *data, size_t size)
     struct llm_model *m = calloc(1, sizeof *m);
     char err[200];
     uint64_t t0 = now_ns();
-    if (gguf_open(&g, data, size, err, sizeof err) != 0 || gguf_load_tokenizer(&g, m, err, sizeof err) != 0) {
+    if (gguf_open(&g, data, size, err, sizeof err) != 0 || gguf_load_tokenizer(&g, m, 0, err, sizeof err) != 0) {
         printf("ERR %s\n", err);
         exit(1);
     }
