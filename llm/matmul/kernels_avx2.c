@@ -9,6 +9,8 @@
  * multiply-accumulates; no pmaddwd/pshufb/unpacks, which TCG runs through
  * slow helper calls, and no masks (rq_act's transformed activations). Floats
  * appear once per 8 rows. Results equal kernels_scalar.c's bit for bit.
+ * At the end, the AVX2 form of the activation quantization's steps
+ * (rq_act_impl), which select.c times against repack.c's portable ones.
  */
 #include "matmul/kernels.h"
 #include "platform.h"
@@ -450,6 +452,89 @@ RQ_RANGE(HOT, q6_madd_range, q6_madd_group, 1)
 RQ_RANGE(HOT, q8_pairs, q8_pair, 2)
 RQ_RANGE(HOT, q4_madd_range, q4_madd_group, 1)
 RQ_RANGE(HOT, q8_madd_range, q8_madd_group, 1)
+
+/* ---- activation quantization (rq_act_impl) ------------------------------
+ * repack.c's portable steps eight values per instruction, on the float
+ * bits with integer operations as there. */
+
+/* round(x / 2^e), halves away from zero, for the 8 floats with bits b:
+ * repack.c's scale_round with per-lane shifts. */
+static __m256i round_lanes(__m256i b, int e)
+{
+    __m256i exp = _mm256_and_si256(_mm256_srli_epi32(b, 23), _mm256_set1_epi32(0xff));
+    __m256i denormal = _mm256_cmpeq_epi32(exp, _mm256_setzero_si256());
+    __m256i mant = _mm256_or_si256(_mm256_and_si256(b, _mm256_set1_epi32(0x7fffff)),
+                                   _mm256_andnot_si256(denormal, _mm256_set1_epi32(1 << 23)));
+    __m256i exp_or = _mm256_or_si256(exp, _mm256_and_si256(denormal, _mm256_set1_epi32(1)));
+    __m256i sh = _mm256_min_epi32(_mm256_sub_epi32(_mm256_set1_epi32(150 + e), exp_or), _mm256_set1_epi32(31));
+    __m256i half = _mm256_sllv_epi32(_mm256_set1_epi32(1), _mm256_sub_epi32(sh, _mm256_set1_epi32(1)));
+    __m256i q = _mm256_srlv_epi32(_mm256_add_epi32(mant, half), sh);
+    __m256i neg = _mm256_srai_epi32(b, 31);
+    return _mm256_sub_epi32(_mm256_xor_si256(q, neg), neg);
+}
+
+static int32_t lane_sum(__m256i v)
+{
+    int32_t l[8], s = 0;
+    _mm256_storeu_si256((__m256i *)l, v);
+    for (int i = 0; i < 8; i++)
+        s += l[i];
+    return s;
+}
+
+static void act_blocks(struct rq_act *a, const float *x, uint32_t blocks)
+{
+    const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff);
+    for (uint32_t b = 0; b < blocks; b++) {
+        __m256i v[4];
+        for (int k = 0; k < 4; k++)
+            v[k] = _mm256_loadu_si256((const __m256i *)(x + b * 32 + 8 * k));
+        __m256i m = _mm256_max_epu32(_mm256_max_epu32(_mm256_and_si256(v[0], abs_mask), _mm256_and_si256(v[1], abs_mask)),
+                                     _mm256_max_epu32(_mm256_and_si256(v[2], abs_mask), _mm256_and_si256(v[3], abs_mask)));
+        uint32_t l[8], amax = 0;
+        _mm256_storeu_si256((__m256i *)l, m);
+        for (int i = 0; i < 8; i++)
+            amax = l[i] > amax ? l[i] : amax;
+        int e = rq_act_exponent(amax);
+        int32_t *q = a->q + b * 32;
+        __m256i sum = _mm256_setzero_si256(), first = sum;
+        for (int k = 0; k < 4; k++) {
+            __m256i qk = e == RQ_EXP_NONFINITE ? _mm256_setzero_si256() : round_lanes(v[k], e);
+            _mm256_storeu_si256((__m256i *)(q + 8 * k), qk);
+            sum = _mm256_add_epi32(sum, qk);
+            if (k == 1)
+                first = sum;
+        }
+        a->bsum[b] = lane_sum(sum);
+        a->hbase[2 * b] = lane_sum(first);
+        a->shift[b] = e;
+    }
+}
+
+/* t_k = q_k - 2^bits q_(k-1) within each field group: the previous value
+ * comes from a load one value back, and the first of each group is q
+ * itself (stored after). */
+static void act_transform(struct rq_act *a, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i += 8) {
+        const int32_t *q = a->q + i;
+        if (i) {
+            __m256i cur = _mm256_loadu_si256((const __m256i *)q);
+            __m256i prev = _mm256_loadu_si256((const __m256i *)(q - 1));
+            _mm256_storeu_si256((__m256i *)(a->t4 + i), _mm256_sub_epi32(cur, _mm256_slli_epi32(prev, 4)));
+            _mm256_storeu_si256((__m256i *)(a->t8 + i), _mm256_sub_epi32(cur, _mm256_slli_epi32(prev, 8)));
+        } else {
+            for (uint32_t k = 1; k < 8; k++) {
+                a->t4[k] = q[k] - 16 * q[k - 1];
+                a->t8[k] = q[k] - 256 * q[k - 1];
+            }
+        }
+        a->t4[i] = a->t8[i] = q[0];
+        a->t8[i + 4] = q[4];
+    }
+}
+
+const struct rq_act_impl rq_act_avx2 = { act_blocks, act_transform };
 
 #pragma GCC pop_options
 

@@ -430,9 +430,6 @@ static float pow2f(int e)
     return f;
 }
 
-/* The lowest step exponent: keeps 2^-e finite; smaller values round to 0. */
-#define EXP_MIN (-120)
-
 /* Activation quantization works on the float bits with integer operations
  * only: under emulation a float operation costs tens of nanoseconds, an
  * integer one a fraction of one. |x| = M * 2^(E - 150) with M the mantissa
@@ -444,18 +441,19 @@ static uint32_t abs_bits(float x)
     return b & 0x7fffffffu;
 }
 
-/* e_b of the recipe: the smallest e with amax <= RQ_AMAX * 2^e. With
- * e = E - 126 - RQ_ABITS, RQ_AMAX * 2^e = RQ_AMAX * 2^(24 - RQ_ABITS) *
- * 2^(E - 150), so one more step is needed exactly when M exceeds
+/* With e = E - 126 - RQ_ABITS, RQ_AMAX * 2^e = RQ_AMAX * 2^(24 - RQ_ABITS)
+ * * 2^(E - 150), so one more step is needed exactly when M exceeds
  * RQ_AMAX * 2^(24 - RQ_ABITS). */
-static int block_exponent(uint32_t amax)
+int rq_act_exponent(uint32_t amax)
 {
+    if (amax > abs_bits(1e30f))
+        return RQ_EXP_NONFINITE; /* the outputs become NaN, not noise */
     int exp = (int)(amax >> 23);
     if (exp == 0)
-        return EXP_MIN; /* zero or denormal: every value rounds to 0 */
+        return RQ_EXP_MIN; /* zero or denormal: every value rounds to 0 */
     uint32_t mant = (amax & 0x7fffffu) | 0x800000u;
     int e = exp - 126 - RQ_ABITS + (mant > (uint32_t)RQ_AMAX << (24 - RQ_ABITS));
-    return e < EXP_MIN ? EXP_MIN : e;
+    return e < RQ_EXP_MIN ? RQ_EXP_MIN : e;
 }
 
 /* round(x / 2^e), halves away from zero, exactly. Branch-free: under
@@ -473,13 +471,8 @@ static int32_t scale_round(float x, int e)
     return (int32_t)((q ^ neg) - neg);
 }
 
-void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n, int pairs)
+static void portable_blocks(struct rq_act *a, const float *x, uint32_t blocks)
 {
-    uint32_t blocks = n / 32, guard = 0, q6_offset = quant_affine_shape(QT_Q6_K)->offset;
-    int emax = EXP_MIN, finite_all = 1;
-    while ((1u << guard) < blocks)
-        guard++;
-    a->n = n;
     for (uint32_t b = 0; b < blocks; b++) {
         const float *xb = x + b * 32;
         int32_t *q = a->q + b * 32, sum = 0, half = 0; /* half: of the first 16 */
@@ -488,13 +481,10 @@ void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n, int pairs)
             uint32_t v = abs_bits(xb[i]);
             amax = v > amax ? v : amax;
         }
-        int e = EXP_MIN;
-        if (amax > abs_bits(1e30f)) {
-            /* NaN/inf (or absurd) input: the outputs become NaN, not noise. */
-            finite_all = 0;
+        int e = rq_act_exponent(amax);
+        if (e == RQ_EXP_NONFINITE) {
             memset(q, 0, 32 * sizeof *q);
         } else {
-            e = block_exponent(amax);
             for (uint32_t i = 0; i < 32; i++) {
                 q[i] = scale_round(xb[i], e);
                 sum += q[i];
@@ -503,17 +493,13 @@ void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n, int pairs)
             }
         }
         a->bsum[b] = sum;
-        a->hbase[2 * b] = (int32_t)(0u - q6_offset * (uint32_t)half);
-        a->hbase[2 * b + 1] = (int32_t)(0u - q6_offset * (uint32_t)(sum - half));
-        a->shift[b] = e; /* the exponent for now; the shift below */
-        if (e > emax)
-            emax = e;
+        a->hbase[2 * b] = half;
+        a->shift[b] = e;
     }
-    for (uint32_t b = 0; b < blocks; b++) {
-        int s = emax - a->shift[b] + (int)guard;
-        a->shift[b] = s < 31 ? s : 31;
-    }
-    a->p2 = finite_all ? pow2f(emax + (int)guard) : __builtin_nanf("");
+}
+
+static void portable_transform(struct rq_act *a, uint32_t n)
+{
     for (uint32_t i = 0; i < n; i += 8) {
         const int32_t *q = a->q + i;
         int32_t *t4 = a->t4 + i, *t8 = a->t8 + i;
@@ -526,6 +512,48 @@ void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n, int pairs)
             t8[k + 4] = q[k + 4] - 256 * q[k + 3];
         }
     }
+}
+
+const struct rq_act_impl rq_act_portable = { portable_blocks, portable_transform };
+static const struct rq_act_impl *act_impl = &rq_act_portable;
+
+void rq_act_use(const struct rq_act_impl *impl)
+{
+    act_impl = impl;
+}
+
+int rq_act_equal(const struct rq_act *a, const struct rq_act *b)
+{
+    size_t n = a->n;
+    return a->n == b->n && !memcmp(a->q, b->q, n * 4) && !memcmp(a->t4, b->t4, n * 4) &&
+           !memcmp(a->t8, b->t8, n * 4) && !memcmp(a->m4, b->m4, n * 2) && !memcmp(a->m8, b->m8, n * 2) &&
+           !memcmp(a->bsum, b->bsum, n / 8) && !memcmp(a->hbase, b->hbase, n / 4) &&
+           !memcmp(a->shift, b->shift, n / 8) && !memcmp(&a->p2, &b->p2, sizeof a->p2);
+}
+
+void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n, int pairs)
+{
+    uint32_t blocks = n / 32, guard = 0, q6_offset = quant_affine_shape(QT_Q6_K)->offset;
+    int emax = RQ_EXP_MIN, finite_all = 1;
+    while ((1u << guard) < blocks)
+        guard++;
+    a->n = n;
+    act_impl->blocks(a, x, blocks);
+    for (uint32_t b = 0; b < blocks; b++) {
+        int32_t half = a->hbase[2 * b], sum = a->bsum[b];
+        a->hbase[2 * b] = (int32_t)(0u - q6_offset * (uint32_t)half);
+        a->hbase[2 * b + 1] = (int32_t)(0u - q6_offset * (uint32_t)(sum - half));
+        finite_all &= a->shift[b] != RQ_EXP_NONFINITE;
+        emax = a->shift[b] > emax ? a->shift[b] : emax;
+    }
+    for (uint32_t b = 0; b < blocks; b++) {
+        /* A non-finite block's shift is any: p2 makes every output NaN. */
+        int e = a->shift[b] == RQ_EXP_NONFINITE ? RQ_EXP_MIN : a->shift[b];
+        int s = emax - e + (int)guard;
+        a->shift[b] = s < 31 ? s : 31;
+    }
+    a->p2 = finite_all ? pow2f(emax + (int)guard) : __builtin_nanf("");
+    act_impl->transform(a, n);
     for (uint32_t i = 0; pairs && i < n; i += 8)
         for (uint32_t k = 0; k < 4; k++)
             a->m4[i / 2 + k] = (uint16_t)a->q[i + k] | (uint32_t)a->q[i + k + 4] << 16;

@@ -216,4 +216,29 @@ void rq_act_free(struct rq_act *a);
  * m4/m8 only when `pairs` (the pmaddwd kernels want them). */
 void rq_act_quantize(struct rq_act *a, const float *x, uint32_t n, int pairs);
 
+/* rq_act_quantize's two per-value steps, portable (repack.c) or AVX2
+ * (kernels_avx2.c), bit for bit the same; it runs the ones rq_act_use
+ * chose (select.c: AVX2 when the CPU has it and its results match).
+ *  blocks: for each block b of x[0 .. 32 * blocks): e_b =
+ *    rq_act_exponent(the bits of its largest |x|) into shift[b]; q =
+ *    round(x / 2^e_b), halves away from zero (all 0 when e_b is
+ *    RQ_EXP_NONFINITE); bsum[b], and the sum of its first 16 in hbase[2b]
+ *    (rq_act_quantize makes the bases of it).
+ *  transform: t4 and t8 from q[0 .. n). */
+struct rq_act_impl {
+    void (*blocks)(struct rq_act *a, const float *x, uint32_t blocks);
+    void (*transform)(struct rq_act *a, uint32_t n);
+};
+extern const struct rq_act_impl rq_act_portable, rq_act_avx2;
+void rq_act_use(const struct rq_act_impl *impl);
+/* e_b of the recipe for a block whose largest |x| has the float bits
+ * amax_bits: the smallest e with amax <= RQ_AMAX * 2^e, at least
+ * RQ_EXP_MIN; RQ_EXP_NONFINITE for NaN, infinities and absurd values. */
+#define RQ_EXP_MIN (-120) /* keeps 2^-e finite; smaller values round to 0 */
+#define RQ_EXP_NONFINITE (-1000)
+int rq_act_exponent(uint32_t amax_bits);
+/* Whether two vectors quantized with pairs are the same: every array the
+ * kernels read, and p2, bit for bit. */
+int rq_act_equal(const struct rq_act *a, const struct rq_act *b);
+
 #endif

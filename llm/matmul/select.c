@@ -225,6 +225,109 @@ static const struct rq_act *test_activation(uint32_t cols, uint32_t seed)
     return &st.act;
 }
 
+/* Values of one kind per block for checking the activation steps:
+ * ordinary, wide-ranging, tiny (denormal), exact halves (the rounding's
+ * ties), zero; then huge, infinite and NaN ones. */
+#define ACT_CHECK_BLOCKS 8
+#define ACT_CHECK_FINITE 5 /* blocks */
+#define ACT_CHECK_COLS (ACT_CHECK_BLOCKS * 32)
+
+static float act_check_value(uint32_t i, uint32_t *seed)
+{
+    float r = (float)((int32_t)(next(seed) % 2001) - 1000);
+    switch (i / 32) {
+    case 0: return r * 1e-3f;
+    case 1: return r * r * r * 1e-5f;
+    case 2: return r * 1e-42f;
+    case 3: return r * 0.5f;
+    case 4: return 0.0f;
+    case 5: return r * 1e34f; /* beyond what the recipe takes as finite */
+    case 6: return i % 32 == 7 ? __builtin_inff() : r;
+    default: return i % 32 == 3 ? __builtin_nanf("") : r;
+    }
+}
+
+/* The ns ACT_TIMING_CALLS calls of each step take on x[0 .. TEST_COLS),
+ * the least of the rounds so far: [0] blocks, [1] transform. */
+#define ACT_TIMING_CALLS 16
+#define ACT_MARGIN 1.1f
+
+static void time_act_steps(const struct rq_act_impl *impl, struct rq_act *a, const float *x, float best[2])
+{
+    for (int step = 0; step < 2; step++) {
+        uint64_t t0 = llm_time_ns();
+        for (uint32_t k = 0; k < ACT_TIMING_CALLS; k++) {
+            if (step == 0)
+                impl->blocks(a, x, TEST_COLS / 32);
+            else
+                impl->transform(a, TEST_COLS);
+        }
+        float ns = (float)(int64_t)(llm_time_ns() - t0);
+        if (best[step] == 0.0f || ns < best[step])
+            best[step] = ns;
+    }
+}
+
+/* The activation steps: AVX2's where the CPU has it, they give the
+ * portable results on the check values (rq_act_equal) and they are faster,
+ * each step on its own (under emulation the variable shifts of AVX2's
+ * rounding are slow helpers; on a real CPU both steps win). 0, or -1 when
+ * out of memory. */
+static int choose_act_steps(uint32_t cpu)
+{
+    static struct rq_act_impl chosen;
+    rq_act_use(&rq_act_portable);
+    if ((rq_variant_avx2.needs & ~cpu) != 0)
+        return 0;
+    struct rq_act mine, ref;
+    /* The check values, then activations like the model's for the timing. */
+    float *x = llm_alloc((ACT_CHECK_COLS + TEST_COLS) * sizeof(float), 64), *timed = x + ACT_CHECK_COLS;
+    int rc = -1;
+    if (!x || rq_act_init(&mine, TEST_COLS) != 0)
+        goto out_x;
+    if (rq_act_init(&ref, TEST_COLS) != 0)
+        goto out_mine;
+    rc = 0;
+    uint32_t seed = 99;
+    for (uint32_t i = 0; i < ACT_CHECK_COLS; i++)
+        x[i] = act_check_value(i, &seed);
+    for (uint32_t i = 0; i < TEST_COLS; i++)
+        timed[i] = (float)((int32_t)(next(&seed) % 2001) - 1000) * 1e-3f;
+    /* Whole vectors, then the finite blocks alone (a non-finite block makes
+     * p2 NaN, which would hide differences in the scale). */
+    int same = 1;
+    for (uint32_t pass = 0; pass < 2 && same; pass++) {
+        uint32_t n = pass ? ACT_CHECK_FINITE * 32 : ACT_CHECK_COLS;
+        rq_act_use(&rq_act_portable);
+        rq_act_quantize(&ref, x, n, 1);
+        rq_act_use(&rq_act_avx2);
+        rq_act_quantize(&mine, x, n, 1);
+        same = rq_act_equal(&mine, &ref);
+    }
+    rq_act_use(&rq_act_portable);
+    if (!same) {
+        llm_log("AVX2 activation quantization differs from the portable one: not used");
+        goto out;
+    }
+    float portable[2] = { 0 }, avx2[2] = { 0 };
+    for (uint32_t round = 0; round < ROUNDS; round++) {
+        time_act_steps(&rq_act_portable, &ref, timed, portable);
+        time_act_steps(&rq_act_avx2, &mine, timed, avx2);
+    }
+    /* A step nearly as fast either way stays portable: the timing cannot
+     * tell them apart reliably. */
+    chosen.blocks = avx2[0] * ACT_MARGIN < portable[0] ? rq_act_avx2.blocks : rq_act_portable.blocks;
+    chosen.transform = avx2[1] * ACT_MARGIN < portable[1] ? rq_act_avx2.transform : rq_act_portable.transform;
+    rq_act_use(&chosen);
+out:
+    rq_act_free(&ref);
+out_mine:
+    rq_act_free(&mine);
+out_x:
+    llm_free(x);
+    return rc;
+}
+
 /* The file type of each format's test matrix. */
 static const uint32_t test_types[RQ_FORMATS] = {
     [RQ_Q4] = QT_Q4_1, [RQ_Q8] = QT_Q8_0, [RQ_Q6] = QT_Q6_K, [RQ_Q5] = QT_Q5_1,
@@ -355,6 +458,10 @@ int select_measure(uint32_t budget_ms, char *err, size_t errlen)
         r->v[i].name = variants[i]->name;
         r->v[i].allowed = (variants[i]->needs & ~r->cpu) == 0;
         r->v[i].exact = r->v[i].allowed;
+    }
+    if (choose_act_steps(r->cpu) != 0) {
+        snprintf(err, errlen, "out of memory measuring the kernels");
+        return -1;
     }
     for (uint32_t f = 0; f < RQ_FORMATS; f++)
         if (evaluate(f, (uint64_t)budget_ms * 1000000u, err, errlen) != 0)

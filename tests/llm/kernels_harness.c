@@ -146,9 +146,21 @@ static int cmd_selftest(void)
                   *y = malloc(rows * sizeof(float));
             for (uint32_t i = 0; i < cols; i++)
                 x[i] = (float)((int32_t)(rnd() % 20001) - 10000) * 1e-3f * (rnd() % 50 == 0 ? 100.0f : 1.0f);
-            struct rq_act a;
+            struct rq_act a, avx2;
             rq_act_init(&a, cols);
             rq_act_quantize(&a, x, cols, 1);
+            if (allowed(&rq_variant_avx2)) {
+                /* The AVX2 activation steps give the portable ones' results. */
+                rq_act_init(&avx2, cols);
+                rq_act_use(&rq_act_avx2);
+                rq_act_quantize(&avx2, x, cols, 1);
+                rq_act_use(&rq_act_portable);
+                if (!rq_act_equal(&a, &avx2)) {
+                    printf("MISMATCH activation steps avx2 %u columns\n", cols);
+                    return 1;
+                }
+                rq_act_free(&avx2);
+            }
             rq_variant_matmul(&rq_variant_scalar, m, &a, 1, ref, 0);
             for (uint32_t v = 0; select_variant(v); v++) {
                 if (!allowed(select_variant(v)))
