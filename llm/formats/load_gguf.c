@@ -298,9 +298,11 @@ int gguf_load_tokenizer(const struct gguf_file *f, struct llm_model *m, int defe
         return errf(err, errlen, "missing or malformed array", cstr("tokenizer.ggml.merges"));
     int32_t *types = NULL;
     float *scores = NULL;
-    llm_str *tokens = string_array(tokens_kv), *merges = merges_kv ? string_array(merges_kv) : NULL;
+    /* A deferred tokenizer takes its merges later (finish_tokenizer), if at all. */
+    int need_merges = merges_kv && !deferred;
+    llm_str *tokens = string_array(tokens_kv), *merges = need_merges ? string_array(merges_kv) : NULL;
     int rc = -1;
-    if (!tokens || (merges_kv && !merges)) {
+    if (!tokens || (need_merges && !merges)) {
         snprintf(err, errlen, "gguf: out of memory for the vocabulary");
         goto out;
     }

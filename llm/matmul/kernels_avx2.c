@@ -516,21 +516,20 @@ static void act_blocks(struct rq_act *a, const float *x, uint32_t blocks)
  * itself (stored after). */
 static void act_transform(struct rq_act *a, uint32_t n)
 {
+    /* The first group has no value before it to load. */
+    for (uint32_t k = 1; k < 8; k++) {
+        a->t4[k] = a->q[k] - 16 * a->q[k - 1];
+        a->t8[k] = a->q[k] - 256 * a->q[k - 1];
+    }
+    for (uint32_t i = 8; i < n; i += 8) {
+        __m256i cur = _mm256_loadu_si256((const __m256i *)(a->q + i));
+        __m256i prev = _mm256_loadu_si256((const __m256i *)(a->q + i - 1));
+        _mm256_storeu_si256((__m256i *)(a->t4 + i), _mm256_sub_epi32(cur, _mm256_slli_epi32(prev, 4)));
+        _mm256_storeu_si256((__m256i *)(a->t8 + i), _mm256_sub_epi32(cur, _mm256_slli_epi32(prev, 8)));
+    }
     for (uint32_t i = 0; i < n; i += 8) {
-        const int32_t *q = a->q + i;
-        if (i) {
-            __m256i cur = _mm256_loadu_si256((const __m256i *)q);
-            __m256i prev = _mm256_loadu_si256((const __m256i *)(q - 1));
-            _mm256_storeu_si256((__m256i *)(a->t4 + i), _mm256_sub_epi32(cur, _mm256_slli_epi32(prev, 4)));
-            _mm256_storeu_si256((__m256i *)(a->t8 + i), _mm256_sub_epi32(cur, _mm256_slli_epi32(prev, 8)));
-        } else {
-            for (uint32_t k = 1; k < 8; k++) {
-                a->t4[k] = q[k] - 16 * q[k - 1];
-                a->t8[k] = q[k] - 256 * q[k - 1];
-            }
-        }
-        a->t4[i] = a->t8[i] = q[0];
-        a->t8[i + 4] = q[4];
+        a->t4[i] = a->t8[i] = a->q[i];
+        a->t8[i + 4] = a->q[i + 4];
     }
 }
 

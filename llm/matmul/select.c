@@ -206,6 +206,12 @@ static void activate_measured(void)
     }
 }
 
+/* A value like the model's activations, from seed. */
+static float test_value(uint32_t *seed)
+{
+    return (float)((int32_t)(next(seed) % 2001) - 1000) * 1e-3f;
+}
+
 /* st.act for timing on `cols` columns: any valid vector times the same;
  * pairs for every variant. NULL when out of memory. */
 static const struct rq_act *test_activation(uint32_t cols, uint32_t seed)
@@ -219,7 +225,7 @@ static const struct rq_act *test_activation(uint32_t cols, uint32_t seed)
     if (!x)
         return NULL;
     for (uint32_t i = 0; i < cols; i++)
-        x[i] = (float)((int32_t)(next(&seed) % 2001) - 1000) * 1e-3f;
+        x[i] = test_value(&seed);
     rq_act_quantize(&st.act, x, cols, 1);
     llm_free(x);
     return &st.act;
@@ -234,7 +240,7 @@ static const struct rq_act *test_activation(uint32_t cols, uint32_t seed)
 
 static float act_check_value(uint32_t i, uint32_t *seed)
 {
-    float r = (float)((int32_t)(next(seed) % 2001) - 1000);
+    float r = (float)((int32_t)(next(seed) % 2001) - 1000); /* exact integers: r * 0.5 has ties */
     switch (i / 32) {
     case 0: return r * 1e-3f;
     case 1: return r * r * r * 1e-5f;
@@ -270,8 +276,8 @@ static void time_act_steps(const struct rq_act_impl *impl, struct rq_act *a, con
 
 /* The activation steps: AVX2's where the CPU has it, they give the
  * portable results on the check values (rq_act_equal) and they are faster,
- * each step on its own (under emulation the variable shifts of AVX2's
- * rounding are slow helpers; on a real CPU both steps win). 0, or -1 when
+ * each step on its own (under emulation AVX2's rounding, with per-lane
+ * variable shifts, is no faster; on a real CPU both steps win). 0, or -1 when
  * out of memory. */
 static int choose_act_steps(uint32_t cpu)
 {
@@ -292,7 +298,7 @@ static int choose_act_steps(uint32_t cpu)
     for (uint32_t i = 0; i < ACT_CHECK_COLS; i++)
         x[i] = act_check_value(i, &seed);
     for (uint32_t i = 0; i < TEST_COLS; i++)
-        timed[i] = (float)((int32_t)(next(&seed) % 2001) - 1000) * 1e-3f;
+        timed[i] = test_value(&seed);
     /* Whole vectors, then the finite blocks alone (a non-finite block makes
      * p2 NaN, which would hide differences in the scale). */
     int same = 1;

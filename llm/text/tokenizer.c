@@ -92,16 +92,21 @@ int tok_piece_is(const tokenizer *tok, int32_t id, const char *s, uint32_t len)
     return p.len == len && memcmp(p.ptr, s, len) == 0;
 }
 
+/* The slot holding piece s[0..len) (its hash given), or the free slot
+ * where its probe sequence ends. */
+static uint32_t probe(const tokenizer *tok, const char *s, uint32_t len, uint32_t hash)
+{
+    uint32_t h = hash & tok->hash_mask;
+    while (tok->hash[h] >= 0 &&
+           !(slot_may_hold(tok->hash[h], hash) && tok_piece_is(tok, slot_id(tok->hash[h]), s, len)))
+        h = (h + 1) & tok->hash_mask;
+    return h;
+}
+
 int32_t tok_find(const tokenizer *tok, const char *s, uint32_t len)
 {
-    uint32_t hash = hash_bytes(s, len);
-    for (uint32_t h = hash & tok->hash_mask;; h = (h + 1) & tok->hash_mask) {
-        int32_t slot = tok->hash[h];
-        if (slot < 0)
-            return -1;
-        if (slot_may_hold(slot, hash) && tok_piece_is(tok, slot_id(slot), s, len))
-            return slot_id(slot);
-    }
+    int32_t slot = tok->hash[probe(tok, s, len, hash_bytes(s, len))];
+    return slot < 0 ? -1 : slot_id(slot);
 }
 
 /* Whether s[0..len) is "<0xNN>": the SentencePiece spelling of a raw byte. */
@@ -214,10 +219,7 @@ static void build_hash(tokenizer *tok)
     tok->unique = 1;
     for (uint32_t i = 0; i < tok->n_vocab; i++) {
         llm_str p = piece_of(tok, (int32_t)i);
-        uint32_t hash = hash_bytes(p.ptr, p.len), h = hash & tok->hash_mask;
-        for (; tok->hash[h] >= 0; h = (h + 1) & tok->hash_mask)
-            if (slot_may_hold(tok->hash[h], hash) && tok_piece_is(tok, slot_id(tok->hash[h]), p.ptr, p.len))
-                break;
+        uint32_t hash = hash_bytes(p.ptr, p.len), h = probe(tok, p.ptr, p.len, hash);
         if (tok->hash[h] < 0)
             tok->hash[h] = slot_make(hash, i);
         else
